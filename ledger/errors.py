@@ -1,0 +1,44 @@
+"""The ledger's one error hierarchy; driver errors are translated into it where they arise."""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Base of every error the ledger raises on purpose."""
+
+
+class ConcurrencyError(LedgerError):
+    """The stream is not at the version the caller expected; nothing was written."""
+
+    def __init__(self, stream: str, expected: object, actual: int | None) -> None:
+        self.stream, self.expected, self.actual = stream, expected, actual
+        shown = "no stream" if actual is None else f"version {actual}"
+        super().__init__(f"stream {stream!r} is at {shown}, expected {expected}")
+
+
+class EventIdConflict(LedgerError):
+    """An event id is already stored with other content; nothing was written."""
+
+    def __init__(self, event_id: object) -> None:
+        self.event_id = event_id
+        super().__init__(f"event {event_id} is already stored with other content")
+
+
+class InvalidEvent(LedgerError):
+    """Input that the ledger refuses; ``field`` names what is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field, self.message = field, message
+        super().__init__(f"{field}: {message}")
+
+
+class NotFound(LedgerError):
+    """The thing asked for does not exist."""
+
+
+class ImmutableEventError(LedgerError):
+    """The database refused to change or remove a stored event."""
+
+
+class StorageUnavailable(LedgerError):
+    """The database cannot take writes now (full, read-only, unreachable)."""

@@ -1,0 +1,24 @@
+"""Settings for every entry point, read once from the environment (prefix ``LEDGER_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def default_database_url() -> str:
+    """An SQLite file under the project's ``var/`` folder (the working directory's when installed)."""
+    base = PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").exists() else Path.cwd()
+    return f"sqlite:///{base / 'var' / 'ledger.db'}"
+
+
+class Settings(BaseSettings):
+    """The ledger's configuration; pass an instance in, never read the environment elsewhere."""
+
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
+
+    database_url: str = default_database_url()
+    sqlite_busy_timeout_ms: int = 10_000

@@ -1,0 +1,50 @@
+"""PostgreSQL behind the store: appends serialize on one transaction-scoped advisory lock."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from ledger.errors import ImmutableEventError, LedgerError, StorageUnavailable
+from ledger.store.backend import IMMUTABLE_MESSAGE
+
+# Any fixed 64-bit number, the same in every process that appends to this database.
+APPEND_LOCK_KEY = 7_305_116_101_118_101_114
+
+# SQLSTATE classes and codes that mean "the database can't take writes now", not "bad input".
+UNAVAILABLE_SQLSTATES = ("53", "08", "57P", "25006", "58030")
+
+
+class PostgresBackend:
+    """Appends take ``pg_advisory_xact_lock`` before they read the log's tail.
+
+    Without it, two transactions could take positions N and N+1 and commit in the opposite
+    order: a reader that saw N+1 and moved its cursor past it would never see N. Holding one lock
+    from reading the tail to the commit makes commit order equal position order, keeps positions
+    gapless (they are assigned as tail + 1, not drawn from a sequence that a rollback would skip)
+    and keeps the hash chain linear. The lock is released by COMMIT or ROLLBACK, never leaked.
+    """
+
+    name = "postgresql"
+
+    def create_engine(self, url: str) -> Engine:
+        return create_engine(normalize_url(url), pool_pre_ping=True)
+
+    def lock_for_append(self, connection: Connection) -> None:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
+
+    def translate(self, error: DBAPIError) -> LedgerError | None:
+        message = str(error.orig)
+        if IMMUTABLE_MESSAGE in message:
+            return ImmutableEventError(message.splitlines()[0])
+        sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        if isinstance(error, OperationalError) or sqlstate.startswith(UNAVAILABLE_SQLSTATES):
+            return StorageUnavailable(message.splitlines()[0] if message else "database unavailable")
+        return None
+
+
+def normalize_url(url: str) -> str:
+    """Use psycopg 3 whatever driver the URL names (``postgresql://`` alone means psycopg2)."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)

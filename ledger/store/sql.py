@@ -1,0 +1,314 @@
+"""The append-only event store, written once over SQLAlchemy Core for every backend."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Engine, Row, func, insert, select
+from sqlalchemy.exc import DBAPIError
+
+from ledger.errors import ConcurrencyError, EventIdConflict, InvalidEvent
+from ledger.store.backend import Backend
+from ledger.store.records import (
+    ANY,
+    GENESIS_HASH,
+    NO_STREAM,
+    ExpectedVersion,
+    NewEvent,
+    RecordedEvent,
+    event_hash,
+)
+from ledger.store.schema import events as events_table
+
+Clock = Callable[[], datetime]
+READ_PAGE = 500
+
+
+class Projector(Protocol):
+    """Keeps a read model in step with the log, inside the append's own transaction."""
+
+    def apply(self, connection: Connection, recorded: Sequence[RecordedEvent]) -> None:
+        """Fold newly recorded events into the read model; raise to refuse the whole append."""
+        ...
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Tail:
+    """The last event of the log: where the next one's position and chain link come from."""
+
+    position: int
+    hash: str
+    recorded_at: datetime | None
+
+
+class SqlEventStore:
+    """Appends, reads and the integrity walk over one database."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        backend: Backend,
+        *,
+        clock: Clock = utc_now,
+        projectors: Sequence[Projector] = (),
+    ) -> None:
+        self.engine = engine
+        self.backend = backend
+        self.clock = clock
+        self.projectors = list(projectors)
+        self._append_lock = threading.Lock()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def append(
+        self,
+        stream: str,
+        events: Sequence[NewEvent],
+        *,
+        expected_version: ExpectedVersion = ANY,
+    ) -> list[RecordedEvent]:
+        """Append ``events`` to ``stream`` atomically, or return them as stored on a retry.
+
+        Raises ConcurrencyError when the stream is not at ``expected_version`` and EventIdConflict
+        when an event id is stored with other content; either way nothing is written.
+        """
+        validate_stream(stream)
+        if not events:
+            raise InvalidEvent("events", "at least one event is needed")
+        with self.write_transaction() as connection:
+            return self.append_in(connection, stream, events, expected_version=expected_version)
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[Connection]:
+        """A transaction holding the append lock: several appends in it commit together."""
+        with self._append_lock, self.translated_errors():
+            with self.engine.connect().execution_options(ledger_write=True) as connection:
+                with connection.begin():
+                    self.backend.lock_for_append(connection)
+                    yield connection
+
+    def append_in(
+        self,
+        connection: Connection,
+        stream: str,
+        events: Sequence[NewEvent],
+        *,
+        expected_version: ExpectedVersion = ANY,
+    ) -> list[RecordedEvent]:
+        """``append`` inside a transaction from ``write_transaction``."""
+        already = self._stored_retry(connection, stream, events)
+        if already is not None:
+            return already
+        current = self._stream_version(connection, stream)
+        check_expected_version(stream, expected_version, current)
+        recorded = self._chain(stream, events, current or 0, self._tail(connection))
+        connection.execute(insert(events_table), [row_of(event) for event in recorded])
+        for projector in self.projectors:
+            projector.apply(connection, recorded)
+        return recorded
+
+    def _stored_retry(
+        self, connection: Connection, stream: str, events: Sequence[NewEvent]
+    ) -> list[RecordedEvent] | None:
+        ids = [event.event_id for event in events]
+        rows = connection.execute(
+            select(events_table).where(events_table.c.event_id.in_(ids))
+        ).all()
+        if not rows:
+            return None
+        stored = {row.event_id: recorded_of(row) for row in rows}
+        for event in events:
+            match = stored.get(event.event_id)
+            if match is None or not match.same_content_as(event, stream):
+                raise EventIdConflict(event.event_id)
+        return [stored[event_id] for event_id in ids]
+
+    def _chain(
+        self, stream: str, events: Sequence[NewEvent], version: int, tail: Tail
+    ) -> list[RecordedEvent]:
+        now = self.clock()
+        recorded_at = now if tail.recorded_at is None else max(now, tail.recorded_at)
+        chained: list[RecordedEvent] = []
+        position, prev_hash = tail.position, tail.hash
+        for event in events:
+            position, version = position + 1, version + 1
+            fields: dict[str, Any] = dict(
+                position=position,
+                event_id=event.event_id,
+                stream=stream,
+                version=version,
+                type=event.type,
+                data=event.data,
+                metadata=event.metadata,
+                recorded_at=recorded_at,
+                prev_hash=prev_hash,
+            )
+            prev_hash = event_hash(**fields)
+            chained.append(RecordedEvent(**fields, hash=prev_hash))
+        return chained
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def read_stream(
+        self, stream: str, *, from_version: int = 1, limit: int | None = None
+    ) -> list[RecordedEvent]:
+        """A stream's events from ``from_version`` on, in version order."""
+        query = (
+            select(events_table)
+            .where(events_table.c.stream == stream, events_table.c.version >= from_version)
+            .order_by(events_table.c.version)
+            .limit(limit)
+        )
+        with self.read_connection() as connection:
+            return [recorded_of(row) for row in connection.execute(query)]
+
+    def read_all(
+        self, *, after: int = 0, limit: int | None = None, page_size: int = READ_PAGE
+    ) -> Iterator[RecordedEvent]:
+        """The log in position order after ``after``, fetched a page at a time."""
+        remaining = limit
+        while remaining is None or remaining > 0:
+            size = page_size if remaining is None else min(page_size, remaining)
+            page = self.read_page(after=after, limit=size)
+            yield from page
+            if len(page) < size:
+                return
+            after = page[-1].position
+            remaining = None if remaining is None else remaining - len(page)
+
+    def read_page(self, *, after: int = 0, limit: int = READ_PAGE) -> list[RecordedEvent]:
+        """One page of the log after position ``after``."""
+        query = (
+            select(events_table)
+            .where(events_table.c.position > after)
+            .order_by(events_table.c.position)
+            .limit(limit)
+        )
+        with self.read_connection() as connection:
+            return [recorded_of(row) for row in connection.execute(query)]
+
+    def read_recorded_between(self, start: datetime, end: datetime) -> Iterator[RecordedEvent]:
+        """Events the ledger recorded in ``[start, end)``, in position order."""
+        after = self._last_position_before(start)
+        for event in self.read_all(after=after):
+            if event.recorded_at >= end:
+                return
+            yield event
+
+    def get_event(self, event_id: uuid.UUID) -> RecordedEvent | None:
+        """One event by id, or None."""
+        query = select(events_table).where(events_table.c.event_id == event_id)
+        with self.read_connection() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else recorded_of(row)
+
+    def stream_version(self, stream: str) -> int | None:
+        """The stream's last version, or None when it has no events."""
+        with self.read_connection() as connection:
+            return self._stream_version(connection, stream)
+
+    def head_position(self) -> int:
+        """The position of the last event, 0 for an empty log."""
+        with self.read_connection() as connection:
+            return self._tail(connection).position
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A connection for reads, with driver errors translated."""
+        with self.translated_errors(), self.engine.connect() as connection:
+            yield connection
+
+    def _last_position_before(self, instant: datetime) -> int:
+        query = select(func.max(events_table.c.position)).where(
+            events_table.c.recorded_at < instant
+        )
+        with self.read_connection() as connection:
+            return connection.execute(query).scalar() or 0
+
+    @staticmethod
+    def _stream_version(connection: Connection, stream: str) -> int | None:
+        query = select(func.max(events_table.c.version)).where(events_table.c.stream == stream)
+        return connection.execute(query).scalar()
+
+    @staticmethod
+    def _tail(connection: Connection) -> Tail:
+        query = (
+            select(events_table.c.position, events_table.c.hash, events_table.c.recorded_at)
+            .order_by(events_table.c.position.desc())
+            .limit(1)
+        )
+        row = connection.execute(query).first()
+        return Tail(0, GENESIS_HASH, None) if row is None else Tail(*row)
+
+    @contextmanager
+    def translated_errors(self) -> Iterator[None]:
+        """Turn the driver errors we understand into the ledger's own."""
+        try:
+            yield
+        except DBAPIError as error:
+            translated = self.backend.translate(error)
+            if translated is None:
+                raise
+            raise translated from error
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def validate_stream(stream: str) -> None:
+    if not isinstance(stream, str) or not 1 <= len(stream) <= 200 or not stream.isprintable():
+        raise InvalidEvent("stream", "a stream name is 1 to 200 printable characters")
+
+
+def check_expected_version(stream: str, expected: ExpectedVersion, current: int | None) -> None:
+    """Raise ConcurrencyError unless the stream is where the caller expects it."""
+    if expected == ANY:
+        return
+    if expected == NO_STREAM or expected == 0:
+        if current is not None:
+            raise ConcurrencyError(stream, NO_STREAM, current)
+        return
+    if not isinstance(expected, int) or isinstance(expected, bool) or expected < 0:
+        raise InvalidEvent("expected_version", "'any', 'no_stream' or a version number")
+    if current != expected:
+        raise ConcurrencyError(stream, expected, current)
+
+
+def row_of(event: RecordedEvent) -> dict[str, Any]:
+    return {
+        "position": event.position,
+        "event_id": event.event_id,
+        "stream": event.stream,
+        "version": event.version,
+        "type": event.type,
+        "data": event.data,
+        "metadata": event.metadata,
+        "recorded_at": event.recorded_at,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
+
+
+def recorded_of(row: Row[Any]) -> RecordedEvent:
+    return RecordedEvent(
+        position=row.position,
+        event_id=row.event_id,
+        stream=row.stream,
+        version=row.version,
+        type=row.type,
+        data=row.data,
+        metadata=row.metadata,
+        recorded_at=row.recorded_at,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
