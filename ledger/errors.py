@@ -42,3 +42,7 @@ class ImmutableEventError(LedgerError):
 
 class StorageUnavailable(LedgerError):
     """The database cannot take writes now (full, read-only, unreachable)."""
+
+
+class StateConflict(LedgerError):
+    """The request contradicts what the ledger holds now (already registered, already retracted)."""

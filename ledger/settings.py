@@ -9,10 +9,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
+def project_root() -> Path:
+    """The source checkout when running from one, else the working directory (an install)."""
+    return PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").exists() else Path.cwd()
+
+
 def default_database_url() -> str:
-    """An SQLite file under the project's ``var/`` folder (the working directory's when installed)."""
-    base = PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").exists() else Path.cwd()
-    return f"sqlite:///{base / 'var' / 'ledger.db'}"
+    """An SQLite file under the project's ``var/`` folder."""
+    return f"sqlite:///{project_root() / 'var' / 'ledger.db'}"
 
 
 class Settings(BaseSettings):
@@ -22,3 +26,4 @@ class Settings(BaseSettings):
 
     database_url: str = default_database_url()
     sqlite_busy_timeout_ms: int = 10_000
+    seed_file: Path = project_root() / "seeds" / "story.yaml"

@@ -2,39 +2,144 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
 import migrations
+from ledger.bootstrap import App, open_app
+from ledger.errors import LedgerError
+from ledger.replay import Axis, parse_instant, to_json_text
+from ledger.seeding import SeedClock, SeedReport, load_story, seed
 from ledger.settings import Settings
-from ledger.store import open_store, verify
+from ledger_cli.replay_text import render_replay
 
-app = typer.Typer(help="The claims ledger: who said what about which claim, when, and where.")
-db_app = typer.Typer(help="The database schema (Alembic migrations).")
+app = typer.Typer(
+    help="The claims ledger: who said what about which claim, when, and where it was read.",
+    no_args_is_help=True,
+)
+db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
+projections_app = typer.Typer(help="The read models computed from the log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(projections_app, name="projections")
+
+
+@contextmanager
+def ledger_errors() -> Iterator[None]:
+    """Print the ledger's own errors as one line and exit 2, never a traceback."""
+    try:
+        yield
+    except LedgerError as error:
+        typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=2) from None
+
+
+@contextmanager
+def opened(settings: Settings, clock: Any = None) -> Iterator[App]:
+    with ledger_errors():
+        ledger_app = open_app(settings) if clock is None else open_app(settings, clock=clock)
+        try:
+            yield ledger_app
+        finally:
+            ledger_app.close()
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Create or migrate the schema to the latest revision."""
     settings = Settings()
-    migrations.upgrade(settings.database_url, revision)
+    with ledger_errors():
+        migrations.upgrade(settings.database_url, revision)
     typer.echo(f"schema at {revision} on {settings.database_url}")
 
 
 @app.command("verify")
 def verify_chain() -> None:
     """Walk the hash chain; exit 1 and name the first bad position if it is broken."""
-    store = open_store(Settings())
-    try:
-        result = verify(store)
-    finally:
-        store.close()
+    with opened(Settings()) as ledger_app:
+        result = ledger_app.queries.verify()
     if result.ok:
         typer.echo(f"ok: {result.checked} events checked, chain intact")
         return
-    typer.echo(
+    typer.secho(
         f"BROKEN at position {result.first_bad_position}: {result.reason} "
         f"({result.checked} events checked)",
         err=True,
+        fg=typer.colors.RED,
     )
     raise typer.Exit(code=1)
+
+
+@app.command("seed")
+def seed_story(
+    file: Annotated[
+        Path | None, typer.Option(help="The seed data file (default: seeds/story.yaml).")
+    ] = None,
+) -> None:
+    """Load the seed story through the ordinary append path; a second run appends nothing."""
+    settings = Settings()
+    path = file or settings.seed_file
+    clock = SeedClock()
+    with ledger_errors():
+        story = load_story(path)
+    typer.echo(f"seeding from {path}")
+    with opened(settings, clock) as ledger_app, ledger_errors():
+        report = seed(
+            ledger_app.ledger, story, clock, progress=lambda line: typer.echo(f"  {line}")
+        )
+    _print_report(report)
+
+
+def _print_report(report: SeedReport) -> None:
+    if report.total_appended == 0:
+        typer.echo(f"nothing appended: all {sum(report.present.values())} entries already present")
+    else:
+        typer.echo(f"appended {report.total_appended} events: {_counts(report.appended)}")
+        if report.present:
+            typer.echo(f"already present: {_counts(report.present)}")
+    _print_counter("statements per document", report.statements_per_document)
+    _print_counter("statements per actor", report.statements_per_actor)
+
+
+def _counts(counter: Counter[str]) -> str:
+    order = ("actors", "claims", "documents", "statements")
+    return ", ".join(f"{counter[kind]} {kind}" for kind in order if counter[kind])
+
+
+def _print_counter(title: str, counter: Counter[str]) -> None:
+    typer.echo(f"{title}:")
+    for name, count in sorted(counter.items()):
+        typer.echo(f"  {name:<30} {count:>3}")
+
+
+@app.command("replay")
+def replay(
+    start: Annotated[str, typer.Option("--from", help="Start: a date or ISO instant.")],
+    end: Annotated[str, typer.Option("--to", help="End: a date (the whole day) or an instant.")],
+    axis: Annotated[
+        Axis, typer.Option(help="said: when it was said; recorded: when recorded.")
+    ] = Axis.SAID,
+    claim: Annotated[str | None, typer.Option(help="Only this claim's steps.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """How the story changed between two instants, step by step."""
+    with ledger_errors():
+        window = (
+            parse_instant(start, field="--from"),
+            parse_instant(end, field="--to", end_of_day=True),
+        )
+    with opened(Settings()) as ledger_app:
+        result = ledger_app.queries.replay(start=window[0], end=window[1], axis=axis, claim=claim)
+    typer.echo(to_json_text(result) if as_json else render_replay(result))
+
+
+@projections_app.command("rebuild")
+def rebuild_projections() -> None:
+    """Rebuild every projection table from position 0 in one streaming pass."""
+    with opened(Settings()) as ledger_app:
+        folded = ledger_app.queries.rebuild_projections()
+    typer.echo(f"projections rebuilt from {folded} events")

@@ -18,6 +18,7 @@ __all__ = [
     "ANY",
     "NO_STREAM",
     "Backend",
+    "Clock",
     "ExpectedVersion",
     "NewEvent",
     "Projector",
@@ -26,6 +27,7 @@ __all__ = [
     "Verification",
     "backend_for",
     "open_store",
+    "utc_now",
     "verify",
 ]
 

@@ -40,7 +40,9 @@ class PostgresBackend:
             return ImmutableEventError(message.splitlines()[0])
         sqlstate = getattr(error.orig, "sqlstate", None) or ""
         if isinstance(error, OperationalError) or sqlstate.startswith(UNAVAILABLE_SQLSTATES):
-            return StorageUnavailable(message.splitlines()[0] if message else "database unavailable")
+            return StorageUnavailable(
+                message.splitlines()[0] if message else "database unavailable"
+            )
         return None
 
 

@@ -188,14 +188,21 @@ class SqlEventStore:
 
     def read_page(self, *, after: int = 0, limit: int = READ_PAGE) -> list[RecordedEvent]:
         """One page of the log after position ``after``."""
+        with self.read_connection() as connection:
+            return self.read_page_in(connection, after=after, limit=limit)
+
+    @staticmethod
+    def read_page_in(
+        connection: Connection, *, after: int = 0, limit: int = READ_PAGE
+    ) -> list[RecordedEvent]:
+        """``read_page`` on a connection the caller holds (inside a write transaction, say)."""
         query = (
             select(events_table)
             .where(events_table.c.position > after)
             .order_by(events_table.c.position)
             .limit(limit)
         )
-        with self.read_connection() as connection:
-            return [recorded_of(row) for row in connection.execute(query)]
+        return [recorded_of(row) for row in connection.execute(query)]
 
     def read_recorded_between(self, start: datetime, end: datetime) -> Iterator[RecordedEvent]:
         """Events the ledger recorded in ``[start, end)``, in position order."""
@@ -207,9 +214,14 @@ class SqlEventStore:
 
     def get_event(self, event_id: uuid.UUID) -> RecordedEvent | None:
         """One event by id, or None."""
-        query = select(events_table).where(events_table.c.event_id == event_id)
         with self.read_connection() as connection:
-            row = connection.execute(query).first()
+            return self.get_event_in(connection, event_id)
+
+    @staticmethod
+    def get_event_in(connection: Connection, event_id: uuid.UUID) -> RecordedEvent | None:
+        """``get_event`` on a connection the caller holds."""
+        query = select(events_table).where(events_table.c.event_id == event_id)
+        row = connection.execute(query).first()
         return None if row is None else recorded_of(row)
 
     def stream_version(self, stream: str) -> int | None:

@@ -14,7 +14,12 @@ from ledger.errors import ImmutableEventError, LedgerError, StorageUnavailable
 from ledger.store.backend import IMMUTABLE_MESSAGE
 
 WRITE_OPTION = "ledger_write"
-STORAGE_FAULTS = ("database or disk is full", "readonly database", "disk i/o error", "unable to open")
+STORAGE_FAULTS = (
+    "database or disk is full",
+    "readonly database",
+    "disk i/o error",
+    "unable to open",
+)
 
 
 class SqliteBackend:

@@ -1,0 +1,29 @@
+"""The one place the ledger is wired together from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ledger.projections.sql import SqlProjection
+from ledger.service import Ledger, LedgerQueries
+from ledger.settings import Settings
+from ledger.store import Clock, SqlEventStore, open_store, utc_now
+
+
+@dataclass(frozen=True)
+class App:
+    """The store with its projector, the write service and the read service over it."""
+
+    store: SqlEventStore
+    ledger: Ledger
+    queries: LedgerQueries
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def open_app(settings: Settings, *, clock: Clock = utc_now) -> App:
+    """Open the configured database (already migrated) with projections kept in step."""
+    projection = SqlProjection()
+    store = open_store(settings, clock=clock, projectors=[projection])
+    return App(store=store, ledger=Ledger(store), queries=LedgerQueries(store, projection))

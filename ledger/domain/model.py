@@ -1,0 +1,145 @@
+"""The statement model: who took which stance on which claim, when, and where it was read."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+DOCUMENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+
+
+def _key(value: str) -> str:
+    if not KEY_PATTERN.match(value):
+        raise ValueError(
+            "a key is 1-100 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit"
+        )
+    return value
+
+
+def _document_id(value: str) -> str:
+    if not DOCUMENT_ID_PATTERN.match(value):
+        raise ValueError("a document id is 1-200 of A-Z, a-z, 0-9, '.', '_' and '-'")
+    return value
+
+
+Key = Annotated[str, AfterValidator(_key)]
+DocumentId = Annotated[str, AfterValidator(_document_id)]
+ShortText = Annotated[str, Field(max_length=2000)]
+
+
+class Frozen(BaseModel):
+    """Immutable, strict about unknown fields: the base of every domain value."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+
+class Stance(StrEnum):
+    """What the speaker did with the claim. The ledger records it; it never judges it."""
+
+    ASSERTS = "asserts"
+    DENIES = "denies"
+    REPORTS = "reports"  # relays another's statement without endorsing it
+    DECLINES_TO_COMMENT = "declines_to_comment"
+    QUESTIONS = "questions"
+
+
+class Precision(StrEnum):
+    INSTANT = "instant"
+    DAY = "day"
+    YEAR = "year"
+    UNKNOWN = "unknown"
+
+
+class ActorKind(StrEnum):
+    OUTLET = "outlet"
+    PERSON = "person"
+    ORGANISATION = "organisation"
+    GROUP = "group"
+
+
+class SaidAt(Frozen):
+    """When the statement was made, as its source says, at the precision the source allows."""
+
+    precision: Precision
+    value: str | None = Field(default=None, max_length=40)
+    basis: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _value_matches_precision(self) -> Self:
+        if self.precision is Precision.UNKNOWN:
+            if self.value is not None:
+                raise ValueError("an unknown said_at has no value")
+            return self
+        if self.value is None:
+            raise ValueError(f"a said_at of precision {self.precision} needs a value")
+        self.start()  # raises on a date that does not exist
+        return self
+
+    def start(self) -> datetime | None:
+        """The earliest instant the statement can have been made; None when unknown."""
+        if self.value is None:
+            return None
+        if self.precision is Precision.DAY:
+            return datetime.combine(date.fromisoformat(self.value), time(), tzinfo=UTC)
+        if self.precision is Precision.YEAR:
+            if not re.fullmatch(r"\d{4}", self.value):
+                raise ValueError("a year is four digits")
+            return datetime(int(self.value), 1, 1, tzinfo=UTC)
+        instant = datetime.fromisoformat(self.value)
+        if instant.tzinfo is None:
+            raise ValueError("an instant needs a UTC offset")
+        return instant.astimezone(UTC)
+
+
+class TextQuoteSelector(Frozen):
+    """W3C Web Annotation TextQuoteSelector: the quote and the text right around it."""
+
+    exact: str = Field(min_length=1, max_length=5000)
+    prefix: str = Field(default="", max_length=200)
+    suffix: str = Field(default="", max_length=200)
+
+
+class TextPositionSelector(Frozen):
+    """W3C Web Annotation TextPositionSelector: offsets in code points into the document's text."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError("end must be greater than start")
+        return self
+
+
+class SourceAnchor(Frozen):
+    """Where the statement was read: a document and the quote's place in it."""
+
+    document: DocumentId
+    quote: TextQuoteSelector
+    position: TextPositionSelector
+
+
+class Statement(Frozen):
+    """One statement: the speaker's stance on a claim, as read in one document."""
+
+    claim: Key
+    actor: Key
+    stance: Stance
+    conduit: list[Key] = Field(min_length=1, max_length=20)
+    said_at: SaidAt
+    source: SourceAnchor
+    relays: Key | None = None
+    note: ShortText | None = None
+
+
+class RetractionBasis(StrEnum):
+    """Whose change it is: the source withdrew or changed its text, or the ledger misread it."""
+
+    SOURCE_CHANGED = "source_changed"
+    LEDGER_ERROR = "ledger_error"

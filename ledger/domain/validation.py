@@ -1,0 +1,96 @@
+"""The checks every statement passes before it is appended, whoever sends it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from ledger.domain.model import Stance, Statement
+from ledger.errors import InvalidEvent
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFacts:
+    """What validation needs to know of a registered document."""
+
+    document_id: str
+    publisher: str | None
+    text: str
+
+
+class Registry(Protocol):
+    """The registered documents, actors and claims, as the writer's transaction sees them."""
+
+    def document(self, document_id: str) -> DocumentFacts | None: ...
+
+    def has_actor(self, key: str) -> bool: ...
+
+    def has_claim(self, key: str) -> bool: ...
+
+
+def validate_statement(statement: Statement, registry: Registry, *, field: str = "") -> None:
+    """Raise InvalidEvent naming the first field that is wrong; return quietly otherwise."""
+    _require(registry.has_claim(statement.claim), f"{field}claim", "no such claim is registered")
+    _require(registry.has_actor(statement.actor), f"{field}actor", "no such actor is registered")
+    document = registry.document(statement.source.document)
+    _require(document is not None, f"{field}source.document", "no such document is registered")
+    assert document is not None
+    _validate_conduit(statement, registry, document, field)
+    _validate_relays(statement, registry, field)
+    _validate_anchor(statement, document, field)
+
+
+def _validate_conduit(
+    statement: Statement, registry: Registry, document: DocumentFacts, field: str
+) -> None:
+    for index, hop in enumerate(statement.conduit):
+        _require(registry.has_actor(hop), f"{field}conduit[{index}]", "no such actor is registered")
+    _require(
+        statement.conduit[-1] == statement.actor,
+        f"{field}conduit",
+        "the conduit ends with the speaker (the statement's actor)",
+    )
+    _require(
+        document.publisher is None or statement.conduit[0] == document.publisher,
+        f"{field}conduit",
+        f"the conduit starts with the document's publisher {document.publisher!r}",
+    )
+
+
+def _validate_relays(statement: Statement, registry: Registry, field: str) -> None:
+    if statement.stance is Stance.REPORTS:
+        _require(statement.relays is not None, f"{field}relays", "a report names whom it relays")
+        assert statement.relays is not None
+        _require(registry.has_actor(statement.relays), f"{field}relays", "no such actor")
+        _require(statement.relays != statement.actor, f"{field}relays", "an actor relays another")
+    else:
+        _require(statement.relays is None, f"{field}relays", "only a 'reports' stance relays")
+
+
+def _validate_anchor(statement: Statement, document: DocumentFacts, field: str) -> None:
+    text, quote, position = document.text, statement.source.quote, statement.source.position
+    _require(
+        position.end <= len(text),
+        f"{field}source.position.end",
+        f"past the end of the document ({len(text)} code points)",
+    )
+    _require(
+        text[position.start : position.end] == quote.exact,
+        f"{field}source.quote.exact",
+        "not found in the document at the given start and end offsets",
+    )
+    _require(
+        text[max(0, position.start - len(quote.prefix)) : position.start] == quote.prefix,
+        f"{field}source.quote.prefix",
+        "does not match the text right before the quote",
+    )
+    _require(
+        text[position.end : position.end + len(quote.suffix)] == quote.suffix,
+        f"{field}source.quote.suffix",
+        "does not match the text right after the quote",
+    )
+
+
+def _require(condition: bool, field: str, message: str) -> None:
+    if not condition:
+        raise InvalidEvent(field, message)

@@ -1,0 +1,1 @@
+"""Read models computed from the events alone: registries, statement versions, stances, states."""

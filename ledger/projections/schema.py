@@ -1,0 +1,93 @@
+"""Projection tables. They hold nothing the log does not: a rebuild recreates them exactly."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Date, Index, Integer, String, Table, Text, Uuid
+
+from ledger.store.schema import JsonType, PositionType, UtcDateTime, metadata
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("document_id", String(200), primary_key=True),
+    Column("publisher", String(100)),
+    Column("language", String(8), nullable=False),
+    Column("dated", Date),
+    Column("sha256", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("note", Text),
+    Column("position", PositionType, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+)
+
+actors = Table(
+    "actors",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("note", Text),
+    Column("position", PositionType, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+)
+
+claims = Table(
+    "claims",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("proposition_en", Text, nullable=False),
+    Column("proposition_de", Text, nullable=False),
+    Column("note", Text),
+    Column("position", PositionType, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("summary", JsonType, nullable=False),
+    Column("last_changed_position", PositionType),
+)
+
+# One row per version of a statement: recording a statement adds one, a correction ends the
+# current version and adds the next, a retraction ends it. As-of queries filter these rows by
+# said time and by the positions that opened and ended them, so they never re-read the log.
+statement_versions = Table(
+    "statement_versions",
+    metadata,
+    Column("version_id", Uuid(), primary_key=True),
+    Column("statement_id", Uuid(), nullable=False),
+    Column("claim", String(100), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("stance", String(30), nullable=False),
+    Column("relays", String(100)),
+    Column("document", String(200), nullable=False),
+    Column("said_key", UtcDateTime(), nullable=False),
+    Column("said_key_basis", String(20), nullable=False),
+    Column("body", JsonType, nullable=False),
+    Column("position", PositionType, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("ended_position", BigInteger().with_variant(Integer(), "sqlite")),
+    Column("ended_at", UtcDateTime()),
+    Column("ended_by", String(30)),
+    Index(None, "claim", "said_key"),
+    Index(None, "claim", "position"),
+    Index(None, "statement_id"),
+    Index(None, "actor"),
+    Index(None, "document"),
+)
+
+stances = Table(
+    "stances",
+    metadata,
+    Column("claim", String(100), primary_key=True),
+    Column("actor", String(100), primary_key=True),
+    Column("stance", String(30), nullable=False),
+    Column("version_id", Uuid(), nullable=False),
+    Column("view", JsonType, nullable=False),
+)
+
+checkpoints = Table(
+    "projection_checkpoints",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("position", PositionType, nullable=False),
+)
+
+PROJECTION_TABLES = (stances, statement_versions, claims, actors, documents, checkpoints)
