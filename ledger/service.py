@@ -268,6 +268,12 @@ class LedgerQueries:
         with self.store.read_connection() as connection:
             return _found(queries.claim_history(connection, key), f"no claim {key!r}")
 
+    def statement(self, statement_id: uuid.UUID) -> dict[str, Any]:
+        with self.store.read_connection() as connection:
+            return _found(
+                queries.statement_view(connection, statement_id), f"no statement {statement_id}"
+            )
+
     def actors(self) -> list[dict[str, Any]]:
         with self.store.read_connection() as connection:
             return queries.actor_views(connection)

@@ -282,3 +282,22 @@ def _document_fields(row: Any) -> dict[str, Any]:
         "note": row.note,
         "registered_at": format_instant(row.recorded_at),
     }
+
+
+def statement_view(connection: Connection, statement_id: Any) -> dict[str, Any] | None:
+    """A statement by its id or a version's id: every version, oldest first, and its status."""
+    columns = statement_versions.c
+    root = connection.execute(
+        select(columns.statement_id).where(
+            or_(columns.statement_id == statement_id, columns.version_id == statement_id)
+        )
+    ).scalar()
+    if root is None:
+        return None
+    versions = _versions_where(connection, columns.statement_id == root)
+    return {
+        "statement_id": str(root),
+        "status": version_status(versions[-1]),
+        "current": statement_entry(versions[-1]),
+        "versions": [statement_entry(version) for version in versions],
+    }
