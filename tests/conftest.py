@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 import migrations
+from ledger.bootstrap import App, open_app
+from ledger.seeding import SeedClock, SeedStory, load_story, seed
 from ledger.settings import Settings
 from ledger.store import SqlEventStore, open_store
 from ledger.store.postgres import normalize_url
@@ -70,3 +72,26 @@ def store(settings: Settings) -> Iterator[SqlEventStore]:
     event_store = open_store(settings)
     yield event_store
     event_store.close()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[App]:
+    """The ledger on a fresh database, with projections kept in step."""
+    ledger_app = open_app(settings)
+    yield ledger_app
+    ledger_app.close()
+
+
+@pytest.fixture(scope="session")
+def story() -> SeedStory:
+    return load_story(Settings().seed_file)
+
+
+@pytest.fixture
+def seeded_app(settings: Settings, story: SeedStory) -> Iterator[App]:
+    """The ledger holding the seed story, recorded at the times the seed file gives."""
+    clock = SeedClock()
+    ledger_app = open_app(settings, clock=clock)
+    seed(ledger_app.ledger, story, clock)
+    yield ledger_app
+    ledger_app.close()

@@ -1,0 +1,130 @@
+"""The projections as a pure in-memory fold: the reference the database tables must equal."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from ledger.domain.events import (
+    ActorRegistered,
+    ClaimRegistered,
+    DocumentRegistered,
+    StatementCorrected,
+    StatementRecorded,
+    StatementRetracted,
+    decode,
+)
+from ledger.domain.model import Statement
+from ledger.projections.derive import StatementVersion, derive_claim, new_version
+from ledger.projections.snapshot import Snapshot, normalize
+from ledger.store import RecordedEvent
+
+
+class InMemoryProjection:
+    """Folds events into plain dictionaries, with the same derivations as the SQL projector."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, dict[str, Any]] = {}
+        self.actors: dict[str, dict[str, Any]] = {}
+        self.claims: dict[str, dict[str, Any]] = {}
+        self.versions: dict[uuid.UUID, StatementVersion] = {}
+        self.last_position = 0
+
+    def apply_all(self, events: Iterable[RecordedEvent]) -> InMemoryProjection:
+        for event in events:
+            self.apply(event)
+        return self
+
+    def apply(self, event: RecordedEvent) -> None:
+        payload = decode(event)
+        registered = {
+            "note": getattr(payload, "note", None),
+            "position": event.position,
+            "recorded_at": event.recorded_at,
+        }
+        match payload:
+            case DocumentRegistered():
+                self.documents[payload.document_id] = {
+                    **payload.model_dump(exclude={"note"}),
+                    **registered,
+                }
+            case ActorRegistered():
+                self.actors[payload.key] = {**payload.model_dump(exclude={"note"}), **registered}
+            case ClaimRegistered():
+                self.claims[payload.key] = {**payload.model_dump(exclude={"note"}), **registered}
+                self._refresh(payload.key, None)
+            case StatementRecorded():
+                self._open(event.event_id, event.event_id, payload, event)
+            case StatementRetracted():
+                self._end(payload.statement_id, event, "retracted")
+            case StatementCorrected():
+                self._end(payload.statement_id, event, "corrected")
+                self._open(event.event_id, payload.statement_id, payload.statement, event)
+        self.last_position = event.position
+
+    def _open(
+        self, version_id: uuid.UUID, root: uuid.UUID, statement: Statement, event: RecordedEvent
+    ) -> None:
+        dated: date | None = self.documents[statement.source.document]["dated"]
+        self.versions[version_id] = new_version(
+            version_id=version_id,
+            statement_id=root,
+            statement=statement,
+            document_dated=dated,
+            position=event.position,
+            recorded_at=event.recorded_at,
+        )
+        self._refresh(statement.claim, event.position)
+
+    def _end(self, root: uuid.UUID, event: RecordedEvent, ended_by: str) -> None:
+        for version_id, version in self.versions.items():
+            if version.statement_id == root and version.ended_position is None:
+                self.versions[version_id] = replace(
+                    version,
+                    ended_position=event.position,
+                    ended_at=event.recorded_at,
+                    ended_by=ended_by,
+                )
+                self._refresh(version.claim, event.position)
+
+    def _refresh(self, claim: str, position: int | None) -> None:
+        standing = [
+            v for v in self.versions.values() if v.claim == claim and v.ended_position is None
+        ]
+        derivation = derive_claim(standing)
+        self.claims[claim].update(
+            state=derivation.state,
+            summary=derivation.summary,
+            stances=derivation.stances,
+            last_changed_position=position,
+        )
+
+    def snapshot(self) -> Snapshot:
+        """The same shape ``ledger.projections.snapshot.sql_snapshot`` reads from the tables."""
+        return normalize(
+            documents=[{k: v for k, v in doc.items()} for doc in self.documents.values()],
+            actors=list(self.actors.values()),
+            claims=[
+                {k: v for k, v in claim.items() if k != "stances"} for claim in self.claims.values()
+            ],
+            statement_versions=[_version_row(v) for v in self.versions.values()],
+            stances=[
+                {
+                    "claim": key,
+                    "actor": actor,
+                    "stance": view["stance"],
+                    "version_id": view["version_id"],
+                    "view": view,
+                }
+                for key, claim in self.claims.items()
+                for actor, view in claim["stances"].items()
+            ],
+            checkpoint=self.last_position,
+        )
+
+
+def _version_row(version: StatementVersion) -> dict[str, Any]:
+    return {name: getattr(version, name) for name in StatementVersion.__slots__}  # type: ignore[attr-defined]

@@ -1,0 +1,56 @@
+"""A comparable picture of every projection, from the tables or from the in-memory model."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from ledger.projections.schema import actors, claims, documents, stances, statement_versions
+from ledger.projections.sql import checkpoint
+from ledger.store.records import format_instant
+
+Snapshot = dict[str, Any]
+SORT_KEYS = {
+    "documents": ("document_id",),
+    "actors": ("key",),
+    "claims": ("key",),
+    "statement_versions": ("version_id",),
+    "stances": ("claim", "actor"),
+}
+
+
+def sql_snapshot(connection: Connection) -> Snapshot:
+    """Every projection table's rows, normalized so two databases or a model compare equal."""
+    rows = {
+        name: [dict(row._mapping) for row in connection.execute(select(table))]
+        for name, table in (
+            ("documents", documents),
+            ("actors", actors),
+            ("claims", claims),
+            ("statement_versions", statement_versions),
+            ("stances", stances),
+        )
+    }
+    return normalize(**rows, checkpoint=checkpoint(connection))
+
+
+def normalize(checkpoint: int, **tables: list[dict[str, Any]]) -> Snapshot:
+    picture: Snapshot = {"checkpoint": checkpoint}
+    for name, rows in tables.items():
+        plain = [{key: _plain(value) for key, value in row.items()} for row in rows]
+        picture[name] = sorted(plain, key=lambda row, keys=SORT_KEYS[name]: [row[k] for k in keys])
+    return json.loads(json.dumps(picture, sort_keys=True))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_instant(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
