@@ -25,7 +25,9 @@ def seeded_id(key: str) -> uuid.UUID:
 def at(as_of: str | None = None, known_at: str | None = None) -> PointInTime:
     return PointInTime(
         as_of=None if as_of is None else parse_instant(as_of, field="as_of", end_of_day=True),
-        known_at=None if known_at is None else parse_instant(known_at, field="known_at", end_of_day=True),
+        known_at=None
+        if known_at is None
+        else parse_instant(known_at, field="known_at", end_of_day=True),
     )
 
 
@@ -42,7 +44,9 @@ def at(as_of: str | None = None, known_at: str | None = None) -> PointInTime:
         ({"wsj": "asserts", "dan-tri": "reports"}, "asserted"),
     ],
 )
-def test_a_claims_state_follows_from_the_stances_that_stand(stances: dict[str, str], state: str) -> None:
+def test_a_claims_state_follows_from_the_stances_that_stand(
+    stances: dict[str, str], state: str
+) -> None:
     assert claim_state(stances) == state
 
 
@@ -74,7 +78,9 @@ def test_retracting_the_denials_turns_the_claim_back_to_asserted_and_keeps_the_o
 
     assert central["state"] == "asserted" and central["denied_by"] == []
     retracted = [h for h in history if h["status"] == "retracted"]
-    assert sorted(h["statement_id"] for h in retracted) == sorted(str(seeded_id(e.key)) for e in denials)
+    assert sorted(h["statement_id"] for h in retracted) == sorted(
+        str(seeded_id(e.key)) for e in denials
+    )
     assert seeded_app.queries.verify().ok
 
 
@@ -83,7 +89,10 @@ def test_a_correction_replaces_the_reading_from_then_on(seeded_app: App, story: 
     corrected = as_statement(changed(statement_json(story, key), "stance", "questions"))
 
     event = seeded_app.ledger.correct_statement(
-        seeded_id(key), corrected, reason="reads as doubt, not denial", basis=RetractionBasis.LEDGER_ERROR
+        seeded_id(key),
+        corrected,
+        reason="reads as doubt, not denial",
+        basis=RetractionBasis.LEDGER_ERROR,
     )
 
     view = seeded_app.queries.statement(seeded_id(key))
@@ -93,31 +102,49 @@ def test_a_correction_replaces_the_reading_from_then_on(seeded_app: App, story: 
     central = seeded_app.queries.claim(CENTRAL_CLAIM)
     peskov = next(s for s in central["stances"] if s["actor"] == "peskov")
     assert peskov["stance"] == "questions" and peskov["corrected"] is True
-    assert central["state"] == "asserted"  # the corrected reading is Peskov's latest; no denial stands
+    assert (
+        central["state"] == "asserted"
+    )  # the corrected reading is Peskov's latest; no denial stands
 
 
-def test_a_retracted_statement_cannot_be_retracted_or_corrected_again(seeded_app: App, story: SeedStory) -> None:
+def test_a_retracted_statement_cannot_be_retracted_or_corrected_again(
+    seeded_app: App, story: SeedStory
+) -> None:
     key = "000-peskov-denies-regular-contact"
-    seeded_app.ledger.retract_statement(seeded_id(key), reason="r", basis=RetractionBasis.SOURCE_CHANGED)
+    seeded_app.ledger.retract_statement(
+        seeded_id(key), reason="r", basis=RetractionBasis.SOURCE_CHANGED
+    )
     head = seeded_app.store.head_position()
 
     with pytest.raises(StateConflict):
-        seeded_app.ledger.retract_statement(seeded_id(key), reason="r", basis=RetractionBasis.SOURCE_CHANGED)
+        seeded_app.ledger.retract_statement(
+            seeded_id(key), reason="r", basis=RetractionBasis.SOURCE_CHANGED
+        )
     with pytest.raises(StateConflict):
         corrected = as_statement(statement_json(story, key))
-        seeded_app.ledger.correct_statement(seeded_id(key), corrected, reason="r", basis=RetractionBasis.LEDGER_ERROR)
+        seeded_app.ledger.correct_statement(
+            seeded_id(key), corrected, reason="r", basis=RetractionBasis.LEDGER_ERROR
+        )
     with pytest.raises(NotFound):
-        seeded_app.ledger.retract_statement(uuid.uuid4(), reason="r", basis=RetractionBasis.LEDGER_ERROR)
+        seeded_app.ledger.retract_statement(
+            uuid.uuid4(), reason="r", basis=RetractionBasis.LEDGER_ERROR
+        )
     assert seeded_app.store.head_position() == head
 
 
 def test_a_retried_retraction_returns_the_stored_event(seeded_app: App) -> None:
     key = "000-peskov-denies-regular-contact"
     first = seeded_app.ledger.retract_statement(
-        seeded_id(key), reason="r", basis=RetractionBasis.SOURCE_CHANGED, idempotency_key="retract-1"
+        seeded_id(key),
+        reason="r",
+        basis=RetractionBasis.SOURCE_CHANGED,
+        idempotency_key="retract-1",
     )
     again = seeded_app.ledger.retract_statement(
-        seeded_id(key), reason="r", basis=RetractionBasis.SOURCE_CHANGED, idempotency_key="retract-1"
+        seeded_id(key),
+        reason="r",
+        basis=RetractionBasis.SOURCE_CHANGED,
+        idempotency_key="retract-1",
     )
     assert again == first
 
@@ -143,7 +170,9 @@ def test_before_the_ledger_read_anything_it_knew_no_claims(seeded_app: App) -> N
     assert seeded_app.queries.claims(at(known_at="2024-10-24")) == []
 
 
-def test_a_statement_recorded_on_the_26th_about_the_25th_moves_only_the_said_axis(seeded_app: App) -> None:
+def test_a_statement_recorded_on_the_26th_about_the_25th_moves_only_the_said_axis(
+    seeded_app: App,
+) -> None:
     claim = "musk-putin-call-before-february-2022"  # only Peskov via Dan Tri: said 25th, read 26th
 
     said_by_25th = seeded_app.queries.claim(claim, at(as_of="2024-10-25"))
@@ -157,13 +186,19 @@ def test_as_of_now_equals_the_stored_current_view(seeded_app: App) -> None:
     now = PointInTime(known_at=parse_instant("2999-01-01", field="known_at"))
     current = seeded_app.queries.claims()
     derived = seeded_app.queries.claims(now)
-    strip = lambda views: [{k: v for k, v in view.items() if k != "point_in_time"} for view in views]  # noqa: E731
+    strip = lambda views: [
+        {k: v for k, v in view.items() if k != "point_in_time"} for view in views
+    ]  # noqa: E731
     assert strip(derived) == strip(current)
 
 
-def test_live_projections_equal_a_rebuild_and_the_in_memory_model(seeded_app: App, story: SeedStory) -> None:
+def test_live_projections_equal_a_rebuild_and_the_in_memory_model(
+    seeded_app: App, story: SeedStory
+) -> None:
     seeded_app.ledger.retract_statement(
-        seeded_id("004-peskov-denies-regular-contact"), reason="r", basis=RetractionBasis.SOURCE_CHANGED
+        seeded_id("004-peskov-denies-regular-contact"),
+        reason="r",
+        basis=RetractionBasis.SOURCE_CHANGED,
     )
     with seeded_app.store.read_connection() as connection:
         live = sql_snapshot(connection)

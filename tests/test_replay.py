@@ -26,33 +26,54 @@ def central_steps(app: App, axis: Axis) -> list[dict]:  # type: ignore[type-arg]
 
 
 def first_change_to(steps: list[dict], state: str) -> dict:  # type: ignore[type-arg]
-    return next(s for s in steps if s["claim_state"]["changed"] and s["claim_state"]["after"] == state)
+    return next(
+        s for s in steps if s["claim_state"]["changed"] and s["claim_state"]["after"] == state
+    )
 
 
-def test_on_the_said_axis_wsj_reports_on_the_24th_and_peskov_denies_on_the_25th(seeded_app: App) -> None:
+def test_on_the_said_axis_wsj_reports_on_the_24th_and_peskov_denies_on_the_25th(
+    seeded_app: App,
+) -> None:
     steps = central_steps(seeded_app, Axis.SAID)
 
     opening = steps[0]
     assert opening["at"].startswith("2024-10-24")
     assert (opening["statement"]["actor"], opening["statement"]["stance"]) == ("wsj", "asserts")
-    assert opening["claim_state"] == {"claim": CENTRAL_CLAIM, "before": "unstated", "after": "asserted", "changed": True}
+    assert opening["claim_state"] == {
+        "claim": CENTRAL_CLAIM,
+        "before": "unstated",
+        "after": "asserted",
+        "changed": True,
+    }
     contested = first_change_to(steps, "contested")
     assert contested["at"].startswith("2024-10-25")
-    assert (contested["statement"]["actor"], contested["statement"]["stance"]) == ("peskov", "denies")
-    assert {s["statement"]["actor"] for s in steps if s["at"].startswith("2024-10-25")} >= {"t-online", "peskov"}
+    assert (contested["statement"]["actor"], contested["statement"]["stance"]) == (
+        "peskov",
+        "denies",
+    )
+    assert {s["statement"]["actor"] for s in steps if s["at"].startswith("2024-10-25")} >= {
+        "t-online",
+        "peskov",
+    }
     last = steps[-1]
     assert last["at"].startswith("2024-10-26")
     assert (last["statement"]["actor"], last["statement"]["relays"]) == ("dan-tri", "peskov")
     assert [s["at"] for s in steps] == sorted(s["at"] for s in steps)
 
 
-def test_on_the_recorded_axis_nothing_is_known_until_the_ledger_reads_on_the_25th(seeded_app: App) -> None:
+def test_on_the_recorded_axis_nothing_is_known_until_the_ledger_reads_on_the_25th(
+    seeded_app: App,
+) -> None:
     steps = central_steps(seeded_app, Axis.RECORDED)
 
     assert not any(s["at"].startswith("2024-10-24") for s in steps)
     assert first_change_to(steps, "asserted")["at"].startswith("2024-10-25")
     assert first_change_to(steps, "contested")["at"].startswith("2024-10-25T19:00")
-    assert {s["statement"]["actor"] for s in steps if s["at"].startswith("2024-10-26")} == {"dan-tri", "wsj", "peskov"}
+    assert {s["statement"]["actor"] for s in steps if s["at"].startswith("2024-10-26")} == {
+        "dan-tri",
+        "wsj",
+        "peskov",
+    }
     assert [s["position"] for s in steps] == sorted(s["position"] for s in steps)
 
 
@@ -62,13 +83,17 @@ def test_every_step_names_the_event_the_speaker_the_quote_and_the_source(seeded_
         assert step["type"] == "StatementRecorded"
         assert statement["claim"] == CENTRAL_CLAIM
         assert statement["conduit"][-1] == statement["actor"]
-        assert statement["source"]["quote"]["exact"] and statement["source"]["document"].endswith(".txt")
+        assert statement["source"]["quote"]["exact"] and statement["source"]["document"].endswith(
+            ".txt"
+        )
         assert uuid.UUID(step["event_id"])
 
 
 def test_a_retraction_is_a_step_on_the_recorded_axis_only(seeded_app: App) -> None:
     denial = uuid.uuid5(SEED_NAMESPACE, "statements:000-peskov-denies-regular-contact")
-    event = seeded_app.ledger.retract_statement(denial, reason="test", basis=RetractionBasis.LEDGER_ERROR)
+    event = seeded_app.ledger.retract_statement(
+        denial, reason="test", basis=RetractionBasis.LEDGER_ERROR
+    )
     window = {"start": START, "end": event.recorded_at}
 
     recorded = seeded_app.queries.replay(**window, axis=Axis.RECORDED, claim=CENTRAL_CLAIM)["steps"]
@@ -91,12 +116,18 @@ def test_replays_are_byte_identical(seeded_app: App) -> None:
 
 @pytest.mark.parametrize(
     ("start", "end", "field"),
-    [("2024-10-26", "2024-10-24", "to"), ("2024-02-30", "2024-10-26", "from"), ("yesterday", "2024-10-26", "from")],
+    [
+        ("2024-10-26", "2024-10-24", "to"),
+        ("2024-02-30", "2024-10-26", "from"),
+        ("yesterday", "2024-10-26", "from"),
+    ],
 )
 def test_a_bad_window_is_refused(seeded_app: App, start: str, end: str, field: str) -> None:
     with pytest.raises(InvalidEvent) as refused:
         seeded_app.queries.replay(
-            start=parse_instant(start, field="from"), end=parse_instant(end, field="to", end_of_day=True), axis=Axis.SAID
+            start=parse_instant(start, field="from"),
+            end=parse_instant(end, field="to", end_of_day=True),
+            axis=Axis.SAID,
         )
     assert refused.value.field == field
 

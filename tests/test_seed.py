@@ -38,17 +38,23 @@ def test_every_seeded_quote_is_verbatim_at_its_offsets(story: SeedStory) -> None
         assert text[end:].startswith(entry.quote.suffix), entry.key
 
 
-def test_the_ledger_keeps_each_document_with_its_hash_and_anchors(seeded_app: App, story: SeedStory) -> None:
+def test_the_ledger_keeps_each_document_with_its_hash_and_anchors(
+    seeded_app: App, story: SeedStory
+) -> None:
     for document in story.data.documents:
         view = seeded_app.queries.document(document.id)
         assert view["sha256"] == hashlib.sha256(story.texts[document.id]).hexdigest()
         for anchor in view["anchors"]:
             position, quote = anchor["source"]["position"], anchor["source"]["quote"]
             assert view["text"][position["start"] : position["end"]] == quote["exact"]
-        assert len(view["anchors"]) == sum(1 for s in story.data.statements if s.document == document.id)
+        assert len(view["anchors"]) == sum(
+            1 for s in story.data.statements if s.document == document.id
+        )
 
 
-def test_seeding_appends_everything_once_and_a_second_run_nothing(settings: Settings, story: SeedStory) -> None:
+def test_seeding_appends_everything_once_and_a_second_run_nothing(
+    settings: Settings, story: SeedStory
+) -> None:
     from ledger.bootstrap import open_app
 
     clock = SeedClock()
@@ -58,8 +64,10 @@ def test_seeding_appends_everything_once_and_a_second_run_nothing(settings: Sett
         head = ledger_app.store.head_position()
         second = seed(ledger_app.ledger, story, clock)
         data = story.data
-        assert first.total_appended == head == (
-            len(data.actors) + len(data.claims) + len(data.documents) + len(data.statements)
+        assert (
+            first.total_appended
+            == head
+            == (len(data.actors) + len(data.claims) + len(data.documents) + len(data.statements))
         )
         assert second.total_appended == 0
         assert sum(second.present.values()) == head
@@ -69,11 +77,15 @@ def test_seeding_appends_everything_once_and_a_second_run_nothing(settings: Sett
         ledger_app.close()
 
 
-def test_seeded_events_are_recorded_when_their_document_was_read(seeded_app: App, story: SeedStory) -> None:
+def test_seeded_events_are_recorded_when_their_document_was_read(
+    seeded_app: App, story: SeedStory
+) -> None:
     read_at = {doc.id: doc.recorded_at for doc in story.data.documents}
     for entry in story.data.statements:
         view = seeded_app.queries.statement(_statement_id(seeded_app, entry.key))
-        assert view["current"]["recorded_at"].startswith(read_at[entry.document].strftime("%Y-%m-%dT%H:%M"))
+        assert view["current"]["recorded_at"].startswith(
+            read_at[entry.document].strftime("%Y-%m-%dT%H:%M")
+        )
 
 
 def _statement_id(seeded_app: App, key: str):  # type: ignore[no-untyped-def]
@@ -89,12 +101,18 @@ def test_the_story_keeps_its_contradictions(seeded_app: App) -> None:
     assert central["state"] == "contested"
     assert "wsj" in central["asserted_by"] and central["denied_by"] == ["peskov"]
     assert {"t-online", "dan-tri"} <= set(central["relayed_by"]["wsj"])
-    both_dates = [seeded_app.queries.claim(k) for k in ("us-election-on-15-november-2024", "us-election-on-5-november-2024")]
+    both_dates = [
+        seeded_app.queries.claim(k)
+        for k in ("us-election-on-15-november-2024", "us-election-on-5-november-2024")
+    ]
     assert [c["state"] for c in both_dates] == ["asserted", "asserted"]
     topic = seeded_app.queries.claim("musk-putin-call-about-space-and-technology")
     timing = seeded_app.queries.claim("musk-putin-call-before-february-2022")
     assert topic["asserted_by"] == timing["asserted_by"] == ["peskov"]
-    quotes = [a["source"]["quote"]["exact"] for a in seeded_app.queries.actor("warren-strobel")["statements"]]
+    quotes = [
+        a["source"]["quote"]["exact"]
+        for a in seeded_app.queries.actor("warren-strobel")["statements"]
+    ]
     assert any("Warran Strobel" in quote for quote in quotes)
 
 
@@ -133,11 +151,18 @@ def _broken_seed_dir(tmp_path: Path, mutate) -> Path:  # type: ignore[no-untyped
         (lambda raw: raw["statements"][3]["position"].update(start=0), "source.quote.exact"),
         (lambda raw: raw["statements"][3].update(actor="nobody"), "actor"),
         (lambda raw: raw["statements"][3].update(stance="endorses"), "stance"),
-        (lambda raw: raw["statements"][3]["said_at"].update(precision="day", value="2024-13-01"), "said_at"),
+        (
+            lambda raw: raw["statements"][3]["said_at"].update(precision="day", value="2024-13-01"),
+            "said_at",
+        ),
     ],
 )
 def test_a_broken_seed_file_is_refused_before_anything_is_written(
-    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch, mutate, field: str  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    mutate,
+    field: str,  # type: ignore[no-untyped-def]
 ) -> None:
     path = _broken_seed_dir(tmp_path, mutate)
     with pytest.raises(InvalidEvent) as refused:

@@ -15,7 +15,9 @@ from tests.factories import as_statement, changed, statement_json
 PESKOV_DENIAL = "004-peskov-denies-regular-contact"
 
 
-def test_a_valid_statement_is_recorded_on_its_claim_stream(seeded_app: App, story: SeedStory) -> None:
+def test_a_valid_statement_is_recorded_on_its_claim_stream(
+    seeded_app: App, story: SeedStory
+) -> None:
     data = statement_json(story, PESKOV_DENIAL)
     before = seeded_app.store.stream_version(f"claim:{data['claim']}")
 
