@@ -143,3 +143,16 @@ def rebuild_projections() -> None:
     with opened(Settings()) as ledger_app:
         folded = ledger_app.queries.rebuild_projections()
     typer.echo(f"projections rebuilt from {folded} events")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
+) -> None:
+    """Serve the HTTP API with uvicorn (the database must be migrated: ledger db upgrade)."""
+    import uvicorn
+
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"serving the claims ledger on http://{shown}:{port} (docs at /docs)")
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, proxy_headers=False)

@@ -1,0 +1,142 @@
+"""What routes depend on, as ``Annotated`` aliases: the ledger, settings, access, time, versions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.auth import authorize
+from api.settings import ApiSettings, Scope, TokenSpec
+from ledger.bootstrap import App
+from ledger.errors import InvalidEvent
+from ledger.projections.queries import PointInTime
+from ledger.replay import parse_instant
+from ledger.service import Ledger, LedgerQueries
+from ledger.store import ANY, ExpectedVersion, SqlEventStore
+
+bearer = HTTPBearer(auto_error=False, description="A token configured in LEDGER_API_TOKENS")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def get_app(request: Request) -> App:
+    return request.app.state.ledger  # type: ignore[no-any-return]
+
+
+def get_api_settings(request: Request) -> ApiSettings:
+    return request.app.state.api_settings  # type: ignore[no-any-return]
+
+
+AppDep = Annotated[App, Depends(get_app)]
+ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
+
+
+def get_ledger(app: AppDep) -> Ledger:
+    return app.ledger
+
+
+def get_queries(app: AppDep) -> LedgerQueries:
+    return app.queries
+
+
+def get_store(app: AppDep) -> SqlEventStore:
+    return app.store
+
+
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+QueriesDep = Annotated[LedgerQueries, Depends(get_queries)]
+StoreDep = Annotated[SqlEventStore, Depends(get_store)]
+
+
+def _header(credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    return None if credentials is None else f"{credentials.scheme} {credentials.credentials}"
+
+
+def require_write(credentials: Credentials, settings: ApiSettingsDep) -> TokenSpec:
+    """The caller's token, if it carries the write scope (else 401 or 403)."""
+    return authorize(_header(credentials), settings.tokens, Scope.WRITE)
+
+
+def require_read(credentials: Credentials, settings: ApiSettingsDep) -> None:
+    """Reads are open unless LEDGER_READS_REQUIRE_TOKEN is set; then any read token will do."""
+    if settings.reads_require_token:
+        authorize(_header(credentials), settings.tokens, Scope.READ)
+
+
+Writer = Annotated[TokenSpec, Depends(require_write)]
+ReadAccess = Depends(require_read)
+
+
+def point_in_time(
+    as_of: Annotated[
+        str | None,
+        Query(
+            description="Said-time: statements made by then (a date means its whole day).",
+            examples=["2024-10-24"],
+            max_length=40,
+        ),
+    ] = None,
+    known_at: Annotated[
+        str | None,
+        Query(
+            description="Recorded-time: what the ledger knew then (a date: its end).",
+            examples=["2024-10-25T12:00:00Z"],
+            max_length=40,
+        ),
+    ] = None,
+) -> PointInTime:
+    return PointInTime(
+        as_of=None if as_of is None else parse_instant(as_of, field="as_of", end_of_day=True),
+        known_at=None
+        if known_at is None
+        else parse_instant(known_at, field="known_at", end_of_day=True),
+    )
+
+
+AtDep = Annotated[PointInTime, Depends(point_in_time)]
+
+
+def expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(description='The claim\'s ETag (e.g. "3"; weak or strong) or *', examples=['"3"']),
+    ] = None,
+) -> ExpectedVersion:
+    """The claim stream version a write expects, from ``If-Match``; no header means any."""
+    if if_match is None or if_match.strip() == "*":
+        return ANY
+    return parse_etag(if_match)
+
+
+def parse_etag(value: str) -> int:
+    tag = value.strip().removeprefix("W/")
+    inner = tag[1:-1] if len(tag) >= 2 and tag[0] == tag[-1] == '"' else ""
+    if not (inner.isascii() and inner.isdigit()) or len(inner) > 18:
+        raise InvalidEvent("If-Match", 'one entity tag of a claim version, like "3", or *')
+    return int(inner)
+
+
+ExpectedVersionDep = Annotated[ExpectedVersion, Depends(expected_version)]
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Retries with the same key write once; another body is 422.",
+        ),
+    ] = None,
+) -> str | None:
+    return key
+
+
+IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
+
+
+def etag(version: int | None) -> str:
+    return f'"{version or 0}"'

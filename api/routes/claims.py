@@ -1,0 +1,38 @@
+"""Claims: their state and stances now or at any earlier point, and their history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response
+
+from api.deps import AtDep, QueriesDep, ReadAccess, StoreDep, etag
+from api.problems import responses
+from api.views import ClaimHistory, ClaimList, ClaimView
+from ledger.domain.events import claim_stream
+
+router = APIRouter(prefix="/v1/claims", tags=["claims"], dependencies=[ReadAccess])
+ClaimKey = Annotated[str, Path(max_length=100, examples=["musk-putin-regular-contact-since-2022"])]
+
+
+@router.get("", response_model=ClaimList, responses=responses(422))
+def list_claims(queries: QueriesDep, at: AtDep) -> dict[str, Any]:
+    """Every claim with its state and each actor's stance (as_of: said-time, known_at: recorded)."""
+    return {"point_in_time": at.to_json(), "claims": queries.claims(at)}
+
+
+@router.get("/{key}", response_model=ClaimView, responses=responses(404, 422))
+def read_claim(
+    key: ClaimKey, queries: QueriesDep, store: StoreDep, at: AtDep, response: Response
+) -> dict[str, Any]:
+    """One claim's state, stances, conduits and quotes; ETag is its stream version (current view)."""
+    view = queries.claim(key, at)
+    if at.is_now:
+        response.headers["ETag"] = etag(store.stream_version(claim_stream(key)))
+    return view
+
+
+@router.get("/{key}/history", response_model=ClaimHistory, responses=responses(404, 422))
+def claim_history(key: ClaimKey, queries: QueriesDep) -> dict[str, Any]:
+    """Every statement version on the claim in the order the ledger recorded them."""
+    return {"claim": key, "statements": queries.claim_history(key)}

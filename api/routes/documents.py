@@ -1,0 +1,28 @@
+"""Documents: the source texts, their hashes and the quote anchors into them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+
+from api.deps import QueriesDep, ReadAccess
+from api.problems import responses
+from api.views import DocumentList, DocumentView
+
+router = APIRouter(prefix="/v1/documents", tags=["documents"], dependencies=[ReadAccess])
+
+
+@router.get("", response_model=DocumentList)
+def list_documents(queries: QueriesDep) -> dict[str, Any]:
+    """Every registered document (without its text), with how many statements quote it."""
+    return {"documents": queries.documents()}
+
+
+@router.get("/{document_id}", response_model=DocumentView, responses=responses(404, 422))
+def read_document(
+    document_id: Annotated[str, Path(max_length=200, examples=["000_439eb0cae6d670e2.txt"])],
+    queries: QueriesDep,
+) -> dict[str, Any]:
+    """A document's text, its SHA-256, and every quote anchor into it."""
+    return queries.document(document_id)

@@ -1,0 +1,52 @@
+"""The story between two instants, deterministic to the byte."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import QueriesDep, ReadAccess
+from api.problems import responses
+from api.views import Replay
+from ledger.replay import Axis, parse_instant, to_json_text
+
+router = APIRouter(prefix="/v1/replay", tags=["replay"], dependencies=[ReadAccess])
+
+
+@router.get("", response_model=None, responses={200: {"model": Replay}, **responses(404, 422)})
+def replay(
+    queries: QueriesDep,
+    start: Annotated[
+        str,
+        Query(
+            alias="from",
+            max_length=40,
+            examples=["2024-10-24"],
+            description="Start: a date (its start) or an ISO 8601 instant.",
+        ),
+    ],
+    end: Annotated[
+        str,
+        Query(
+            alias="to",
+            max_length=40,
+            examples=["2024-10-26"],
+            description="End: a date (the whole day) or an ISO 8601 instant.",
+        ),
+    ],
+    axis: Annotated[
+        Axis, Query(description="said: when it was said; recorded: when recorded.")
+    ] = Axis.SAID,
+    claim: Annotated[
+        str | None, Query(max_length=100, description="Only this claim's steps.")
+    ] = None,
+) -> Response:
+    """Every step between from and to on one time axis, with the claim state before and after."""
+    timeline = queries.replay(
+        start=parse_instant(start, field="from"),
+        end=parse_instant(end, field="to", end_of_day=True),
+        axis=axis,
+        claim=claim,
+    )
+    return Response(to_json_text(timeline), media_type="application/json")

@@ -1,0 +1,129 @@
+"""Statements: record, read, retract, correct."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from api.deps import (
+    ExpectedVersionDep,
+    IdempotencyKeyDep,
+    LedgerDep,
+    QueriesDep,
+    ReadAccess,
+    Writer,
+)
+from api.problems import responses
+from api.schemas import CorrectionIn, RetractionIn, StatementIn
+from api.settings import TokenSpec
+from api.views import EventEnvelope, StatementView
+from ledger.store import RecordedEvent
+
+router = APIRouter(prefix="/v1/statements", tags=["statements"])
+WRITE_PROBLEMS = responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
+
+
+def written(response: Response, event: RecordedEvent, statement_id: object) -> dict[str, Any]:
+    """The stored envelope, with ``Location`` naming the statement it wrote or changed."""
+    response.headers["Location"] = f"/v1/statements/{statement_id}"
+    return event.to_json()
+
+
+def metadata(writer: TokenSpec) -> dict[str, str]:
+    return {"via": "http", "token": writer.name}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=EventEnvelope,
+    responses=WRITE_PROBLEMS,
+    response_description="The stored event (also for a retry of an Idempotency-Key)",
+)
+def record_statement(
+    body: StatementIn,
+    response: Response,
+    ledger: LedgerDep,
+    writer: Writer,
+    expected_version: ExpectedVersionDep,
+    idempotency_key: IdempotencyKeyDep,
+) -> dict[str, Any]:
+    """Record one statement on its claim; If-Match guards the claim's version."""
+    event = ledger.record_statement(
+        body.statement(),
+        expected_version=expected_version,
+        event_id=body.event_id,
+        idempotency_key=idempotency_key,
+        metadata=metadata(writer),
+    )
+    return written(response, event, event.event_id)
+
+
+@router.get(
+    "/{statement_id}",
+    response_model=StatementView,
+    responses=responses(404, 422),
+    dependencies=[ReadAccess],
+)
+def read_statement(statement_id: uuid.UUID, queries: QueriesDep) -> dict[str, Any]:
+    """One statement by its id or a version's id, with every version."""
+    return queries.statement(statement_id)
+
+
+@router.post(
+    "/{statement_id}/retractions",
+    status_code=201,
+    response_model=EventEnvelope,
+    responses=WRITE_PROBLEMS,
+)
+def retract_statement(
+    statement_id: uuid.UUID,
+    body: RetractionIn,
+    response: Response,
+    ledger: LedgerDep,
+    writer: Writer,
+    expected_version: ExpectedVersionDep,
+    idempotency_key: IdempotencyKeyDep,
+) -> dict[str, Any]:
+    """Stop counting a statement from now on; it stays in the log."""
+    event = ledger.retract_statement(
+        statement_id,
+        reason=body.reason,
+        basis=body.basis,
+        expected_version=expected_version,
+        event_id=body.event_id,
+        idempotency_key=idempotency_key,
+        metadata=metadata(writer),
+    )
+    return written(response, event, event.data["statement_id"])
+
+
+@router.post(
+    "/{statement_id}/corrections",
+    status_code=201,
+    response_model=EventEnvelope,
+    responses=WRITE_PROBLEMS,
+)
+def correct_statement(
+    statement_id: uuid.UUID,
+    body: CorrectionIn,
+    response: Response,
+    ledger: LedgerDep,
+    writer: Writer,
+    expected_version: ExpectedVersionDep,
+    idempotency_key: IdempotencyKeyDep,
+) -> dict[str, Any]:
+    """Replace a statement's reading from now on; the original stays in the log."""
+    event = ledger.correct_statement(
+        statement_id,
+        body.statement,
+        reason=body.reason,
+        basis=body.basis,
+        expected_version=expected_version,
+        event_id=body.event_id,
+        idempotency_key=idempotency_key,
+        metadata=metadata(writer),
+    )
+    return written(response, event, event.data["statement_id"])

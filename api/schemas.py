@@ -1,0 +1,82 @@
+"""Request bodies: the core's own models plus an optional event id, with seed-story examples."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import ConfigDict, Field
+
+from ledger.domain.model import Frozen, RetractionBasis, ShortText, Statement
+
+PESKOV_DENIES = {
+    "claim": "musk-putin-regular-contact-since-2022",
+    "actor": "peskov",
+    "stance": "denies",
+    "conduit": ["outlet-000", "peskov"],
+    "said_at": {"precision": "unknown"},
+    "source": {
+        "document": "000_439eb0cae6d670e2.txt",
+        "quote": {
+            "exact": "Regelmäßige Gespräche zwischen Musk und Kremlbeamten fände jedoch nicht "
+            "statt, so Peskow.",
+            "prefix": "ftige Technologien” gesprochen. ",
+            "suffix": "\n\nMehr zum Thema – Als Alternati",
+        },
+        "position": {"start": 2345, "end": 2434},
+    },
+    "note": "Peskov denies the central claim; 000 gives no date.",
+}
+
+
+class StatementIn(Statement):
+    """A statement to record; ``event_id`` optional (an Idempotency-Key derives one)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [PESKOV_DENIES]})
+
+    event_id: uuid.UUID | None = None
+
+    def statement(self) -> Statement:
+        return Statement.model_validate(self.model_dump(exclude={"event_id"}))
+
+
+class RetractionIn(Frozen):
+    """Stop counting a statement from now on: why, and whose change it is."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "The quote was attributed to the wrong speaker.",
+                    "basis": "ledger_error",
+                }
+            ]
+        }
+    )
+
+    reason: str = Field(min_length=1, max_length=2000)
+    basis: RetractionBasis
+    event_id: uuid.UUID | None = None
+
+
+class CorrectionIn(Frozen):
+    """Replace a statement's reading from now on: why, whose change, and the corrected reading."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "Add the missing note on the date.",
+                    "basis": "ledger_error",
+                    "statement": {**PESKOV_DENIES, "note": "Corrected: still undated in 000."},
+                }
+            ]
+        }
+    )
+
+    reason: str = Field(min_length=1, max_length=2000)
+    basis: RetractionBasis
+    statement: Statement
+    event_id: uuid.UUID | None = None
+
+
+__all__ = ["PESKOV_DENIES", "CorrectionIn", "RetractionIn", "ShortText", "StatementIn"]

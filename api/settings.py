@@ -1,0 +1,71 @@
+"""The HTTP layer's own settings (prefix ``LEDGER_``), separate from the ledger core's."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_TOKEN = "dev-write-token"  # well known on purpose; refused in production
+DEV_TOKEN_SHA256 = hashlib.sha256(DEV_TOKEN.encode()).hexdigest()
+TOKEN_ENTRY = re.compile(
+    r"^(?P<name>[A-Za-z0-9._-]{1,64}):(?P<scopes>[a-z+]+):(?P<sha256>[0-9a-f]{64})$"
+)
+
+
+class Scope(StrEnum):
+    READ = "read"
+    WRITE = "write"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSpec:
+    """A configured bearer token: a name for logs, its scopes, and only the SHA-256 of its text."""
+
+    name: str
+    scopes: frozenset[Scope]
+    sha256: str
+
+
+def parse_tokens(text: str) -> tuple[TokenSpec, ...]:
+    """``name:scope+scope:sha256hex`` entries separated by commas or whitespace."""
+    specs = []
+    for entry in re.split(r"[,\s]+", text.strip()):
+        if not entry:
+            continue
+        match = TOKEN_ENTRY.match(entry)
+        if match is None:
+            raise ValueError("each token is name:scope[+scope]:sha256-hex (lowercase hex)")
+        scopes = frozenset(Scope(scope) for scope in match["scopes"].split("+"))
+        specs.append(TokenSpec(match["name"], scopes, match["sha256"]))
+    return tuple(specs)
+
+
+class ApiSettings(BaseSettings):
+    """Tokens, CORS, limits; pass an instance to ``create_app``, or let it read the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    api_tokens: str = Field(default="", description="name:scope[+scope]:sha256, comma-separated")
+    reads_require_token: bool = False
+    cors_origins: list[str] = []
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    feed_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    feed_ping_seconds: float = Field(default=15, gt=0)
+
+    @model_validator(mode="after")
+    def _no_dev_token_in_production(self) -> Self:
+        specs = self.tokens
+        if self.environment == "production" and any(s.sha256 == DEV_TOKEN_SHA256 for s in specs):
+            raise ValueError("the development token is refused when LEDGER_ENVIRONMENT=production")
+        return self
+
+    @property
+    def tokens(self) -> tuple[TokenSpec, ...]:
+        return parse_tokens(self.api_tokens)

@@ -1,0 +1,240 @@
+"""Response shapes, for the OpenAPI document and for checking what the API sends.
+
+Every view allows fields beyond those listed, so a field the core adds is passed on, not dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ledger.domain.model import SaidAt, SourceAnchor
+
+
+class View(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class EventEnvelope(View):
+    """A stored event as every reader sees it: position, stream version, hash chain link."""
+
+    position: int
+    event_id: str
+    stream: str
+    version: int
+    type: str
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    recorded_at: str
+    prev_hash: str
+    hash: str
+
+
+class EventPage(View):
+    """A page of the global log; pass ``next`` as ``after`` for the following page."""
+
+    events: list[EventEnvelope]
+    after: int
+    next: int = Field(description="The cursor to read on from: the last position on this page.")
+    has_more: bool
+
+
+class PointInTimeView(View):
+    as_of: str | None
+    known_at: str | None
+
+
+class StanceView(View):
+    """An actor's standing stance, with its conduit chain and the quote it rests on."""
+
+    actor: str
+    stance: str
+    statement_id: str
+    version_id: str
+    said_at: SaidAt
+    said_key: str
+    said_key_basis: str
+    conduit: list[str]
+    relays: str | None
+    relayed_by: list[str]
+    source: SourceAnchor
+    note: str | None
+    position: int
+    recorded_at: str
+    corrected: bool
+
+
+class ClaimView(View):
+    """A claim's state (asserted, denied, contested, ...) and every actor's stance on it."""
+
+    key: str
+    proposition_en: str
+    proposition_de: str
+    note: str | None
+    registered_at: str
+    state: str
+    asserted_by: list[str]
+    denied_by: list[str]
+    declined_by: list[str]
+    questioned_by: list[str]
+    reported_by: list[str]
+    relayed_by: dict[str, list[str]]
+    statements: int
+    first_said_at: str | None
+    first_recorded_at: str | None
+    last_changed_position: int | None
+    stances: list[StanceView]
+    point_in_time: PointInTimeView
+
+
+class ClaimList(View):
+    point_in_time: PointInTimeView
+    claims: list[ClaimView]
+
+
+class StatementEntry(View):
+    """One version of a statement and whether it still stands."""
+
+    statement_id: str
+    version_id: str
+    claim: str
+    actor: str
+    stance: str
+    relays: str | None
+    conduit: list[str]
+    said_at: SaidAt
+    said_key: str
+    source: SourceAnchor
+    note: str | None
+    position: int
+    recorded_at: str
+    status: str
+    ended_position: int | None
+
+
+class ClaimHistory(View):
+    claim: str
+    statements: list[StatementEntry]
+
+
+class StatementView(View):
+    """A statement with every version, oldest first."""
+
+    statement_id: str
+    status: str
+    current: StatementEntry
+    versions: list[StatementEntry]
+
+
+class ActorSummary(View):
+    key: str
+    name: str
+    kind: str
+    note: str | None
+    registered_at: str
+    statements: int
+
+
+class ActorList(View):
+    actors: list[ActorSummary]
+
+
+class ActorView(View):
+    """An actor and everything it said, about which claims."""
+
+    key: str
+    name: str
+    kind: str
+    note: str | None
+    registered_at: str
+    claims: list[str]
+    statements: list[StatementEntry]
+
+
+class DocumentSummary(View):
+    document_id: str
+    publisher: str | None
+    language: str
+    dated: str | None
+    sha256: str
+    note: str | None
+    registered_at: str
+    statements: int
+
+
+class DocumentList(View):
+    documents: list[DocumentSummary]
+
+
+class DocumentView(View):
+    """A document's text and hash, and every quote anchor into it."""
+
+    document_id: str
+    publisher: str | None
+    language: str
+    dated: str | None
+    sha256: str
+    note: str | None
+    registered_at: str
+    text: str
+    anchors: list[StatementEntry]
+
+
+class ClaimStateChange(View):
+    claim: str
+    before: str
+    after: str
+    changed: bool
+
+
+class ActorStanceChange(View):
+    actor: str
+    before: str | None
+    after: str | None
+
+
+class ReplayStep(View):
+    step: int
+    at: str
+    type: str
+    position: int
+    event_id: str
+    statement: StatementEntry
+    claim_state: ClaimStateChange
+    actor_stance: ActorStanceChange
+
+
+class Replay(View):
+    """The story between two instants, step by step, on the said or the recorded axis."""
+
+    axis: str
+    from_: str = Field(alias="from")
+    to: str
+    claim: str | None
+    steps: list[ReplayStep]
+
+
+class VerificationView(View):
+    """The hash chain walk: how many events, and the first bad position if any."""
+
+    ok: bool
+    checked: int
+    first_bad_position: int | None
+    reason: str | None
+
+
+class Health(View):
+    status: str
+
+
+class Check(View):
+    ok: bool
+    detail: str
+
+
+class Readiness(View):
+    """Whether the database is reachable, migrated to head and writable."""
+
+    status: str
+    checks: dict[str, Check]
