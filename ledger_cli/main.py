@@ -40,12 +40,26 @@ def ledger_errors() -> Iterator[None]:
 
 @contextmanager
 def opened(settings: Settings, clock: Any = None) -> Iterator[App]:
+    """The ledger on the configured database, refusing a schema that is not at head."""
     with ledger_errors():
         ledger_app = open_app(settings) if clock is None else open_app(settings, clock=clock)
         try:
+            _require_migrated(ledger_app)
             yield ledger_app
         finally:
             ledger_app.close()
+
+
+def _require_migrated(ledger_app: App) -> None:
+    current = migrations.current_revision(ledger_app.store.engine)
+    if current != migrations.head_revision():
+        typer.secho(
+            f"error: the database schema is at {current or 'nothing'}, "
+            f"not {migrations.head_revision()}: run `ledger db upgrade` first",
+            err=True,
+            fg=typer.colors.RED,
+        )
+        raise typer.Exit(code=2)
 
 
 @db_app.command("upgrade")
