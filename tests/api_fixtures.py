@@ -1,4 +1,8 @@
-"""Fixtures and helpers for the HTTP API tests: a seeded ledger behind a TestClient."""
+"""Fixtures and helpers for the HTTP API tests: a seeded ledger behind a TestClient.
+
+Test modules import the helpers and load the fixtures with ``pytest_plugins``; this module holds
+no assertions, so it opts out of assertion rewriting (PYTEST_DONT_REWRITE) instead of warning.
+"""
 
 from __future__ import annotations
 
