@@ -70,22 +70,31 @@ class Ledger:
 
     def register_document(self, document: DocumentRegistered, **options: Any) -> RecordedEvent:
         """Register a source text; its publisher, if named, must be a registered actor."""
-        with self.store.write_transaction() as connection:
+
+        def work(connection: Connection) -> RecordedEvent:
             if document.publisher and not SqlRegistry(connection).has_actor(document.publisher):
                 raise InvalidEvent("publisher", "no such actor is registered")
             return self._register(
                 connection, document_stream(document.document_id), document, **options
             )
 
+        return self.store.write(work)
+
     def register_actor(self, actor: ActorRegistered, **options: Any) -> RecordedEvent:
         """Register someone who makes or relays statements."""
-        with self.store.write_transaction() as connection:
+
+        def work(connection: Connection) -> RecordedEvent:
             return self._register(connection, actor_stream(actor.key), actor, **options)
+
+        return self.store.write(work)
 
     def register_claim(self, claim: ClaimRegistered, **options: Any) -> RecordedEvent:
         """Register a proposition that statements can be about."""
-        with self.store.write_transaction() as connection:
+
+        def work(connection: Connection) -> RecordedEvent:
             return self._register(connection, claim_stream(claim.key), claim, **options)
+
+        return self.store.write(work)
 
     def record_statement(
         self,
@@ -100,11 +109,14 @@ class Ledger:
         payload = StatementRecorded(**statement.model_dump())
         event_id = event_id_for(idempotency_key, event_id)
         metadata = _with_key(metadata, idempotency_key)
-        with self.store.write_transaction() as connection:
+
+        def work(connection: Connection) -> RecordedEvent:
             validate_statement(statement, SqlRegistry(connection))
             return self._append(
                 connection, statement.claim, payload, expected_version, event_id, metadata
             )
+
+        return self.store.write(work)
 
     def retract_statement(
         self,
@@ -120,7 +132,8 @@ class Ledger:
         """Stop counting a statement from now on; it stays in the log and in the replay."""
         event_id = event_id_for(idempotency_key, event_id)
         metadata = _with_key(metadata, idempotency_key)
-        with self.store.write_transaction() as connection:
+
+        def work(connection: Connection) -> RecordedEvent:
             retry = self._stored_retry(connection, event_id)
             if retry is not None:
                 return _confirmed_retry(
@@ -129,6 +142,8 @@ class Ledger:
             root, claim = standing_statement(connection, statement_id)
             payload = StatementRetracted(statement_id=root, reason=reason, basis=basis)
             return self._append(connection, claim, payload, expected_version, event_id, metadata)
+
+        return self.store.write(work)
 
     def correct_statement(
         self,
@@ -145,7 +160,8 @@ class Ledger:
         """Replace a statement's reading from now on; the original stays in the log."""
         event_id = event_id_for(idempotency_key, event_id)
         metadata = _with_key(metadata, idempotency_key)
-        with self.store.write_transaction() as connection:
+
+        def work(connection: Connection) -> RecordedEvent:
             retry = self._stored_retry(connection, event_id)
             if retry is not None:
                 expected = {
@@ -162,6 +178,8 @@ class Ledger:
                 statement_id=root, reason=reason, basis=basis, statement=corrected
             )
             return self._append(connection, claim, payload, expected_version, event_id, metadata)
+
+        return self.store.write(work)
 
     def _register(
         self,

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from ledger.errors import ConcurrencyError, EventIdConflict, ImmutableEventError, InvalidEvent
 from ledger.settings import Settings
@@ -17,7 +17,9 @@ from tests.tampering import overwrite_event_data
 
 
 def statement(n: int = 0, **data: object) -> NewEvent:
-    return NewEvent(type="StatementRecorded", data={"n": n, "quote": "Regelmäßige Gespräche", **data})
+    return NewEvent(
+        type="StatementRecorded", data={"n": n, "quote": "Regelmäßige Gespräche", **data}
+    )
 
 
 def test_appends_number_versions_per_stream_and_positions_globally(store: SqlEventStore) -> None:
@@ -277,3 +279,38 @@ def test_concurrent_writers_on_many_streams_while_a_reader_follows(settings: Set
     assert verify(reader).ok
     for store in [*stores, reader]:
         store.close()
+
+
+def test_concurrent_appends_share_commits_and_a_refused_one_undoes_only_itself(
+    store: SqlEventStore,
+) -> None:
+    commits = [0]
+    event.listen(store.engine, "commit", lambda _connection: commits.__setitem__(0, commits[0] + 1))
+    start = threading.Barrier(16)
+    refused: list[int] = []
+
+    def writer(n: int) -> None:
+        start.wait()
+        for i in range(20):
+            stale = n % 4 == 0 and i == 10
+            try:
+                store.append(f"claim:{n}", [statement(i)], expected_version=i + 5 if stale else i)
+            except ConcurrencyError:
+                refused.append(n)
+                return
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    appended = 12 * 20 + 4 * 10
+    assert sorted(refused) == [0, 4, 8, 12]
+    assert store.head_position() == appended
+    for n in range(16):
+        assert [e.version for e in store.read_stream(f"claim:{n}")] == list(
+            range(1, 21 if n % 4 else 11)
+        )
+    assert commits[0] < appended, "every append paid for a commit of its own"
+    assert verify(store).ok

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, Row, func, insert, select
 from sqlalchemy.exc import DBAPIError
@@ -24,9 +24,11 @@ from ledger.store.records import (
     RecordedEvent,
     event_hash,
 )
+from ledger.store.group_commit import GroupCommitter
 from ledger.store.schema import events as events_table
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 READ_PAGE = 500
 
 
@@ -67,6 +69,7 @@ class SqlEventStore:
         self.clock = clock
         self.projectors = list(projectors)
         self._append_lock = threading.Lock()
+        self._committer = GroupCommitter(self.write_transaction)
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -85,12 +88,23 @@ class SqlEventStore:
         validate_stream(stream)
         if not events:
             raise InvalidEvent("events", "at least one event is needed")
-        with self.write_transaction() as connection:
-            return self.append_in(connection, stream, events, expected_version=expected_version)
+        return self.write(
+            lambda connection: self.append_in(
+                connection, stream, events, expected_version=expected_version
+            )
+        )
+
+    def write(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` (checks, then ``append_in``) in a write transaction; return once durable.
+
+        Concurrent calls share one transaction and one commit (see ``group_commit``); a
+        LedgerError from ``work`` undoes that call's writes only.
+        """
+        return self._committer.run(work)
 
     @contextmanager
     def write_transaction(self) -> Iterator[Connection]:
-        """A transaction holding the append lock: several appends in it commit together."""
+        """A transaction of its own holding the append lock, for work that must run alone."""
         with self._append_lock, self.translated_errors():
             with self.engine.connect().execution_options(ledger_write=True) as connection:
                 with connection.begin():
