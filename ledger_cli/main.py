@@ -166,7 +166,16 @@ def serve(
 ) -> None:
     """Serve the HTTP API with uvicorn (the database must be migrated: ledger db upgrade)."""
     import uvicorn
+    from pydantic import ValidationError
 
+    from api.settings import ApiSettings
+
+    try:
+        ApiSettings()  # refuse bad tokens or the development token in production up front
+    except ValidationError as error:
+        problems = "; ".join(str(e["msg"]) for e in error.errors())
+        typer.secho(f"error: API settings: {problems}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=2) from None
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"serving the claims ledger on http://{shown}:{port} (docs at /docs)")
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, proxy_headers=False)
