@@ -35,7 +35,6 @@ from ledger.domain.model import (
 from ledger.domain.validation import DocumentFacts, validate_statement
 from ledger.errors import InvalidEvent
 from ledger.service import Ledger
-from ledger.store import SqlEventStore
 
 SEED_NAMESPACE = uuid.UUID("2b0f1c55-3f0a-4c43-8d1e-4a0f7b6d2e91")
 

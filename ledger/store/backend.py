@@ -3,12 +3,14 @@ and how driver errors become ledger errors. The store itself is written once, ov
 
 from __future__ import annotations
 
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import LedgerError
+from ledger.store.records import RecordedEvent
 
 IMMUTABLE_MESSAGE = "ledger: events are immutable"
 
@@ -28,4 +30,18 @@ class Backend(Protocol):
 
     def translate(self, error: DBAPIError) -> LedgerError | None:
         """The ledger error a driver error means, or None when it is not one we expect."""
+        ...
+
+    def sql(self, statement: str) -> str:
+        """``statement`` (written with ``%s`` placeholders) in the driver's parameter style."""
+        ...
+
+    def encode_row(
+        self, event: RecordedEvent, data_text: str, metadata_text: str
+    ) -> tuple[Any, ...]:
+        """The event as driver parameters for ``rows.COLUMNS``; data and metadata given as JSON."""
+        ...
+
+    def decode_instant(self, value: Any) -> datetime:
+        """A ``recorded_at`` value as the driver returns it, as an aware UTC datetime."""
         ...

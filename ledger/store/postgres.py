@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
+from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ledger.errors import ImmutableEventError, LedgerError, StorageUnavailable
 from ledger.store.backend import IMMUTABLE_MESSAGE
+from ledger.store.records import RecordedEvent
 
 # Any fixed 64-bit number, the same in every process that appends to this database.
 APPEND_LOCK_KEY = 7_305_116_101_118_101_114
@@ -34,6 +39,28 @@ class PostgresBackend:
     def lock_for_append(self, connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
 
+    def sql(self, statement: str) -> str:
+        return statement
+
+    def encode_row(
+        self, event: RecordedEvent, data_text: str, metadata_text: str
+    ) -> tuple[Any, ...]:
+        return (
+            event.position,
+            event.event_id,
+            event.stream,
+            event.version,
+            event.type,
+            Jsonb(data_text, dumps=_as_is),
+            Jsonb(metadata_text, dumps=_as_is),
+            event.recorded_at,
+            event.prev_hash,
+            event.hash,
+        )
+
+    def decode_instant(self, value: Any) -> datetime:
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
     def translate(self, error: DBAPIError) -> LedgerError | None:
         message = str(error.orig)
         if IMMUTABLE_MESSAGE in message:
@@ -50,3 +77,8 @@ def normalize_url(url: str) -> str:
     """Use psycopg 3 whatever driver the URL names (``postgresql://`` alone means psycopg2)."""
     parsed = make_url(url)
     return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def _as_is(text: str) -> str:
+    """The JSON text is canonical already: hand it to PostgreSQL without encoding it again."""
+    return text

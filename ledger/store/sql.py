@@ -6,25 +6,25 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, Engine, Row, func, insert, select
+from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import ConcurrencyError, EventIdConflict, InvalidEvent
 from ledger.store.backend import Backend
 from ledger.store.records import (
     ANY,
-    GENESIS_HASH,
     NO_STREAM,
     ExpectedVersion,
     NewEvent,
     RecordedEvent,
-    event_hash,
+    canonical_text,
+    envelope_hash,
 )
 from ledger.store.group_commit import GroupCommitter
+from ledger.store.rows import Head, PendingRow, insert_rows, read_head
 from ledger.store.schema import events as events_table
 
 Clock = Callable[[], datetime]
@@ -42,15 +42,6 @@ class Projector(Protocol):
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class Tail:
-    """The last event of the log: where the next one's position and chain link come from."""
-
-    position: int
-    hash: str
-    recorded_at: datetime | None
 
 
 class SqlEventStore:
@@ -119,17 +110,39 @@ class SqlEventStore:
         *,
         expected_version: ExpectedVersion = ANY,
     ) -> list[RecordedEvent]:
-        """``append`` inside a transaction from ``write_transaction``."""
-        already = self._stored_retry(connection, stream, events)
-        if already is not None:
-            return already
-        current = self._stream_version(connection, stream)
-        check_expected_version(stream, expected_version, current)
-        recorded = self._chain(stream, events, current or 0, self._tail(connection))
-        connection.execute(insert(events_table), [row_of(event) for event in recorded])
+        """``append`` inside a write transaction (``write`` or ``write_transaction``).
+
+        A LedgerError leaves the transaction to be rolled back by the caller: nothing is kept.
+        """
+        head = read_head(connection, self.backend, stream)
+        try:
+            check_expected_version(stream, expected_version, head.version)
+        except ConcurrencyError:
+            retry = self._stored_retry(connection, stream, events)
+            if retry is None:
+                raise
+            return retry
+        rows = self._chain(stream, events, head)
+        inserted = insert_rows(connection, self.backend, rows)
+        if inserted < len(rows):
+            return self._retry_or_conflict(connection, stream, events, inserted)
+        recorded = [row.event for row in rows]
         for projector in self.projectors:
             projector.apply(connection, recorded)
         return recorded
+
+    def _retry_or_conflict(
+        self, connection: Connection, stream: str, events: Sequence[NewEvent], inserted: int
+    ) -> list[RecordedEvent]:
+        """Some event ids were stored already: a retry of the whole append, or a conflict.
+
+        A retry writes nothing; an append that wrote some rows and not others is a conflict,
+        and raising rolls back the rows it did write.
+        """
+        retry = None if inserted else self._stored_retry(connection, stream, events)
+        if retry is None:
+            raise EventIdConflict(events[0].event_id)
+        return retry
 
     def _stored_retry(
         self, connection: Connection, stream: str, events: Sequence[NewEvent]
@@ -147,29 +160,30 @@ class SqlEventStore:
                 raise EventIdConflict(event.event_id)
         return [stored[event_id] for event_id in ids]
 
-    def _chain(
-        self, stream: str, events: Sequence[NewEvent], version: int, tail: Tail
-    ) -> list[RecordedEvent]:
+    def _chain(self, stream: str, events: Sequence[NewEvent], head: Head) -> list[PendingRow]:
+        """The events as rows: numbered, timed, and each hashed onto the one before."""
         now = self.clock()
-        recorded_at = now if tail.recorded_at is None else max(now, tail.recorded_at)
-        chained: list[RecordedEvent] = []
-        position, prev_hash = tail.position, tail.hash
+        recorded_at = now if head.recorded_at is None else max(now, head.recorded_at)
+        rows: list[PendingRow] = []
+        position, prev_hash, version = head.position, head.hash, head.version or 0
         for event in events:
             position, version = position + 1, version + 1
+            data_text, metadata_text = canonical_text(event.data), canonical_text(event.metadata)
             fields: dict[str, Any] = dict(
                 position=position,
                 event_id=event.event_id,
                 stream=stream,
                 version=version,
                 type=event.type,
-                data=event.data,
-                metadata=event.metadata,
                 recorded_at=recorded_at,
                 prev_hash=prev_hash,
             )
-            prev_hash = event_hash(**fields)
-            chained.append(RecordedEvent(**fields, hash=prev_hash))
-        return chained
+            prev_hash = envelope_hash(**fields, data_text=data_text, metadata_text=metadata_text)
+            recorded = RecordedEvent(
+                **fields, data=event.data, metadata=event.metadata, hash=prev_hash
+            )
+            rows.append(PendingRow(recorded, data_text, metadata_text))
+        return rows
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -246,7 +260,7 @@ class SqlEventStore:
     def head_position(self) -> int:
         """The position of the last event, 0 for an empty log."""
         with self.read_connection() as connection:
-            return self._tail(connection).position
+            return connection.execute(select(func.max(events_table.c.position))).scalar() or 0
 
     @contextmanager
     def read_connection(self) -> Iterator[Connection]:
@@ -265,16 +279,6 @@ class SqlEventStore:
     def _stream_version(connection: Connection, stream: str) -> int | None:
         query = select(func.max(events_table.c.version)).where(events_table.c.stream == stream)
         return connection.execute(query).scalar()
-
-    @staticmethod
-    def _tail(connection: Connection) -> Tail:
-        query = (
-            select(events_table.c.position, events_table.c.hash, events_table.c.recorded_at)
-            .order_by(events_table.c.position.desc())
-            .limit(1)
-        )
-        row = connection.execute(query).first()
-        return Tail(0, GENESIS_HASH, None) if row is None else Tail(*row)
 
     @contextmanager
     def translated_errors(self) -> Iterator[None]:
@@ -308,21 +312,6 @@ def check_expected_version(stream: str, expected: ExpectedVersion, current: int 
         raise InvalidEvent("expected_version", "'any', 'no_stream' or a version number")
     if current != expected:
         raise ConcurrencyError(stream, expected, current)
-
-
-def row_of(event: RecordedEvent) -> dict[str, Any]:
-    return {
-        "position": event.position,
-        "event_id": event.event_id,
-        "stream": event.stream,
-        "version": event.version,
-        "type": event.type,
-        "data": event.data,
-        "metadata": event.metadata,
-        "recorded_at": event.recorded_at,
-        "prev_hash": event.prev_hash,
-        "hash": event.hash,
-    }
 
 
 def recorded_of(row: Row[Any]) -> RecordedEvent:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,10 @@ from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import ImmutableEventError, LedgerError, StorageUnavailable
 from ledger.store.backend import IMMUTABLE_MESSAGE
+from ledger.store.records import RecordedEvent
+
+# SQLAlchemy's storage format for DateTime on SQLite: the store's rows must read back through it.
+SQLITE_INSTANT = "%Y-%m-%d %H:%M:%S.%f"
 
 WRITE_OPTION = "ledger_write"
 STORAGE_FAULTS = (
@@ -61,6 +66,30 @@ class SqliteBackend:
 
     def lock_for_append(self, connection: Connection) -> None:
         """Nothing more to do: the write transaction began with ``BEGIN IMMEDIATE``."""
+
+    def sql(self, statement: str) -> str:
+        return statement.replace("%s", "?")
+
+    def encode_row(
+        self, event: RecordedEvent, data_text: str, metadata_text: str
+    ) -> tuple[Any, ...]:
+        """Stored the way SQLAlchemy stores them: hex UUIDs, JSON text, naive UTC timestamps."""
+        return (
+            event.position,
+            event.event_id.hex,
+            event.stream,
+            event.version,
+            event.type,
+            data_text,
+            metadata_text,
+            event.recorded_at.astimezone(UTC).strftime(SQLITE_INSTANT),
+            event.prev_hash,
+            event.hash,
+        )
+
+    def decode_instant(self, value: Any) -> datetime:
+        instant = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+        return instant.replace(tzinfo=UTC)
 
     def translate(self, error: DBAPIError) -> LedgerError | None:
         message = str(error.orig)

@@ -1,0 +1,1 @@
+"""Benchmarks: the ledger against the raw database drivers, measured in the same run."""

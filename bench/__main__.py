@@ -1,0 +1,104 @@
+"""``python -m bench [--smoke]``: every case on every backend, a markdown table and a JSON file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import store_cases
+from bench.harness import Databases, Figure, fsync_latencies, percentile
+from bench.report import markdown
+
+SIZES = {
+    "smoke": {
+        "runs": 1,
+        "single": 50,
+        "batches": 3,
+        "per_thread": 5,
+        "rebuild": 1_000,
+        "asof": (500, 1_000, 2_000),
+    },
+    "full": {
+        "runs": 5,
+        "single": 1_000,
+        "batches": 50,
+        "per_thread": 60,
+        "rebuild": 100_000,
+        "asof": (10_000, 100_000, 1_000_000),
+    },
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, seconds: keeps the benchmarks from rotting",
+    )
+    parser.add_argument("--output", type=Path, default=Path("bench/results/latest.json"))
+    parser.add_argument(
+        "--only", action="append", default=None, help="run only cases whose name contains this"
+    )
+    args = parser.parse_args()
+    size = SIZES["smoke" if args.smoke else "full"]
+    postgres = os.environ.get("LEDGER_BENCH_POSTGRES_URL") or os.environ.get(
+        "LEDGER_TEST_POSTGRES_URL"
+    )
+    dbs = Databases(postgres)
+    figures: list[Figure] = []
+    extras: dict[str, object] = {}
+    for backend in dbs.backends:
+        figures += run_store_cases(dbs, backend, size, args.only)
+    latencies = fsync_latencies(dbs.folder, 50 if args.smoke else 500)
+    extras["fsync_ms"] = {
+        "p50": percentile(latencies, 0.5) * 1e3,
+        "p99": percentile(latencies, 0.99) * 1e3,
+    }
+    report = {
+        "when": datetime.now(UTC).isoformat(),
+        "mode": "smoke" if args.smoke else "full",
+        "machine": {
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+        "postgres": bool(postgres),
+        "figures": [figure.summary() for figure in figures],
+        "extras": extras,
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2))
+    print(markdown(report))
+    print(f"\nfull figures: {args.output}")
+    return 0
+
+
+def run_store_cases(
+    dbs: Databases, backend: str, size: dict, only: list[str] | None
+) -> list[Figure]:  # type: ignore[type-arg]
+    runs = size["runs"]
+    cases = {
+        "single": lambda: [store_cases.single_append(dbs, backend, size["single"], runs)],
+        "batch": lambda: [store_cases.batch_append(dbs, backend, size["batches"], runs)],
+        "concurrent": lambda: [
+            store_cases.concurrent_appends(dbs, backend, size["per_thread"], runs)
+        ],
+        "rebuild": lambda: [store_cases.rebuild(dbs, backend, size["rebuild"], runs)[0]],
+    }
+    figures: list[Figure] = []
+    for name, case in cases.items():
+        if only and not any(word in name for word in only):
+            continue
+        print(f"[{backend}] {name} ...", file=sys.stderr, flush=True)
+        figures += case()
+    return figures
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,122 @@
+"""Running a case: fresh databases, ledger and baseline interleaved, ratios per run."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import migrations
+from ledger.settings import Settings
+from ledger.store.postgres import normalize_url
+
+
+@dataclass
+class Figure:
+    """One compared quantity: the ledger's value, the baseline's, and their ratio, per run."""
+
+    case: str
+    backend: str
+    unit: str
+    target: float | None = None
+    higher_is_better: bool = True
+    ledger: list[float] = field(default_factory=list)
+    baseline: list[float] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def ratios(self) -> list[float]:
+        return [a / b for a, b in zip(self.ledger, self.baseline, strict=True) if b]
+
+    def summary(self) -> dict[str, Any]:
+        ratios = self.ratios
+        median = statistics.median(ratios) if ratios else None
+        met = None
+        if self.target is not None and median is not None:
+            met = median >= self.target if self.higher_is_better else median <= self.target
+        return {
+            "case": self.case,
+            "backend": self.backend,
+            "unit": self.unit,
+            "ledger": self.ledger,
+            "baseline": self.baseline,
+            "ratios": ratios,
+            "median": median,
+            "min": min(ratios, default=None),
+            "max": max(ratios, default=None),
+            "target": self.target,
+            "higher_is_better": self.higher_is_better,
+            "met": met,
+            "note": self.note,
+        }
+
+
+class Databases:
+    """Fresh, migrated databases for each measurement, on SQLite or PostgreSQL."""
+
+    def __init__(self, postgres_url: str | None) -> None:
+        self.postgres_url = postgres_url
+        self.folder = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
+        self.count = 0
+
+    @property
+    def backends(self) -> list[str]:
+        return ["sqlite", "postgresql"] if self.postgres_url else ["sqlite"]
+
+    def fresh(self, backend: str) -> str:
+        self.count += 1
+        if backend == "sqlite":
+            url = f"sqlite:///{self.folder / f'bench-{self.count}.db'}"
+        else:
+            assert self.postgres_url
+            _reset_postgres(self.postgres_url)
+            url = self.postgres_url
+        migrations.upgrade(url)
+        return url
+
+    def settings(self, url: str) -> Settings:
+        return Settings(database_url=url)
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(normalize_url(url))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def timed(work: Callable[[], Any]) -> float:
+    """Seconds ``work`` takes."""
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def fsync_latencies(folder: Path, count: int) -> list[float]:
+    """How long one fsync of a 4 KiB write takes here: the physical bound of a durable commit."""
+    path = folder / "fsync.probe"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    latencies = []
+    try:
+        for _ in range(count):
+            os.write(fd, b"x" * 4096)
+            started = time.perf_counter()
+            os.fsync(fd)
+            latencies.append(time.perf_counter() - started)
+    finally:
+        os.close(fd)
+        path.unlink()
+    return latencies

@@ -1,0 +1,67 @@
+"""The ledger's canonical JSON is RFC 8785 byte for byte, whatever the value."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger.store.records import canonical_json, envelope_hash, event_hash, format_instant
+
+MAX_SAFE = 2**53 - 1
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-MAX_SAFE, MAX_SAFE)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.characters(exclude_categories=["Cs"]))
+)
+json_values = st.recursive(
+    scalars,
+    lambda children: (
+        st.lists(children, max_size=5)
+        | st.dictionaries(
+            st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=8),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400)
+@given(json_values)
+def test_canonical_json_is_rfc_8785(value: object) -> None:
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+@settings(max_examples=200)
+@given(
+    data=st.dictionaries(st.text(max_size=8), json_values, max_size=6),
+    stream=st.text(min_size=1, max_size=20),
+)
+def test_the_envelope_hash_is_the_hash_of_the_rfc_8785_envelope(data: dict, stream: str) -> None:  # type: ignore[type-arg]
+    import hashlib
+
+    fields = dict(
+        position=7,
+        event_id=uuid.uuid4(),
+        stream=stream,
+        version=3,
+        type="StatementRecorded",
+        data=data,
+        metadata={"source": "test"},
+        recorded_at=datetime(2024, 10, 25, 19, tzinfo=UTC),
+        prev_hash="ab" * 32,
+    )
+    envelope = {
+        **fields,
+        "event_id": str(fields["event_id"]),
+        "recorded_at": format_instant(fields["recorded_at"]),
+    }  # type: ignore[arg-type]
+    assert event_hash(**fields) == hashlib.sha256(rfc8785.dumps(envelope)).hexdigest()  # type: ignore[arg-type]
+    assert callable(envelope_hash)
