@@ -11,7 +11,17 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import problems
 from api.body import BodyGuard
-from api.routes import actors, audit, claims, documents, events, health, replay, statements
+from api.routes import (
+    actors,
+    audit,
+    claims,
+    documents,
+    events,
+    health,
+    registry,
+    replay,
+    statements,
+)
 from api.settings import ApiSettings
 from ledger.bootstrap import open_app
 from ledger.settings import Settings
@@ -22,7 +32,7 @@ An event-sourced ledger of who said what about which claim, when, and where it w
 Reads are open unless `LEDGER_READS_REQUIRE_TOKEN` is set; writes need a bearer token with the
 `write` scope. Every error is `application/problem+json` (RFC 9457).
 """
-ROUTERS = (health, statements, events, claims, actors, documents, replay, audit)
+ROUTERS = (health, statements, events, claims, actors, documents, registry, replay, audit)
 
 
 def create_app(

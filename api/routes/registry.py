@@ -1,0 +1,75 @@
+"""Registering what statements refer to: actors, claims and documents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from api.deps import IdempotencyKeyDep, LedgerDep, Writer
+from api.problems import responses
+from api.views import EventEnvelope
+from ledger.domain.events import ActorRegistered, ClaimRegistered, DocumentRegistered
+from ledger.service import event_id_for
+from ledger.store import RecordedEvent
+
+router = APIRouter(prefix="/v1", tags=["registry"])
+REGISTER_PROBLEMS = responses(400, 401, 403, 409, 413, 415, 422, 503)
+
+
+def register(
+    write: Callable[..., RecordedEvent],
+    payload: Any,
+    location: str,
+    response: Response,
+    writer: Writer,
+    key: str | None,
+) -> dict[str, Any]:
+    """Write one registration; a retry with its Idempotency-Key returns the stored event."""
+    event = write(
+        payload, event_id=event_id_for(key, None), metadata={"via": "http", "token": writer.name}
+    )
+    response.headers["Location"] = location
+    return event.to_json()
+
+
+@router.post("/actors", status_code=201, response_model=EventEnvelope, responses=REGISTER_PROBLEMS)
+def register_actor(
+    body: ActorRegistered,
+    response: Response,
+    ledger: LedgerDep,
+    writer: Writer,
+    idempotency_key: IdempotencyKeyDep,
+) -> dict[str, Any]:
+    """Register an actor (409 if its key is taken)."""
+    location = f"/v1/actors/{body.key}"
+    return register(ledger.register_actor, body, location, response, writer, idempotency_key)
+
+
+@router.post("/claims", status_code=201, response_model=EventEnvelope, responses=REGISTER_PROBLEMS)
+def register_claim(
+    body: ClaimRegistered,
+    response: Response,
+    ledger: LedgerDep,
+    writer: Writer,
+    idempotency_key: IdempotencyKeyDep,
+) -> dict[str, Any]:
+    """Register a claim, stated neutrally in English and German (409 if its key is taken)."""
+    location = f"/v1/claims/{body.key}"
+    return register(ledger.register_claim, body, location, response, writer, idempotency_key)
+
+
+@router.post(
+    "/documents", status_code=201, response_model=EventEnvelope, responses=REGISTER_PROBLEMS
+)
+def register_document(
+    body: DocumentRegistered,
+    response: Response,
+    ledger: LedgerDep,
+    writer: Writer,
+    idempotency_key: IdempotencyKeyDep,
+) -> dict[str, Any]:
+    """Register a source text with the SHA-256 of its UTF-8 bytes (409 if its id is taken)."""
+    location = f"/v1/documents/{body.document_id}"
+    return register(ledger.register_document, body, location, response, writer, idempotency_key)
