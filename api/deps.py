@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.auth import authorize
 from api.settings import ApiSettings, Scope, TokenSpec
 from ledger.bootstrap import App
+from ledger.domain.model import DOCUMENT_ID_PATTERN, KEY_PATTERN
 from ledger.errors import InvalidEvent
 from ledger.projections.queries import PointInTime
 from ledger.replay import parse_instant
@@ -136,6 +137,10 @@ def idempotency_key(
 
 
 IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
+
+
+KEY = KEY_PATTERN.pattern  # the domain's own patterns: a bad key never reaches the database
+DOCUMENT_ID = DOCUMENT_ID_PATTERN.pattern
 
 
 def etag(version: int | None) -> str:

@@ -181,6 +181,12 @@ async def forbidden(request: Request, error: Exception) -> ProblemResponse:
     return problem(403, "forbidden", str(error), title="Not allowed", headers=headers)
 
 
+async def out_of_range(request: Request, error: Exception) -> ProblemResponse:
+    """A date or number beyond what Python can represent (the core lets OverflowError escape)."""
+    detail = "a date or number in the request is out of range"
+    return problem(422, "out-of-range", detail, title="The request is not valid")
+
+
 async def unexpected(request: Request, error: Exception) -> ProblemResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return problem(500, None, "the server failed to handle this request")
@@ -193,6 +199,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Unauthenticated, unauthenticated)
     app.add_exception_handler(Forbidden, forbidden)
+    app.add_exception_handler(OverflowError, out_of_range)
     app.add_exception_handler(Exception, unexpected)
 
 

@@ -86,6 +86,18 @@ def test_invalid_fields_are_422_with_field_errors_and_no_input_echo(
     assert head(client) == before
 
 
+def test_instants_out_of_range_are_422_not_500(client: TestClient) -> None:
+    before = head(client)
+    said_at = {"precision": "instant", "value": "0001-01-01T00:00:00+01:00"}
+    response = client.post("/v1/statements", json=peskov_denial(said_at=said_at), headers=WRITE)
+    assert_problem(response, 422)
+    assert head(client) == before
+    as_of = {"as_of": "0001-01-01T00:00:00+01:00"}
+    assert_problem(client.get("/v1/claims", params=as_of), 422)
+    window = {"from": "2024-10-24", "to": "9999-12-31T23:59:59-05:00"}
+    assert_problem(client.get("/v1/replay", params=window), 422)
+
+
 @pytest.mark.parametrize(
     "content_type",
     ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin-1"],
@@ -136,6 +148,24 @@ def test_query_errors_are_422_problems(client: TestClient) -> None:
         "location": "query",
     }
     assert_problem(client.get("/v1/statements/not-a-uuid"), 422)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/claims/a%00b",
+        "/v1/claims/a%00/history",
+        "/v1/claims/%ED%A0%80",
+        "/v1/actors/a%00",
+        "/v1/documents/x%00.txt",
+        "/v1/replay?from=2024-10-24&to=2024-10-26&claim=a%00",
+        "/v1/claims?as_of=2024-10-24%00",
+    ],
+)
+def test_nul_and_bad_bytes_in_paths_and_queries_are_422(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert_problem(response, 422)
+    assert "\\x00" not in response.text and "\\u0000" not in response.text
 
 
 def test_unknown_routes_and_methods_are_problems(client: TestClient) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from api.deps import QueriesDep, ReadAccess
+from api.deps import KEY, QueriesDep, ReadAccess
 from api.problems import responses
 from api.views import ActorList, ActorView
 
@@ -21,7 +21,7 @@ def list_actors(queries: QueriesDep) -> dict[str, Any]:
 
 @router.get("/{key}", response_model=ActorView, responses=responses(404, 422))
 def read_actor(
-    key: Annotated[str, Path(max_length=100, examples=["peskov"])], queries: QueriesDep
+    key: Annotated[str, Path(pattern=KEY, examples=["peskov"])], queries: QueriesDep
 ) -> dict[str, Any]:
     """An actor and everything it said, about which claims."""
     return queries.actor(key)

@@ -6,13 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 
-from api.deps import AtDep, QueriesDep, ReadAccess, StoreDep, etag
+from api.deps import KEY, AtDep, QueriesDep, ReadAccess, StoreDep, etag
 from api.problems import responses
 from api.views import ClaimHistory, ClaimList, ClaimView
 from ledger.domain.events import claim_stream
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"], dependencies=[ReadAccess])
-ClaimKey = Annotated[str, Path(max_length=100, examples=["musk-putin-regular-contact-since-2022"])]
+ClaimKey = Annotated[str, Path(pattern=KEY, examples=["musk-putin-regular-contact-since-2022"])]
 
 
 @router.get("", response_model=ClaimList, responses=responses(422))

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from api.deps import QueriesDep, ReadAccess
+from api.deps import DOCUMENT_ID, QueriesDep, ReadAccess
 from api.problems import responses
 from api.views import DocumentList, DocumentView
 
@@ -21,7 +21,7 @@ def list_documents(queries: QueriesDep) -> dict[str, Any]:
 
 @router.get("/{document_id}", response_model=DocumentView, responses=responses(404, 422))
 def read_document(
-    document_id: Annotated[str, Path(max_length=200, examples=["000_439eb0cae6d670e2.txt"])],
+    document_id: Annotated[str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])],
     queries: QueriesDep,
 ) -> dict[str, Any]:
     """A document's text, its SHA-256, and every quote anchor into it."""

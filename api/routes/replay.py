@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import QueriesDep, ReadAccess
+from api.deps import KEY, QueriesDep, ReadAccess
 from api.problems import responses
 from api.views import Replay
 from ledger.replay import Axis, parse_instant, to_json_text
@@ -38,9 +38,7 @@ def replay(
     axis: Annotated[
         Axis, Query(description="said: when it was said; recorded: when recorded.")
     ] = Axis.SAID,
-    claim: Annotated[
-        str | None, Query(max_length=100, description="Only this claim's steps.")
-    ] = None,
+    claim: Annotated[str | None, Query(pattern=KEY, description="Only this claim's steps.")] = None,
 ) -> Response:
     """Every step between from and to on one time axis, with the claim state before and after."""
     timeline = queries.replay(
