@@ -43,9 +43,9 @@ def parse_instant(text: str, *, field: str, end_of_day: bool = False) -> datetim
             start = datetime.combine(day, time(), tzinfo=UTC)
             return start + timedelta(days=1, microseconds=-1) if end_of_day else start
         instant = datetime.fromisoformat(text)
-    except ValueError:
+        return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise InvalidEvent(field, "a real date (YYYY-MM-DD) or ISO 8601 instant") from None
-    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
 
 
 def timeline(

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from ledger.bootstrap import App
 from ledger.errors import InvalidEvent
+from ledger.store import NewEvent
 from ledger.seeding import SeedStory
 from tests.factories import as_statement, changed, statement_json
 
@@ -83,3 +84,21 @@ def test_malformed_statements_are_refused_by_the_model(
 ) -> None:
     with pytest.raises(ValidationError):
         as_statement(changed(statement_json(story, PESKOV_DENIAL), path, value))
+
+
+def test_a_date_at_the_edge_of_the_calendar_is_refused_not_crashed(story: SeedStory) -> None:
+    edge = {"precision": "instant", "value": "0001-01-01T00:00:00+01:00"}
+    with pytest.raises(ValidationError):
+        as_statement(changed(statement_json(story, PESKOV_DENIAL), "said_at", edge))
+
+
+def test_a_nul_character_is_refused_on_both_backends(app: App) -> None:
+    with pytest.raises(InvalidEvent, match="NUL"):
+        app.store.append("notes:a", [NewEvent(type="NoteTaken", data={"quote": "a\x00b"})])
+    assert app.store.head_position() == 0
+
+
+def test_an_event_of_a_known_type_that_does_not_fit_it_is_refused(app: App) -> None:
+    with pytest.raises(InvalidEvent, match="not a valid StatementRecorded"):
+        app.store.append("claim:a", [NewEvent(type="StatementRecorded", data={"quote": "x"})])
+    assert app.store.head_position() == 0

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from ledger.domain.model import (
     ActorKind,
@@ -19,6 +19,7 @@ from ledger.domain.model import (
     ShortText,
     Statement,
 )
+from ledger.errors import InvalidEvent
 from ledger.store import NewEvent, RecordedEvent
 
 
@@ -129,6 +130,16 @@ def to_new_event(
 
 
 def decode(event: RecordedEvent) -> DomainEvent | None:
-    """The domain event a stored event carries, or None for a type this code does not know."""
+    """The domain event a stored event carries, or None for a type this code does not know.
+
+    An event of a known type whose data does not fit it is refused: projections could not fold it.
+    """
     cls = EVENT_TYPES.get(event.type)
-    return None if cls is None else cls.model_validate(event.data)
+    if cls is None:
+        return None
+    try:
+        return cls.model_validate(event.data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "data"
+        raise InvalidEvent(f"data.{where}", f"not a valid {event.type}: {first['msg']}") from None

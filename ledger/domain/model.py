@@ -77,7 +77,10 @@ class SaidAt(Frozen):
             return self
         if self.value is None:
             raise ValueError(f"a said_at of precision {self.precision} needs a value")
-        self.start()  # raises on a date that does not exist
+        try:
+            self.start()
+        except OverflowError:  # a real date whose UTC instant falls outside the calendar
+            raise ValueError("the date is outside the range the ledger can place in time") from None
         return self
 
     def start(self) -> datetime | None:

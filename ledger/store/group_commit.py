@@ -1,10 +1,10 @@
 """Group commit: concurrent writers share one durable commit instead of queueing for one each.
 
-The first writer to arrive becomes the leader: it takes every write queued so far, runs them in
-one transaction (each in its own savepoint, so one refused write does not undo the others),
-commits once, and hands each writer its own result or error. Writers that arrive meanwhile
-queue for the next batch. No caller is answered before the commit that holds its write is
-durable. With one writer at a time this is a plain transaction per write.
+The first writer to arrive leads: it takes every write queued so far, runs them in one
+transaction (each in its own savepoint, so one refused write does not undo the others), commits
+once, and hands each writer its own result or error. Writers that arrive meanwhile queue for the
+next batch, which the first of them leads. No caller is answered before the commit that holds
+its write is durable; with one writer at a time this is a plain transaction per write.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection
@@ -22,14 +21,21 @@ from ledger.errors import LedgerError
 T = TypeVar("T")
 Work = Callable[[Connection], T]
 MAX_BATCH = 256
+SAVEPOINT = "ledger_write"
 
 
-@dataclass(eq=False)
 class _Write(Generic[T]):
-    work: Work[T]
-    done: bool = False
-    result: Any = None
-    error: BaseException | None = None
+    """One caller's write: its work, then its outcome, and the event it waits on."""
+
+    __slots__ = ("work", "result", "error", "done", "leads", "wake")
+
+    def __init__(self, work: Work[T]) -> None:
+        self.work = work
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.done = False
+        self.leads = False
+        self.wake = threading.Event()
 
     def outcome(self) -> T:
         if self.error is not None:
@@ -38,44 +44,45 @@ class _Write(Generic[T]):
 
 
 class GroupCommitter:
-    """Runs writes in shared transactions opened by ``transaction``.
-
-    Leadership passes on after every batch, so no writer's thread commits others' work for long.
-    """
+    """Runs writes in shared transactions opened by ``transaction``."""
 
     def __init__(self, transaction: Callable[[], AbstractContextManager[Connection]]) -> None:
         self._transaction = transaction
-        self._turn = threading.Condition()
+        self._lock = threading.Lock()
         self._queue: list[_Write[Any]] = []
         self._leading = False
 
     def run(self, work: Work[T]) -> T:
         """Run ``work`` in a transaction, possibly shared; return once it is committed."""
         write: _Write[T] = _Write(work)
-        with self._turn:
+        with self._lock:
             self._queue.append(write)
-        while not self._lead_or_wait(write):
-            pass
+            if not self._leading:
+                self._leading = write.leads = True
+        if not write.leads:
+            write.wake.wait()
+        if not write.done:
+            self._lead()
         return write.outcome()
 
-    def _lead_or_wait(self, write: _Write[Any]) -> bool:
-        """Wait for a turn; lead one batch if it comes. True once ``write`` is done."""
-        with self._turn:
-            while not write.done and self._leading:
-                self._turn.wait()
-            if write.done:
-                return True
-            self._leading = True
+    def _lead(self) -> None:
+        """Commit the queue's head batch, answer its writers, and pass the lead on."""
+        with self._lock:
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
         try:
             self._commit(batch)
         finally:
-            with self._turn:
-                for queued in batch:
-                    queued.done = True
-                self._leading = False
-                self._turn.notify_all()
-        return write.done
+            with self._lock:
+                successor = self._queue[0] if self._queue else None
+                self._leading = successor is not None
+                for write in batch:
+                    write.done = True
+                if successor is not None:
+                    successor.leads = True
+            for write in batch:
+                write.wake.set()
+            if successor is not None:
+                successor.wake.set()
 
     def _commit(self, batch: list[_Write[Any]]) -> None:
         try:
@@ -100,15 +107,21 @@ def _run_alone(write: _Write[Any], connection: Connection) -> None:
 
 
 def _run_in_savepoint(write: _Write[Any], connection: Connection) -> None:
-    savepoint = connection.begin_nested()
+    """Run one write of a batch so that its refusal undoes its own statements only.
+
+    Plain SAVEPOINT statements through the driver: SQLAlchemy's nested transactions cost more
+    than the write itself.
+    """
+    driver = connection.connection.driver_connection
+    driver.execute(f"SAVEPOINT {SAVEPOINT}")
     try:
         write.result = write.work(connection)
-    except LedgerError as error:  # refused input: undo this write only
-        savepoint.rollback()
+    except LedgerError as error:
+        driver.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+        driver.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
         write.error = error
         return
     except BaseException as error:
-        savepoint.rollback()
         write.error = error
         raise
-    savepoint.commit()
+    driver.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")

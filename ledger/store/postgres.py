@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from ledger.errors import ImmutableEventError, LedgerError, StorageUnavailable
+from ledger.errors import ImmutableEventError, InvalidEvent, LedgerError, StorageUnavailable
 from ledger.store.backend import IMMUTABLE_MESSAGE
 from ledger.store.records import RecordedEvent
 
@@ -37,7 +37,8 @@ class PostgresBackend:
         return create_engine(normalize_url(url), pool_pre_ping=True)
 
     def lock_for_append(self, connection: Connection) -> None:
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
+        driver = connection.connection.driver_connection
+        driver.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK_KEY,))
 
     def sql(self, statement: str) -> str:
         return statement
@@ -66,6 +67,8 @@ class PostgresBackend:
         if IMMUTABLE_MESSAGE in message:
             return ImmutableEventError(message.splitlines()[0])
         sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        if sqlstate.startswith("22"):  # data exception: a value PostgreSQL cannot store or compare
+            return InvalidEvent("input", "a value the database cannot store (a NUL character?)")
         if isinstance(error, OperationalError) or sqlstate.startswith(UNAVAILABLE_SQLSTATES):
             return StorageUnavailable(
                 message.splitlines()[0] if message else "database unavailable"

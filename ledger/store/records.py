@@ -73,17 +73,21 @@ class RecordedEvent:
 # Where Python's sorted, compact json.dumps can differ from RFC 8785: a float (Python and
 # ECMAScript spell some differently), an integer beyond 2**53 (not an IEEE double), and a
 # character at or above U+E000 (RFC 8785 sorts keys by UTF-16 code units, Python by code
-# points). The pattern over-matches (a "1.5" inside a string, say): that only costs the slow
-# path, never a wrong byte.
-_MAY_DIFFER = re.compile(r"[0-9][.eE]|[0-9]{16}|[\ue000-\U0010ffff]")
+# points). In compact JSON a number follows ':', ',', '[' or starts the text. The patterns
+# over-match (a ":1.5" inside a string, say): that only costs the slow path, never a wrong byte.
+_FLOAT_OR_BIG_INT = re.compile(r"(?:^|[:,\[])-?\d(?:\d*[.eE]|\d{15})")
+_HIGH_CHARACTER = re.compile("[\ue000-\U0010ffff]")
+
+
+_COMPACT_SORTED = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+)
 
 
 def canonical_text(value: Any) -> str:
     """RFC 8785 (JSON Canonicalization Scheme) text of ``value``."""
-    text = json.dumps(
-        value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-    )
-    if _MAY_DIFFER.search(text) is None:
+    text = _COMPACT_SORTED.encode(value)
+    if _FLOAT_OR_BIG_INT.search(text) is None and _HIGH_CHARACTER.search(text) is None:
         return text
     return rfc8785.dumps(value).decode("utf-8")
 

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
+import rfc8785
 from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.exc import DBAPIError
 
@@ -61,6 +62,7 @@ class SqlEventStore:
         self.projectors = list(projectors)
         self._append_lock = threading.Lock()
         self._committer = GroupCommitter(self.write_transaction)
+        self._writer: Connection | None = None
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -97,10 +99,29 @@ class SqlEventStore:
     def write_transaction(self) -> Iterator[Connection]:
         """A transaction of its own holding the append lock, for work that must run alone."""
         with self._append_lock, self.translated_errors():
-            with self.engine.connect().execution_options(ledger_write=True) as connection:
+            connection = self._writer_connection()
+            try:
                 with connection.begin():
                     self.backend.lock_for_append(connection)
                     yield connection
+            finally:
+                if connection.invalidated:
+                    self._close_writer()
+
+    def _writer_connection(self) -> Connection:
+        """The one connection appends use, kept open: only the append lock's holder touches it.
+
+        Checking a connection out of the pool for every append would cost more than the
+        append's own statements; a broken connection is dropped and reopened on the next write.
+        """
+        if self._writer is None or self._writer.closed:
+            self._writer = self.engine.connect().execution_options(ledger_write=True)
+        return self._writer
+
+    def _close_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
     def append_in(
         self,
@@ -168,7 +189,10 @@ class SqlEventStore:
         position, prev_hash, version = head.position, head.hash, head.version or 0
         for event in events:
             position, version = position + 1, version + 1
-            data_text, metadata_text = canonical_text(event.data), canonical_text(event.metadata)
+            data_text, metadata_text = (
+                _canonical(event.data, "data"),
+                _canonical(event.metadata, "metadata"),
+            )
             fields: dict[str, Any] = dict(
                 position=position,
                 event_id=event.event_id,
@@ -292,7 +316,20 @@ class SqlEventStore:
             raise translated from error
 
     def close(self) -> None:
+        with self._append_lock:
+            self._close_writer()
         self.engine.dispose()
+
+
+def _canonical(value: Any, field: str) -> str:
+    """The canonical JSON of ``value``, refusing what either backend could not store alike."""
+    try:
+        text = canonical_text(value)
+    except (ValueError, TypeError, rfc8785.CanonicalizationError) as error:
+        raise InvalidEvent(field, f"not representable as canonical JSON: {error}") from None
+    if "\\u0000" in text:  # PostgreSQL's jsonb refuses NUL; SQLite would keep it
+        raise InvalidEvent(field, "a NUL character cannot be stored")
+    return text
 
 
 def validate_stream(stream: str) -> None:

@@ -102,4 +102,4 @@ class SqliteBackend:
 
 def _begin(connection: Connection) -> None:
     mode = "IMMEDIATE" if connection.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    connection.connection.driver_connection.execute(f"BEGIN {mode}")
