@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,9 +34,17 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=400)
+@settings(max_examples=1000)
 @given(json_values)
 def test_canonical_json_is_rfc_8785(value: object) -> None:
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [1.5, -0.0, [1, 2e16], {"a": 1e-7}, {"\ue001": 1, "\U0001f600": 2}, {"a": "x:1.5"}],
+)
+def test_the_values_where_python_and_rfc_8785_differ_take_the_exact_path(value: object) -> None:
     assert canonical_json(value) == rfc8785.dumps(value)
 
 
@@ -65,3 +74,8 @@ def test_the_envelope_hash_is_the_hash_of_the_rfc_8785_envelope(data: dict, stre
     }  # type: ignore[arg-type]
     assert event_hash(**fields) == hashlib.sha256(rfc8785.dumps(envelope)).hexdigest()  # type: ignore[arg-type]
     assert callable(envelope_hash)
+
+
+def test_an_integer_beyond_ieee_doubles_is_refused_like_rfc_8785_does() -> None:
+    with pytest.raises(rfc8785.IntegerDomainError):
+        canonical_json({"n": 2**53 + 1})
