@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ledger.projections.sql import SqlProjection
 from ledger.service import Ledger, LedgerQueries
 from ledger.settings import Settings
-from ledger.store import Clock, SqlEventStore, open_store, utc_now
+from ledger.store import Clock, SqlEventStore, backend_for, open_store, utc_now
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class App:
 
 def open_app(settings: Settings, *, clock: Clock = utc_now) -> App:
     """Open the configured database (already migrated) with projections kept in step."""
-    projection = SqlProjection()
+    backend = backend_for(settings.database_url, settings)
+    projection = SqlProjection(backend)
     store = open_store(settings, clock=clock, projectors=[projection])
     return App(store=store, ledger=Ledger(store), queries=LedgerQueries(store, projection))

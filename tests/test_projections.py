@@ -211,3 +211,13 @@ def test_live_projections_equal_a_rebuild_and_the_in_memory_model(
     assert folded == seeded_app.store.head_position()
     assert live == rebuilt == model
     assert live["checkpoint"] == folded
+
+
+def test_statement_version_fields_follow_the_table_columns() -> None:
+    """``version_of`` builds versions positionally from table rows: the orders must agree."""
+    from dataclasses import fields
+
+    from ledger.projections.derive import StatementVersion
+    from ledger.projections.schema import statement_versions
+
+    assert [f.name for f in fields(StatementVersion)] == [c.name for c in statement_versions.columns]

@@ -87,9 +87,9 @@ class SaidAt(Frozen):
         """The earliest instant the statement can have been made; None when unknown."""
         if self.value is None:
             return None
-        if self.precision is Precision.DAY:
+        if self.precision == Precision.DAY:
             return datetime.combine(date.fromisoformat(self.value), time(), tzinfo=UTC)
-        if self.precision is Precision.YEAR:
+        if self.precision == Precision.YEAR:
             if not re.fullmatch(r"\d{4}", self.value):
                 raise ValueError("a year is four digits")
             return datetime(int(self.value), 1, 1, tzinfo=UTC)

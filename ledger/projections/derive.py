@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from ledger.domain.model import Stance, Statement
+from ledger.domain.model import SaidAt, Stance
 from ledger.store.records import format_instant
 
 
@@ -49,14 +49,14 @@ class StatementVersion:
 
 
 def said_key(
-    statement: Statement, document_dated: date | None, recorded_at: datetime
+    said_at: Mapping[str, Any], document_dated: date | None, recorded_at: datetime
 ) -> tuple[datetime, str]:
     """Where a statement sits on the said-time axis, and why.
 
     The start of its said_at when the source dates it; otherwise the date its document prints
     (it cannot have been said later); otherwise when the ledger recorded it.
     """
-    start = statement.said_at.start()
+    start = SaidAt.model_construct(**said_at).start()  # stored data was validated on append
     if start is not None:
         return start, "said_at"
     if document_dated is not None:
@@ -68,23 +68,24 @@ def new_version(
     *,
     version_id: uuid.UUID,
     statement_id: uuid.UUID,
-    statement: Statement,
+    body: Mapping[str, Any],
     document_dated: date | None,
     position: int,
     recorded_at: datetime,
 ) -> StatementVersion:
-    key, basis = said_key(statement, document_dated, recorded_at)
+    """A statement version from its stored JSON (a ``Statement`` dumped in JSON mode)."""
+    key, basis = said_key(body["said_at"], document_dated, recorded_at)
     return StatementVersion(
         version_id=version_id,
         statement_id=statement_id,
-        claim=statement.claim,
-        actor=statement.actor,
-        stance=statement.stance.value,
-        relays=statement.relays,
-        document=statement.source.document,
+        claim=body["claim"],
+        actor=body["actor"],
+        stance=body["stance"],
+        relays=body.get("relays"),
+        document=body["source"]["document"],
         said_key=key,
         said_key_basis=basis,
-        body=statement.model_dump(mode="json"),
+        body=body,
         position=position,
         recorded_at=recorded_at,
     )

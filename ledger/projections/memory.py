@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -17,7 +17,6 @@ from ledger.domain.events import (
     StatementRetracted,
     decode,
 )
-from ledger.domain.model import Statement
 from ledger.projections.derive import StatementVersion, derive_claim, new_version
 from ledger.projections.snapshot import Snapshot, normalize
 from ledger.store import RecordedEvent
@@ -57,27 +56,27 @@ class InMemoryProjection:
                 self.claims[payload.key] = {**payload.model_dump(exclude={"note"}), **registered}
                 self._refresh(payload.key, None)
             case StatementRecorded():
-                self._open(event.event_id, event.event_id, payload, event)
+                self._open(event.event_id, event.event_id, event.data, event)
             case StatementRetracted():
                 self._end(payload.statement_id, event, "retracted")
             case StatementCorrected():
                 self._end(payload.statement_id, event, "corrected")
-                self._open(event.event_id, payload.statement_id, payload.statement, event)
+                self._open(event.event_id, payload.statement_id, event.data["statement"], event)
         self.last_position = event.position
 
     def _open(
-        self, version_id: uuid.UUID, root: uuid.UUID, statement: Statement, event: RecordedEvent
+        self, version_id: uuid.UUID, root: uuid.UUID, body: Mapping[str, Any], event: RecordedEvent
     ) -> None:
-        dated: date | None = self.documents[statement.source.document]["dated"]
+        dated: date | None = self.documents[body["source"]["document"]]["dated"]
         self.versions[version_id] = new_version(
             version_id=version_id,
             statement_id=root,
-            statement=statement,
+            body=body,
             document_dated=dated,
             position=event.position,
             recorded_at=event.recorded_at,
         )
-        self._refresh(statement.claim, event.position)
+        self._refresh(body["claim"], event.position)
 
     def _end(self, root: uuid.UUID, event: RecordedEvent, ended_by: str) -> None:
         for version_id, version in self.versions.items():

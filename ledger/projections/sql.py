@@ -9,16 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, insert, select, update
 
-from ledger.domain.events import (
-    ActorRegistered,
-    ClaimRegistered,
-    DocumentRegistered,
-    StatementCorrected,
-    StatementRecorded,
-    StatementRetracted,
-    decode,
-)
-from ledger.domain.model import Statement
+from ledger.domain.events import ActorRegistered, ClaimRegistered, DocumentRegistered, decode
 from ledger.domain.validation import DocumentFacts
 from ledger.projections.derive import StatementVersion, derive_claim, new_version
 from ledger.projections.schema import (
@@ -30,7 +21,8 @@ from ledger.projections.schema import (
     stances,
     statement_versions,
 )
-from ledger.store import RecordedEvent, SqlEventStore
+from ledger.projections.rows import insert_versions
+from ledger.store import Backend, RecordedEvent, SqlEventStore
 
 CHECKPOINT = "main"
 REBUILD_PAGE = 1000
@@ -61,45 +53,121 @@ class SqlRegistry:
 class SqlProjection:
     """Folds events into the projection tables; a Projector for the store."""
 
-    def apply(self, connection: Connection, recorded: Sequence[RecordedEvent]) -> None:
-        touched: dict[str, int] = {}
-        for event in recorded:
-            claim = self._apply_one(connection, event)
-            if claim is not None:
-                touched[claim] = event.position
-        for claim, position in touched.items():
-            refresh_claim(connection, claim, position)
-        _save_checkpoint(connection, recorded[-1].position)
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
 
-    def _apply_one(self, connection: Connection, event: RecordedEvent) -> str | None:
-        """Apply one event; return the claim whose stances it may change, if any."""
+    def apply(self, connection: Connection, recorded: Sequence[RecordedEvent]) -> None:
+        """Check that every event fits its type, then fold them in (the live path)."""
+        for event in recorded:
+            decode(event)  # raises InvalidEvent for data the projections could not fold
+        self.fold(connection, recorded)
+
+    def fold(self, connection: Connection, events: Sequence[RecordedEvent]) -> None:
+        """Fold events the log already holds: no validation, version rows inserted in bulk."""
+        fold = _Fold(connection, self.backend)
+        for event in events:
+            fold.add(event)
+        fold.finish(events[-1].position)
+
+
+class _Fold:
+    """One batch of events being folded in: statement versions are inserted together, and each
+    claim they touch is refreshed once at the end, not once per event."""
+
+    def __init__(self, connection: Connection, backend: Backend) -> None:
+        self.connection = connection
+        self.backend = backend
+        self.pending: list[StatementVersion] = []
+        self.touched: dict[str, int] = {}
+        self.dates: dict[str, date | None] = {}
+        # Versions this batch opened, per claim, while nothing in the batch ended one of them:
+        # the claim's refresh then reads only its older versions back from the database.
+        self.opened: dict[str, list[StatementVersion]] = {}
+        self.reread: set[str] = set()
+
+    def add(self, event: RecordedEvent) -> None:
+        if event.type == "StatementRecorded":
+            self._open(event.event_id, event.event_id, event.data, event)
+        elif event.type in ("StatementRetracted", "StatementCorrected"):
+            self._flush()  # the version being ended may still be pending
+            self._end_or_replace(event)
+        elif event.type in REGISTRATIONS:
+            self._register(event)
+
+    def finish(self, position: int) -> None:
+        self._flush()
+        for claim, last in self.touched.items():
+            refresh_claim(self.connection, claim, last, self._standing(claim))
+        _save_checkpoint(self.connection, position)
+
+    def _standing(self, claim: str) -> list[StatementVersion]:
+        opened = self.opened.get(claim)
+        if claim in self.reread or not opened:
+            return list(standing_versions(self.connection, claim))
+        return list(standing_versions(self.connection, claim, before=opened[0].position)) + opened
+
+    def _open(
+        self, version_id: uuid.UUID, root: uuid.UUID, body: Any, event: RecordedEvent
+    ) -> None:
+        version = new_version(
+            version_id=version_id,
+            statement_id=root,
+            body=body,
+            document_dated=self._dated(body["source"]["document"]),
+            position=event.position,
+            recorded_at=event.recorded_at,
+        )
+        self.pending.append(version)
+        self.opened.setdefault(version.claim, []).append(version)
+        self.touched[version.claim] = event.position
+
+    def _end_or_replace(self, event: RecordedEvent) -> None:
+        ended_by = "retracted" if event.type == "StatementRetracted" else "corrected"
+        claim = _end_current(
+            self.connection, uuid.UUID(event.data["statement_id"]), event, ended_by
+        )
+        if claim is not None:
+            self.touched[claim] = event.position
+            self.reread.add(claim)
+        if ended_by == "corrected":
+            root = uuid.UUID(event.data["statement_id"])
+            self._open(event.event_id, root, event.data["statement"], event)
+
+    def _register(self, event: RecordedEvent) -> None:
         payload = decode(event)
         match payload:
             case DocumentRegistered():
-                connection.execute(insert(documents), _document_row(payload, event))
+                self.connection.execute(insert(documents), _document_row(payload, event))
             case ActorRegistered():
-                connection.execute(
-                    insert(actors), _registration_row(payload, event, "name", "kind")
-                )
+                row = _registration_row(payload, event, "name", "kind")
+                self.connection.execute(insert(actors), row)
             case ClaimRegistered():
-                connection.execute(insert(claims), _claim_row(payload, event))
-            case StatementRecorded():
-                _insert_version(connection, event.event_id, event.event_id, payload, event)
-                return payload.claim
-            case StatementRetracted():
-                return _end_current(connection, payload.statement_id, event, "retracted")
-            case StatementCorrected():
-                claim = _end_current(connection, payload.statement_id, event, "corrected")
-                _insert_version(
-                    connection, event.event_id, payload.statement_id, payload.statement, event
-                )
-                return claim
-        return None
+                self.connection.execute(insert(claims), _claim_row(payload, event))
+
+    def _dated(self, document_id: str) -> date | None:
+        if document_id not in self.dates:
+            self.dates[document_id] = _document_date(self.connection, document_id)
+        return self.dates[document_id]
+
+    def _flush(self) -> None:
+        if self.pending:
+            insert_versions(self.connection, self.backend, self.pending)
+            self.pending = []
 
 
-def refresh_claim(connection: Connection, claim: str, position: int) -> None:
+REGISTRATIONS = ("DocumentRegistered", "ActorRegistered", "ClaimRegistered")
+
+
+def refresh_claim(
+    connection: Connection,
+    claim: str,
+    position: int,
+    standing: Sequence[StatementVersion] | None = None,
+) -> None:
     """Recompute one claim's stances and state from its standing versions."""
-    derivation = derive_claim(list(standing_versions(connection, claim)))
+    if standing is None:
+        standing = list(standing_versions(connection, claim))
+    derivation = derive_claim(standing)
     connection.execute(delete(stances).where(stances.c.claim == claim))
     if derivation.stances:
         connection.execute(
@@ -122,15 +190,21 @@ def refresh_claim(connection: Connection, claim: str, position: int) -> None:
     )
 
 
-def standing_versions(connection: Connection, claim: str) -> Iterator[StatementVersion]:
+def standing_versions(
+    connection: Connection, claim: str, *, before: int | None = None
+) -> Iterator[StatementVersion]:
+    """A claim's versions that stand, those opened before position ``before`` if given."""
     query = select(statement_versions).where(
         statement_versions.c.claim == claim, statement_versions.c.ended_position.is_(None)
     )
+    if before is not None:
+        query = query.where(statement_versions.c.position < before)
     return (version_of(row) for row in connection.execute(query))
 
 
 def version_of(row: Row[Any]) -> StatementVersion:
-    return StatementVersion(**row._asdict())
+    """A ``select(statement_versions)`` row: its columns are in the dataclass's field order."""
+    return StatementVersion(*row)
 
 
 def rebuild(store: SqlEventStore, projection: SqlProjection) -> int:
@@ -144,7 +218,7 @@ def rebuild(store: SqlEventStore, projection: SqlProjection) -> int:
             connection.execute(delete(table))
         folded, after = 0, 0
         while page := store.read_page_in(connection, after=after, limit=REBUILD_PAGE):
-            projection.apply(connection, page)
+            projection.fold(connection, page)
             folded, after = folded + len(page), page[-1].position
         return folded
 
@@ -183,25 +257,6 @@ def _registration_row(payload: Any, event: RecordedEvent, *fields: str) -> dict[
         "position": event.position,
         "recorded_at": event.recorded_at,
     }
-
-
-def _insert_version(
-    connection: Connection,
-    version_id: uuid.UUID,
-    statement_id: uuid.UUID,
-    statement: Statement,
-    event: RecordedEvent,
-) -> None:
-    dated = _document_date(connection, statement.source.document)
-    version = new_version(
-        version_id=version_id,
-        statement_id=statement_id,
-        statement=statement,
-        document_dated=dated,
-        position=event.position,
-        recorded_at=event.recorded_at,
-    )
-    connection.execute(insert(statement_versions), version_row(version))
 
 
 def version_row(version: StatementVersion) -> dict[str, Any]:

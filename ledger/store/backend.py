@@ -3,6 +3,8 @@ and how driver errors become ledger errors. The store itself is written once, ov
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -44,4 +46,20 @@ class Backend(Protocol):
 
     def decode_instant(self, value: Any) -> datetime:
         """A ``recorded_at`` value as the driver returns it, as an aware UTC datetime."""
+        ...
+
+    def decode_row(self, row: Sequence[Any]) -> RecordedEvent:
+        """A row of ``rows.COLUMNS`` as the driver returns it, as a recorded event."""
+        ...
+
+    def encode_uuid(self, value: uuid.UUID) -> Any:
+        """A UUID as the driver stores it in a ``Uuid`` column."""
+        ...
+
+    def encode_instant(self, value: datetime) -> Any:
+        """An aware datetime as the driver stores it in a ``UtcDateTime`` column."""
+        ...
+
+    def encode_json(self, text: str) -> Any:
+        """JSON text as the driver stores it in a ``JsonType`` column."""
         ...

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,6 +60,30 @@ class PostgresBackend:
             event.prev_hash,
             event.hash,
         )
+
+    def decode_row(self, row: Sequence[Any]) -> RecordedEvent:
+        position, event_id, stream, version, type_, data, metadata, recorded_at, prev, hash_ = row
+        return RecordedEvent(
+            position=position,
+            event_id=event_id,
+            stream=stream,
+            version=version,
+            type=type_,
+            data=data,
+            metadata=metadata,
+            recorded_at=recorded_at.astimezone(UTC),
+            prev_hash=prev,
+            hash=hash_,
+        )
+
+    def encode_uuid(self, value: uuid.UUID) -> Any:
+        return value
+
+    def encode_instant(self, value: datetime) -> Any:
+        return value
+
+    def encode_json(self, text: str) -> Any:
+        return Jsonb(text, dumps=_as_is)
 
     def decode_instant(self, value: Any) -> datetime:
         return value.astimezone(UTC)  # type: ignore[no-any-return]

@@ -77,3 +77,15 @@ def insert_rows(connection: Connection, backend: Backend, pending: Sequence[Pend
         return int(cursor.rowcount)
     finally:
         cursor.close()
+
+
+PAGE_SQL = f"SELECT {COLUMNS} FROM events WHERE position > %s ORDER BY position LIMIT %s"
+
+
+def read_rows(
+    connection: Connection, backend: Backend, after: int, limit: int
+) -> list[RecordedEvent]:
+    """A page of the log after ``after``, decoded by the backend: the path replays and feeds take."""
+    driver = connection.connection.driver_connection
+    rows = driver.execute(backend.sql(PAGE_SQL), (after, limit)).fetchall()
+    return [backend.decode_row(row) for row in rows]

@@ -25,7 +25,7 @@ from ledger.store.records import (
     envelope_hash,
 )
 from ledger.store.group_commit import GroupCommitter
-from ledger.store.rows import Head, PendingRow, insert_rows, read_head
+from ledger.store.rows import Head, PendingRow, insert_rows, read_head, read_rows
 from ledger.store.schema import events as events_table
 
 Clock = Callable[[], datetime]
@@ -243,18 +243,11 @@ class SqlEventStore:
         with self.read_connection() as connection:
             return self.read_page_in(connection, after=after, limit=limit)
 
-    @staticmethod
     def read_page_in(
-        connection: Connection, *, after: int = 0, limit: int = READ_PAGE
+        self, connection: Connection, *, after: int = 0, limit: int = READ_PAGE
     ) -> list[RecordedEvent]:
         """``read_page`` on a connection the caller holds (inside a write transaction, say)."""
-        query = (
-            select(events_table)
-            .where(events_table.c.position > after)
-            .order_by(events_table.c.position)
-            .limit(limit)
-        )
-        return [recorded_of(row) for row in connection.execute(query)]
+        return read_rows(connection, self.backend, after, limit)
 
     def read_recorded_between(self, start: datetime, end: datetime) -> Iterator[RecordedEvent]:
         """Events the ledger recorded in ``[start, end)``, in position order."""

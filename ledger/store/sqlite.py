@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -76,16 +79,40 @@ class SqliteBackend:
         """Stored the way SQLAlchemy stores them: hex UUIDs, JSON text, naive UTC timestamps."""
         return (
             event.position,
-            event.event_id.hex,
+            self.encode_uuid(event.event_id),
             event.stream,
             event.version,
             event.type,
             data_text,
             metadata_text,
-            event.recorded_at.astimezone(UTC).strftime(SQLITE_INSTANT),
+            self.encode_instant(event.recorded_at),
             event.prev_hash,
             event.hash,
         )
+
+    def decode_row(self, row: Sequence[Any]) -> RecordedEvent:
+        position, event_id, stream, version, type_, data, metadata, recorded_at, prev, hash_ = row
+        return RecordedEvent(
+            position=position,
+            event_id=uuid.UUID(hex=event_id),
+            stream=stream,
+            version=version,
+            type=type_,
+            data=json.loads(data),
+            metadata=json.loads(metadata),
+            recorded_at=self.decode_instant(recorded_at),
+            prev_hash=prev,
+            hash=hash_,
+        )
+
+    def encode_uuid(self, value: uuid.UUID) -> Any:
+        return value.hex
+
+    def encode_instant(self, value: datetime) -> Any:
+        return value.astimezone(UTC).strftime(SQLITE_INSTANT)
+
+    def encode_json(self, text: str) -> Any:
+        return text
 
     def decode_instant(self, value: Any) -> datetime:
         instant = value if isinstance(value, datetime) else datetime.fromisoformat(value)
