@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from api import problems
 from api.body import BodyGuard
+from api.cors import ProblemCORS
+from api.health import WriteFaults
+from api.ratelimit import RateLimit, parse_rate_limit
 from api.routes import (
     actors,
     audit,
@@ -18,6 +20,7 @@ from api.routes import (
     documents,
     events,
     health,
+    pages,
     registry,
     replay,
     statements,
@@ -32,7 +35,7 @@ An event-sourced ledger of who said what about which claim, when, and where it w
 Reads are open unless `LEDGER_READS_REQUIRE_TOKEN` is set; writes need a bearer token with the
 `write` scope. Every error is `application/problem+json` (RFC 9457).
 """
-ROUTERS = (health, statements, events, claims, actors, documents, registry, replay, audit)
+ROUTERS = (health, statements, events, claims, actors, documents, registry, replay, audit, pages)
 
 
 def create_app(
@@ -61,23 +64,21 @@ def create_app(
     problems.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
-    app.add_middleware(BodyGuard, max_bytes=api_settings.max_body_bytes)
-    if api_settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=api_settings.cors_origins,
-            allow_methods=["GET", "POST"],
-            allow_headers=[
-                "Authorization",
-                "Content-Type",
-                "If-Match",
-                "Idempotency-Key",
-                "Last-Event-ID",
-            ],
-            expose_headers=["ETag", "Location", "Link"],
-        )
+    app.state.write_faults = WriteFaults()
+    _add_middleware(app, api_settings)
     _document_problems(app)
     return app
+
+
+def _add_middleware(app: FastAPI, api_settings: ApiSettings) -> None:
+    """Added innermost first: body checks, then rate limits, then CORS around everything, so
+    its headers reach the browser on every answer, a 429 or 413 included."""
+    app.add_middleware(BodyGuard, max_bytes=api_settings.max_body_bytes)
+    limits = parse_rate_limit(api_settings.rate_limit)
+    if limits:
+        app.add_middleware(RateLimit, limits=limits, tokens=api_settings.tokens)
+    if api_settings.cors_origins:
+        app.add_middleware(ProblemCORS, origins=api_settings.cors_origins)
 
 
 def _document_problems(app: FastAPI) -> None:

@@ -1,0 +1,834 @@
+// The timeline page. It reads the ledger's own /v1 endpoints and computes no ledger logic:
+// states and stances come from /v1/claims at each moment, the moments from /v1/replay.
+"use strict";
+
+const STORY = { from: "2024-10-24", to: "2024-10-26", before: "2024-10-23" };
+const DAYS = ["2024-10-24", "2024-10-25", "2024-10-26"];
+const AXES = { said: "as_of", recorded: "known_at" };
+const STANCE_LABEL = {
+  asserts: "asserts", denies: "denies", reports: "reports",
+  declines_to_comment: "declines", questions: "questions",
+};
+const STANCE_WORDS = {
+  asserts: "asserts", denies: "denies", reports: "reports (relays)",
+  declines_to_comment: "declines to comment", questions: "questions",
+};
+const AXIS_WORDS = { said: "said-time", recorded: "recorded-time" };
+const SAID_KEY_BASIS = {
+  said_at: " (the date the source gives)",
+  document_date: " (no date of its own: the date its document prints)",
+  recorded_at: " (no date in the source: when the ledger read it)",
+};
+
+const page = {
+  axis: "said", index: null, showUnstated: false, focus: null,
+  actors: [], actorByKey: new Map(), claimOrder: new Map(),
+  moments: {}, views: new Map(), documents: new Map(), renderToken: 0,
+};
+
+// ---------- small helpers ----------
+
+function $(selector, root = document) { return root.querySelector(selector); }
+
+function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "class") element.className = value;
+    else if (name === "text") element.textContent = value;
+    else if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+function fill(element, ...children) {
+  element.replaceChildren(...children.flat(Infinity).filter((child) =>
+    child !== null && child !== undefined && child !== false));
+}
+
+async function getJson(path) {
+  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    const detail = body && (body.detail || body.title);
+    throw new Error(`${path}: ${response.status} ${detail || response.statusText}`);
+  }
+  return body;
+}
+
+function showError(error) {
+  const alert = $("#alert");
+  alert.textContent = `The ledger could not be read: ${error.message}`;
+  alert.hidden = false;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+function formatDay(iso) {
+  const [year, month, day] = iso.slice(0, 10).split("-").map(Number);
+  return `${day} ${MONTHS[month - 1]} ${year}`;
+}
+
+function formatInstant(iso) {
+  if (!iso) return "";
+  return `${formatDay(iso)}, ${iso.slice(11, 16)} UTC`;
+}
+
+function formatSaid(saidAt) {
+  if (!saidAt || saidAt.precision === "unknown") return "no date in the source";
+  if (saidAt.precision === "day") return formatDay(saidAt.value);
+  if (saidAt.precision === "instant") return formatInstant(saidAt.value);
+  return `${saidAt.value} (${saidAt.precision})`;
+}
+
+function actorName(key) {
+  const actor = page.actorByKey.get(key);
+  return actor ? actor.name : key;
+}
+
+// Anchors count code points; JavaScript strings count UTF-16 units, so slice code points.
+function codePoints(text) { return Array.from(text); }
+
+function cpSlice(points, start, end) { return points.slice(start, end).join(""); }
+
+// ---------- moments: the time control's positions ----------
+
+function momentsOf(replay, axis) {
+  const byInstant = new Map();
+  for (const step of replay.steps) {
+    if (!byInstant.has(step.at)) byInstant.set(step.at, []);
+    byInstant.get(step.at).push(step);
+  }
+  const start = { at: null, query: STORY.before, steps: [], label: "Before 24 Oct 2024" };
+  const later = [...byInstant].map(([at, steps]) => ({
+    at, query: at, steps, label: momentLabel(at, axis),
+  }));
+  return [start, ...later];
+}
+
+function momentLabel(at, axis) {
+  const midnight = at.slice(11, 26) === "00:00:00.000000";
+  return axis === "said" && midnight ? formatDay(at) : formatInstant(at);
+}
+
+function dayIndex(moments, day) {
+  let found = 0;
+  moments.forEach((moment, index) => {
+    if (moment.at && moment.at.slice(0, 10) <= day) found = index;
+  });
+  return found;
+}
+
+function currentMoments() { return page.moments[page.axis]; }
+
+async function loadStory() {
+  const [actors, said, recorded] = await Promise.all([
+    getJson("/v1/actors"),
+    getJson(`/v1/replay?from=${STORY.from}&to=${STORY.to}&axis=said`),
+    getJson(`/v1/replay?from=${STORY.from}&to=${STORY.to}&axis=recorded`),
+  ]);
+  page.actors = actors.actors
+    .filter((actor) => actor.statements > 0)
+    .sort((a, b) => b.statements - a.statements || a.key.localeCompare(b.key));
+  for (const actor of actors.actors) page.actorByKey.set(actor.key, actor);
+  page.moments = { said: momentsOf(said, "said"), recorded: momentsOf(recorded, "recorded") };
+  for (const step of said.steps) {
+    const claim = step.claim_state.claim;
+    if (!page.claimOrder.has(claim)) page.claimOrder.set(claim, page.claimOrder.size);
+  }
+}
+
+async function claimsAt(axis, moment) {
+  const key = `${axis}|${moment.query}`;
+  if (!page.views.has(key)) {
+    const query = `${AXES[axis]}=${encodeURIComponent(moment.query)}`;
+    page.views.set(key, getJson(`/v1/claims?${query}`).catch((error) => {
+      page.views.delete(key);
+      throw error;
+    }));
+  }
+  return page.views.get(key);
+}
+
+// ---------- the timeline view ----------
+
+function changesAt(moment) {
+  const cells = new Set();
+  const states = new Map();
+  for (const step of moment.steps) {
+    const claim = step.claim_state.claim;
+    cells.add(`${claim}|${step.actor_stance.actor}`);
+    const seen = states.get(claim);
+    states.set(claim, { before: seen ? seen.before : step.claim_state.before,
+                        after: step.claim_state.after });
+  }
+  for (const [claim, change] of states) if (change.before === change.after) states.delete(claim);
+  return { cells, states };
+}
+
+function sortClaims(claims) {
+  const rank = (claim) => page.claimOrder.has(claim.key) ? page.claimOrder.get(claim.key) : 1e6;
+  return [...claims].sort((a, b) => rank(a) - rank(b) || a.key.localeCompare(b.key));
+}
+
+function renderHead() {
+  const cells = page.actors.map((actor) => h("th", {
+    scope: "col", "data-actor": actor.key, title: actor.name,
+  }, h("span", { class: "col-name" }, actor.key)));
+  fill($("#matrix thead"), h("tr", {},
+    h("th", { scope: "col", class: "claim-col" }, "Claim and its state"), cells));
+}
+
+function stateBadge(state, change) {
+  const badge = h("span", { class: `state st-${state}`, "data-role": "state" }, state);
+  if (!change) return badge;
+  return h("span", { class: "state-wrap changed" }, badge,
+    h("span", { class: "was" }, change.before === "unstated"
+      ? " first stated at this moment" : ` changed from ${change.before}`));
+}
+
+function claimHeader(claim, change) {
+  return h("th", { scope: "row", class: "claim-cell", tabindex: "-1", "data-col": "0" },
+    h("a", { href: `#/claim/${encodeURIComponent(claim.key)}`, tabindex: "-1",
+             class: "claim-link", title: claim.key }, claim.proposition_en),
+    " ", stateBadge(claim.state, change));
+}
+
+function stanceCell(claim, actor, stance, changed, column) {
+  const attributes = { "data-actor": actor.key, "data-col": String(column), tabindex: "-1",
+                       "data-label": actor.key };
+  if (!stance) {
+    return h("td", { ...attributes, class: "cell empty", "aria-label": `${actor.key}: none` });
+  }
+  const classes = ["cell", "has-stance", `s-${stance.stance}`, changed ? "changed" : ""];
+  return h("td", { ...attributes, class: classes.join(" "), "data-stance": stance.stance,
+                   title: `${actorName(actor.key)} ${STANCE_WORDS[stance.stance]}` },
+    h("span", { class: "stance-label" }, STANCE_LABEL[stance.stance] || stance.stance),
+    changed ? h("span", { class: "visually-hidden" }, " (changed at this moment)") : null);
+}
+
+function claimRow(claim, changes) {
+  const stances = new Map(claim.stances.map((stance) => [stance.actor, stance]));
+  const cells = page.actors.map((actor, index) => stanceCell(claim, actor,
+    stances.get(actor.key), changes.cells.has(`${claim.key}|${actor.key}`), index + 1));
+  const unstated = claim.state === "unstated";
+  return h("tr", { "data-claim": claim.key, "data-state": claim.state,
+                   class: unstated ? "unstated" : null },
+    claimHeader(claim, changes.states.get(claim.key)), cells);
+}
+
+function renderMatrix(view, moment) {
+  const changes = changesAt(moment);
+  const claims = sortClaims(view.claims)
+    .filter((claim) => page.showUnstated || claim.state !== "unstated");
+  page.claimsByKey = new Map(view.claims.map((claim) => [claim.key, claim]));
+  fill($("#matrix tbody"), ...claims.map((claim) => claimRow(claim, changes)));
+  const table = $("#matrix");
+  table.hidden = claims.length === 0;
+  const empty = $("#matrix-empty");
+  empty.hidden = claims.length > 0;
+  empty.textContent = emptyText(view);
+  restoreRovingFocus();
+}
+
+function emptyText(view) {
+  const first = currentMoments()[1];
+  if (view.claims.length === 0 && page.axis === "recorded" && first) {
+    return `The ledger had recorded nothing by then. It read its first text on ${first.label}.`;
+  }
+  return "Nobody had stated any claim by then. Tick “Show claims nobody had stated yet” to list them.";
+}
+
+function renderSummary(moment, view) {
+  const summary = $("#moment-summary");
+  if (moment.steps.length === 0) {
+    fill(summary, h("p", {}, describeStart(view)));
+    return;
+  }
+  const changed = [...changesAt(moment).states].map(([claim, change]) => h("li",
+    { "data-claim": claim }, h("a", { href: `#/claim/${encodeURIComponent(claim)}` }, claim), ": ",
+    h("span", { class: `state st-${change.before}` }, change.before), " → ",
+    h("span", { class: `state st-${change.after}` }, change.after)));
+  const count = moment.steps.length;
+  const verb = page.axis === "said" ? "said" : "recorded";
+  const headline = `${count} statement${count === 1 ? "" : "s"} ${verb}; ` + (changed.length
+    ? `${changed.length} claim state${changed.length === 1 ? "" : "s"} changed`
+    : "no claim changed state");
+  const placed = page.axis === "said" &&
+    moment.steps.some((step) => step.statement.said_at.precision === "unknown");
+  fill(summary, [
+    h("p", {}, h("strong", {}, moment.label), `: ${headline}.`,
+      placed ? h("span", { class: "hint" }, " Some give no date: the ledger places them at " +
+        "the date their document prints, or failing that when it read them.") : null),
+    changed.length ? h("details", { class: "steps", open: changed.length <= 3 },
+      h("summary", {}, "Claim states that changed"),
+      h("ul", { class: "changes" }, changed)) : null,
+    stepsDetails(moment),
+  ]);
+}
+
+function describeStart(view) {
+  const stated = view.claims.filter((claim) => claim.state !== "unstated").length;
+  if (page.axis === "recorded") return "Before 24 October 2024 the ledger had recorded nothing.";
+  return `Before 24 October 2024: ${stated} claim${stated === 1 ? "" : "s"} already stated ` +
+    "by statements said earlier.";
+}
+
+function stepsDetails(moment) {
+  const items = moment.steps.map((step) => {
+    const statement = step.statement;
+    const relay = statement.relays ? ` (relaying ${statement.relays})` : "";
+    return h("li", {}, `#${step.step} ${statement.actor} ${STANCE_WORDS[statement.stance]}` +
+      `${relay} ${step.claim_state.claim}, read in ${statement.source.document}`);
+  });
+  return h("details", { class: "steps" },
+    h("summary", {}, `Every statement at this moment (${items.length})`), h("ol", {}, items));
+}
+
+function renderControls() {
+  const moments = currentMoments();
+  const slider = $("#moment");
+  const moment = moments[page.index];
+  slider.max = String(moments.length - 1);
+  slider.value = String(page.index);
+  slider.setAttribute("aria-valuetext", `${moment.label} (${page.index + 1} of ${moments.length})`);
+  $("#moment-label").textContent =
+    `${moment.label}, ${AXIS_WORDS[page.axis]} (moment ${page.index + 1} of ${moments.length})`;
+  for (const radio of document.querySelectorAll("input[name=axis]")) {
+    radio.checked = radio.value === page.axis;
+  }
+  for (const button of document.querySelectorAll("[data-day]")) {
+    const pressed = dayIndex(moments, button.dataset.day) === page.index;
+    button.setAttribute("aria-pressed", String(pressed));
+  }
+  $("#previous").disabled = page.index === 0;
+  $("#next").disabled = page.index === moments.length - 1;
+  $("#show-unstated").checked = page.showUnstated;
+}
+
+async function renderTimeline() {
+  const token = ++page.renderToken;
+  const moments = currentMoments();
+  if (page.index === null || page.index >= moments.length) page.index = dayIndex(moments, DAYS[0]);
+  const moment = moments[page.index];
+  renderControls();
+  const table = $("#matrix");
+  table.setAttribute("aria-busy", "true");
+  const view = await claimsAt(page.axis, moment);
+  if (token !== page.renderToken) return;
+  renderMatrix(view, moment);
+  renderSummary(moment, view);
+  table.setAttribute("aria-busy", "false");
+  const section = $("#timeline-view");
+  section.dataset.axis = page.axis;
+  section.dataset.moment = moment.at || "start";
+  section.dataset.ready = "true";
+}
+
+function setMoment(index, { updateHash = true } = {}) {
+  const moments = currentMoments();
+  page.index = Math.max(0, Math.min(moments.length - 1, index));
+  if (updateHash) writeTimelineHash();
+  renderTimeline().catch(showError);
+}
+
+function setAxis(axis) {
+  const current = currentMoments()[page.index];
+  const day = current && current.at ? current.at.slice(0, 10) : DAYS[0];
+  page.axis = axis;
+  page.index = dayIndex(currentMoments(), day);
+  writeTimelineHash();
+  renderTimeline().catch(showError);
+}
+
+function writeTimelineHash() {
+  const hash = `#/?axis=${page.axis}&moment=${page.index}`;
+  if (location.hash !== hash) history.replaceState(null, "", hash);
+}
+
+function bindControls() {
+  $("#controls").addEventListener("submit", (event) => event.preventDefault());
+  for (const radio of document.querySelectorAll("input[name=axis]")) {
+    radio.addEventListener("change", () => radio.checked && setAxis(radio.value));
+  }
+  for (const button of document.querySelectorAll("[data-day]")) {
+    button.addEventListener("click", () => setMoment(dayIndex(currentMoments(), button.dataset.day)));
+  }
+  $("#moment").addEventListener("input", (event) => setMoment(Number(event.target.value)));
+  $("#previous").addEventListener("click", () => setMoment(page.index - 1));
+  $("#next").addEventListener("click", () => setMoment(page.index + 1));
+  $("#show-unstated").addEventListener("change", (event) => {
+    page.showUnstated = event.target.checked;
+    renderTimeline().catch(showError);
+  });
+  const body = $("#matrix tbody");
+  body.addEventListener("click", onMatrixClick);
+  body.addEventListener("keydown", onMatrixKey);
+  body.addEventListener("focusin", (event) => rememberFocus(event.target.closest("td, th")));
+}
+
+// ---------- the matrix as a grid: one tab stop, arrow keys inside ----------
+
+function gridRows() { return [...document.querySelectorAll("#matrix tbody tr")]; }
+
+function visibleCells(row) {
+  return [...row.querySelectorAll("th, td")].filter((cell) => cell.offsetParent !== null);
+}
+
+function rememberFocus(cell) {
+  if (!cell) return;
+  page.focus = { claim: cell.closest("tr").dataset.claim, col: Number(cell.dataset.col) };
+  for (const other of document.querySelectorAll("#matrix tbody [tabindex='0']")) {
+    if (other !== cell) other.setAttribute("tabindex", "-1");
+  }
+  cell.setAttribute("tabindex", "0");
+}
+
+function restoreRovingFocus() {
+  const rows = gridRows();
+  if (rows.length === 0) return;
+  const wanted = page.focus && rows.find((row) => row.dataset.claim === page.focus.claim);
+  const row = wanted || rows[0];
+  const cells = [...row.querySelectorAll("th, td")];
+  const cell = (wanted && cells[page.focus.col]) || cells[0];
+  const hadFocus = document.activeElement && document.activeElement.closest &&
+    document.activeElement.closest("#matrix tbody");
+  cell.setAttribute("tabindex", "0");
+  if (hadFocus) cell.focus();
+}
+
+function nearestVisible(row, col) {
+  const cells = visibleCells(row);
+  return cells.reduce((best, cell) => (
+    Math.abs(Number(cell.dataset.col) - col) < Math.abs(Number(best.dataset.col) - col)
+      ? cell : best), cells[0]);
+}
+
+function moveFrom(cell, key) {
+  const row = cell.closest("tr");
+  const rows = gridRows();
+  const cells = visibleCells(row);
+  const at = cells.indexOf(cell);
+  const col = Number(cell.dataset.col);
+  const rowAt = rows.indexOf(row);
+  switch (key) {
+    case "ArrowRight": return cells[at + 1];
+    case "ArrowLeft": return cells[at - 1];
+    case "Home": return cells[0];
+    case "End": return cells[cells.length - 1];
+    case "ArrowDown": return rows[rowAt + 1] && nearestVisible(rows[rowAt + 1], col);
+    case "ArrowUp": return rows[rowAt - 1] && nearestVisible(rows[rowAt - 1], col);
+    case "PageDown": return nearestVisible(rows[Math.min(rows.length - 1, rowAt + 10)], col);
+    case "PageUp": return nearestVisible(rows[Math.max(0, rowAt - 10)], col);
+    default: return undefined;
+  }
+}
+
+function onMatrixKey(event) {
+  const cell = event.target.closest("td, th");
+  if (!cell) return;
+  if (event.key === "Enter" || event.key === " ") {
+    event.preventDefault();
+    activateCell(cell);
+    return;
+  }
+  const next = moveFrom(cell, event.key);
+  if (next === undefined) return;
+  event.preventDefault();
+  if (next) {
+    rememberFocus(next);
+    next.focus();
+  }
+}
+
+function onMatrixClick(event) {
+  if (event.target.closest("a")) return;
+  const cell = event.target.closest("td, th");
+  if (cell) {
+    rememberFocus(cell);
+    activateCell(cell);
+  }
+}
+
+function activateCell(cell) {
+  if (cell.tagName === "TH") {
+    cell.querySelector("a").click();
+    return;
+  }
+  if (!cell.classList.contains("has-stance")) return;
+  const claim = page.claimsByKey.get(cell.closest("tr").dataset.claim);
+  const stance = claim.stances.find((item) => item.actor === cell.dataset.actor);
+  openStatement(stance, claim, cell).catch(showError);
+}
+
+// ---------- the statement dialog ----------
+
+async function loadDocument(id) {
+  if (!page.documents.has(id)) {
+    page.documents.set(id, getJson(`/v1/documents/${encodeURIComponent(id)}`).then((doc) => (
+      { ...doc, points: codePoints(doc.text) })));
+  }
+  return page.documents.get(id);
+}
+
+async function loadClaim(key) {
+  if (page.claimsByKey && page.claimsByKey.has(key)) return page.claimsByKey.get(key);
+  return getJson(`/v1/claims/${encodeURIComponent(key)}`);
+}
+
+async function endingEvent(version) {
+  if (!version.ended_position) return null;
+  const page_ = await getJson(`/v1/events?after=${version.ended_position - 1}&limit=1`);
+  return page_.events[0] || null;
+}
+
+async function openStatement(entry, claim, opener) {
+  const [doc, statement] = await Promise.all([
+    loadDocument(entry.source.document),
+    getJson(`/v1/statements/${encodeURIComponent(entry.statement_id)}`),
+  ]);
+  const endings = await Promise.all(statement.versions.map(endingEvent));
+  const dialog = $("#statement-dialog");
+  const claimView = claim || await loadClaim(entry.claim);
+  $("#statement-title").textContent =
+    `${actorName(entry.actor)} ${STANCE_WORDS[entry.stance] || entry.stance}`;
+  fill($("#statement-body"), ...statementBody(entry, claimView, doc, statement, endings));
+  dialog.dataset.statement = entry.statement_id;
+  dialog.dataset.opener = "";
+  page.dialogOpener = opener || document.activeElement;
+  if (!dialog.open) dialog.showModal();
+  $("#dialog-close").focus();
+  centreInBox($("#statement-body mark"));
+}
+
+function statementBody(entry, claim, doc, statement, endings) {
+  return [
+    h("p", { class: "proposition" }, h("span", { class: `stance s-${entry.stance}` },
+      STANCE_LABEL[entry.stance] || entry.stance), " ",
+      h("a", { href: `#/claim/${encodeURIComponent(claim.key)}`, "data-close": "" },
+        claim.proposition_en)),
+    h("p", { class: "proposition-de", lang: "de" }, claim.proposition_de),
+    h("h3", {}, `The quote in ${doc.document_id}`),
+    quotedDocument(doc, entry.source),
+    h("p", { class: "hint" }, "Highlighted: the exact words the statement rests on, at " +
+      `code points ${entry.source.position.start} to ${entry.source.position.end}.`),
+    statusBlock(entry, statement, endings),
+    h("dl", { class: "facts" }, facts(entry, doc)),
+  ];
+}
+
+function facts(entry, doc) {
+  const rows = [
+    ["Speaker", `${actorName(entry.actor)} (${entry.actor})`],
+    ["Said", formatSaid(entry.said_at) +
+      (entry.said_at && entry.said_at.basis ? `. ${entry.said_at.basis}` : "")],
+    ["On the said axis at", entry.said_key ? momentLabel(entry.said_key, "said") +
+      (SAID_KEY_BASIS[entry.said_key_basis] || "") : null],
+    ["Recorded by the ledger", formatInstant(entry.recorded_at)],
+    ["Conduit", conduitChain(entry.conduit, doc)],
+    ["Relays", entry.relays ? actorName(entry.relays) : null],
+    ["Also relayed by", entry.relayed_by && entry.relayed_by.length
+      ? entry.relayed_by.join(", ") : null],
+    ["Read in", h("a", { href: `#/document/${encodeURIComponent(doc.document_id)}`,
+                         "data-close": "" }, doc.document_id),
+      doc.dated ? ` (dated ${formatDay(doc.dated)})` : " (undated)"],
+    ["Note", entry.note],
+  ];
+  return rows.filter(([, value]) => value).map(([term, ...value]) => [
+    h("dt", {}, term), h("dd", {}, ...value)]);
+}
+
+function conduitChain(conduit, doc) {
+  return h("ol", { class: "conduit", "aria-label": "Conduit, from publisher to speaker" },
+    conduit.map((hop, index) => h("li", {}, h("span", { title: actorName(hop) }, hop),
+      index === 0 && doc.publisher === hop ? h("span", { class: "hint" }, " publisher") : null)));
+}
+
+function statusBlock(entry, statement, endings) {
+  const versions = statement.versions;
+  const position = versions.findIndex((version) => version.version_id === entry.version_id);
+  const lines = versions.map((version, index) => versionLine(version, index, endings[index],
+    index === position));
+  const status = statement.status;
+  const headline = status === "standing" && versions.length === 1
+    ? "Standing: never corrected or retracted."
+    : `Now ${status}. ${versions.length} version${versions.length === 1 ? "" : "s"}:`;
+  return h("div", { class: `status status-${status}`, "data-status": status },
+    h("p", {}, h("strong", {}, headline)),
+    versions.length > 1 || status !== "standing" ? h("ol", {}, lines) : null);
+}
+
+function versionLine(version, index, ending, shown) {
+  const end = ending
+    ? ` ${ending.type === "StatementRetracted" ? "Retracted" : "Corrected"} on ` +
+      `${formatInstant(ending.recorded_at)}: “${ending.data.reason}” (${ending.data.basis})`
+    : "";
+  return h("li", { class: shown ? "shown" : null },
+    `Version ${index + 1}, recorded ${formatInstant(version.recorded_at)}: ` +
+    `${version.actor} ${STANCE_WORDS[version.stance] || version.stance}.${end}` +
+    (shown ? " (the version shown here)" : ""));
+}
+
+function quotedDocument(doc, source) {
+  const { start, end } = source.position;
+  const points = doc.points;
+  return h("div", { class: "document-text", tabindex: "0", lang: doc.language,
+                    "aria-label": `Text of ${doc.document_id}` },
+    cpSlice(points, 0, start),
+    h("mark", { class: "quote", "data-start": String(start), "data-end": String(end) },
+      cpSlice(points, start, end)),
+    cpSlice(points, end, points.length));
+}
+
+function centreInBox(mark) {
+  if (!mark) return;
+  const box = mark.closest(".document-text");
+  box.scrollTop = Math.max(0, mark.offsetTop - (box.clientHeight - mark.offsetHeight) / 2);
+}
+
+function closeDialog() {
+  const dialog = $("#statement-dialog");
+  if (dialog.open) dialog.close();
+}
+
+function bindDialog() {
+  const dialog = $("#statement-dialog");
+  $("#dialog-close").addEventListener("click", closeDialog);
+  dialog.addEventListener("close", () => {
+    const opener = page.dialogOpener;
+    if (opener && opener.isConnected) opener.focus();
+  });
+  dialog.addEventListener("click", (event) => {
+    if (event.target === dialog) closeDialog();
+    if (event.target.closest("[data-close]")) {
+      page.dialogOpener = null;
+      closeDialog();
+    }
+  });
+}
+
+// ---------- one claim's history ----------
+
+async function renderClaim(key) {
+  const section = $("#claim-view");
+  const encoded = encodeURIComponent(key);
+  const [claim, history, said, recorded] = await Promise.all([
+    getJson(`/v1/claims/${encoded}`),
+    getJson(`/v1/claims/${encoded}/history`),
+    getJson(`/v1/replay?from=${STORY.from}&to=${STORY.to}&axis=said&claim=${encoded}`),
+    getJson(`/v1/replay?from=${STORY.from}&to=${STORY.to}&axis=recorded&claim=${encoded}`),
+  ]);
+  fill(section,
+    h("p", {}, h("a", { href: "#/" }, "← Back to the timeline")),
+    h("h1", { id: "claim-title", tabindex: "-1" }, claim.proposition_en),
+    h("p", { lang: "de", class: "proposition-de" }, claim.proposition_de),
+    h("p", {}, "Claim ", h("code", {}, claim.key), " is now ", stateBadge(claim.state), "."),
+    claim.note ? h("p", { class: "hint" }, claim.note) : null,
+    h("div", { class: "two-axes" }, stateTimeline(said, "said"), stateTimeline(recorded, "recorded")),
+    h("h2", {}, "Every statement version, in the order the ledger recorded them"),
+    historyTable(history.statements, claim));
+  section.dataset.claim = key;
+}
+
+function stateTimeline(replay, axis) {
+  const items = replay.steps.map((step) => h("li", {
+    class: step.claim_state.changed ? "changed" : null },
+    h("span", { class: "when" }, momentLabel(step.at, axis)), " ",
+    `${step.statement.actor} ${STANCE_WORDS[step.statement.stance]}`, " ",
+    step.claim_state.changed
+      ? [h("span", { class: `state st-${step.claim_state.before}` }, step.claim_state.before),
+         " → ", h("span", { class: `state st-${step.claim_state.after}` }, step.claim_state.after)]
+      : h("span", { class: "hint" }, `stays ${step.claim_state.after}`)));
+  const title = axis === "said" ? "By said-time" : "By recorded-time";
+  return h("section", { class: "axis-timeline", "aria-label": title }, h("h2", {}, title),
+    items.length ? h("ol", {}, items) : h("p", {}, "Nothing between 24 and 26 October."));
+}
+
+function historyTable(statements, claim) {
+  const rows = statements.map((entry) => h("tr", { "data-statement": entry.statement_id },
+    h("td", {}, formatInstant(entry.recorded_at)),
+    h("td", {}, formatSaid(entry.said_at)),
+    h("td", {}, entry.actor),
+    h("td", {}, h("span", { class: `stance s-${entry.stance}` },
+      STANCE_LABEL[entry.stance] || entry.stance)),
+    h("td", {}, entry.conduit.join(" → ")),
+    h("td", { class: "quote-cell", lang: "de" }, `“${entry.source.quote.exact}”`),
+    h("td", {}, entry.status),
+    h("td", {}, h("button", { type: "button", class: "open",
+      onclick: (event) => openStatement(entry, claim, event.currentTarget).catch(showError) },
+      "Open", h("span", { class: "visually-hidden" }, ` ${entry.actor} ${entry.stance}`)))));
+  return h("div", { class: "table-wrap" }, h("table", { class: "history" },
+    h("thead", {}, h("tr", {}, ["Recorded", "Said", "Actor", "Stance", "Conduit", "Quote",
+      "Status", h("span", { class: "visually-hidden" }, "Open")].map((name) =>
+      h("th", { scope: "col" }, name)))),
+    h("tbody", {}, rows)));
+}
+
+// ---------- one document with every anchor ----------
+
+function segments(points, anchors) {
+  const cuts = new Set([0, points.length]);
+  for (const anchor of anchors) {
+    cuts.add(anchor.source.position.start);
+    cuts.add(anchor.source.position.end);
+  }
+  const sorted = [...cuts].sort((a, b) => a - b);
+  const parts = [];
+  for (let index = 0; index + 1 < sorted.length; index += 1) {
+    const [start, end] = [sorted[index], sorted[index + 1]];
+    const covering = anchors.filter((anchor) =>
+      anchor.source.position.start <= start && end <= anchor.source.position.end);
+    parts.push({ start, end, covering });
+  }
+  return parts;
+}
+
+function anchorNumbers(anchors) {
+  const sorted = [...anchors].sort((a, b) =>
+    a.source.position.start - b.source.position.start || a.position - b.position);
+  return new Map(sorted.map((anchor, index) => [anchor.version_id, index + 1]));
+}
+
+function documentText(doc, anchors, numbers) {
+  const firstSegment = new Set();
+  const nodes = segments(doc.points, anchors).map((part) => {
+    const text = cpSlice(doc.points, part.start, part.end);
+    if (part.covering.length === 0) return text;
+    const ids = part.covering.map((anchor) => numbers.get(anchor.version_id));
+    const starting = part.covering.filter((anchor) => !firstSegment.has(anchor.version_id));
+    starting.forEach((anchor) => firstSegment.add(anchor.version_id));
+    return h("mark", {
+      class: part.covering.length > 1 ? "anchor overlap" : "anchor",
+      id: starting.length ? `anchor-${numbers.get(starting[0].version_id)}` : null,
+      tabindex: starting.length ? "-1" : null,
+      "data-anchors": ids.join(" "), title: `Anchor ${ids.join(", ")}`,
+    }, text);
+  });
+  return h("div", { class: "document-text full", lang: doc.language, tabindex: "0",
+                    "aria-label": `Text of ${doc.document_id}` }, nodes);
+}
+
+function anchorList(anchors, numbers, claims) {
+  const sorted = [...anchors].sort((a, b) => numbers.get(a.version_id) - numbers.get(b.version_id));
+  const items = sorted.map((anchor) => {
+    const number = numbers.get(anchor.version_id);
+    return h("li", { value: String(number), "data-statement": anchor.statement_id },
+      h("a", { href: `#anchor-${number}`, onclick: (event) => {
+        event.preventDefault();
+        const mark = document.getElementById(`anchor-${number}`);
+        if (mark) { mark.focus(); mark.scrollIntoView({ block: "center" }); }
+      } }, `${anchor.actor} ${STANCE_WORDS[anchor.stance] || anchor.stance}`),
+      ` ${anchor.claim}`, anchor.status !== "standing" ? ` (${anchor.status})` : "",
+      " ", h("button", { type: "button", class: "open",
+        onclick: (event) => openStatement(anchor, claims.get(anchor.claim), event.currentTarget)
+          .catch(showError) }, "Open",
+        h("span", { class: "visually-hidden" }, ` anchor ${number}`)));
+  });
+  return h("ol", { class: "anchors" }, items);
+}
+
+async function renderDocument(id) {
+  const section = $("#document-view");
+  const [doc, claims] = await Promise.all([loadDocument(id), getJson("/v1/claims")]);
+  const byKey = new Map(claims.claims.map((claim) => [claim.key, claim]));
+  const numbers = anchorNumbers(doc.anchors);
+  fill(section,
+    h("p", {}, h("a", { href: "#/documents" }, "← All documents")),
+    h("h1", { id: "document-title", tabindex: "-1" }, doc.document_id),
+    h("dl", { class: "facts" },
+      h("dt", {}, "Publisher"), h("dd", {}, doc.publisher ? actorName(doc.publisher) : "unknown"),
+      h("dt", {}, "Dated"), h("dd", {}, doc.dated ? formatDay(doc.dated) : "no date printed"),
+      h("dt", {}, "Read by the ledger"), h("dd", {}, formatInstant(doc.registered_at)),
+      h("dt", {}, "SHA-256"), h("dd", {}, h("code", { class: "hash" }, doc.sha256)),
+      doc.note ? [h("dt", {}, "Note"), h("dd", {}, doc.note)] : null),
+    h("div", { class: "document-layout" },
+      h("section", { "aria-label": "Text with every quote anchor highlighted" },
+        h("h2", {}, `Text, ${doc.anchors.length} quote anchors highlighted`),
+        documentText(doc, doc.anchors, numbers)),
+      h("section", { "aria-label": "Quote anchors" }, h("h2", {}, "Anchors"),
+        anchorList(doc.anchors, numbers, byKey))));
+  section.dataset.document = id;
+}
+
+async function renderDocuments() {
+  const section = $("#documents-view");
+  const list = await getJson("/v1/documents");
+  fill(section,
+    h("h1", { id: "documents-title", tabindex: "-1" }, "Documents"),
+    h("ul", { class: "documents" }, list.documents.map((doc) => h("li", {},
+      h("a", { href: `#/document/${encodeURIComponent(doc.document_id)}` }, doc.document_id),
+      ` — ${doc.publisher || "unknown publisher"}, ${doc.dated ? formatDay(doc.dated) : "undated"},`,
+      ` read ${formatInstant(doc.registered_at)}, ${doc.statements} statements`))));
+}
+
+// ---------- routing ----------
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, "") || "/";
+  const [path, query = ""] = raw.split("?");
+  return { parts: path.split("/").filter(Boolean).map(decodeURIComponent),
+           params: new URLSearchParams(query) };
+}
+
+function showView(id) {
+  for (const view of document.querySelectorAll(".view")) view.hidden = view.id !== id;
+  for (const link of document.querySelectorAll("[data-nav]")) {
+    const current = `${link.dataset.nav}-view` === id;
+    if (current) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+async function route({ initial = false } = {}) {
+  closeDialog();
+  $("#alert").hidden = true;
+  const { parts, params } = parseHash();
+  if (parts[0] === "claim" && parts[1]) {
+    showView("claim-view");
+    await renderClaim(parts[1]);
+  } else if (parts[0] === "document" && parts[1]) {
+    showView("document-view");
+    await renderDocument(parts[1]);
+  } else if (parts[0] === "documents") {
+    showView("documents-view");
+    await renderDocuments();
+  } else {
+    showView("timeline-view");
+    readTimelineParams(params);
+    await renderTimeline();
+  }
+  if (!initial) {
+    const heading = $(".view:not([hidden]) h1");
+    if (heading) heading.focus();
+  }
+}
+
+function readTimelineParams(params) {
+  if (params.get("axis") in AXES) page.axis = params.get("axis");
+  const moment = Number.parseInt(params.get("moment"), 10);
+  if (Number.isInteger(moment)) page.index = Math.max(0, Math.min(moment,
+    currentMoments().length - 1));
+}
+
+async function start() {
+  bindControls();
+  bindDialog();
+  try {
+    await loadStory();
+    renderHead();
+    await route({ initial: true });
+    window.addEventListener("hashchange", () => {
+      if (location.hash === "" || location.hash.startsWith("#/")) route().catch(showError);
+    });
+    document.body.dataset.ready = "true";
+  } catch (error) {
+    showError(error);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", start);
