@@ -1,20 +1,73 @@
-"""Readiness: the database answers, its schema is at the migrations' head, and it takes writes."""
+"""Readiness: the database answers, its schema is at the migrations' head, and it takes writes.
+
+Two signals say whether writes work. The probe tries one: a scratch table filled and rolled
+back on the connection appends use, so it meets the same locks, limits and file as an append
+(a full SQLite file, a read-only file or PostgreSQL session, a standby). Faults a rolled-back
+write cannot meet, such as a disk that fills only when the commit is flushed, are caught by the
+second: a write the database refused for storage reasons keeps the probe failing for
+``FAULT_MEMORY_SECONDS`` unless a later write got through (the log's head moved).
+"""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 import migrations
 from ledger.bootstrap import App
-from ledger.store.sqlite import WRITE_OPTION
+from ledger.errors import StorageUnavailable
+from ledger.store import SqlEventStore
 
 CheckResult = tuple[bool, str]
+FAULT_MEMORY_SECONDS = 30.0
+# The trial write: a scratch table with about 64 KiB in it, so a database with less room than
+# a few appends need fails the probe (a table alone may fit in one free page).
+PROBE_SQL = {
+    "sqlite": "CREATE TABLE ledger_readiness_probe AS SELECT zeroblob(65536) AS headroom",
+    "postgresql": "CREATE TABLE ledger_readiness_probe AS SELECT g FROM generate_series(1, 2048) g",
+}
 
 
-def readiness(app: App) -> dict[str, CheckResult]:
+@dataclass(frozen=True, slots=True)
+class WriteFault:
+    """A write the database refused for storage reasons: why, when, and the log's head then."""
+
+    reason: str
+    at: float
+    head: int | None
+
+
+class WriteFaults:
+    """The last storage fault a write met, shared by the request handlers and the probe."""
+
+    def __init__(self, memory_seconds: float = FAULT_MEMORY_SECONDS) -> None:
+        self.memory_seconds = memory_seconds
+        self._last: WriteFault | None = None
+        self._lock = threading.Lock()
+
+    def record(self, reason: str, head: int | None) -> None:
+        with self._lock:
+            self._last = WriteFault(reason, time.monotonic(), head)
+
+    def current(self, head: int | None) -> WriteFault | None:
+        """The fault still in force: recent, and no write has moved the head since."""
+        with self._lock:
+            fault = self._last
+            if fault is None:
+                return None
+            expired = time.monotonic() - fault.at > self.memory_seconds
+            if expired or (head is not None and fault.head is not None and head > fault.head):
+                self._last = None
+                return None
+            return fault
+
+
+def readiness(app: App, faults: WriteFaults | None = None) -> dict[str, CheckResult]:
     """Each check's outcome in order; later checks are skipped once the database is unreachable."""
     engine = app.store.engine
     results = {"database": _run(lambda: _reachable(engine))}
@@ -22,13 +75,23 @@ def readiness(app: App) -> dict[str, CheckResult]:
         skipped = (False, "skipped: the database is unreachable")
         return {**results, "migrations": skipped, "writable": skipped}
     results["migrations"] = _run(lambda: _at_head(engine))
-    results["writable"] = _run(lambda: _writable(engine, app.store.backend.name))
+    results["writable"] = _run(lambda: _writable(app.store, faults))
     return results
+
+
+def head_or_none(store: SqlEventStore) -> int | None:
+    """The log's head, or None when it cannot be read (a probe never raises)."""
+    try:
+        return store.head_position()
+    except Exception:  # noqa: BLE001 - an unreadable head only means "unknown"
+        return None
 
 
 def _run(check: Callable[[], CheckResult]) -> CheckResult:
     try:
         return check()
+    except StorageUnavailable as error:
+        return False, error.reason
     except SQLAlchemyError as error:
         return False, type(error.orig if hasattr(error, "orig") else error).__name__
     except Exception as error:  # noqa: BLE001 - a probe reports every failure, it never raises
@@ -48,20 +111,20 @@ def _at_head(engine: Engine) -> CheckResult:
     return True, f"at head {head}"
 
 
-def _writable(engine: Engine, backend: str) -> CheckResult:
-    """SQLite: the write lock can be taken. PostgreSQL: not read-only, not a standby."""
-    if backend == "sqlite":
-        return _sqlite_writable(engine)
-    with engine.connect() as connection:
-        read_only = connection.execute(text("SHOW transaction_read_only")).scalar()
-        standby = connection.execute(text("SELECT pg_is_in_recovery()")).scalar()
-    if read_only == "on" or standby:
-        return False, "the database is read-only"
-    return True, "takes writes"
+class _RollBack(Exception):
+    """Ends the probe's write transaction without committing it."""
 
 
-def _sqlite_writable(engine: Engine) -> CheckResult:
-    connection = engine.connect().execution_options(**{WRITE_OPTION: True})
-    with connection, connection.begin() as transaction:  # BEGIN IMMEDIATE: the write lock
-        transaction.rollback()
+def _writable(store: SqlEventStore, faults: WriteFaults | None) -> CheckResult:
+    """A trial write on the appends' own connection, rolled back; then any recent write fault."""
+    try:
+        with store.write_transaction() as connection:  # the append lock, as an append takes it
+            connection.exec_driver_sql(PROBE_SQL[store.backend.name])
+            raise _RollBack
+    except _RollBack:
+        pass
+    fault = None if faults is None else faults.current(head_or_none(store))
+    if fault is not None:
+        ago = time.monotonic() - fault.at
+        return False, f"a write failed {ago:.0f} s ago: {fault.reason}"
     return True, "takes writes"

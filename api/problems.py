@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -10,10 +11,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg import Error as PostgresDriverError
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from api.auth import Forbidden, Unauthenticated
+from api.health import head_or_none
 from ledger.errors import (
     ConcurrencyError,
     EventIdConflict,
@@ -134,10 +138,6 @@ def _ledger_problem(error: Exception, status: int, slug: str, title: str) -> Pro
     errors, headers = None, {}
     if isinstance(error, InvalidEvent):
         errors = [FieldError(field=error.field, message=error.message)]
-    if isinstance(error, StorageUnavailable):
-        headers["Retry-After"] = "5"
-        log.error("storage unavailable: %s", error)
-        return problem(status, slug, "the database is unavailable", title=title, headers=headers)
     if status >= 500:
         log.error("ledger error: %s", error)
         return problem(status, slug, "the ledger failed to handle this request", title=title)
@@ -149,6 +149,43 @@ def _concurrency(request: Request, error: ConcurrencyError) -> ProblemResponse:
     if request.headers.get("if-match") is not None:
         return problem(412, "precondition-failed", str(error), title="The claim has changed")
     return problem(409, "concurrent-write", str(error), title="The claim has changed")
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def storage_unavailable(request: Request, error: Exception) -> ProblemResponse:
+    """503 with Retry-After, saying why without the driver's words; /readyz remembers it.
+
+    Synchronous on purpose: reading the log's head is blocking I/O, so Starlette runs this
+    handler in its thread pool.
+    """
+    assert isinstance(error, StorageUnavailable)
+    log.error("storage unavailable on %s %s: %s", request.method, request.url.path, error)
+    faults = getattr(request.app.state, "write_faults", None)
+    if faults is not None and request.method != "GET":
+        faults.record(error.reason, head_or_none(request.app.state.ledger.store))
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    title = "The database cannot take this request now"
+    return problem(503, "storage-unavailable", error.reason, title=title, headers=headers)
+
+
+def driver_error(request: Request, error: Exception) -> ProblemResponse:
+    """A database driver's error that reached the API untranslated: translate it here.
+
+    The store's driver-level paths can let ``sqlite3`` or ``psycopg`` errors escape; the
+    backend knows what they mean (a full or read-only database is a 503, not a 500).
+    """
+    ledger_app = getattr(request.app.state, "ledger", None)
+    translated = None if ledger_app is None else ledger_app.store.backend.translate(error)
+    if isinstance(translated, StorageUnavailable):
+        return storage_unavailable(request, translated)
+    if translated is not None:
+        for kind, status, slug, title in STATUS_OF:
+            if isinstance(translated, kind):
+                return _ledger_problem(translated, status, slug, title)
+    log.error("database error on %s %s", request.method, request.url.path, exc_info=error)
+    return problem(500, None, "the server failed to handle this request")
 
 
 async def request_validation(request: Request, error: Exception) -> ProblemResponse:
@@ -195,6 +232,9 @@ async def unexpected(request: Request, error: Exception) -> ProblemResponse:
 def install(app: FastAPI) -> None:
     """Register every handler: the one exception-handler module of the API."""
     app.add_exception_handler(LedgerError, ledger_error)
+    app.add_exception_handler(StorageUnavailable, storage_unavailable)
+    for driver_error_type in (DBAPIError, sqlite3.Error, PostgresDriverError):
+        app.add_exception_handler(driver_error_type, driver_error)
     app.add_exception_handler(RequestValidationError, request_validation)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Unauthenticated, unauthenticated)

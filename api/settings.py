@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from limits import parse_many
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_TOKEN = "dev-write-token"  # well known on purpose; refused in production
@@ -58,6 +59,21 @@ class ApiSettings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     feed_poll_seconds: float = Field(default=0.5, gt=0, le=60)
     feed_ping_seconds: float = Field(default=15, gt=0)
+    rate_limit: str = Field(
+        default="",
+        description="per-client limits like '20/second;600/minute'; empty means none",
+        max_length=200,
+    )
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        if value.strip():
+            try:
+                parse_many(value)
+            except ValueError:
+                raise ValueError("rate_limit is like '20/second;600/minute'") from None
+        return value
 
     @model_validator(mode="after")
     def _no_dev_token_in_production(self) -> Self:

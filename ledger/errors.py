@@ -41,7 +41,14 @@ class ImmutableEventError(LedgerError):
 
 
 class StorageUnavailable(LedgerError):
-    """The database cannot take writes now (full, read-only, unreachable)."""
+    """The database cannot take writes now (full, read-only, unreachable).
+
+    The message is the driver's (for logs); ``reason`` is a short sentence safe to show anyone.
+    """
+
+    def __init__(self, message: str, reason: str = "the database is unavailable") -> None:
+        self.reason = reason
+        super().__init__(message)
 
 
 class StateConflict(LedgerError):

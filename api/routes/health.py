@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from api.deps import AppDep
 from api.health import readiness
@@ -21,9 +21,9 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", response_model=Readiness, responses=responses(503))
-def readyz(app: AppDep) -> dict[str, Any] | ProblemResponse:
+def readyz(app: AppDep, request: Request) -> dict[str, Any] | ProblemResponse:
     """The database is reachable, migrated to head and writable; 503 names the failed check."""
-    results = readiness(app)
+    results = readiness(app, getattr(request.app.state, "write_faults", None))
     checks = {name: {"ok": ok, "detail": detail} for name, (ok, detail) in results.items()}
     failed = [name for name, (ok, _) in results.items() if not ok]
     if failed:

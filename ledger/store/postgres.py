@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import make_url
@@ -19,8 +20,17 @@ from ledger.store.records import RecordedEvent
 # Any fixed 64-bit number, the same in every process that appends to this database.
 APPEND_LOCK_KEY = 7_305_116_101_118_101_114
 
-# SQLSTATE classes and codes that mean "the database can't take writes now", not "bad input".
+# SQLSTATE classes and codes that mean "the database can't take writes now", not "bad input",
+# and the reason the ledger gives for each (the first prefix that matches wins).
 UNAVAILABLE_SQLSTATES = ("53", "08", "57P", "25006", "58030")
+UNAVAILABLE_REASONS = {
+    "53100": "the database is full",
+    "53": "the database is out of resources",
+    "08": "the database cannot be reached",
+    "57P": "the database is shutting down or restarting",
+    "25006": "the database is read-only",
+    "58030": "the database reported an I/O error",
+}
 
 
 class PostgresBackend:
@@ -88,18 +98,30 @@ class PostgresBackend:
     def decode_instant(self, value: Any) -> datetime:
         return value.astimezone(UTC)  # type: ignore[no-any-return]
 
-    def translate(self, error: DBAPIError) -> LedgerError | None:
-        message = str(error.orig)
+    def translate(self, error: DBAPIError | psycopg.Error) -> LedgerError | None:
+        """SQLAlchemy's wrapped errors, or the driver's own from the driver-level hot path."""
+        orig = error.orig if isinstance(error, DBAPIError) else error
+        message = str(orig)
         if IMMUTABLE_MESSAGE in message:
             return ImmutableEventError(message.splitlines()[0])
-        sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        sqlstate = getattr(orig, "sqlstate", None) or ""
         if sqlstate.startswith("22"):  # data exception: a value PostgreSQL cannot store or compare
             return InvalidEvent("input", "a value the database cannot store (a NUL character?)")
-        if isinstance(error, OperationalError) or sqlstate.startswith(UNAVAILABLE_SQLSTATES):
+        lost = isinstance(error, OperationalError) or isinstance(orig, psycopg.OperationalError)
+        if lost or sqlstate.startswith(UNAVAILABLE_SQLSTATES):
             return StorageUnavailable(
-                message.splitlines()[0] if message else "database unavailable"
+                message.splitlines()[0] if message else "database unavailable",
+                unavailable_reason(sqlstate),
             )
         return None
+
+
+def unavailable_reason(sqlstate: str) -> str:
+    """A short sentence for a SQLSTATE that means the database cannot take writes now."""
+    for prefix, reason in UNAVAILABLE_REASONS.items():
+        if sqlstate.startswith(prefix):
+            return reason
+    return "the database cannot be reached"  # no SQLSTATE: the connection itself failed
 
 
 def normalize_url(url: str) -> str:

@@ -22,12 +22,13 @@ from ledger.store.records import RecordedEvent
 SQLITE_INSTANT = "%Y-%m-%d %H:%M:%S.%f"
 
 WRITE_OPTION = "ledger_write"
-STORAGE_FAULTS = (
-    "database or disk is full",
-    "readonly database",
-    "disk i/o error",
-    "unable to open",
-)
+# What SQLite says when it cannot take writes, and the reason the ledger gives for it.
+STORAGE_FAULTS = {
+    "database or disk is full": "the database is full",
+    "readonly database": "the database is read-only",
+    "disk i/o error": "the database reported an I/O error",
+    "unable to open": "the database cannot be opened",
+}
 
 
 class SqliteBackend:
@@ -118,12 +119,14 @@ class SqliteBackend:
         instant = value if isinstance(value, datetime) else datetime.fromisoformat(value)
         return instant.replace(tzinfo=UTC)
 
-    def translate(self, error: DBAPIError) -> LedgerError | None:
-        message = str(error.orig)
+    def translate(self, error: DBAPIError | sqlite3.Error) -> LedgerError | None:
+        """SQLAlchemy's wrapped errors, or the driver's own from the driver-level hot path."""
+        message = str(error.orig if isinstance(error, DBAPIError) else error)
         if IMMUTABLE_MESSAGE in message:
             return ImmutableEventError(message)
-        if any(fault in message.lower() for fault in STORAGE_FAULTS):
-            return StorageUnavailable(message)
+        for fault, reason in STORAGE_FAULTS.items():
+            if fault in message.lower():
+                return StorageUnavailable(message, reason)
         return None
 
 
