@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import store_cases
+from bench import http_cases, query_cases, store_cases
 from bench.harness import Databases, Figure, fsync_latencies, percentile
 from bench.report import markdown
 
@@ -22,6 +22,7 @@ SIZES = {
         "per_thread": 5,
         "rebuild": 1_000,
         "asof": (500, 1_000, 2_000),
+        "http": 200,
     },
     "full": {
         "runs": 5,
@@ -30,6 +31,7 @@ SIZES = {
         "per_thread": 60,
         "rebuild": 100_000,
         "asof": (10_000, 100_000, 1_000_000),
+        "http": 3_000,
     },
 }
 
@@ -55,6 +57,18 @@ def main() -> int:
     extras: dict[str, object] = {}
     for backend in dbs.backends:
         figures += run_store_cases(dbs, backend, size, args.only)
+        if not args.only or "asof" in args.only:
+            print(f"[{backend}] as-of latency ...", file=sys.stderr, flush=True)
+            asof, detail = query_cases.as_of_latency(dbs, backend, size["asof"])
+            figures += asof
+            extras.update(detail)
+            print(f"[{backend}] rebuild memory ...", file=sys.stderr, flush=True)
+            extras[f"rebuild_memory_{backend}"] = query_cases.rebuild_memory(dbs.last_url)
+    if not args.only or "http" in args.only:
+        print("[sqlite] http ...", file=sys.stderr, flush=True)
+        http, detail = http_cases.http_cases(dbs, size["http"], size["runs"])
+        figures += http
+        extras.update(detail)
     latencies = fsync_latencies(dbs.folder, 50 if args.smoke else 500)
     extras["fsync_ms"] = {
         "p50": percentile(latencies, 0.5) * 1e3,

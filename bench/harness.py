@@ -63,6 +63,7 @@ class Databases:
         self.postgres_url = postgres_url
         self.folder = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
         self.count = 0
+        self.last_url = ""
 
     @property
     def backends(self) -> list[str]:
@@ -77,6 +78,7 @@ class Databases:
             _reset_postgres(self.postgres_url)
             url = self.postgres_url
         migrations.upgrade(url)
+        self.last_url = url
         return url
 
     def settings(self, url: str) -> Settings:

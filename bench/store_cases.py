@@ -70,14 +70,21 @@ def rebuild(dbs: Databases, backend: str, events: int, runs: int) -> tuple[Figur
 def build_statement_log(dbs: Databases, backend: str, events: int) -> str:
     """A ledger holding ``events`` statements, 100 per claim, with live projections."""
     url = dbs.fresh(backend)
+    extend_statement_log(dbs, url, 0, events)
+    return url
+
+
+def extend_statement_log(dbs: Databases, url: str, start: int, end: int) -> None:
+    """Register the claims for statements ``start`` to ``end`` and append them, 100 per stream."""
     app = open_app(dbs.settings(url))
     try:
-        register_world(app.ledger, claims=(events + EVENTS_PER_STREAM - 1) // EVENTS_PER_STREAM)
-        for group in _streams(store_events(events)):
+        first_claim = start // EVENTS_PER_STREAM
+        claims = (end + EVENTS_PER_STREAM - 1) // EVENTS_PER_STREAM
+        register_world(app.ledger, claims=range(first_claim, claims), with_actors=start == 0)
+        for group in _streams(store_events(end, start)):
             app.store.append(group[0].stream, [item.event for item in group])
     finally:
         app.close()
-    return url
 
 
 def _streams(items: Iterable[StoreEvent]) -> Iterable[list[StoreEvent]]:

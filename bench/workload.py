@@ -78,9 +78,10 @@ class StoreEvent:
     event: NewEvent
 
 
-def store_events(count: int, seed: int = 1) -> Iterator[StoreEvent]:
-    rng = random.Random(seed)
-    for n in range(count):
+def store_events(end: int, start: int = 0, seed: int = 1) -> Iterator[StoreEvent]:
+    """Events ``start`` to ``end``; each depends only on its number, so any range streams."""
+    for n in range(start, end):
+        rng = random.Random(seed * 1_000_003 + n)
         body = statement(n, rng).model_dump(mode="json")
         event = NewEvent(
             type="StatementRecorded",
@@ -91,12 +92,13 @@ def store_events(count: int, seed: int = 1) -> Iterator[StoreEvent]:
         yield StoreEvent(f"claim:{body['claim']}", event)
 
 
-def register_world(ledger: Ledger, claims: int) -> None:
-    """The actors, claims and the one document the bench statements need."""
-    for key in ACTORS:
-        ledger.register_actor(ActorRegistered(key=key, name=key, kind="outlet"))
-    ledger.register_document(DOCUMENT)
-    for n in range(claims):
+def register_world(ledger: Ledger, claims: range, *, with_actors: bool = True) -> None:
+    """The actors, the one document, and the claims the bench statements need."""
+    if with_actors:
+        for key in ACTORS:
+            ledger.register_actor(ActorRegistered(key=key, name=key, kind="outlet"))
+        ledger.register_document(DOCUMENT)
+    for n in claims:
         ledger.register_claim(
             ClaimRegistered(
                 key=claim_key(n), proposition_en=f"claim {n}", proposition_de=f"Behauptung {n}"

@@ -163,6 +163,7 @@ def rebuild_projections() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
 ) -> None:
     """Serve the HTTP API with uvicorn (the database must be migrated: ledger db upgrade)."""
     import uvicorn
@@ -178,4 +179,11 @@ def serve(
         raise typer.Exit(code=2) from None
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"serving the claims ledger on http://{shown}:{port} (docs at /docs)")
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, proxy_headers=False)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        proxy_headers=False,
+        access_log=access_log,
+    )

@@ -165,9 +165,46 @@ class ClaimDerivation:
 
 def derive_claim(standing: Sequence[StatementVersion]) -> ClaimDerivation:
     """The claim's stances, state and summary from the versions that stand."""
-    latest = latest_by_actor(standing)
-    relayed = relayers(standing)
-    stances = {actor: stance_view(v, relayed.get(actor, [])) for actor, v in latest.items()}
+    return extend_claim(EMPTY_CLAIM, standing)
+
+
+def extend_claim(current: ClaimDerivation, added: Iterable[StatementVersion]) -> ClaimDerivation:
+    """``current`` with more standing versions folded in.
+
+    Every part of a claim's derivation is a maximum, a union, a minimum or a count over its
+    standing versions, so new versions fold into the stored result without reading the old
+    ones again. ``derive_claim`` is this fold over an empty claim: there is one definition.
+    """
+    latest = dict(current.stances)
+    relayed = {speaker: set(names) for speaker, names in current.summary["relayed_by"].items()}
+    summary = current.summary
+    count, first_said, first_recorded = (
+        summary["statements"],
+        summary["first_said_at"],
+        summary["first_recorded_at"],
+    )
+    for version in added:
+        if _is_later(version, latest.get(version.actor)):
+            latest[version.actor] = stance_view(version, ())
+        for speaker, names in relayers([version]).items():
+            relayed.setdefault(speaker, set()).update(names)
+        count += 1
+        first_said = _earlier(first_said, version.said_key)
+        first_recorded = _earlier(first_recorded, version.recorded_at)
+    return _finished(latest, relayed, count, first_said, first_recorded)
+
+
+def _finished(
+    latest: dict[str, dict[str, Any]],
+    relayed: Mapping[str, set[str]],
+    count: int,
+    first_said: str | None,
+    first_recorded: str | None,
+) -> ClaimDerivation:
+    stances = {
+        actor: {**view, "relayed_by": sorted(relayed.get(actor, ()))}
+        for actor, view in latest.items()
+    }
     by_stance = {actor: view["stance"] for actor, view in stances.items()}
     state = claim_state(by_stance)
     summary = {
@@ -177,18 +214,33 @@ def derive_claim(standing: Sequence[StatementVersion]) -> ClaimDerivation:
         "declined_by": _actors_with(by_stance, Stance.DECLINES_TO_COMMENT),
         "questioned_by": _actors_with(by_stance, Stance.QUESTIONS),
         "reported_by": _actors_with(by_stance, Stance.REPORTS),
-        "relayed_by": {speaker: names for speaker, names in sorted(relayed.items()) if names},
-        "statements": len(standing),
-        "first_said_at": _first(v.said_key for v in standing),
-        "first_recorded_at": _first(v.recorded_at for v in standing),
+        "relayed_by": {
+            speaker: sorted(names) for speaker, names in sorted(relayed.items()) if names
+        },
+        "statements": count,
+        "first_said_at": first_said,
+        "first_recorded_at": first_recorded,
     }
     return ClaimDerivation(state, stances, summary)
+
+
+def _is_later(version: StatementVersion, view: Mapping[str, Any] | None) -> bool:
+    """Whether ``version`` is later than the stance ``view`` rests on (format_instant sorts)."""
+    if view is None:
+        return True
+    return (format_instant(version.said_key), version.position) > (
+        view["said_key"],
+        view["position"],
+    )
+
+
+def _earlier(current: str | None, instant: datetime) -> str:
+    candidate = format_instant(instant)
+    return candidate if current is None or candidate < current else current
 
 
 def _actors_with(by_stance: Mapping[str, str], stance: Stance) -> list[str]:
     return sorted(actor for actor, value in by_stance.items() if value == stance)
 
 
-def _first(instants: Iterable[datetime]) -> str | None:
-    earliest = min(instants, default=None)
-    return None if earliest is None else format_instant(earliest)
+EMPTY_CLAIM = _finished({}, {}, 0, None, None)

@@ -168,7 +168,12 @@ def position_known_at(connection: Connection, instant: datetime | None) -> int |
     """The last position recorded at or before ``instant`` (0 if none); None for no bound."""
     if instant is None:
         return None
-    query = select(func.max(events.c.position)).where(events.c.recorded_at <= instant)
+    query = (
+        select(events.c.position)
+        .where(events.c.recorded_at <= instant)
+        .order_by(events.c.recorded_at.desc(), events.c.position.desc())
+        .limit(1)
+    )
     return connection.execute(query).scalar() or 0
 
 

@@ -11,7 +11,13 @@ from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from ledger.domain.events import ActorRegistered, ClaimRegistered, DocumentRegistered, decode
 from ledger.domain.validation import DocumentFacts
-from ledger.projections.derive import StatementVersion, derive_claim, new_version
+from ledger.projections.derive import (
+    ClaimDerivation,
+    StatementVersion,
+    derive_claim,
+    extend_claim,
+    new_version,
+)
 from ledger.projections.schema import (
     PROJECTION_TABLES,
     actors,
@@ -80,8 +86,8 @@ class _Fold:
         self.pending: list[StatementVersion] = []
         self.touched: dict[str, int] = {}
         self.dates: dict[str, date | None] = {}
-        # Versions this batch opened, per claim, while nothing in the batch ended one of them:
-        # the claim's refresh then reads only its older versions back from the database.
+        # Versions this batch opened, per claim. Unless the batch also ended one of the claim's
+        # versions (then it is re-read), they are folded into the claim's stored derivation.
         self.opened: dict[str, list[StatementVersion]] = {}
         self.reread: set[str] = set()
 
@@ -97,14 +103,15 @@ class _Fold:
     def finish(self, position: int) -> None:
         self._flush()
         for claim, last in self.touched.items():
-            refresh_claim(self.connection, claim, last, self._standing(claim))
+            stored = stored_derivation(self.connection, claim)
+            store_derivation(self.connection, claim, last, self._derivation(claim, stored), stored)
         _save_checkpoint(self.connection, position)
 
-    def _standing(self, claim: str) -> list[StatementVersion]:
-        opened = self.opened.get(claim)
-        if claim in self.reread or not opened:
-            return list(standing_versions(self.connection, claim))
-        return list(standing_versions(self.connection, claim, before=opened[0].position)) + opened
+    def _derivation(self, claim: str, stored: ClaimDerivation) -> ClaimDerivation:
+        """Only additions: fold them into what is stored. An ended version: derive afresh."""
+        if claim in self.reread:
+            return derive_claim(list(standing_versions(self.connection, claim)))
+        return extend_claim(stored, self.opened[claim])
 
     def _open(
         self, version_id: uuid.UUID, root: uuid.UUID, body: Any, event: RecordedEvent
@@ -158,31 +165,32 @@ class _Fold:
 REGISTRATIONS = ("DocumentRegistered", "ActorRegistered", "ClaimRegistered")
 
 
-def refresh_claim(
+def stored_derivation(connection: Connection, claim: str) -> ClaimDerivation:
+    """A claim's derivation as the projection tables hold it now."""
+    summary = connection.execute(select(claims.c.summary).where(claims.c.key == claim)).scalar_one()
+    views = connection.execute(
+        select(stances.c.actor, stances.c.view).where(stances.c.claim == claim)
+    )
+    return ClaimDerivation(summary["state"], dict(views.all()), summary)
+
+
+def store_derivation(
     connection: Connection,
     claim: str,
     position: int,
-    standing: Sequence[StatementVersion] | None = None,
+    derivation: ClaimDerivation,
+    stored: ClaimDerivation,
 ) -> None:
-    """Recompute one claim's stances and state from its standing versions."""
-    if standing is None:
-        standing = list(standing_versions(connection, claim))
-    derivation = derive_claim(standing)
-    connection.execute(delete(stances).where(stances.c.claim == claim))
-    if derivation.stances:
+    """Write one claim's state, and the stance rows that differ from ``stored``."""
+    changed = {a: v for a, v in derivation.stances.items() if stored.stances.get(a) != v}
+    gone = [actor for actor in stored.stances if actor not in derivation.stances]
+    replaced = [actor for actor in changed if actor in stored.stances] + gone
+    if replaced:
         connection.execute(
-            insert(stances),
-            [
-                {
-                    "claim": claim,
-                    "actor": actor,
-                    "stance": view["stance"],
-                    "version_id": uuid.UUID(view["version_id"]),
-                    "view": view,
-                }
-                for actor, view in sorted(derivation.stances.items())
-            ],
+            delete(stances).where(stances.c.claim == claim, stances.c.actor.in_(replaced))
         )
+    if changed:
+        connection.execute(insert(stances), [_stance_row(claim, view) for view in changed.values()])
     connection.execute(
         update(claims)
         .where(claims.c.key == claim)
@@ -190,15 +198,21 @@ def refresh_claim(
     )
 
 
-def standing_versions(
-    connection: Connection, claim: str, *, before: int | None = None
-) -> Iterator[StatementVersion]:
-    """A claim's versions that stand, those opened before position ``before`` if given."""
+def _stance_row(claim: str, view: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "claim": claim,
+        "actor": view["actor"],
+        "stance": view["stance"],
+        "version_id": uuid.UUID(view["version_id"]),
+        "view": view,
+    }
+
+
+def standing_versions(connection: Connection, claim: str) -> Iterator[StatementVersion]:
+    """A claim's versions that stand."""
     query = select(statement_versions).where(
         statement_versions.c.claim == claim, statement_versions.c.ended_position.is_(None)
     )
-    if before is not None:
-        query = query.where(statement_versions.c.position < before)
     return (version_of(row) for row in connection.execute(query))
 
 

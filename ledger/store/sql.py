@@ -286,8 +286,11 @@ class SqlEventStore:
             yield connection
 
     def _last_position_before(self, instant: datetime) -> int:
-        query = select(func.max(events_table.c.position)).where(
-            events_table.c.recorded_at < instant
+        query = (
+            select(events_table.c.position)
+            .where(events_table.c.recorded_at < instant)
+            .order_by(events_table.c.recorded_at.desc(), events_table.c.position.desc())
+            .limit(1)
         )
         with self.read_connection() as connection:
             return connection.execute(query).scalar() or 0

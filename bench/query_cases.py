@@ -1,0 +1,100 @@
+"""Cases on the read side: as-of query latency as the log grows, and a rebuild's peak memory."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+from bench.harness import Databases, Figure, percentile
+from bench.store_cases import build_statement_log, extend_statement_log
+from bench.workload import EVENTS_PER_STREAM, claim_key
+from ledger.bootstrap import open_app
+from ledger.projections.queries import PointInTime
+
+QUERIES = 200
+
+
+def as_of_latency(
+    dbs: Databases, backend: str, sizes: tuple[int, ...]
+) -> tuple[list[Figure], dict[str, object]]:
+    """p50 and p99 of one claim's as-of view (said and recorded axes) at growing log sizes.
+
+    One log grows through the sizes; each figure is latency at a size over latency at the first.
+    """
+    url = build_statement_log(dbs, backend, sizes[0])
+    latencies: dict[int, list[float]] = {}
+    built = sizes[0]
+    for size in sizes:
+        if size > built:
+            extend_statement_log(dbs, url, built, size)
+            built = size
+        latencies[size] = _measure(dbs, url, size)
+    base = latencies[sizes[0]]
+    figures = []
+    for name, fraction in (("p50", 0.5), ("p99", 0.99)):
+        figure = Figure(
+            f"as-of {name} at {sizes[-1]:,} vs {sizes[0]:,} events",
+            backend,
+            "ms",
+            target=2.0,
+            higher_is_better=False,
+        )
+        figure.ledger.append(percentile(latencies[sizes[-1]], fraction) * 1e3)
+        figure.baseline.append(percentile(base, fraction) * 1e3)
+        figures.append(figure)
+    detail = {
+        f"{size}": {"p50_ms": percentile(v, 0.5) * 1e3, "p99_ms": percentile(v, 0.99) * 1e3}
+        for size, v in latencies.items()
+    }
+    return figures, {f"as_of_latency_{backend}": detail}
+
+
+def _measure(dbs: Databases, url: str, size: int) -> list[float]:
+    rng = random.Random(size)
+    claims = size // EVENTS_PER_STREAM
+    app = open_app(dbs.settings(url))
+    latencies = []
+    try:
+        for n in range(QUERIES):
+            key = claim_key(rng.randrange(claims))
+            at = (
+                PointInTime(as_of=datetime(2024, 10, 25, tzinfo=UTC))
+                if n % 2
+                else PointInTime(known_at=datetime.now(UTC))
+            )
+            started = time.perf_counter()
+            view = app.queries.claim(key, at)
+            latencies.append(time.perf_counter() - started)
+            assert view["key"] == key
+    finally:
+        app.close()
+    return latencies
+
+
+REBUILD_IN_CHILD = """
+import json, resource, sys
+from ledger.bootstrap import open_app
+from ledger.settings import Settings
+app = open_app(Settings(database_url=sys.argv[1]))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+folded = app.queries.rebuild_projections()
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"folded": folded, "rss_before_kb": before, "peak_rss_kb": after}))
+"""
+
+
+def rebuild_memory(url: str) -> dict[str, float]:
+    """Peak RSS of a process that opens the ledger and rebuilds every projection."""
+    output = subprocess.run(
+        [sys.executable, "-c", REBUILD_IN_CHILD, url], check=True, capture_output=True, text=True
+    )
+    result = json.loads(output.stdout)
+    return {
+        "events": result["folded"],
+        "rss_after_open_mb": result["rss_before_kb"] / 1024,
+        "peak_rss_mb": result["peak_rss_kb"] / 1024,
+    }
