@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -73,9 +74,11 @@ class RecordedEvent:
 # Where Python's sorted, compact json.dumps can differ from RFC 8785: a float (Python and
 # ECMAScript spell some differently), an integer beyond 2**53 (not an IEEE double), and a
 # character at or above U+E000 (RFC 8785 sorts keys by UTF-16 code units, Python by code
-# points). In compact JSON a number follows ':', ',', '[' or starts the text. The patterns
-# over-match (a ":1.5" inside a string, say): that only costs the slow path, never a wrong byte.
-_FLOAT_OR_BIG_INT = re.compile(r"(?:^|[:,\[])-?\d(?:\d*[.eE]|\d{15})")
+# points). In compact JSON a number inside a value follows ':', ',' or '['; a bare number takes
+# the exact path. The patterns over-match (a ":1.5" inside a string, say): that only costs the
+# slow path, never a wrong byte.
+_FLOAT_OR_BIG_INT = re.compile(r"[:,\[]-?\d(?:\d*[.eE]|\d{15})")
+_NUMBER_START = frozenset("-0123456789")
 _HIGH_CHARACTER = re.compile("[\ue000-\U0010ffff]")
 
 
@@ -87,7 +90,11 @@ _COMPACT_SORTED = json.JSONEncoder(
 def canonical_text(value: Any) -> str:
     """RFC 8785 (JSON Canonicalization Scheme) text of ``value``."""
     text = _COMPACT_SORTED.encode(value)
-    if _FLOAT_OR_BIG_INT.search(text) is None and _HIGH_CHARACTER.search(text) is None:
+    if (
+        text[:1] not in _NUMBER_START
+        and _FLOAT_OR_BIG_INT.search(text) is None
+        and _HIGH_CHARACTER.search(text) is None
+    ):
         return text
     return rfc8785.dumps(value).decode("utf-8")
 
@@ -97,8 +104,13 @@ def canonical_json(value: Any) -> bytes:
     return canonical_text(value).encode("utf-8")
 
 
+@functools.lru_cache(maxsize=64)
 def format_instant(instant: datetime) -> str:
-    """A UTC instant as ISO 8601 with microseconds and ``Z``: one spelling, so hashes are stable."""
+    """A UTC instant as ISO 8601 with microseconds and ``Z``: one spelling, so hashes are stable.
+
+    Cached: every event of an append shares one recorded_at, and each is formatted for the hash,
+    the row and the answer.
+    """
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -156,7 +168,8 @@ def envelope_hash(
 
 
 def _string(value: str) -> str:
-    return canonical_text(value)
+    """A JSON string: for strings (keys aside), Python's escaping is RFC 8785's."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def expected_hash(event: RecordedEvent) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import uuid
@@ -110,7 +111,7 @@ class SqliteBackend:
         return value.hex
 
     def encode_instant(self, value: datetime) -> Any:
-        return value.astimezone(UTC).strftime(SQLITE_INSTANT)
+        return _sqlite_instant(value)
 
     def encode_json(self, text: str) -> Any:
         return text
@@ -133,3 +134,8 @@ class SqliteBackend:
 def _begin(connection: Connection) -> None:
     mode = "IMMEDIATE" if connection.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
     connection.connection.driver_connection.execute(f"BEGIN {mode}")
+
+
+@functools.lru_cache(maxsize=64)
+def _sqlite_instant(value: datetime) -> str:
+    return value.astimezone(UTC).strftime(SQLITE_INSTANT)
