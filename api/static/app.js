@@ -555,10 +555,12 @@ function statusBlock(entry, statement, endings) {
   const lines = versions.map((version, index) => versionLine(version, index, endings[index],
     index === position));
   const status = statement.status;
-  const headline = status === "standing" && versions.length === 1
-    ? "Standing: never corrected or retracted."
-    : `Now ${status}. ${versions.length} version${versions.length === 1 ? "" : "s"}:`;
-  return h("div", { class: `status status-${status}`, "data-status": status },
+  const corrected = versions.length > 1;
+  let headline = "Standing: never corrected or retracted.";
+  if (status === "retracted") headline = "Retracted: it no longer counts from the retraction on.";
+  else if (corrected) headline = `Corrected: ${versions.length} versions; the latest stands.`;
+  return h("div", { class: `status status-${status}${corrected ? " status-corrected" : ""}`,
+                    "data-status": status, "data-versions": String(versions.length) },
     h("p", {}, h("strong", {}, headline)),
     versions.length > 1 || status !== "standing" ? h("ol", {}, lines) : null);
 }
@@ -600,8 +602,10 @@ function bindDialog() {
   const dialog = $("#statement-dialog");
   $("#dialog-close").addEventListener("click", closeDialog);
   dialog.addEventListener("close", () => {
+    // Chromium gives focus back on close; this only catches a browser that left it nowhere.
     const opener = page.dialogOpener;
-    if (opener && opener.isConnected) opener.focus();
+    const lost = document.activeElement === document.body || dialog.contains(document.activeElement);
+    if (lost && opener && opener.isConnected) opener.focus();
   });
   dialog.addEventListener("click", (event) => {
     if (event.target === dialog) closeDialog();
