@@ -9,7 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, text
 
-from ledger.errors import ConcurrencyError, EventIdConflict, ImmutableEventError, InvalidEvent
+from ledger.errors import (
+    ConcurrencyError,
+    EventIdConflict,
+    ImmutableEventError,
+    InvalidEvent,
+    StorageUnavailable,
+)
 from ledger.settings import Settings
 from ledger.store import ANY, NO_STREAM, NewEvent, SqlEventStore, open_store, verify
 from ledger.store.records import GENESIS_HASH, expected_hash
@@ -314,3 +320,25 @@ def test_concurrent_appends_share_commits_and_a_refused_one_undoes_only_itself(
         )
     assert commits[0] < appended, "every append paid for a commit of its own"
     assert verify(store).ok
+
+
+def test_a_full_database_refuses_appends_as_unavailable_and_keeps_what_it_had(
+    store: SqlEventStore,
+) -> None:
+    """The hot path speaks to the driver directly: its errors must be translated too."""
+    if store.backend.name != "sqlite":
+        pytest.skip("max_page_count is SQLite's")
+    store.append("claim:a", [statement(1)])
+    pages = store.engine.connect()
+    pages.exec_driver_sql("PRAGMA max_page_count = 1")  # per connection: affects none other
+    pages.close()
+    with store.write_transaction() as connection:
+        connection.connection.driver_connection.execute("PRAGMA max_page_count = 1")
+    big = NewEvent(type="StatementRecorded", data={"quote": "x" * 200_000})
+
+    with pytest.raises(StorageUnavailable):
+        store.append("claim:a", [big])
+
+    assert [e.version for e in store.read_stream("claim:a")] == [1]
+    store.append("claim:a", [statement(2)])  # a fresh writer connection, limit gone
+    assert store.head_position() == 2

@@ -21,6 +21,7 @@ class Backend(Protocol):
     """One database's particulars, behind the one store."""
 
     name: str
+    driver_errors: tuple[type[Exception], ...]  # what the driver raises on the hot path
 
     def create_engine(self, url: str) -> Engine:
         """An engine configured for the ledger's durability and locking needs."""

@@ -92,18 +92,15 @@ class GroupCommitter:
                 else:
                     for write in batch:
                         _run_in_savepoint(write, connection)
-        except BaseException as error:  # the commit failed: nothing in the batch is durable
+        except BaseException as error:  # the transaction failed: nothing in it is durable
             for write in batch:
-                if write.error is None:
+                if not isinstance(write.error, LedgerError) or write.error is error:
                     write.result, write.error = None, error
 
 
 def _run_alone(write: _Write[Any], connection: Connection) -> None:
-    try:
-        write.result = write.work(connection)
-    except BaseException as error:
-        write.error = error
-        raise
+    """Its error ends the transaction; ``_commit`` hands it (translated) to the writer."""
+    write.result = write.work(connection)
 
 
 def _run_in_savepoint(write: _Write[Any], connection: Connection) -> None:
@@ -121,7 +118,4 @@ def _run_in_savepoint(write: _Write[Any], connection: Connection) -> None:
         driver.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
         write.error = error
         return
-    except BaseException as error:
-        write.error = error
-        raise
     driver.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")

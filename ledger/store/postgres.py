@@ -44,6 +44,7 @@ class PostgresBackend:
     """
 
     name = "postgresql"
+    driver_errors: tuple[type[Exception], ...] = (psycopg.Error,)
 
     def create_engine(self, url: str) -> Engine:
         return create_engine(normalize_url(url), pool_pre_ping=True)

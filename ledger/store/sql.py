@@ -104,6 +104,9 @@ class SqlEventStore:
                 with connection.begin():
                     self.backend.lock_for_append(connection)
                     yield connection
+            except (DBAPIError, *self.backend.driver_errors):
+                self._close_writer()  # it may be broken; the next write opens a fresh one
+                raise
             finally:
                 if connection.invalidated:
                     self._close_writer()
@@ -305,7 +308,7 @@ class SqlEventStore:
         """Turn the driver errors we understand into the ledger's own."""
         try:
             yield
-        except DBAPIError as error:
+        except (DBAPIError, *self.backend.driver_errors) as error:
             translated = self.backend.translate(error)
             if translated is None:
                 raise

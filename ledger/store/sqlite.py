@@ -42,6 +42,7 @@ class SqliteBackend:
     """
 
     name = "sqlite"
+    driver_errors: tuple[type[Exception], ...] = (sqlite3.Error,)
 
     def __init__(self, busy_timeout_ms: int = 10_000) -> None:
         self.busy_timeout_ms = busy_timeout_ms
