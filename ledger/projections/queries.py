@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
 
 from ledger.projections.derive import StatementVersion, derive_claim
 from ledger.projections.schema import actors, claims, documents, stances, statement_versions
@@ -122,7 +122,7 @@ def _last_changes(
         conditions.append(columns.position <= bound)
     if at.as_of is not None:
         conditions.append(columns.said_key <= at.as_of)
-    ended = columns.ended_position
+    ended: ColumnElement[Any] = columns.ended_position
     if bound is not None:
         ended = case((columns.ended_position <= bound, columns.ended_position), else_=None)
     query = (
@@ -217,7 +217,7 @@ def claim_history(connection: Connection, key: str) -> list[dict[str, Any]] | No
 
 
 def actor_views(connection: Connection) -> list[dict[str, Any]]:
-    counts = dict(
+    counts: dict[str, int] = dict(
         connection.execute(
             select(statement_versions.c.actor, func.count()).group_by(statement_versions.c.actor)
         ).all()
@@ -251,7 +251,7 @@ def _actor_fields(row: Any) -> dict[str, Any]:
 
 
 def document_views(connection: Connection) -> list[dict[str, Any]]:
-    counts = dict(
+    counts: dict[str, int] = dict(
         connection.execute(
             select(statement_versions.c.document, func.count()).group_by(
                 statement_versions.c.document

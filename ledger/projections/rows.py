@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from ledger.projections.derive import StatementVersion
 from ledger.store import Backend
+from ledger.store.backend import dbapi
 
 VERSION_COLUMNS = (
     "version_id, statement_id, claim, actor, stance, relays, document, said_key, said_key_basis,"
@@ -26,7 +27,7 @@ def insert_versions(
 ) -> None:
     """Insert new (standing) versions in one executemany."""
     rows = [_row(backend, version) for version in versions]
-    cursor = connection.connection.driver_connection.cursor()
+    cursor = dbapi(connection).cursor()
     try:
         cursor.executemany(backend.sql(INSERT_VERSION_SQL), rows)
     finally:

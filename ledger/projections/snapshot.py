@@ -42,7 +42,8 @@ def normalize(checkpoint: int, **tables: list[dict[str, Any]]) -> Snapshot:
     picture: Snapshot = {"checkpoint": checkpoint}
     for name, rows in tables.items():
         plain = [{key: _plain(value) for key, value in row.items()} for row in rows]
-        picture[name] = sorted(plain, key=lambda row, keys=SORT_KEYS[name]: [row[k] for k in keys])
+        keys = SORT_KEYS[name]
+        picture[name] = sorted(plain, key=lambda row: [row[k] for k in keys])
     return json.loads(json.dumps(picture, sort_keys=True))
 
 

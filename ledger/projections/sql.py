@@ -18,6 +18,7 @@ from ledger.projections.derive import (
     extend_claim,
     new_version,
 )
+from ledger.projections.rows import insert_versions
 from ledger.projections.schema import (
     PROJECTION_TABLES,
     actors,
@@ -27,7 +28,6 @@ from ledger.projections.schema import (
     stances,
     statement_versions,
 )
-from ledger.projections.rows import insert_versions
 from ledger.store import Backend, RecordedEvent, SqlEventStore
 
 CHECKPOINT = "main"
@@ -218,7 +218,7 @@ def standing_versions(connection: Connection, claim: str) -> Iterator[StatementV
 
 def version_of(row: Row[Any]) -> StatementVersion:
     """A ``select(statement_versions)`` row: its columns are in the dataclass's field order."""
-    return StatementVersion(*row)
+    return StatementVersion(*row)  # type: ignore[call-arg]
 
 
 def rebuild(store: SqlEventStore, projection: SqlProjection) -> int:

@@ -64,3 +64,11 @@ class Backend(Protocol):
     def encode_json(self, text: str) -> Any:
         """JSON text as the driver stores it in a ``JsonType`` column."""
         ...
+
+
+def dbapi(connection: Connection) -> Any:
+    """The DBAPI connection under a SQLAlchemy one: the hot path speaks to it directly."""
+    dbapi = connection.connection.driver_connection
+    if dbapi is None:
+        raise RuntimeError("the connection has no driver connection (closed?)")
+    return dbapi

@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Connection
 
 from ledger.errors import LedgerError
+from ledger.store.backend import dbapi
 
 T = TypeVar("T")
 Work = Callable[[Connection], T]
@@ -109,7 +110,7 @@ def _run_in_savepoint(write: _Write[Any], connection: Connection) -> None:
     Plain SAVEPOINT statements through the driver: SQLAlchemy's nested transactions cost more
     than the write itself.
     """
-    driver = connection.connection.driver_connection
+    driver = dbapi(connection)
     driver.execute(f"SAVEPOINT {SAVEPOINT}")
     try:
         write.result = write.work(connection)

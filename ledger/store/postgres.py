@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ledger.errors import ImmutableEventError, InvalidEvent, LedgerError, StorageUnavailable
-from ledger.store.backend import IMMUTABLE_MESSAGE
+from ledger.store.backend import IMMUTABLE_MESSAGE, dbapi
 from ledger.store.records import RecordedEvent
 
 # Any fixed 64-bit number, the same in every process that appends to this database.
@@ -50,7 +50,7 @@ class PostgresBackend:
         return create_engine(normalize_url(url), pool_pre_ping=True)
 
     def lock_for_append(self, connection: Connection) -> None:
-        driver = connection.connection.driver_connection
+        driver = dbapi(connection)
         driver.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK_KEY,))
 
     def sql(self, statement: str) -> str:

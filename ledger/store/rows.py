@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
-from ledger.store.backend import Backend
+from ledger.store.backend import Backend, dbapi
 from ledger.store.records import GENESIS_HASH, RecordedEvent
 
 COLUMNS = "position, event_id, stream, version, type, data, metadata, recorded_at, prev_hash, hash"
@@ -56,7 +56,7 @@ class Head:
 
 
 def read_head(connection: Connection, backend: Backend, stream: str) -> Head:
-    driver = connection.connection.driver_connection
+    driver = dbapi(connection)
     row = driver.execute(backend.sql(HEAD_SQL), (stream,)).fetchone()
     if row is None:
         return Head(None, 0, GENESIS_HASH, None)
@@ -66,7 +66,7 @@ def read_head(connection: Connection, backend: Backend, stream: str) -> Head:
 
 def insert_rows(connection: Connection, backend: Backend, pending: Sequence[PendingRow]) -> int:
     """Insert the events; return how many were new (a stored event id is skipped)."""
-    driver = connection.connection.driver_connection
+    driver = dbapi(connection)
     cursor = driver.cursor()
     try:
         rows = [backend.encode_row(*row) for row in pending]
@@ -86,6 +86,6 @@ def read_rows(
     connection: Connection, backend: Backend, after: int, limit: int
 ) -> list[RecordedEvent]:
     """A page of the log after ``after``, decoded by the backend: the path replays and feeds take."""
-    driver = connection.connection.driver_connection
+    driver = dbapi(connection)
     rows = driver.execute(backend.sql(PAGE_SQL), (after, limit)).fetchall()
     return [backend.decode_row(row) for row in rows]

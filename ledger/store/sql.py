@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import ConcurrencyError, EventIdConflict, InvalidEvent
 from ledger.store.backend import Backend
+from ledger.store.group_commit import GroupCommitter
 from ledger.store.records import (
     ANY,
     NO_STREAM,
@@ -24,7 +25,6 @@ from ledger.store.records import (
     canonical_text,
     envelope_hash,
 )
-from ledger.store.group_commit import GroupCommitter
 from ledger.store.rows import Head, PendingRow, insert_rows, read_head, read_rows
 from ledger.store.schema import events as events_table
 
@@ -63,6 +63,7 @@ class SqlEventStore:
         self._append_lock = threading.Lock()
         self._committer = GroupCommitter(self.write_transaction)
         self._writer: Connection | None = None
+        self._driver_errors: tuple[type[Exception], ...] = (DBAPIError, *backend.driver_errors)
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -104,7 +105,7 @@ class SqlEventStore:
                 with connection.begin():
                     self.backend.lock_for_append(connection)
                     yield connection
-            except (DBAPIError, *self.backend.driver_errors):
+            except self._driver_errors:
                 self._close_writer()  # it may be broken; the next write opens a fresh one
                 raise
             finally:
@@ -308,8 +309,8 @@ class SqlEventStore:
         """Turn the driver errors we understand into the ledger's own."""
         try:
             yield
-        except (DBAPIError, *self.backend.driver_errors) as error:
-            translated = self.backend.translate(error)
+        except self._driver_errors as error:
+            translated = self.backend.translate(error)  # type: ignore[arg-type]
             if translated is None:
                 raise
             raise translated from error

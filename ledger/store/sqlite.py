@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import ImmutableEventError, LedgerError, StorageUnavailable
-from ledger.store.backend import IMMUTABLE_MESSAGE
+from ledger.store.backend import IMMUTABLE_MESSAGE, dbapi
 from ledger.store.records import RecordedEvent
 
 # SQLAlchemy's storage format for DateTime on SQLite: the store's rows must read back through it.
@@ -134,7 +134,7 @@ class SqliteBackend:
 
 def _begin(connection: Connection) -> None:
     mode = "IMMEDIATE" if connection.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
-    connection.connection.driver_connection.execute(f"BEGIN {mode}")
+    dbapi(connection).execute(f"BEGIN {mode}")
 
 
 @functools.lru_cache(maxsize=64)
