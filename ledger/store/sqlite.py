@@ -63,6 +63,9 @@ class SqliteBackend:
             "journal_mode = WAL",
             "synchronous = FULL",
             "foreign_keys = ON",
+            # REPLACE deletes the row it conflicts with without firing DELETE triggers unless
+            # this is on: INSERT OR REPLACE would overwrite a stored event past the guard.
+            "recursive_triggers = ON",
         ):
             try:
                 dbapi_connection.execute(f"PRAGMA {pragma}")
