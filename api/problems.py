@@ -100,10 +100,31 @@ def validation_errors(raw: Sequence[Any]) -> list[FieldError]:
     for error in raw:
         location = list(error.get("loc", ()))
         where = str(location.pop(0)) if location and location[0] in _LOCATIONS else None
-        errors.append(
-            FieldError(field=field_path(location) or "(body)", message=error["msg"], location=where)
-        )
+        message = without_input(error["msg"], error.get("input"))
+        errors.append(FieldError(field=field_path(location) or "(body)", message=message, location=where))
     return errors
+
+
+MIN_REDACTED = 4  # shorter inputs would blank out ordinary words of the message
+
+
+def without_input(message: str, value: Any) -> str:
+    """The message with any input it quotes cut out (``date.fromisoformat`` quotes its input)."""
+    for text in sorted(_strings(value), key=len, reverse=True):
+        for shown in (repr(text), f'"{text}"', text):
+            message = message.replace(shown, "(the value sent)")
+    return message
+
+
+def _strings(value: Any) -> Iterable[str]:
+    """The strings inside an input (an object's values, a list's items) long enough to redact."""
+    if isinstance(value, str):
+        return [value] if len(value) >= MIN_REDACTED else []
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return [text for item in value[:100] for text in _strings(item)]
+    return []
 
 
 _LOCATIONS = ("body", "query", "header", "path", "cookie")
