@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -130,20 +130,14 @@ class Ledger:
         metadata: Metadata | None = None,
     ) -> RecordedEvent:
         """Stop counting a statement from now on; it stays in the log and in the replay."""
-        event_id = event_id_for(idempotency_key, event_id)
-        metadata = _with_key(metadata, idempotency_key)
 
-        def work(connection: Connection) -> RecordedEvent:
-            retry = self._stored_retry(connection, event_id)
-            if retry is not None:
-                return _confirmed_retry(
-                    connection, retry, statement_id, {"reason": reason, "basis": basis}
-                )
-            root, claim = standing_statement(connection, statement_id)
-            payload = StatementRetracted(statement_id=root, reason=reason, basis=basis)
-            return self._append(connection, claim, payload, expected_version, event_id, metadata)
+        def retraction(connection: Connection, root: uuid.UUID, claim: str) -> DomainEvent:
+            return StatementRetracted(statement_id=root, reason=reason, basis=basis)
 
-        return self.store.write(work)
+        asked = {"reason": reason, "basis": basis}
+        return self._amend(
+            statement_id, asked, retraction, expected_version, event_id, idempotency_key, metadata
+        )
 
     def correct_statement(
         self,
@@ -158,25 +152,40 @@ class Ledger:
         metadata: Metadata | None = None,
     ) -> RecordedEvent:
         """Replace a statement's reading from now on; the original stays in the log."""
+
+        def correction(connection: Connection, root: uuid.UUID, claim: str) -> DomainEvent:
+            if corrected.claim != claim:
+                raise InvalidEvent("statement.claim", f"a correction stays on claim {claim!r}")
+            validate_statement(corrected, SqlRegistry(connection), field="statement.")
+            return StatementCorrected(
+                statement_id=root, reason=reason, basis=basis, statement=corrected
+            )
+
+        asked = {"reason": reason, "basis": basis, "statement": corrected.model_dump(mode="json")}
+        return self._amend(
+            statement_id, asked, correction, expected_version, event_id, idempotency_key, metadata
+        )
+
+    def _amend(
+        self,
+        statement_id: uuid.UUID,
+        asked: Mapping[str, Any],
+        build: Callable[[Connection, uuid.UUID, str], DomainEvent],
+        expected_version: ExpectedVersion,
+        event_id: uuid.UUID | None,
+        idempotency_key: str | None,
+        metadata: Metadata | None,
+    ) -> RecordedEvent:
+        """Append a retraction or correction of a standing statement, or return its retry."""
         event_id = event_id_for(idempotency_key, event_id)
         metadata = _with_key(metadata, idempotency_key)
 
         def work(connection: Connection) -> RecordedEvent:
             retry = self._stored_retry(connection, event_id)
             if retry is not None:
-                expected = {
-                    "reason": reason,
-                    "basis": basis,
-                    "statement": corrected.model_dump(mode="json"),
-                }
-                return _confirmed_retry(connection, retry, statement_id, expected)
+                return _confirmed_retry(connection, retry, statement_id, asked)
             root, claim = standing_statement(connection, statement_id)
-            if corrected.claim != claim:
-                raise InvalidEvent("statement.claim", f"a correction stays on claim {claim!r}")
-            validate_statement(corrected, SqlRegistry(connection), field="statement.")
-            payload = StatementCorrected(
-                statement_id=root, reason=reason, basis=basis, statement=corrected
-            )
+            payload = build(connection, root, claim)
             return self._append(connection, claim, payload, expected_version, event_id, metadata)
 
         return self.store.write(work)
