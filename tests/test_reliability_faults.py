@@ -227,3 +227,18 @@ def test_the_first_write_after_a_postgres_session_ends_succeeds(
     with postgres_read_only(seeded_settings.database_url):
         pass
     assert append(client, "first-after-terminate").status_code == 201
+
+
+def test_the_store_itself_raises_storage_unavailable_when_the_database_is_full(
+    seeded_app: Any,
+) -> None:
+    """Not only the API: the CLI and the seeder get the ledger's error from the hot path too."""
+    from ledger.domain.model import Statement
+    from ledger.errors import StorageUnavailable
+
+    store = seeded_app.store
+    full = sqlite_full(store) if store.backend.name == "sqlite" else postgres_full(store)
+    with full, pytest.raises(StorageUnavailable):
+        for n in range(FILL_ATTEMPTS):
+            statement = Statement.model_validate(peskov_denial(note=f"store full {n}"))
+            seeded_app.ledger.record_statement(statement)
