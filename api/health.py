@@ -39,7 +39,7 @@ class WriteFault:
 
     reason: str
     at: float
-    head: int | None
+    head: int
 
 
 class WriteFaults:
@@ -51,6 +51,10 @@ class WriteFaults:
         self._lock = threading.Lock()
 
     def record(self, reason: str, head: int | None) -> None:
+        """Remember a refused write; not when the head is unreadable: the database is down,
+        which the probe sees for itself, and without a head no later write could clear it."""
+        if head is None:
+            return
         with self._lock:
             self._last = WriteFault(reason, time.monotonic(), head)
 
@@ -61,7 +65,7 @@ class WriteFaults:
             if fault is None:
                 return None
             expired = time.monotonic() - fault.at > self.memory_seconds
-            if expired or (head is not None and fault.head is not None and head > fault.head):
+            if expired or (head is not None and head > fault.head):
                 self._last = None
                 return None
             return fault
