@@ -40,3 +40,10 @@ lint-docker: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) var/*.db var/*.db-*
+
+# The reliability tests at soak scale (docs/reliability.md): 16 x 100 racing writers, 100 SIGKILL
+# rounds, 10 PostgreSQL crashes, five times the generated requests. PostgreSQL too when
+# LEDGER_TEST_POSTGRES_URL is set, as for `make test`.
+.PHONY: soak
+soak: $(INSTALLED)
+	LEDGER_SOAK=1 $(BIN)/pytest -q -s --timeout=3600 tests/test_reliability_*.py
