@@ -34,4 +34,6 @@ class ProblemCORS(CORSMiddleware):
             return response
         detail = bytes(response.body).decode("utf-8", "replace")
         vary = {"Vary": response.headers["vary"]} if "vary" in response.headers else {}
-        return problem(400, "cors-refused", detail, title="Cross-origin request refused", headers=vary)
+        return problem(
+            400, "cors-refused", detail, title="Cross-origin request refused", headers=vary
+        )

@@ -101,7 +101,9 @@ def validation_errors(raw: Sequence[Any]) -> list[FieldError]:
         location = list(error.get("loc", ()))
         where = str(location.pop(0)) if location and location[0] in _LOCATIONS else None
         message = without_input(error["msg"], error.get("input"))
-        errors.append(FieldError(field=field_path(location) or "(body)", message=message, location=where))
+        errors.append(
+            FieldError(field=field_path(location) or "(body)", message=message, location=where)
+        )
     return errors
 
 
@@ -156,13 +158,13 @@ async def ledger_error(request: Request, error: Exception) -> ProblemResponse:
 
 
 def _ledger_problem(error: Exception, status: int, slug: str, title: str) -> ProblemResponse:
-    errors, headers = None, {}
+    errors = None
     if isinstance(error, InvalidEvent):
         errors = [FieldError(field=error.field, message=error.message)]
     if status >= 500:
         log.error("ledger error: %s", error)
         return problem(status, slug, "the ledger failed to handle this request", title=title)
-    return problem(status, slug, str(error), title=title, errors=errors, headers=headers)
+    return problem(status, slug, str(error), title=title, errors=errors)
 
 
 def _concurrency(request: Request, error: ConcurrencyError) -> ProblemResponse:

@@ -19,7 +19,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import bearer_token, match_token
-from api.problems import problem
+from api.problems import ProblemResponse, problem
 from api.settings import TokenSpec
 
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz"})
@@ -60,7 +60,7 @@ class RateLimit:
         client = scope.get("client")
         return f"address:{client[0] if client else 'unknown'}"
 
-    def _refuse(self, exhausted: list[RateLimitItem], key: str) -> object:
+    def _refuse(self, exhausted: list[RateLimitItem], key: str) -> ProblemResponse:
         resets = [self.limiter.get_window_stats(item, key).reset_time for item in exhausted]
         retry_after = max(1, math.ceil(max(resets) - time.time()))
         detail = f"over the rate limit ({'; '.join(str(item) for item in exhausted)})"

@@ -7,7 +7,7 @@ raises AssertionError naming the first thing wrong.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,7 +98,7 @@ def _check_sqlite_integrity(engine: Any) -> None:
     assert orphans == [], f"foreign_key_check: {orphans[:5]}"
 
 
-def prefix_of(seen: list[Mapping[str, Any]], log: list[RecordedEvent]) -> bool:
+def prefix_of(seen: Sequence[Mapping[str, Any]], log: Sequence[RecordedEvent]) -> bool:
     """Whether what a follower saw is the log's first events, in order, unchanged."""
     head = log[: len(seen)]
     return len(seen) <= len(log) and all(

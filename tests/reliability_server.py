@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -47,11 +47,15 @@ class LedgerServer:
     """``ledger serve`` on a database that is migrated already; restartable, killable."""
 
     def __init__(self, database_url: str, workdir: Path, **env: str) -> None:
-        self.env = os.environ | {
-            "LEDGER_DATABASE_URL": database_url,
-            "LEDGER_API_TOKENS": TOKENS,
-            "LEDGER_ENVIRONMENT": "test",
-        } | env
+        self.env = (
+            os.environ
+            | {
+                "LEDGER_DATABASE_URL": database_url,
+                "LEDGER_API_TOKENS": TOKENS,
+                "LEDGER_ENVIRONMENT": "test",
+            }
+            | env
+        )
         self.log = workdir / "serve.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.base = ""
@@ -101,7 +105,7 @@ class LedgerServer:
             self.process.wait(timeout=20)
         self.process = None
 
-    def __enter__(self) -> LedgerServer:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

@@ -67,7 +67,7 @@ def test_every_write_route_refuses_without_the_write_scope(
         assert WRITE_TOKEN not in response.text and READ_TOKEN not in response.text
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
         if status == 403:
-            assert problem["type"].endswith(":forbidden")
+            assert str(problem["type"]).endswith(":forbidden")
     assert head(shared_client) == before
 
 
@@ -108,9 +108,10 @@ def test_tokens_are_compared_as_hashes_against_every_configured_one(
 def test_no_token_reaches_the_server_log(seeded_settings: Settings, tmp_path: Path) -> None:
     """A real server at its default log level, sent tokens on good and failing requests."""
     tokens = [WRITE_TOKEN, READ_TOKEN, UNKNOWN_TOKEN]
-    with LedgerServer(seeded_settings.database_url, tmp_path) as server, httpx.Client(
-        base_url=server.base, timeout=30
-    ) as http:
+    with (
+        LedgerServer(seeded_settings.database_url, tmp_path) as server,
+        httpx.Client(base_url=server.base, timeout=30) as http,
+    ):
         for n, token in enumerate(tokens):
             headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"log-{n}"}
             answers = [
@@ -196,7 +197,7 @@ def test_a_rate_limit_answers_429_with_retry_after_and_does_nothing(
         "/v1/statements", json=peskov_denial(), headers=WRITE | {"Origin": ALLOWED}
     )
     problem = assert_problem(refused, 429)
-    assert problem["type"].endswith(":rate-limited")
+    assert str(problem["type"]).endswith(":rate-limited")
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     assert refused.headers["access-control-allow-origin"] == ALLOWED  # the page can read it
     assert head(cors_client) == before

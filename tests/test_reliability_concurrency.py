@@ -78,7 +78,8 @@ class Follower(threading.Thread):
 
     def __init__(self, base: str) -> None:
         super().__init__(daemon=True)
-        self.base, self.seen, self.polls = base, [], 0
+        self.base, self.polls = base, 0
+        self.seen: list[dict[str, Any]] = []
         self.seen_during_load = 0
         self.stop = threading.Event()
 
@@ -163,8 +164,10 @@ def test_one_idempotency_key_sent_by_four_clients_at_once_is_stored_once(
     for server in (first, second):
         server.log.parent.mkdir()
     with first, second:
-        answers = [race_one_key(f"race-{n}", [first.base, first.base, second.base, second.base], n)
-                   for n in range(RACES)]
+        answers = [
+            race_one_key(f"race-{n}", [first.base, first.base, second.base, second.base], n)
+            for n in range(RACES)
+        ]
         with httpx.Client(base_url=first.base) as http:
             log = read_whole_log(http)
     for race in answers:
@@ -182,7 +185,9 @@ def test_one_idempotency_key_sent_by_four_clients_at_once_is_stored_once(
 def differences(answers: list[dict[str, Any]]) -> dict[str, list[Any]]:
     """The fields in which the answers to one key differ."""
     keys = set().union(*answers)
-    return {k: [a.get(k) for a in answers] for k in keys if len({repr(a.get(k)) for a in answers}) > 1}
+    return {
+        k: [a.get(k) for a in answers] for k in keys if len({repr(a.get(k)) for a in answers}) > 1
+    }
 
 
 def race_one_key(key: str, bases: list[str], n: int) -> list[httpx.Response]:

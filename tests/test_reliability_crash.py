@@ -55,9 +55,9 @@ class CrashClient(threading.Thread):
                     self.outcomes.note(f"{key}: {response.status_code} {response.text[:200]}")
 
 
-def crash_round(server: LedgerServer, round_: int, rng: random.Random, outcomes: Outcomes) -> list[
-    tuple[str, dict[str, Any]]
-]:
+def crash_round(
+    server: LedgerServer, round_: int, rng: random.Random, outcomes: Outcomes
+) -> list[tuple[str, dict[str, Any]]]:
     """One start, load, SIGKILL; the appends in flight when it died."""
     base = server.start()
     clients = [CrashClient(base, f"r{round_}c{c}", outcomes) for c in range(CLIENTS)]

@@ -11,7 +11,7 @@ work, and ``/readyz`` says why; once it clears, writes resume and nothing acknow
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import httpx
@@ -102,7 +102,7 @@ def assert_not_ready_because(client: TestClient, reason: str) -> None:
 
 def assert_storage_problem(response: httpx.Response, reason: str) -> None:
     problem = assert_problem(response, 503)
-    assert problem["type"].endswith(":storage-unavailable")
+    assert str(problem["type"]).endswith(":storage-unavailable")
     assert problem["detail"] == reason
     assert int(response.headers["Retry-After"]) > 0
 
@@ -147,7 +147,9 @@ def postgres_read_only(url: str) -> Iterator[None]:
         yield
     finally:
         with engine.connect() as connection:
-            connection.exec_driver_sql(f'ALTER DATABASE "{database}" RESET default_transaction_read_only')
+            connection.exec_driver_sql(
+                f'ALTER DATABASE "{database}" RESET default_transaction_read_only'
+            )
             end_other_sessions(connection)
         engine.dispose()
 
@@ -175,7 +177,7 @@ def test_a_read_only_database_refuses_writes_keeps_reading_and_recovers(
         acks.append(append(client, "before").json())
     if backend == "sqlite":
         faulty = Settings(database_url=read_only_url(url))
-        fault: Any = contextmanager(lambda: (yield))()
+        fault: Any = nullcontext()
     else:
         faulty, fault = seeded_settings, postgres_read_only(url)
     with fault, TestClient(create_app(faulty, api_settings())) as client:

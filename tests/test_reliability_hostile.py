@@ -55,7 +55,9 @@ def renamed_key(old: str, new: str) -> bytes:
 
 
 def deep_objects(depth: int) -> bytes:
-    return VALID.replace('"note": ', '"note": ' + '{"a": ' * depth + "1" + "}" * depth + ', "x": ', 1).encode()
+    return VALID.replace(
+        '"note": ', '"note": ' + '{"a": ' * depth + "1" + "}" * depth + ', "x": ', 1
+    ).encode()
 
 
 # name: (body bytes, extra headers, the statuses that are right)
@@ -75,31 +77,94 @@ BODIES: dict[str, tuple[bytes, dict[str, str], set[int]]] = {
     "text/plain": (VALID.encode(), {"Content-Type": "text/plain"}, {415}),
     "form encoded": (b"claim=x", {"Content-Type": "application/x-www-form-urlencoded"}, {415}),
     "xml": (b"<statement/>", {"Content-Type": "application/xml"}, {415}),
-    "json in latin-1": (VALID.encode(), {"Content-Type": "application/json; charset=latin-1"}, {415}),
+    "json in latin-1": (
+        VALID.encode(),
+        {"Content-Type": "application/json; charset=latin-1"},
+        {415},
+    ),
     "multipart": (VALID.encode(), {"Content-Type": "multipart/form-data; boundary=x"}, {415}),
-    "a 20-digit integer": (body(source={**peskov_denial()["source"], "position": {"start": 2345, "end": 10**19}}), {}, {422}),
-    "a negative offset": (body(source={**peskov_denial()["source"], "position": {"start": -1, "end": 2434}}), {}, {422}),
+    "a 20-digit integer": (
+        body(source={**peskov_denial()["source"], "position": {"start": 2345, "end": 10**19}}),
+        {},
+        {422},
+    ),
+    "a negative offset": (
+        body(source={**peskov_denial()["source"], "position": {"start": -1, "end": 2434}}),
+        {},
+        {422},
+    ),
     "a float offset": (VALID.replace('"start": 2345', '"start": 2345.5').encode(), {}, {422}),
     "a zero-width space in a JSON key": (renamed_key("stance", f"stan{ZERO_WIDTH}ce"), {}, {422}),
     "an NFD look-alike JSON key": (renamed_key("note", f"not{NFD_E}"), {}, {422}),
-    "a zero-width space in the claim key": (body(claim=CENTRAL.replace("-", f"-{ZERO_WIDTH}", 1)), {}, {422}),
+    "a zero-width space in the claim key": (
+        body(claim=CENTRAL.replace("-", f"-{ZERO_WIDTH}", 1)),
+        {},
+        {422},
+    ),
     "an NFD look-alike actor": (body(actor=f"p{NFD_E}skov"), {}, {422}),
     "a fullwidth look-alike actor": (body(actor="ｐeskov"), {}, {422}),
     "a Cyrillic look-alike actor": (body(actor="pеskov"), {}, {422}),
-    "a zero-width space in the document id": (body(source={**peskov_denial()["source"], "document": f"000_{ZERO_WIDTH}439eb0cae6d670e2.txt"}), {}, {422}),
+    "a zero-width space in the document id": (
+        body(
+            source={
+                **peskov_denial()["source"],
+                "document": f"000_{ZERO_WIDTH}439eb0cae6d670e2.txt",
+            }
+        ),
+        {},
+        {422},
+    ),
     "30 February": (body(said_at={"precision": "day", "value": "2024-02-30"}), {}, {422}),
     "month 13": (body(said_at={"precision": "day", "value": "2024-13-01"}), {}, {422}),
-    "25 o'clock": (body(said_at={"precision": "instant", "value": "2024-10-25T25:00:00Z"}), {}, {422}),
+    "25 o'clock": (
+        body(said_at={"precision": "instant", "value": "2024-10-25T25:00:00Z"}),
+        {},
+        {422},
+    ),
     "year 0": (body(said_at={"precision": "year", "value": "0000"}), {}, {422}),
     "a five-digit year": (body(said_at={"precision": "year", "value": "20245"}), {}, {422}),
-    "an instant without a zone": (body(said_at={"precision": "instant", "value": "2024-10-25T10:00:00"}), {}, {422}),
-    "a day before the calendar": (body(said_at={"precision": "instant", "value": "0001-01-01T00:00:00+14:00"}), {}, {422}),
-    "a quote not in the document": (body(source=with_path(("source", "quote", "exact"), "Peskow bestätigte alles.")["source"]), {}, {422}),
-    "a quote one character off": (body(source=with_path(("source", "position", "start"), 2346)["source"]), {}, {422}),
-    "a wrong prefix": (body(source=with_path(("source", "quote", "prefix"), "erfunden ")["source"]), {}, {422}),
-    "a wrong suffix": (body(source=with_path(("source", "quote", "suffix"), " erfunden")["source"]), {}, {422}),
-    "offsets past the end": (body(source=with_path(("source", "position"), {"start": 10**6, "end": 10**6 + 89})["source"]), {}, {422}),
-    "a quote from another document": (body(source=with_path(("source", "document"), "001_3a35a853e56bc0de.txt")["source"]), {}, {422}),
+    "an instant without a zone": (
+        body(said_at={"precision": "instant", "value": "2024-10-25T10:00:00"}),
+        {},
+        {422},
+    ),
+    "a day before the calendar": (
+        body(said_at={"precision": "instant", "value": "0001-01-01T00:00:00+14:00"}),
+        {},
+        {422},
+    ),
+    "a quote not in the document": (
+        body(source=with_path(("source", "quote", "exact"), "Peskow bestätigte alles.")["source"]),
+        {},
+        {422},
+    ),
+    "a quote one character off": (
+        body(source=with_path(("source", "position", "start"), 2346)["source"]),
+        {},
+        {422},
+    ),
+    "a wrong prefix": (
+        body(source=with_path(("source", "quote", "prefix"), "erfunden ")["source"]),
+        {},
+        {422},
+    ),
+    "a wrong suffix": (
+        body(source=with_path(("source", "quote", "suffix"), " erfunden")["source"]),
+        {},
+        {422},
+    ),
+    "offsets past the end": (
+        body(
+            source=with_path(("source", "position"), {"start": 10**6, "end": 10**6 + 89})["source"]
+        ),
+        {},
+        {422},
+    ),
+    "a quote from another document": (
+        body(source=with_path(("source", "document"), "001_3a35a853e56bc0de.txt")["source"]),
+        {},
+        {422},
+    ),
     "a garbage If-Match": (VALID.encode(), {"If-Match": "'; DROP TABLE events; --"}, {422}),
     "a huge If-Match": (VALID.encode(), {"If-Match": '"' + "9" * 40 + '"'}, {422}),
     "an Idempotency-Key with spaces": (VALID.encode(), {"Idempotency-Key": "a b"}, {422}),
@@ -230,11 +295,11 @@ def test_sql_metacharacters_in_every_query_parameter_and_path_are_refused(
         {"known_at": "99999-01-01"},
     ],
 )
-def test_impossible_dates_in_queries_are_refused(guarded: TestClient, params: dict[str, str]) -> None:
+def test_impossible_dates_in_queries_are_refused(
+    guarded: TestClient, params: dict[str, str]
+) -> None:
     assert_problem(guarded.get("/v1/claims", params=params), 422)
-    window = {"from": "2024-10-24", "to": "2024-10-26"} | {
-        "from": next(iter(params.values()))
-    }
+    window = {"from": "2024-10-24", "to": "2024-10-26"} | {"from": next(iter(params.values()))}
     assert_problem(guarded.get("/v1/replay", params=window), 422)
 
 
@@ -245,8 +310,14 @@ def test_impossible_dates_in_queries_are_refused(guarded: TestClient, params: di
         ("/v1/actors", {"key": f"peskov{ZERO_WIDTH}", "name": "Peskov", "kind": "person"}),
         ("/v1/actors", {"key": "x'; DROP TABLE events; --", "name": "x", "kind": "person"}),
         ("/v1/claims", {"key": "a b", "proposition_en": "x", "proposition_de": "x"}),
-        ("/v1/documents", {"document_id": "../../etc/passwd", "language": "de", "sha256": "0" * 64, "text": "x"}),
-        ("/v1/documents", {"document_id": "new.txt", "language": "de", "sha256": "0" * 64, "text": "x"}),
+        (
+            "/v1/documents",
+            {"document_id": "../../etc/passwd", "language": "de", "sha256": "0" * 64, "text": "x"},
+        ),
+        (
+            "/v1/documents",
+            {"document_id": "new.txt", "language": "de", "sha256": "0" * 64, "text": "x"},
+        ),
     ],
 )
 def test_registrations_refuse_look_alike_and_hostile_keys(

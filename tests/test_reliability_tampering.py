@@ -68,9 +68,12 @@ def test_the_database_refuses_every_change_to_stored_events(client: TestClient, 
         pytest.skip(f"{name}: not SQL this backend has")
     before = client.get("/v1/events", params={"limit": 1000}).json()["events"]
 
-    with pytest.raises(ImmutableEventError, match="events are immutable"):
-        with store.translated_errors(), store.engine.begin() as connection:
-            connection.execute(text(sql))
+    with (
+        pytest.raises(ImmutableEventError, match="events are immutable"),
+        store.translated_errors(),
+        store.engine.begin() as connection,
+    ):
+        connection.execute(text(sql))
 
     assert client.get("/v1/events", params={"limit": 1000}).json()["events"] == before
     assert client.get("/v1/audit/verify").json()["ok"] is True
