@@ -72,7 +72,9 @@ class Ledger:
         """Register a source text; its publisher, if named, must be a registered actor."""
 
         def work(connection: Connection) -> RecordedEvent:
-            if document.publisher and not SqlRegistry(connection).has_actor(document.publisher):
+            if document.publisher and not SqlRegistry(connection, self.store.backend).has_actor(
+                document.publisher
+            ):
                 raise InvalidEvent("publisher", "no such actor is registered")
             return self._register(
                 connection, document_stream(document.document_id), document, **options
@@ -111,7 +113,7 @@ class Ledger:
         metadata = _with_key(metadata, idempotency_key)
 
         def work(connection: Connection) -> RecordedEvent:
-            validate_statement(statement, SqlRegistry(connection))
+            validate_statement(statement, SqlRegistry(connection, self.store.backend))
             return self._append(
                 connection, statement.claim, payload, expected_version, event_id, metadata
             )
@@ -156,7 +158,9 @@ class Ledger:
         def correction(connection: Connection, root: uuid.UUID, claim: str) -> DomainEvent:
             if corrected.claim != claim:
                 raise InvalidEvent("statement.claim", f"a correction stays on claim {claim!r}")
-            validate_statement(corrected, SqlRegistry(connection), field="statement.")
+            validate_statement(
+                corrected, SqlRegistry(connection, self.store.backend), field="statement."
+            )
             return StatementCorrected(
                 statement_id=root, reason=reason, basis=basis, statement=corrected
             )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection
@@ -52,3 +54,107 @@ def _row(backend: Backend, v: StatementVersion) -> tuple[Any, ...]:
         None,
         None,
     )
+
+
+# The live path: every append reads the registries and a claim's derivation and writes them
+# back. Fixed SQL through the driver costs a fraction of building the statements each time.
+
+
+def fetch_one(connection: Connection, backend: Backend, sql: str, *params: Any) -> Any:
+    return dbapi(connection).execute(backend.sql(sql), params).fetchone()
+
+
+def document_facts(
+    connection: Connection, backend: Backend, document_id: str
+) -> tuple[str, str | None, str] | None:
+    sql = "SELECT document_id, publisher, text FROM documents WHERE document_id = %s"
+    row = fetch_one(connection, backend, sql, document_id)
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def document_date(connection: Connection, backend: Backend, document_id: str) -> date | None:
+    row = fetch_one(
+        connection, backend, "SELECT dated FROM documents WHERE document_id = %s", document_id
+    )
+    return None if row is None else backend.decode_date(row[0])
+
+
+def has_key(connection: Connection, backend: Backend, table: str, key: str) -> bool:
+    """Whether ``key`` is registered in ``actors`` or ``claims`` (names fixed by the caller)."""
+    assert table in ("actors", "claims")
+    return fetch_one(connection, backend, f"SELECT 1 FROM {table} WHERE key = %s", key) is not None
+
+
+def read_derivation(
+    connection: Connection, backend: Backend, claim: str
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """A claim's stored summary and its stance views by actor."""
+    driver = dbapi(connection)
+    summary = driver.execute(
+        backend.sql("SELECT summary FROM claims WHERE key = %s"), (claim,)
+    ).fetchone()
+    views = driver.execute(
+        backend.sql("SELECT actor, view FROM stances WHERE claim = %s"), (claim,)
+    )
+    return backend.decode_json(summary[0]), {
+        actor: backend.decode_json(view) for actor, view in views
+    }
+
+
+def write_derivation(
+    connection: Connection,
+    backend: Backend,
+    claim: str,
+    position: int,
+    state: str,
+    summary: dict[str, Any],
+    replaced: list[str],
+    changed: list[dict[str, Any]],
+) -> None:
+    """Delete the replaced stance rows, insert the changed ones, and update the claim."""
+    driver = dbapi(connection)
+    if replaced:
+        marks = ", ".join(["%s"] * len(replaced))
+        driver.execute(
+            backend.sql(f"DELETE FROM stances WHERE claim = %s AND actor IN ({marks})"),
+            (claim, *replaced),
+        )
+    if changed:
+        cursor = driver.cursor()
+        try:
+            cursor.executemany(
+                backend.sql(
+                    "INSERT INTO stances (claim, actor, stance, version_id, view) VALUES (%s, %s, %s, %s, %s)"
+                ),
+                [
+                    (
+                        claim,
+                        v["actor"],
+                        v["stance"],
+                        backend.encode_uuid(uuid.UUID(v["version_id"])),
+                        backend.encode_json(json.dumps(v)),
+                    )
+                    for v in changed
+                ],
+            )
+        finally:
+            cursor.close()
+    driver.execute(
+        backend.sql(
+            "UPDATE claims SET state = %s, summary = %s, last_changed_position = %s WHERE key = %s"
+        ),
+        (state, backend.encode_json(json.dumps(summary)), position, claim),
+    )
+
+
+def save_checkpoint(connection: Connection, backend: Backend, name: str, position: int) -> None:
+    driver = dbapi(connection)
+    updated = driver.execute(
+        backend.sql("UPDATE projection_checkpoints SET position = %s WHERE name = %s"),
+        (position, name),
+    )
+    if updated.rowcount == 0:
+        driver.execute(
+            backend.sql("INSERT INTO projection_checkpoints (name, position) VALUES (%s, %s)"),
+            (name, position),
+        )

@@ -18,14 +18,13 @@ from ledger.projections.derive import (
     extend_claim,
     new_version,
 )
-from ledger.projections.rows import insert_versions
+from ledger.projections import rows
 from ledger.projections.schema import (
     PROJECTION_TABLES,
     actors,
     checkpoints,
     claims,
     documents,
-    stances,
     statement_versions,
 )
 from ledger.store import Backend, RecordedEvent, SqlEventStore
@@ -37,23 +36,18 @@ REBUILD_PAGE = 1000
 class SqlRegistry:
     """The registered documents, actors and claims, read inside the writer's transaction."""
 
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
+    def __init__(self, connection: Connection, backend: Backend) -> None:
+        self.connection, self.backend = connection, backend
 
     def document(self, document_id: str) -> DocumentFacts | None:
-        query = select(documents.c.document_id, documents.c.publisher, documents.c.text).where(
-            documents.c.document_id == document_id
-        )
-        row = self.connection.execute(query).first()
-        return None if row is None else DocumentFacts(*row)
+        facts = rows.document_facts(self.connection, self.backend, document_id)
+        return None if facts is None else DocumentFacts(*facts)
 
     def has_actor(self, key: str) -> bool:
-        query = select(actors.c.key).where(actors.c.key == key)
-        return self.connection.execute(query).first() is not None
+        return rows.has_key(self.connection, self.backend, "actors", key)
 
     def has_claim(self, key: str) -> bool:
-        query = select(claims.c.key).where(claims.c.key == key)
-        return self.connection.execute(query).first() is not None
+        return rows.has_key(self.connection, self.backend, "claims", key)
 
 
 class SqlProjection:
@@ -103,9 +97,10 @@ class _Fold:
     def finish(self, position: int) -> None:
         self._flush()
         for claim, last in self.touched.items():
-            stored = stored_derivation(self.connection, claim)
-            store_derivation(self.connection, claim, last, self._derivation(claim, stored), stored)
-        _save_checkpoint(self.connection, position)
+            stored = stored_derivation(self.connection, self.backend, claim)
+            derivation = self._derivation(claim, stored)
+            store_derivation(self.connection, self.backend, claim, last, derivation, stored)
+        rows.save_checkpoint(self.connection, self.backend, CHECKPOINT, position)
 
     def _derivation(self, claim: str, stored: ClaimDerivation) -> ClaimDerivation:
         """Only additions: fold them into what is stored. An ended version: derive afresh."""
@@ -153,29 +148,27 @@ class _Fold:
 
     def _dated(self, document_id: str) -> date | None:
         if document_id not in self.dates:
-            self.dates[document_id] = _document_date(self.connection, document_id)
+            self.dates[document_id] = rows.document_date(self.connection, self.backend, document_id)
         return self.dates[document_id]
 
     def _flush(self) -> None:
         if self.pending:
-            insert_versions(self.connection, self.backend, self.pending)
+            rows.insert_versions(self.connection, self.backend, self.pending)
             self.pending = []
 
 
 REGISTRATIONS = ("DocumentRegistered", "ActorRegistered", "ClaimRegistered")
 
 
-def stored_derivation(connection: Connection, claim: str) -> ClaimDerivation:
+def stored_derivation(connection: Connection, backend: Backend, claim: str) -> ClaimDerivation:
     """A claim's derivation as the projection tables hold it now."""
-    summary = connection.execute(select(claims.c.summary).where(claims.c.key == claim)).scalar_one()
-    views = connection.execute(
-        select(stances.c.actor, stances.c.view).where(stances.c.claim == claim)
-    )
-    return ClaimDerivation(summary["state"], dict(views.all()), summary)
+    summary, views = rows.read_derivation(connection, backend, claim)
+    return ClaimDerivation(summary["state"], views, summary)
 
 
 def store_derivation(
     connection: Connection,
+    backend: Backend,
     claim: str,
     position: int,
     derivation: ClaimDerivation,
@@ -185,27 +178,16 @@ def store_derivation(
     changed = {a: v for a, v in derivation.stances.items() if stored.stances.get(a) != v}
     gone = [actor for actor in stored.stances if actor not in derivation.stances]
     replaced = [actor for actor in changed if actor in stored.stances] + gone
-    if replaced:
-        connection.execute(
-            delete(stances).where(stances.c.claim == claim, stances.c.actor.in_(replaced))
-        )
-    if changed:
-        connection.execute(insert(stances), [_stance_row(claim, view) for view in changed.values()])
-    connection.execute(
-        update(claims)
-        .where(claims.c.key == claim)
-        .values(state=derivation.state, summary=derivation.summary, last_changed_position=position)
+    rows.write_derivation(
+        connection,
+        backend,
+        claim,
+        position,
+        derivation.state,
+        derivation.summary,
+        replaced,
+        list(changed.values()),
     )
-
-
-def _stance_row(claim: str, view: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "claim": claim,
-        "actor": view["actor"],
-        "stance": view["stance"],
-        "version_id": uuid.UUID(view["version_id"]),
-        "view": view,
-    }
 
 
 def standing_versions(connection: Connection, claim: str) -> Iterator[StatementVersion]:
@@ -243,14 +225,6 @@ def checkpoint(connection: Connection) -> int:
     return connection.execute(query).scalar() or 0
 
 
-def _save_checkpoint(connection: Connection, position: int) -> None:
-    updated = connection.execute(
-        update(checkpoints).where(checkpoints.c.name == CHECKPOINT).values(position=position)
-    )
-    if updated.rowcount == 0:
-        connection.execute(insert(checkpoints), {"name": CHECKPOINT, "position": position})
-
-
 def _document_row(payload: DocumentRegistered, event: RecordedEvent) -> dict[str, Any]:
     row = _registration_row(payload, event, "publisher", "language", "dated", "sha256", "text")
     row["document_id"] = payload.document_id
@@ -275,11 +249,6 @@ def _registration_row(payload: Any, event: RecordedEvent, *fields: str) -> dict[
 
 def version_row(version: StatementVersion) -> dict[str, Any]:
     return {name: getattr(version, name) for name in StatementVersion.__slots__}  # type: ignore[attr-defined]
-
-
-def _document_date(connection: Connection, document_id: str) -> date | None:
-    query = select(documents.c.dated).where(documents.c.document_id == document_id)
-    return connection.execute(query).scalar()
 
 
 def _end_current(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine
@@ -63,6 +63,14 @@ class Backend(Protocol):
 
     def encode_json(self, text: str) -> Any:
         """JSON text as the driver stores it in a ``JsonType`` column."""
+        ...
+
+    def decode_json(self, value: Any) -> Any:
+        """A ``JsonType`` column's value as the driver returns it, as Python values."""
+        ...
+
+    def decode_date(self, value: Any) -> date | None:
+        """A ``Date`` column's value as the driver returns it."""
         ...
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
@@ -95,6 +95,12 @@ class PostgresBackend:
 
     def encode_json(self, text: str) -> Any:
         return Jsonb(text, dumps=_as_is)
+
+    def decode_json(self, value: Any) -> Any:
+        return value
+
+    def decode_date(self, value: Any) -> date | None:
+        return value  # type: ignore[no-any-return]
 
     def decode_instant(self, value: Any) -> datetime:
         return value.astimezone(UTC)  # type: ignore[no-any-return]

@@ -7,7 +7,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +119,12 @@ class SqliteBackend:
 
     def encode_json(self, text: str) -> Any:
         return text
+
+    def decode_json(self, value: Any) -> Any:
+        return json.loads(value)
+
+    def decode_date(self, value: Any) -> date | None:
+        return None if value is None else date.fromisoformat(value)
 
     def decode_instant(self, value: Any) -> datetime:
         instant = value if isinstance(value, datetime) else datetime.fromisoformat(value)
