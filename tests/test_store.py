@@ -342,3 +342,21 @@ def test_a_full_database_refuses_appends_as_unavailable_and_keeps_what_it_had(
     assert [e.version for e in store.read_stream("claim:a")] == [1]
     store.append("claim:a", [statement(2)])  # a fresh writer connection, limit gone
     assert store.head_position() == 2
+
+
+def test_the_first_append_after_the_database_dropped_the_session_succeeds(
+    store: SqlEventStore,
+) -> None:
+    """The kept writer connection is found dead before any work: one retry, nothing lost."""
+    if store.backend.name != "postgresql":
+        pytest.skip("PostgreSQL sessions")
+    store.append("claim:a", [statement(1)])
+    with store.write_transaction() as connection:
+        writer_pid = connection.connection.driver_connection.info.backend_pid
+    with store.engine.begin() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": writer_pid})
+
+    store.append("claim:a", [statement(2)])
+
+    assert [e.version for e in store.read_stream("claim:a")] == [1, 2]
+    assert verify(store).ok

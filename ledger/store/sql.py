@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 import rfc8785
-from sqlalchemy import Connection, Engine, Row, func, select
+from sqlalchemy import Connection, Engine, RootTransaction, Row, func, select
 from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import ConcurrencyError, EventIdConflict, InvalidEvent
@@ -100,17 +100,38 @@ class SqlEventStore:
     def write_transaction(self) -> Iterator[Connection]:
         """A transaction of its own holding the append lock, for work that must run alone."""
         with self._append_lock, self.translated_errors():
-            connection = self._writer_connection()
+            connection, transaction = self._begin_write()
             try:
-                with connection.begin():
-                    self.backend.lock_for_append(connection)
-                    yield connection
+                yield connection
+                transaction.commit()
             except self._driver_errors:
-                self._close_writer()  # it may be broken; the next write opens a fresh one
+                self._close_writer()  # it may be broken; closing rolls back what it can
+                raise
+            except BaseException:
+                transaction.rollback()
                 raise
             finally:
                 if connection.invalidated:
                     self._close_writer()
+
+    def _begin_write(self) -> tuple[Connection, RootTransaction]:
+        """Begin a write and take the append lock, on a fresh connection if the kept one died.
+
+        A connection the database dropped (a restart, an idle timeout, a terminated session) is
+        only found out by the next statement. Failing here, before any work, nothing is written,
+        so one retry on a new connection is safe; a second failure is the caller's to hear.
+        """
+        for attempt in range(2):
+            connection = self._writer_connection()
+            try:
+                transaction = connection.begin()
+                self.backend.lock_for_append(connection)
+                return connection, transaction
+            except self._driver_errors:
+                self._close_writer()
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
 
     def _writer_connection(self) -> Connection:
         """The one connection appends use, kept open: only the append lock's holder touches it.
@@ -123,9 +144,12 @@ class SqlEventStore:
         return self._writer
 
     def _close_writer(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            try:
+                writer.close()
+            except self._driver_errors:
+                pass  # the rollback of a lost connection fails; SQLAlchemy has dropped it
 
     def append_in(
         self,
