@@ -196,7 +196,7 @@ def test_a_read_only_database_refuses_writes_keeps_reading_and_recovers(
     assert audit.events == stuck + 1
 
 
-def test_a_postgres_session_ended_under_a_running_server_costs_at_most_one_retry(
+def test_a_postgres_session_ended_under_a_running_server_loses_nothing(
     client: TestClient, seeded_settings: Settings
 ) -> None:
     """An operator ends every session (a failover does too): the next write reconnects."""
@@ -213,16 +213,10 @@ def test_a_postgres_session_ended_under_a_running_server_costs_at_most_one_retry
     audit_ledger(seeded_settings, acks)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REPORTED (ledger/store/sql.py): the appends' long-lived connection is found dead only "
-    "by the write that uses it, which answers 503; the store could retry a transaction once "
-    "when its first statement (the append lock) fails on a lost connection, as nothing was "
-    "written yet",
-)
 def test_the_first_write_after_a_postgres_session_ends_succeeds(
     client: TestClient, seeded_settings: Settings
 ) -> None:
+    """The appends' kept connection, found dead before any work, is replaced and retried."""
     if store_of(client).backend.name != "postgresql":
         pytest.skip("PostgreSQL sessions")
     assert append(client, "opens-the-writer").status_code == 201
