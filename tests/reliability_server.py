@@ -73,7 +73,11 @@ class LedgerServer:
                 stderr=subprocess.STDOUT,
             )
         self.starts += 1
-        self._wait_until_ready()
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.kill()  # a server that never became ready must not outlive the test
+            raise
         return self.base
 
     def _wait_until_ready(self) -> None:
