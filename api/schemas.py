@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from pydantic import ConfigDict, Field
 
 from ledger.domain.model import Frozen, RetractionBasis, ShortText, Statement
 
-PESKOV_DENIES = {
+PESKOV_DENIES: dict[str, Any] = {
     "claim": "musk-putin-regular-contact-since-2022",
     "actor": "peskov",
     "stance": "denies",

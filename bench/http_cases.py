@@ -74,7 +74,8 @@ def http_cases(dbs: Databases, requests: int, runs: int) -> tuple[list[Figure], 
     generator = "wrk" if shutil.which("wrk") else "python client"
     worst_p99 = max(latency["post_p99_ms"])
     post.note = (
-        f"(p50 {min(latency['post_p50_ms']):.1f} ms, p99 {worst_p99:.1f} ms; target p99 <= 50 ms)"
+        f"(p50 {min(latency['post_p50_ms']):.1f} ms, p99 {worst_p99:.1f} ms; "
+        f"target p99 <= 50 ms; load from {generator})"
     )
     get.note = f"(p50 {min(latency['get_p50_ms']):.1f} ms, p99 {max(latency['get_p99_ms']):.1f} ms)"
     return [post, get], {"http_latency_ms": latency}

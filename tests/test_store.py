@@ -259,9 +259,9 @@ def test_concurrent_writers_on_many_streams_while_a_reader_follows(settings: Set
     def follow() -> None:
         after = 0
         while not done.is_set() or after < reader.head_position():
-            for event in reader.read_page(after=after, limit=7):
-                seen.append(event.position)
-                after = event.position
+            for recorded in reader.read_page(after=after, limit=7):
+                seen.append(recorded.position)
+                after = recorded.position
 
     def writer(store: SqlEventStore, n: int) -> None:
         for i in range(15):
