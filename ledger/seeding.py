@@ -253,11 +253,3 @@ class _Seeder:
         already = self.ledger.store.get_event(event_id) is not None
         write(payload, event_id=event_id, metadata={"source": "seed", "seed_key": key})
         (self.report.present if already else self.report.appended)[kind] += 1
-
-
-def statements_per_document(story: SeedStory) -> Counter[str]:
-    return Counter(entry.document for entry in story.data.statements)
-
-
-def statements_per_actor(story: SeedStory) -> Counter[str]:
-    return Counter(entry.actor for entry in story.data.statements)

@@ -247,10 +247,6 @@ def _registration_row(payload: Any, event: RecordedEvent, *fields: str) -> dict[
     }
 
 
-def version_row(version: StatementVersion) -> dict[str, Any]:
-    return {name: getattr(version, name) for name in StatementVersion.__slots__}  # type: ignore[attr-defined]
-
-
 def _end_current(
     connection: Connection, statement_id: uuid.UUID, event: RecordedEvent, ended_by: str
 ) -> str | None:
