@@ -24,6 +24,7 @@ from api.routes import (
     registry,
     replay,
     statements,
+    stories,
 )
 from api.settings import ApiSettings
 from ledger.bootstrap import open_app
@@ -35,7 +36,19 @@ An event-sourced ledger of who said what about which claim, when, and where it w
 Reads are open unless `LEDGER_READS_REQUIRE_TOKEN` is set; writes need a bearer token with the
 `write` scope. Every error is `application/problem+json` (RFC 9457).
 """
-ROUTERS = (health, statements, events, claims, actors, documents, registry, replay, audit, pages)
+ROUTERS = (
+    health,
+    statements,
+    events,
+    stories,
+    claims,
+    actors,
+    documents,
+    registry,
+    replay,
+    audit,
+    pages,
+)
 
 
 def create_app(

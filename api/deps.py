@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request
+from urllib.parse import urlencode
+
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import authorize
@@ -12,6 +14,7 @@ from api.settings import ApiSettings, Scope, TokenSpec
 from ledger.bootstrap import App
 from ledger.domain.model import DOCUMENT_ID_PATTERN, KEY_PATTERN
 from ledger.errors import InvalidEvent
+from ledger.paging import DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest
 from ledger.projections.queries import PointInTime
 from ledger.replay import parse_instant
 from ledger.service import Ledger, LedgerQueries
@@ -145,3 +148,59 @@ DOCUMENT_ID = DOCUMENT_ID_PATTERN.pattern
 
 def etag(version: int | None) -> str:
     return f'"{version or 0}"'
+
+
+class UnknownQueryParameter(Exception):
+    """A query parameter the route does not take: refused, not silently ignored."""
+
+    def __init__(self, unknown: list[str], allowed: list[str]) -> None:
+        self.unknown, self.allowed = unknown, allowed
+        takes = ", ".join(allowed) if allowed else "no query parameters"
+        names = ", ".join(repr(name) for name in unknown)
+        super().__init__(f"unknown query parameter {names}: this route takes {takes}")
+
+
+def refuse_unknown_query(request: Request) -> None:
+    """Refuse query parameters the route does not declare (its own and its dependencies')."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    allowed = sorted(_query_names(dependant))
+    unknown = sorted({name for name in request.query_params if name not in allowed})
+    if unknown:
+        raise UnknownQueryParameter(unknown, allowed)
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+KnownQuery = Depends(refuse_unknown_query)
+
+
+def page_request(
+    cursor: Annotated[
+        str | None,
+        Query(max_length=500, description="Where to go on from: the `next` of the previous page."),
+    ] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="At most this many items on a page.")
+    ] = DEFAULT_LIMIT,
+) -> PageRequest:
+    return PageRequest(cursor=cursor, limit=limit)
+
+
+PageDep = Annotated[PageRequest, Depends(page_request)]
+
+
+def link_next(request: Request, response: Response, page: Page) -> str | None:
+    """Set ``Link: <...>; rel="next"`` (RFC 8288) for a page that has a next; return its cursor."""
+    if page.next_cursor is not None:
+        query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+        target = f"{request.url.path}?{urlencode([*query, ('cursor', page.next_cursor)])}"
+        response.headers["Link"] = f'<{target}>; rel="next"'
+    return page.next_cursor

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from api.auth import Forbidden, Unauthenticated
+from api.deps import UnknownQueryParameter
 from api.health import head_or_none
 from ledger.errors import (
     ConcurrencyError,
@@ -164,7 +165,9 @@ def _ledger_problem(error: Exception, status: int, slug: str, title: str) -> Pro
     if status >= 500:
         log.error("ledger error: %s", error)
         return problem(status, slug, "the ledger failed to handle this request", title=title)
-    return problem(status, slug, str(error), title=title, errors=errors)
+    extensions = getattr(error, "extensions", None)
+    extra = extensions() if callable(extensions) else None
+    return problem(status, slug, str(error), title=title, errors=errors, extra=extra)
 
 
 def _concurrency(request: Request, error: ConcurrencyError) -> ProblemResponse:
@@ -220,6 +223,22 @@ async def request_validation(request: Request, error: Exception) -> ProblemRespo
     )
 
 
+async def unknown_query(request: Request, error: Exception) -> ProblemResponse:
+    assert isinstance(error, UnknownQueryParameter)
+    errors = [
+        FieldError(field=name, message="not a parameter of this route", location="query")
+        for name in error.unknown
+    ]
+    return problem(
+        400,
+        "unknown-query-parameter",
+        str(error),
+        title="The request has a query parameter this route does not take",
+        errors=errors,
+        extra={"allowed": error.allowed},
+    )
+
+
 async def http_error(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, HTTPException)
     detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
@@ -260,6 +279,7 @@ def install(app: FastAPI) -> None:
         app.add_exception_handler(driver_error_type, driver_error)
     app.add_exception_handler(RequestValidationError, request_validation)
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(UnknownQueryParameter, unknown_query)
     app.add_exception_handler(Unauthenticated, unauthenticated)
     app.add_exception_handler(Forbidden, forbidden)
     app.add_exception_handler(OverflowError, out_of_range)

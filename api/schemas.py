@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from ledger.domain.model import Frozen, RetractionBasis, ShortText, Statement
+from ledger.domain.model import Frozen, RetractionBasis, ShortText, StatementDraft
 
 PESKOV_DENIES: dict[str, Any] = {
     "claim": "musk-putin-regular-contact-since-2022",
@@ -29,15 +30,37 @@ PESKOV_DENIES: dict[str, Any] = {
 }
 
 
-class StatementIn(Statement):
-    """A statement to record; ``event_id`` optional (an Idempotency-Key derives one)."""
+PESKOV_DENIES_EXACT_ONLY: dict[str, Any] = {
+    **PESKOV_DENIES,
+    "source": {
+        "document": "000_439eb0cae6d670e2.txt",
+        "quote": {"exact": PESKOV_DENIES["source"]["quote"]["exact"]},
+    },
+}
 
-    model_config = ConfigDict(json_schema_extra={"examples": [PESKOV_DENIES]})
+
+class StatementIn(StatementDraft):
+    """A statement to record; ``event_id`` optional (an Idempotency-Key derives one). The quote
+    may be its exact text alone: the ledger anchors it in the document."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [PESKOV_DENIES_EXACT_ONLY, PESKOV_DENIES]}
+    )
 
     event_id: uuid.UUID | None = None
 
-    def statement(self) -> Statement:
-        return Statement.model_validate(self.model_dump(exclude={"event_id"}))
+    def statement(self) -> StatementDraft:
+        return StatementDraft.model_validate(self.model_dump(exclude={"event_id"}))
+
+
+class AnchorRequest(Frozen):
+    """The exact text of a quote, to find in a document."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"exact": "so Peskow"}]}
+    )
+
+    exact: str = Field(min_length=1, max_length=5000)
 
 
 class RetractionIn(Frozen):
@@ -56,6 +79,10 @@ class RetractionIn(Frozen):
 
     reason: str = Field(min_length=1, max_length=2000)
     basis: RetractionBasis
+    withdrawn_at: datetime | None = Field(
+        default=None,
+        description="source_changed only: when the source withdrew its text (default: now).",
+    )
     event_id: uuid.UUID | None = None
 
 
@@ -76,7 +103,7 @@ class CorrectionIn(Frozen):
 
     reason: str = Field(min_length=1, max_length=2000)
     basis: RetractionBasis
-    statement: Statement
+    statement: StatementDraft
     event_id: uuid.UUID | None = None
 
 

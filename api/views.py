@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledger.domain.model import SaidAt, SourceAnchor
+from ledger.domain.model import SaidAt, SourceAnchor, TextPositionSelector, TextQuoteSelector
 
 
 class View(BaseModel):
@@ -69,8 +69,10 @@ class ClaimView(View):
     """A claim's state (asserted, denied, contested, ...) and every actor's stance on it."""
 
     key: str
-    proposition_en: str
-    proposition_de: str
+    propositions: dict[str, str] = Field(description="The proposition by language (BCP 47).")
+    proposition_en: str | None = Field(description="propositions.en (the first API's field).")
+    proposition_de: str | None = Field(description="propositions.de (the first API's field).")
+    story: str | None
     note: str | None
     registered_at: str
     state: str
@@ -88,9 +90,16 @@ class ClaimView(View):
     point_in_time: PointInTimeView
 
 
+NEXT = Field(
+    description="The cursor of the next page (pass it as `cursor`), null on the last page; "
+    'also in the `Link: <...>; rel="next"` header.'
+)
+
+
 class ClaimList(View):
     point_in_time: PointInTimeView
     claims: list[ClaimView]
+    next: str | None = NEXT
 
 
 class StatementEntry(View):
@@ -111,6 +120,14 @@ class StatementEntry(View):
     recorded_at: str
     status: str
     ended_position: int | None
+    withdrawn_at: str | None = Field(
+        default=None, description="When the source withdrew it (a source_changed retraction)."
+    )
+
+
+class StatementList(View):
+    statements: list[StatementEntry]
+    next: str | None = NEXT
 
 
 class ClaimHistory(View):
@@ -138,6 +155,7 @@ class ActorSummary(View):
 
 class ActorList(View):
     actors: list[ActorSummary]
+    next: str | None = NEXT
 
 
 class ActorView(View):
@@ -165,6 +183,71 @@ class DocumentSummary(View):
 
 class DocumentList(View):
     documents: list[DocumentSummary]
+    next: str | None = NEXT
+
+
+class Selectors(View):
+    quote: TextQuoteSelector
+    position: TextPositionSelector
+
+
+class AnchorOccurrence(Selectors):
+    """One occurrence: its number (1-based, text order) and its W3C selectors."""
+
+    occurrence: int
+    selectors: list[dict[str, Any]]
+
+
+class AnchorAnswer(View):
+    """Every occurrence of the exact text in the document."""
+
+    document: str
+    exact: str
+    context: int = Field(description="Code points of prefix and suffix, fewer at the edges.")
+    occurrences: list[AnchorOccurrence]
+
+
+class StorySummary(View):
+    key: str
+    title: str
+    description: str | None
+    registered_at: str
+    claims: int
+
+
+class StoryList(View):
+    stories: list[StorySummary]
+    next: str | None = NEXT
+
+
+class Span(View):
+    from_: str = Field(alias="from")
+    to: str
+
+
+class StoryExtent(View):
+    said: Span | None
+    recorded: Span | None
+
+
+class StoryActor(View):
+    key: str
+    name: str
+    kind: str
+    speaker: bool
+
+
+class StoryView(View):
+    """A story: its claims now, the actors and documents of their statements, its extent."""
+
+    key: str
+    title: str
+    description: str | None
+    registered_at: str
+    claims: list[ClaimView]
+    actors: list[StoryActor]
+    documents: list[dict[str, Any]]
+    extent: StoryExtent
 
 
 class DocumentView(View):

@@ -14,12 +14,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, or_, select
 
 from ledger.errors import InvalidEvent
 from ledger.projections.derive import StatementVersion, derive_claim, latest_by_actor
 from ledger.projections.queries import statement_entry
-from ledger.projections.schema import statement_versions
+from ledger.projections.schema import claims, statement_versions
 from ledger.projections.sql import version_of
 from ledger.store.records import format_instant
 from ledger.store.schema import events
@@ -55,22 +55,36 @@ def timeline(
     end: datetime,
     axis: Axis,
     claim: str | None = None,
+    story: str | None = None,
 ) -> dict[str, Any]:
-    """The steps in ``[start, end]`` on ``axis``, each with the claim states before and after."""
+    """The steps in ``[start, end]`` on ``axis``, each with the claim states before and after;
+    only ``claim``'s, or only those of ``story``'s claims, when given."""
     if end < start:
         raise InvalidEvent("to", "the end of the window is before its start")
+    keys = _claims_in_view(connection, claim, story)
     steps = (
-        _said_steps(connection, start, end, claim)
+        _said_steps(connection, start, end, keys)
         if axis is Axis.SAID
-        else _recorded_steps(connection, start, end, claim)
+        else _recorded_steps(connection, start, end, keys)
     )
-    return {
+    replay = {
         "axis": axis.value,
         "from": format_instant(start),
         "to": format_instant(end),
         "claim": claim,
         "steps": [{"step": n, **step} for n, step in enumerate(steps, start=1)],
     }
+    return replay if story is None else {**replay, "story": story}
+
+
+def _claims_in_view(
+    connection: Connection, claim: str | None, story: str | None
+) -> list[str] | None:
+    if story is None:
+        return None if claim is None else [claim]
+    query = select(claims.c.key).where(claims.c.story == story)
+    keys = [key for (key,) in connection.execute(query)]
+    return keys if claim is None else [key for key in keys if key == claim]
 
 
 def to_json_text(replay: dict[str, Any]) -> str:
@@ -78,42 +92,109 @@ def to_json_text(replay: dict[str, Any]) -> str:
     return json.dumps(replay, ensure_ascii=False, sort_keys=True, indent=2)
 
 
+Moment = tuple[datetime, int]
+"""A place on the said axis: an instant, then the log position that put something there."""
+
+
+def _said_from(version: StatementVersion) -> Moment:
+    return version.order
+
+
+def _said_until(version: StatementVersion) -> Moment | None:
+    """Where a statement its source withdrew stops standing on the said axis."""
+    if version.withdrawn_at is None or version.ended_position is None:
+        return None
+    return (version.withdrawn_at, version.ended_position)
+
+
+def _stands(version: StatementVersion, moment: Moment, *, inclusive: bool) -> bool:
+    until = _said_until(version)
+    if inclusive:
+        return _said_from(version) <= moment and (until is None or until > moment)
+    return _said_from(version) < moment and (until is None or until >= moment)
+
+
 def _said_steps(
-    connection: Connection, start: datetime, end: datetime, claim: str | None
+    connection: Connection, start: datetime, end: datetime, keys: list[str] | None
 ) -> list[dict[str, Any]]:
+    """Statements that stand now, and those their sources withdrew, by when they were said;
+    a withdrawal is a step of its own, at the time the source withdrew the text."""
     columns = statement_versions.c
-    conditions = [columns.ended_position.is_(None), columns.said_key <= end]
-    if claim is not None:
-        conditions.append(columns.claim == claim)
-    standing = _versions(connection, and_(*conditions))
-    by_claim = _group(standing)
-    steps = sorted((v for v in standing if v.said_key >= start), key=lambda v: (v.order, v.claim))
+    conditions = [
+        or_(columns.ended_position.is_(None), columns.withdrawn_at.is_not(None)),
+        columns.said_key <= end,
+    ]
+    if keys is not None:
+        conditions.append(columns.claim.in_(keys))
+    versions = _versions(connection, and_(*conditions))
+    by_claim = _group(versions)
+    moments: list[tuple[Moment, str, StatementVersion]] = [
+        (_said_from(v), "said", v) for v in versions if v.said_key >= start
+    ]
+    for version in versions:
+        until = _said_until(version)
+        if until is not None and start <= until[0] <= end:
+            moments.append((until, "withdrawn", version))
+    moments.sort(key=lambda item: (item[0], item[2].claim))
+    retractions = _events_at(connection, [m[0][1] for m in moments if m[1] == "withdrawn"])
     return [
-        _step(
-            at=version.said_key,
-            version=version,
-            before=[v for v in by_claim[version.claim] if v.order < version.order],
-            after=[v for v in by_claim[version.claim] if v.order <= version.order],
-            event_type="StatementRecorded"
-            if version.version_id == version.statement_id
-            else "StatementCorrected",
-            position=version.position,
-            event_id=version.version_id,
-        )
-        for version in steps
+        _said_step(moment, kind, version, by_claim[version.claim], retractions)
+        for moment, kind, version in moments
     ]
 
 
+def _said_step(
+    moment: Moment,
+    kind: str,
+    version: StatementVersion,
+    versions: Sequence[StatementVersion],
+    retractions: dict[int, Any],
+) -> dict[str, Any]:
+    before = [v for v in versions if _stands(v, moment, inclusive=False)]
+    after = [v for v in versions if _stands(v, moment, inclusive=True)]
+    if kind == "said":
+        opened = "StatementRecorded" if version.version_id == version.statement_id else None
+        return _step(
+            at=moment[0],
+            version=version,
+            before=before,
+            after=after,
+            event_type=opened or "StatementCorrected",
+            position=version.position,
+            event_id=version.version_id,
+        )
+    retraction = retractions[moment[1]]
+    step = _step(
+        at=moment[0],
+        version=version,
+        before=before,
+        after=after,
+        event_type="StatementRetracted",
+        position=moment[1],
+        event_id=retraction.event_id,
+    )
+    return {**step, "reason": retraction.data.get("reason"), "basis": retraction.data.get("basis")}
+
+
+def _events_at(connection: Connection, positions: list[int]) -> dict[int, Any]:
+    if not positions:
+        return {}
+    query = select(events.c.position, events.c.event_id, events.c.data).where(
+        events.c.position.in_(positions)
+    )
+    return {row.position: row for row in connection.execute(query)}
+
+
 def _recorded_steps(
-    connection: Connection, start: datetime, end: datetime, claim: str | None
+    connection: Connection, start: datetime, end: datetime, keys: list[str] | None
 ) -> list[dict[str, Any]]:
     conditions = [
         events.c.type.in_(STATEMENT_EVENTS),
         events.c.recorded_at >= start,
         events.c.recorded_at <= end,
     ]
-    if claim is not None:
-        conditions.append(events.c.stream == f"claim:{claim}")
+    if keys is not None:
+        conditions.append(events.c.stream.in_([f"claim:{key}" for key in keys]))
     query = select(
         events.c.position,
         events.c.event_id,
@@ -123,8 +204,8 @@ def _recorded_steps(
         events.c.recorded_at,
     )
     rows = connection.execute(query.where(and_(*conditions)).order_by(events.c.position)).all()
-    claims = {row.stream.removeprefix("claim:") for row in rows}
-    versions = _versions(connection, statement_versions.c.claim.in_(claims)) if claims else []
+    touched = {row.stream.removeprefix("claim:") for row in rows}
+    versions = _versions(connection, statement_versions.c.claim.in_(touched)) if touched else []
     by_claim = _group(versions)
     return [_recorded_step(row, by_claim[row.stream.removeprefix("claim:")]) for row in rows]
 

@@ -20,19 +20,27 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ledger.domain.events import ActorRegistered, ClaimRegistered, DocumentRegistered
+from ledger.domain.events import (
+    ActorRegistered,
+    ClaimRegistered,
+    DocumentRegistered,
+    StoryRegistered,
+)
 from ledger.domain.model import (
     DocumentId,
     Frozen,
     Key,
+    QuoteIn,
     SaidAt,
     SourceAnchor,
+    SourceAnchorIn,
     Stance,
     Statement,
+    StatementDraft,
     TextPositionSelector,
     TextQuoteSelector,
 )
-from ledger.domain.validation import DocumentFacts, validate_statement
+from ledger.domain.validation import DocumentFacts, anchored_statement, validate_statement
 from ledger.errors import InvalidEvent
 from ledger.service import Ledger
 
@@ -44,7 +52,7 @@ class SeedDocument(Frozen):
     publisher: Key | None = None
     language: str
     dated: date | None = None
-    recorded_at: datetime
+    recorded_at: datetime | None = None  # a historical import's reading time; else now
     note: str | None = None
 
 
@@ -56,10 +64,27 @@ class SeedActor(Frozen):
 
 
 class SeedClaim(Frozen):
+    """A claim: ``propositions`` by language, or the seed's first shape (English and German)."""
+
     key: Key
-    proposition_en: str
-    proposition_de: str
+    propositions: dict[str, str] | None = None
+    proposition_en: str | None = None
+    proposition_de: str | None = None
     note: str | None = None
+
+    @property
+    def first_shape(self) -> bool:
+        return self.propositions is None
+
+    def event(self, story: str | None) -> ClaimRegistered:
+        fields = self.model_dump(exclude_none=True)
+        return ClaimRegistered.model_validate({**fields, "story": story})
+
+
+class SeedStoryInfo(Frozen):
+    key: Key
+    title: str
+    description: str | None = None
 
 
 class SeedStatement(Frozen):
@@ -70,25 +95,40 @@ class SeedStatement(Frozen):
     stance: Stance
     conduit: list[Key]
     said_at: SaidAt
-    quote: TextQuoteSelector
-    position: TextPositionSelector
+    quote: QuoteIn
+    position: TextPositionSelector | None = None
+    occurrence: int | None = None
     relays: Key | None = None
     note: str | None = None
 
-    def statement(self) -> Statement:
-        return Statement(
-            claim=self.claim,
-            actor=self.actor,
-            stance=self.stance,
-            conduit=self.conduit,
-            said_at=self.said_at,
-            source=SourceAnchor(document=self.document, quote=self.quote, position=self.position),
-            relays=self.relays,
-            note=self.note,
+    def statement(self) -> Statement | StatementDraft:
+        """The full statement when the file anchors the quote, else a draft to anchor."""
+        fields = {
+            "claim": self.claim,
+            "actor": self.actor,
+            "stance": self.stance,
+            "conduit": self.conduit,
+            "said_at": self.said_at,
+            "relays": self.relays,
+            "note": self.note,
+        }
+        if self.position is not None and self.quote.prefix is not None and self.quote.suffix is not None:
+            quote = TextQuoteSelector(**self.quote.model_dump())
+            return Statement(
+                **fields,
+                source=SourceAnchor(document=self.document, quote=quote, position=self.position),
+            )
+        source = SourceAnchorIn(
+            document=self.document,
+            quote=self.quote,
+            position=self.position,
+            occurrence=self.occurrence,
         )
+        return StatementDraft(**fields, source=source)
 
 
 class SeedFile(Frozen):
+    story: SeedStoryInfo | None = None
     documents: list[SeedDocument]
     actors: list[SeedActor]
     claims: list[SeedClaim]
@@ -178,7 +218,7 @@ def _check_statements(story: SeedStory) -> None:
     registry = _SeedRegistry(story)
     for index, entry in enumerate(story.data.statements):
         try:
-            validate_statement(entry.statement(), registry)
+            validate_statement(anchored_statement(entry.statement(), registry), registry)
         except InvalidEvent as error:
             raise InvalidEvent(
                 f"statements[{index}] ({entry.key}).{error.field}", error.message
@@ -199,22 +239,37 @@ Progress = Callable[[str], None]
 
 
 def seed(
-    ledger: Ledger, story: SeedStory, clock: SeedClock, progress: Progress = lambda _: None
+    ledger: Ledger,
+    story: SeedStory,
+    clock: SeedClock | None,
+    progress: Progress = lambda _: None,
 ) -> SeedReport:
-    """Register actors, claims and documents, then record every statement; idempotent."""
+    """Register the story, actors, claims and documents, then record every statement;
+    idempotent. With a ``clock``, each document is recorded at its ``recorded_at`` (a
+    historical import, like the seed); without one, everything is recorded now."""
     return _Seeder(ledger, story, clock).run(progress)
 
 
 class _Seeder:
-    """One seed run: every entry gets a stable event id, so a second run appends nothing."""
+    """One seed run: every entry gets a stable event id, so a second run appends nothing.
 
-    def __init__(self, ledger: Ledger, story: SeedStory, clock: SeedClock) -> None:
+    A file whose claims are in the first shape (the seed) writes them byte for byte as the
+    ledger always has, and registers its story last, gathering them; any other file registers
+    its story first and each claim names it.
+    """
+
+    def __init__(self, ledger: Ledger, story: SeedStory, clock: SeedClock | None) -> None:
         self.ledger, self.story, self.clock = ledger, story, clock
         self.report = SeedReport()
+        data = story.data
+        self.first_shape = all(claim.first_shape for claim in data.claims)
+        self.scope = "" if self.first_shape or data.story is None else f"{data.story.key}/"
 
     def run(self, progress: Progress) -> SeedReport:
         data = self.story.data
-        self.clock.now = min(doc.recorded_at for doc in data.documents).astimezone(UTC)
+        self._set_clock(min(_reading_times(data.documents), default=None))
+        if data.story is not None and not self.first_shape:
+            self._write_story([])
         for actor in data.actors:
             self._write(
                 "actors",
@@ -222,20 +277,36 @@ class _Seeder:
                 self.ledger.register_actor,
                 ActorRegistered(**actor.model_dump()),
             )
+        story_key = None if data.story is None or self.first_shape else data.story.key
         for claim in data.claims:
             self._write(
-                "claims",
+                f"{self.scope}claims",
                 claim.key,
                 self.ledger.register_claim,
-                ClaimRegistered(**claim.model_dump()),
+                claim.event(story_key),
+                first_shape=self.first_shape,
             )
         progress(f"registered {len(data.actors)} actors and {len(data.claims)} claims")
         for document in data.documents:
-            self.clock.now = document.recorded_at.astimezone(UTC)
+            self._set_clock(document.recorded_at)
             self._seed_document(document)
             count = self.report.statements_per_document[document.id]
             progress(f"read {document.id}: {count} statements")
+        if data.story is not None and self.first_shape:
+            self._write_story([claim.key for claim in data.claims])
+        if data.story is not None:
+            progress(f"story {data.story.key}: {len(data.claims)} claims")
         return self.report
+
+    def _set_clock(self, instant: datetime | None) -> None:
+        if self.clock is not None and instant is not None:
+            self.clock.now = instant.astimezone(UTC)
+
+    def _write_story(self, claims: list[str]) -> None:
+        info = self.story.data.story
+        assert info is not None
+        event = StoryRegistered(**info.model_dump(), claims=claims)
+        self._write("stories", info.key, self.ledger.register_story, event)
 
     def _seed_document(self, document: SeedDocument) -> None:
         payload = self.story.document_event(document)
@@ -243,13 +314,23 @@ class _Seeder:
         for entry in self.story.data.statements:
             if entry.document == document.id:
                 self._write(
-                    "statements", entry.key, self.ledger.record_statement, entry.statement()
+                    f"{self.scope}statements",
+                    entry.key,
+                    self.ledger.record_statement,
+                    entry.statement(),
                 )
                 self.report.statements_per_document[entry.document] += 1
                 self.report.statements_per_actor[entry.actor] += 1
 
-    def _write(self, kind: str, key: str, write: Callable[..., Any], payload: Any) -> None:
+    def _write(
+        self, kind: str, key: str, write: Callable[..., Any], payload: Any, **options: Any
+    ) -> None:
         event_id = uuid.uuid5(SEED_NAMESPACE, f"{kind}:{key}")
         already = self.ledger.store.get_event(event_id) is not None
-        write(payload, event_id=event_id, metadata={"source": "seed", "seed_key": key})
-        (self.report.present if already else self.report.appended)[kind] += 1
+        write(payload, event_id=event_id, metadata={"source": "seed", "seed_key": key}, **options)
+        counted = kind.rpartition("/")[2]
+        (self.report.present if already else self.report.appended)[counted] += 1
+
+
+def _reading_times(documents: list[SeedDocument]) -> list[datetime]:
+    return [doc.recorded_at for doc in documents if doc.recorded_at is not None]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, or_, select
 
 from ledger.domain.events import (
@@ -17,16 +19,20 @@ from ledger.domain.events import (
     StatementCorrected,
     StatementRecorded,
     StatementRetracted,
+    StoryRegistered,
     actor_stream,
     claim_stream,
     document_stream,
+    story_stream,
     to_new_event,
 )
-from ledger.domain.model import RetractionBasis, Statement
-from ledger.domain.validation import validate_statement
+from ledger.domain import anchoring
+from ledger.domain.model import RetractionBasis, Statement, StatementDraft
+from ledger.domain.validation import anchored_statement, validate_statement
 from ledger.errors import ConcurrencyError, EventIdConflict, InvalidEvent, NotFound, StateConflict
-from ledger.projections import queries
-from ledger.projections.queries import NOW, PointInTime
+from ledger.paging import Page, PageRequest, paged
+from ledger.projections import queries, search
+from ledger.projections.queries import NOW, ClaimFilter, PointInTime, StatementFilter
 from ledger.projections.schema import statement_versions
 from ledger.projections.sql import SqlProjection, SqlRegistry, rebuild
 from ledger.replay import Axis, timeline
@@ -90,32 +96,64 @@ class Ledger:
 
         return self.store.write(work)
 
-    def register_claim(self, claim: ClaimRegistered, **options: Any) -> RecordedEvent:
-        """Register a proposition that statements can be about."""
+    def register_claim(
+        self, claim: ClaimRegistered, *, first_shape: bool = False, **options: Any
+    ) -> RecordedEvent:
+        """Register a proposition that statements can be about, in its story if it names one.
+
+        ``first_shape`` writes the claim as the ledger first wrote claims, when it fits (the
+        seed's claims, so that their events stay byte-identical).
+        """
+        data = claim.first_shape() if first_shape else None
 
         def work(connection: Connection) -> RecordedEvent:
-            return self._register(connection, claim_stream(claim.key), claim, **options)
+            registry = SqlRegistry(connection, self.store.backend)
+            if claim.story is not None and not registry.has_story(claim.story):
+                raise InvalidEvent("story", "no such story is registered (POST /v1/stories)")
+            return self._register(
+                connection, claim_stream(claim.key), claim, data=data, **options
+            )
+
+        return self.store.write(work)
+
+    def register_story(self, story: StoryRegistered, **options: Any) -> RecordedEvent:
+        """Register a story; the claims it lists must exist and belong to no other story."""
+
+        def work(connection: Connection) -> RecordedEvent:
+            registry = SqlRegistry(connection, self.store.backend)
+            for index, key in enumerate(story.claims):
+                if not registry.has_claim(key):
+                    raise InvalidEvent(f"claims[{index}]", "no such claim is registered")
+                owner = registry.story_of(key)
+                if owner is not None and owner != story.key:
+                    raise InvalidEvent(f"claims[{index}]", f"the claim is in story {owner!r}")
+            return self._register(connection, story_stream(story.key), story, **options)
 
         return self.store.write(work)
 
     def record_statement(
         self,
-        statement: Statement,
+        statement: Statement | StatementDraft,
         *,
         expected_version: ExpectedVersion = ANY,
         event_id: uuid.UUID | None = None,
         idempotency_key: str | None = None,
         metadata: Metadata | None = None,
     ) -> RecordedEvent:
-        """Append a statement to its claim's stream once it passes every check."""
-        payload = StatementRecorded(**statement.model_dump())
+        """Append a statement to its claim's stream once it passes every check.
+
+        A draft's quote is anchored in its document first: the event stores the full anchor.
+        """
         event_id = event_id_for(idempotency_key, event_id)
         metadata = _with_key(metadata, idempotency_key)
 
         def work(connection: Connection) -> RecordedEvent:
-            validate_statement(statement, SqlRegistry(connection, self.store.backend))
+            registry = SqlRegistry(connection, self.store.backend)
+            anchored = anchored_statement(statement, registry)
+            validate_statement(anchored, registry)
+            payload = StatementRecorded(**anchored.model_dump())
             return self._append(
-                connection, statement.claim, payload, expected_version, event_id, metadata
+                connection, anchored.claim, payload, expected_version, event_id, metadata
             )
 
         return self.store.write(work)
@@ -126,25 +164,48 @@ class Ledger:
         *,
         reason: str,
         basis: RetractionBasis,
+        withdrawn_at: datetime | None = None,
         expected_version: ExpectedVersion = ANY,
         event_id: uuid.UUID | None = None,
         idempotency_key: str | None = None,
         metadata: Metadata | None = None,
     ) -> RecordedEvent:
-        """Stop counting a statement from now on; it stays in the log and in the replay."""
+        """Stop counting a statement from now on; it stays in the log and in the replay.
+
+        ``source_changed``: the source withdrew its text, at ``withdrawn_at`` (by default when
+        the retraction is recorded); on the said axis the statement stood until then.
+        """
+        try:
+            payload = StatementRetracted(
+                statement_id=uuid.UUID(int=0), reason=reason, basis=basis, withdrawn_at=withdrawn_at
+            )
+        except ValidationError as error:
+            raise InvalidEvent("withdrawn_at", error.errors()[0]["msg"]) from None
 
         def retraction(connection: Connection, root: uuid.UUID, claim: str) -> DomainEvent:
-            return StatementRetracted(statement_id=root, reason=reason, basis=basis)
+            self._check_withdrawal(connection, root, withdrawn_at)
+            return payload.model_copy(update={"statement_id": root})
 
-        asked = {"reason": reason, "basis": basis}
+        asked = _asked(payload)
         return self._amend(
             statement_id, asked, retraction, expected_version, event_id, idempotency_key, metadata
         )
 
+    def _check_withdrawal(
+        self, connection: Connection, root: uuid.UUID, withdrawn_at: datetime | None
+    ) -> None:
+        if withdrawn_at is None:
+            return
+        if withdrawn_at > self.store.clock():
+            raise InvalidEvent("withdrawn_at", "is in the future")
+        said = _said_start(connection, root)
+        if said is not None and withdrawn_at < said:
+            raise InvalidEvent("withdrawn_at", "is before the statement was said")
+
     def correct_statement(
         self,
         statement_id: uuid.UUID,
-        corrected: Statement,
+        corrected: Statement | StatementDraft,
         *,
         reason: str,
         basis: RetractionBasis,
@@ -155,17 +216,25 @@ class Ledger:
     ) -> RecordedEvent:
         """Replace a statement's reading from now on; the original stays in the log."""
 
+        def anchored(connection: Connection) -> Statement:
+            registry = SqlRegistry(connection, self.store.backend)
+            return anchored_statement(corrected, registry, field="statement.")
+
         def correction(connection: Connection, root: uuid.UUID, claim: str) -> DomainEvent:
             if corrected.claim != claim:
                 raise InvalidEvent("statement.claim", f"a correction stays on claim {claim!r}")
+            statement = anchored(connection)
             validate_statement(
-                corrected, SqlRegistry(connection, self.store.backend), field="statement."
+                statement, SqlRegistry(connection, self.store.backend), field="statement."
             )
             return StatementCorrected(
-                statement_id=root, reason=reason, basis=basis, statement=corrected
+                statement_id=root, reason=reason, basis=basis, statement=statement
             )
 
-        asked = {"reason": reason, "basis": basis, "statement": corrected.model_dump(mode="json")}
+        def asked(connection: Connection) -> Mapping[str, Any]:
+            statement = anchored(connection).model_dump(mode="json")
+            return {"reason": reason, "basis": basis, "statement": statement}
+
         return self._amend(
             statement_id, asked, correction, expected_version, event_id, idempotency_key, metadata
         )
@@ -173,7 +242,7 @@ class Ledger:
     def _amend(
         self,
         statement_id: uuid.UUID,
-        asked: Mapping[str, Any],
+        asked: Mapping[str, Any] | Callable[[Connection], Mapping[str, Any]],
         build: Callable[[Connection, uuid.UUID, str], DomainEvent],
         expected_version: ExpectedVersion,
         event_id: uuid.UUID | None,
@@ -187,7 +256,8 @@ class Ledger:
         def work(connection: Connection) -> RecordedEvent:
             retry = self._stored_retry(connection, event_id)
             if retry is not None:
-                return _confirmed_retry(connection, retry, statement_id, asked)
+                expected = asked(connection) if callable(asked) else asked
+                return _confirmed_retry(connection, retry, statement_id, expected)
             root, claim = standing_statement(connection, statement_id)
             payload = build(connection, root, claim)
             return self._append(connection, claim, payload, expected_version, event_id, metadata)
@@ -202,8 +272,9 @@ class Ledger:
         *,
         event_id: uuid.UUID | None = None,
         metadata: Metadata | None = None,
+        data: Mapping[str, Any] | None = None,
     ) -> RecordedEvent:
-        event = to_new_event(payload, event_id=event_id, metadata=metadata)
+        event = to_new_event(payload, event_id=event_id, metadata=metadata, data=data)
         try:
             return self.store.append_in(connection, stream, [event], expected_version=NO_STREAM)[0]
         except ConcurrencyError:
@@ -273,6 +344,23 @@ def _confirmed_retry(
     return stored
 
 
+def _asked(payload: DomainEvent) -> dict[str, Any]:
+    """What a retry must ask again to get the stored event: its data but the statement id."""
+    data = to_new_event(payload).data
+    return {name: value for name, value in data.items() if name != "statement_id"}
+
+
+def _said_start(connection: Connection, root: uuid.UUID) -> datetime | None:
+    """When the standing version of a statement says it was said, if its source dates it."""
+    columns = statement_versions.c
+    row = connection.execute(
+        select(columns.said_key, columns.said_key_basis).where(
+            columns.statement_id == root, columns.ended_position.is_(None)
+        )
+    ).first()
+    return row.said_key if row is not None and row.said_key_basis == "said_at" else None
+
+
 def _with_key(metadata: Metadata | None, idempotency_key: str | None) -> dict[str, Any]:
     merged = dict(metadata or {})
     if idempotency_key is not None:
@@ -287,9 +375,50 @@ class LedgerQueries:
         self.store = store
         self.projection = projection
 
-    def claims(self, at: PointInTime = NOW) -> list[dict[str, Any]]:
+    def claims(
+        self,
+        at: PointInTime = NOW,
+        where: ClaimFilter = ClaimFilter(),
+        page: PageRequest = PageRequest(),
+        q: str | None = None,
+    ) -> Page:
+        """A page of claims by key; ``q`` keeps those whose proposition or quotes match."""
         with self.store.read_connection() as connection:
-            return queries.claim_views(connection, at)
+            if q is not None:
+                found = search.matching_claims(connection, self.store.backend, q)
+                where = replace(where, keys=found)
+
+            def fetch(after: Any, limit: int) -> list[dict[str, Any]]:
+                return queries.claim_views(connection, at, replace(where, after=after, limit=limit))
+
+            return paged("claims", page, fetch, lambda claim: claim["key"])
+
+    def statements(
+        self, where: StatementFilter, page: PageRequest = PageRequest(), q: str | None = None
+    ) -> Page:
+        """A page of statements (latest versions) in recording order; ``q`` searches quotes."""
+        with self.store.read_connection() as connection:
+            if q is not None:
+                found = search.matching_statements(connection, self.store.backend, q)
+                where = replace(where, version_ids=found)
+
+            def fetch(after: Any, limit: int) -> list[dict[str, Any]]:
+                return queries.statement_list(connection, replace(where, after=after, limit=limit))
+
+            return paged("statements", page, fetch, lambda entry: entry["position"])
+
+    def stories(self, page: PageRequest = PageRequest()) -> Page:
+        with self.store.read_connection() as connection:
+            return paged(
+                "stories",
+                page,
+                lambda after, limit: queries.story_views(connection, after, limit),
+                lambda story: story["key"],
+            )
+
+    def story(self, key: str) -> dict[str, Any]:
+        with self.store.read_connection() as connection:
+            return _found(queries.story_view(connection, key), f"no story {key!r}")
 
     def claim(self, key: str, at: PointInTime = NOW) -> dict[str, Any]:
         with self.store.read_connection() as connection:
@@ -305,17 +434,27 @@ class LedgerQueries:
                 queries.statement_view(connection, statement_id), f"no statement {statement_id}"
             )
 
-    def actors(self) -> list[dict[str, Any]]:
+    def actors(self, page: PageRequest = PageRequest()) -> Page:
         with self.store.read_connection() as connection:
-            return queries.actor_views(connection)
+            return paged(
+                "actors",
+                page,
+                lambda after, limit: queries.actor_views(connection, after, limit),
+                lambda actor: actor["key"],
+            )
 
     def actor(self, key: str) -> dict[str, Any]:
         with self.store.read_connection() as connection:
             return _found(queries.actor_view(connection, key), f"no actor {key!r}")
 
-    def documents(self) -> list[dict[str, Any]]:
+    def documents(self, page: PageRequest = PageRequest()) -> Page:
         with self.store.read_connection() as connection:
-            return queries.document_views(connection)
+            return paged(
+                "documents",
+                page,
+                lambda after, limit: queries.document_views(connection, after, limit),
+                lambda document: document["position"],
+            )
 
     def document(self, document_id: str) -> dict[str, Any]:
         with self.store.read_connection() as connection:
@@ -323,13 +462,34 @@ class LedgerQueries:
                 queries.document_view(connection, document_id), f"no document {document_id!r}"
             )
 
+    def anchors(self, document_id: str, exact: str) -> dict[str, Any]:
+        """Every occurrence of ``exact`` in the document, with its full anchor."""
+        view = self.document(document_id)
+        found = anchoring.occurrences(view["text"], exact)
+        return {
+            "document": document_id,
+            "exact": exact,
+            "context": anchoring.CONTEXT,
+            "occurrences": [occurrence.to_json() for occurrence in found],
+        }
+
     def replay(
-        self, *, start: datetime, end: datetime, axis: Axis, claim: str | None = None
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        axis: Axis,
+        claim: str | None = None,
+        story: str | None = None,
     ) -> dict[str, Any]:
         with self.store.read_connection() as connection:
             if claim is not None:
                 _found(queries.claim_view(connection, claim), f"no claim {claim!r}")
-            return timeline(connection, start=start, end=end, axis=axis, claim=claim)
+            if story is not None:
+                _found(queries.story_view(connection, story), f"no story {story!r}")
+            return timeline(
+                connection, start=start, end=end, axis=axis, claim=claim, story=story
+            )
 
     def verify(self) -> Verification:
         return verify(self.store)

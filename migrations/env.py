@@ -10,6 +10,12 @@ from ledger.store import backend_for
 from ledger.store.schema import metadata
 
 config = context.config
+SEARCH_TABLE = "search_entries"  # backend-specific full-text index (FTS5 / tsvector), by hand
+
+
+def include_object(obj: object, name: str | None, kind: str, reflected: bool, compare_to: object) -> bool:
+    """Leave the full-text index, and SQLite's FTS5 shadow tables, out of autogenerate."""
+    return not (kind == "table" and name is not None and name.startswith(SEARCH_TABLE))
 
 
 def run_migrations_online() -> None:
@@ -21,6 +27,7 @@ def run_migrations_online() -> None:
             target_metadata=metadata,
             render_as_batch=engine.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

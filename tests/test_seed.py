@@ -67,7 +67,13 @@ def test_seeding_appends_everything_once_and_a_second_run_nothing(
         assert (
             first.total_appended
             == head
-            == (len(data.actors) + len(data.claims) + len(data.documents) + len(data.statements))
+            == (
+                len(data.actors)
+                + len(data.claims)
+                + len(data.documents)
+                + len(data.statements)
+                + 1  # the story
+            )
         )
         assert second.total_appended == 0
         assert sum(second.present.values()) == head

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request, Response
 
-from api.deps import KEY, QueriesDep, ReadAccess
+from api.deps import KEY, KnownQuery, PageDep, QueriesDep, ReadAccess, link_next
 from api.problems import responses
 from api.views import ActorList, ActorView
 
-router = APIRouter(prefix="/v1/actors", tags=["actors"], dependencies=[ReadAccess])
+router = APIRouter(prefix="/v1/actors", tags=["actors"], dependencies=[ReadAccess, KnownQuery])
 
 
-@router.get("", response_model=ActorList)
-def list_actors(queries: QueriesDep) -> dict[str, Any]:
-    """Every registered actor, with how many statements it made."""
-    return {"actors": queries.actors()}
+@router.get("", response_model=ActorList, responses=responses(400, 422))
+def list_actors(
+    request: Request, response: Response, queries: QueriesDep, page: PageDep
+) -> dict[str, Any]:
+    """A page of registered actors by key, with how many statements each made."""
+    found = queries.actors(page)
+    return {"actors": found.items, "next": link_next(request, response, found)}
 
 
-@router.get("/{key}", response_model=ActorView, responses=responses(404, 422))
+@router.get("/{key}", response_model=ActorView, responses=responses(400, 404, 422))
 def read_actor(
     key: Annotated[str, Path(pattern=KEY, examples=["peskov"])], queries: QueriesDep
 ) -> dict[str, Any]:

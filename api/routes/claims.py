@@ -2,26 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
-from api.deps import KEY, AtDep, QueriesDep, ReadAccess, StoreDep, etag
+from api.deps import (
+    KEY,
+    AtDep,
+    KnownQuery,
+    PageDep,
+    QueriesDep,
+    ReadAccess,
+    StoreDep,
+    etag,
+    link_next,
+)
 from api.problems import responses
 from api.views import ClaimHistory, ClaimList, ClaimView
 from ledger.domain.events import claim_stream
+from ledger.projections.queries import ClaimFilter
 
-router = APIRouter(prefix="/v1/claims", tags=["claims"], dependencies=[ReadAccess])
+router = APIRouter(prefix="/v1/claims", tags=["claims"], dependencies=[ReadAccess, KnownQuery])
 ClaimKey = Annotated[str, Path(pattern=KEY, examples=["musk-putin-regular-contact-since-2022"])]
+ClaimState = Literal["asserted", "denied", "contested", "unanswered", "questioned", "reported", "unstated"]
+SEARCH_TEXT = Query(min_length=1, max_length=200, description="Full-text search: every word.")
 
 
-@router.get("", response_model=ClaimList, responses=responses(422))
-def list_claims(queries: QueriesDep, at: AtDep) -> dict[str, Any]:
-    """Every claim with its state and each actor's stance (as_of: said-time, known_at: recorded)."""
-    return {"point_in_time": at.to_json(), "claims": queries.claims(at)}
+@router.get("", response_model=ClaimList, responses=responses(400, 422))
+def list_claims(
+    request: Request,
+    response: Response,
+    queries: QueriesDep,
+    at: AtDep,
+    page: PageDep,
+    story: Annotated[str | None, Query(pattern=KEY, description="Only this story's claims.")] = None,
+    actor: Annotated[
+        str | None, Query(pattern=KEY, description="Only claims this actor made statements on.")
+    ] = None,
+    state: Annotated[ClaimState | None, Query(description="Only claims in this state.")] = None,
+    q: Annotated[str | None, SEARCH_TEXT] = None,
+) -> dict[str, Any]:
+    """A page of claims by key with state and stances (as_of: said-time, known_at: recorded);
+    ``q`` finds claims whose propositions or quotes hold every word."""
+    where = ClaimFilter(story=story, actor=actor, state=state)
+    found = queries.claims(at, where, page, q)
+    next_cursor = link_next(request, response, found)
+    return {"point_in_time": at.to_json(), "claims": found.items, "next": next_cursor}
 
 
-@router.get("/{key}", response_model=ClaimView, responses=responses(404, 422))
+@router.get("/{key}", response_model=ClaimView, responses=responses(400, 404, 422))
 def read_claim(
     key: ClaimKey, queries: QueriesDep, store: StoreDep, at: AtDep, response: Response
 ) -> dict[str, Any]:
@@ -32,7 +61,7 @@ def read_claim(
     return view
 
 
-@router.get("/{key}/history", response_model=ClaimHistory, responses=responses(404, 422))
+@router.get("/{key}/history", response_model=ClaimHistory, responses=responses(400, 404, 422))
 def claim_history(key: ClaimKey, queries: QueriesDep) -> dict[str, Any]:
     """Every statement version on the claim in the order the ledger recorded them."""
     return {"claim": key, "statements": queries.claim_history(key)}

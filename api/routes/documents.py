@@ -1,28 +1,46 @@
-"""Documents: the source texts, their hashes and the quote anchors into them."""
+"""Documents: the source texts, their hashes, the quote anchors into them, and anchoring."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request, Response
 
-from api.deps import DOCUMENT_ID, QueriesDep, ReadAccess
+from api.deps import DOCUMENT_ID, KnownQuery, PageDep, QueriesDep, ReadAccess, link_next
 from api.problems import responses
-from api.views import DocumentList, DocumentView
+from api.schemas import AnchorRequest
+from api.views import AnchorAnswer, DocumentList, DocumentView
 
-router = APIRouter(prefix="/v1/documents", tags=["documents"], dependencies=[ReadAccess])
-
-
-@router.get("", response_model=DocumentList)
-def list_documents(queries: QueriesDep) -> dict[str, Any]:
-    """Every registered document (without its text), with how many statements quote it."""
-    return {"documents": queries.documents()}
+router = APIRouter(prefix="/v1/documents", tags=["documents"], dependencies=[ReadAccess, KnownQuery])
+DocumentIdPath = Annotated[
+    str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])
+]
 
 
-@router.get("/{document_id}", response_model=DocumentView, responses=responses(404, 422))
-def read_document(
-    document_id: Annotated[str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])],
-    queries: QueriesDep,
+@router.get("", response_model=DocumentList, responses=responses(400, 422))
+def list_documents(
+    request: Request, response: Response, queries: QueriesDep, page: PageDep
 ) -> dict[str, Any]:
+    """A page of registered documents (without their text) in registration order."""
+    found = queries.documents(page)
+    return {"documents": found.items, "next": link_next(request, response, found)}
+
+
+@router.get("/{document_id}", response_model=DocumentView, responses=responses(400, 404, 422))
+def read_document(document_id: DocumentIdPath, queries: QueriesDep) -> dict[str, Any]:
     """A document's text, its SHA-256, and every quote anchor into it."""
     return queries.document(document_id)
+
+
+@router.post(
+    "/{document_id}/anchors",
+    response_model=AnchorAnswer,
+    responses=responses(400, 404, 413, 415, 422),
+)
+def find_anchors(
+    document_id: DocumentIdPath, body: AnchorRequest, queries: QueriesDep
+) -> dict[str, Any]:
+    """Every occurrence of the exact text in the document, as a TextQuoteSelector (prefix and
+    suffix of up to ``context`` code points) and a TextPositionSelector in code points.
+    Writes nothing: a statement may give ``quote.exact`` alone and the ledger anchors it."""
+    return queries.anchors(document_id, body.exact)

@@ -1,4 +1,4 @@
-"""Registering what statements refer to: actors, claims and documents."""
+"""Registering what statements refer to: stories, actors, claims and documents."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ from fastapi import APIRouter, Response
 from api.deps import IdempotencyKeyDep, LedgerDep, Writer
 from api.problems import responses
 from api.views import EventEnvelope
-from ledger.domain.events import ActorRegistered, ClaimRegistered, DocumentRegistered
+from ledger.domain.events import (
+    ActorRegistered,
+    ClaimRegistered,
+    DocumentRegistered,
+    StoryRegistered,
+)
 from ledger.service import event_id_for
 from ledger.store import RecordedEvent
 
@@ -55,7 +60,8 @@ def register_claim(
     writer: Writer,
     idempotency_key: IdempotencyKeyDep,
 ) -> dict[str, Any]:
-    """Register a claim, stated neutrally in English and German (409 if its key is taken)."""
+    """Register a claim, stated neutrally in one language or more (``propositions``), in the
+    story it names if any (409 if its key is taken)."""
     location = f"/v1/claims/{body.key}"
     return register(ledger.register_claim, body, location, response, writer, idempotency_key)
 
@@ -73,3 +79,17 @@ def register_document(
     """Register a source text with the SHA-256 of its UTF-8 bytes (409 if its id is taken)."""
     location = f"/v1/documents/{body.document_id}"
     return register(ledger.register_document, body, location, response, writer, idempotency_key)
+
+
+@router.post("/stories", status_code=201, response_model=EventEnvelope, responses=REGISTER_PROBLEMS)
+def register_story(
+    body: StoryRegistered,
+    response: Response,
+    ledger: LedgerDep,
+    writer: Writer,
+    idempotency_key: IdempotencyKeyDep,
+) -> dict[str, Any]:
+    """Register a story: a key, a title and a description (409 if its key is taken). Claims
+    join it by naming it (``story`` on POST /v1/claims)."""
+    location = f"/v1/stories/{body.key}"
+    return register(ledger.register_story, body, location, response, writer, idempotency_key)

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import KEY, QueriesDep, ReadAccess
+from api.deps import KEY, KnownQuery, QueriesDep, ReadAccess
 from api.problems import responses
 from api.views import Replay
 from ledger.replay import Axis, parse_instant, to_json_text
 
-router = APIRouter(prefix="/v1/replay", tags=["replay"], dependencies=[ReadAccess])
+router = APIRouter(prefix="/v1/replay", tags=["replay"], dependencies=[ReadAccess, KnownQuery])
 
 
 @router.get("", response_model=None, responses={200: {"model": Replay}, **responses(404, 422)})
@@ -39,6 +39,9 @@ def replay(
         Axis, Query(description="said: when it was said; recorded: when recorded.")
     ] = Axis.SAID,
     claim: Annotated[str | None, Query(pattern=KEY, description="Only this claim's steps.")] = None,
+    story: Annotated[
+        str | None, Query(pattern=KEY, description="Only the steps of this story's claims.")
+    ] = None,
 ) -> Response:
     """Every step between from and to on one time axis, with the claim state before and after."""
     timeline = queries.replay(
@@ -46,5 +49,6 @@ def replay(
         end=parse_instant(end, field="to", end_of_day=True),
         axis=axis,
         claim=claim,
+        story=story,
     )
     return Response(to_json_text(timeline), media_type="application/json")

@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import (
+    DOCUMENT_ID,
+    KEY,
     ExpectedVersionDep,
     IdempotencyKeyDep,
+    KnownQuery,
     LedgerDep,
+    PageDep,
     QueriesDep,
     ReadAccess,
     Writer,
+    link_next,
 )
 from api.problems import responses
 from api.schemas import CorrectionIn, RetractionIn, StatementIn
 from api.settings import TokenSpec
-from api.views import EventEnvelope, StatementView
+from api.views import EventEnvelope, StatementList, StatementView
+from ledger.domain.model import Stance
+from ledger.projections.queries import StatementFilter
 from ledger.store import RecordedEvent
 
-router = APIRouter(prefix="/v1/statements", tags=["statements"])
+router = APIRouter(prefix="/v1/statements", tags=["statements"], dependencies=[KnownQuery])
 WRITE_PROBLEMS = responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
 
 
@@ -50,7 +57,10 @@ def record_statement(
     expected_version: ExpectedVersionDep,
     idempotency_key: IdempotencyKeyDep,
 ) -> dict[str, Any]:
-    """Record one statement on its claim; If-Match guards the claim's version."""
+    """Record one statement on its claim; If-Match guards the claim's version.
+
+    ``source.quote.exact`` alone is enough: the ledger finds it in the document (``occurrence``
+    picks one when it occurs more than once) and stores the full anchor."""
     event = ledger.record_statement(
         body.statement(),
         expected_version=expected_version,
@@ -59,6 +69,37 @@ def record_statement(
         metadata=metadata(writer),
     )
     return written(response, event, event.event_id)
+
+
+@router.get(
+    "",
+    response_model=StatementList,
+    responses=responses(400, 422),
+    dependencies=[ReadAccess],
+)
+def list_statements(
+    request: Request,
+    response: Response,
+    queries: QueriesDep,
+    page: PageDep,
+    actor: Annotated[str | None, Query(pattern=KEY, description="Only this speaker's.")] = None,
+    document: Annotated[
+        str | None, Query(pattern=DOCUMENT_ID, description="Only those read in this document.")
+    ] = None,
+    claim: Annotated[str | None, Query(pattern=KEY, description="Only those on this claim.")] = None,
+    stance: Annotated[Stance | None, Query(description="Only those taking this stance.")] = None,
+    story: Annotated[str | None, Query(pattern=KEY, description="Only this story's.")] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Quotes holding every word.")
+    ] = None,
+) -> dict[str, Any]:
+    """A page of statements, each as its latest version (standing, retracted or withdrawn),
+    in the order the ledger recorded those versions."""
+    where = StatementFilter(
+        actor=actor, document=document, claim=claim, stance=stance, story=story
+    )
+    found = queries.statements(where, page, q)
+    return {"statements": found.items, "next": link_next(request, response, found)}
 
 
 @router.get(
@@ -87,11 +128,13 @@ def retract_statement(
     expected_version: ExpectedVersionDep,
     idempotency_key: IdempotencyKeyDep,
 ) -> dict[str, Any]:
-    """Stop counting a statement from now on; it stays in the log."""
+    """Stop counting a statement from now on; it stays in the log. ``source_changed``: the
+    source withdrew it, at ``withdrawn_at`` (default now); on the said axis it stood until then."""
     event = ledger.retract_statement(
         statement_id,
         reason=body.reason,
         basis=body.basis,
+        withdrawn_at=body.withdrawn_at,
         expected_version=expected_version,
         event_id=body.event_id,
         idempotency_key=idempotency_key,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
@@ -15,6 +15,7 @@ from ledger.domain.model import (
     DocumentId,
     Frozen,
     Key,
+    Propositions,
     RetractionBasis,
     ShortText,
     Statement,
@@ -50,13 +51,60 @@ class ActorRegistered(Frozen):
     note: ShortText | None = None
 
 
-class ClaimRegistered(Frozen):
-    """A proposition the statements are about, stated neutrally in English and German."""
+class StoryRegistered(Frozen):
+    """A story: the claims a newsroom follows together, under a key and a title.
+
+    ``claims`` gathers claims registered before the story (the seed's, written in the first
+    shape of ClaimRegistered); claims registered later name their story themselves.
+    """
 
     key: Key
-    proposition_en: str = Field(min_length=1, max_length=2000)
-    proposition_de: str = Field(min_length=1, max_length=2000)
+    title: str = Field(min_length=1, max_length=300)
+    description: ShortText | None = None
+    claims: list[Key] = Field(default_factory=list, max_length=10_000)
+
+
+class ClaimRegistered(Frozen):
+    """A proposition the statements are about, stated neutrally, in one language or more.
+
+    Events written before stories existed carry ``proposition_en`` and ``proposition_de``; they
+    are read as the language map (stored data is never rewritten, only read anew).
+    """
+
+    key: Key
+    propositions: Propositions
+    story: Key | None = None
     note: ShortText | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upcast_first_shape(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "propositions" in data:
+            return data
+        if "proposition_en" not in data and "proposition_de" not in data:
+            return data
+        data = dict(data)
+        by_language = {
+            language: data.pop(f"proposition_{language}")
+            for language in ("en", "de")
+            if f"proposition_{language}" in data
+        }
+        return {**data, "propositions": by_language}
+
+    def first_shape(self) -> dict[str, Any] | None:
+        """The data as the ledger first wrote claims, if this claim fits that shape, else None.
+
+        The seed writes its claims this way so that its events stay byte-identical across
+        versions and a seed re-run over an older ledger appends nothing.
+        """
+        if self.story is not None or set(self.propositions) != {"en", "de"}:
+            return None
+        return {
+            "key": self.key,
+            "proposition_en": self.propositions["en"],
+            "proposition_de": self.propositions["de"],
+            "note": self.note,
+        }
 
 
 class StatementRecorded(Statement):
@@ -69,6 +117,20 @@ class StatementRetracted(Frozen):
     statement_id: uuid.UUID
     reason: str = Field(min_length=1, max_length=2000)
     basis: RetractionBasis
+    withdrawn_at: datetime | None = Field(
+        default=None,
+        description="source_changed only: when the source withdrew its text (by default, when "
+        "the retraction is recorded). On the said axis the statement stands until then.",
+    )
+
+    @model_validator(mode="after")
+    def _withdrawal_needs_source_change(self) -> StatementRetracted:
+        if self.withdrawn_at is not None:
+            if self.basis is not RetractionBasis.SOURCE_CHANGED:
+                raise ValueError("withdrawn_at is only for a source_changed retraction")
+            if self.withdrawn_at.tzinfo is None:
+                raise ValueError("withdrawn_at needs a UTC offset")
+        return self
 
 
 class StatementCorrected(Frozen):
@@ -84,6 +146,7 @@ DomainEvent = (
     DocumentRegistered
     | ActorRegistered
     | ClaimRegistered
+    | StoryRegistered
     | StatementRecorded
     | StatementRetracted
     | StatementCorrected
@@ -94,6 +157,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         DocumentRegistered,
         ActorRegistered,
         ClaimRegistered,
+        StoryRegistered,
         StatementRecorded,
         StatementRetracted,
         StatementCorrected,
@@ -113,20 +177,34 @@ def claim_stream(key: str) -> str:
     return f"claim:{key}"
 
 
+def story_stream(key: str) -> str:
+    return f"story:{key}"
+
+
 def to_new_event(
     payload: DomainEvent,
     *,
     event_id: uuid.UUID | None = None,
     metadata: Mapping[str, Any] | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> NewEvent:
-    """The store-level event carrying ``payload``."""
-    data = payload.model_dump(mode="json")
+    """The store-level event carrying ``payload`` (as ``data``, when a writer keeps an older
+    shape of the same event, like the seed's ``ClaimRegistered.first_shape``)."""
+    data = dict(data) if data is not None else payload.model_dump(mode="json", exclude=_unset(payload))
     return NewEvent(
         type=type(payload).__name__,
         data=data,
         metadata=dict(metadata or {}),
         event_id=event_id or uuid.uuid4(),
     )
+
+
+def _unset(payload: DomainEvent) -> set[str]:
+    """Optional fields added after events of this type were first written are left out when
+    unset, so events that do not use them keep the shape (and hash) they always had."""
+    if isinstance(payload, StatementRetracted) and payload.withdrawn_at is None:
+        return {"withdrawn_at"}
+    return set()
 
 
 def decode(event: RecordedEvent) -> DomainEvent | None:

@@ -30,6 +30,24 @@ def _document_id(value: str) -> str:
 Key = Annotated[str, AfterValidator(_key)]
 DocumentId = Annotated[str, AfterValidator(_document_id)]
 ShortText = Annotated[str, Field(max_length=2000)]
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$")
+
+
+def _propositions(value: dict[str, str]) -> dict[str, str]:
+    for language, text in value.items():
+        if not LANGUAGE_PATTERN.match(language):
+            raise ValueError(
+                f"{language!r} is not a language tag: use BCP 47, like 'en', 'de' or 'pt-BR'"
+            )
+        if not 1 <= len(text) <= 2000:
+            raise ValueError(f"the {language!r} proposition is 1-2000 characters")
+    return dict(sorted(value.items()))
+
+
+Propositions = Annotated[
+    dict[str, str], Field(min_length=1, max_length=20), AfterValidator(_propositions)
+]
+"""A claim's proposition by language (BCP 47 tag), at least one, sorted by tag."""
 
 
 class Frozen(BaseModel):
@@ -139,6 +157,48 @@ class Statement(Frozen):
     source: SourceAnchor
     relays: Key | None = None
     note: ShortText | None = None
+
+
+class QuoteIn(Frozen):
+    """The quote as a writer may give it: the exact text, with prefix and suffix if known."""
+
+    exact: str = Field(min_length=1, max_length=5000)
+    prefix: str | None = Field(default=None, max_length=200)
+    suffix: str | None = Field(default=None, max_length=200)
+
+
+class SourceAnchorIn(Frozen):
+    """Where a writer read the statement. Without ``position`` the ledger finds the quote and
+    stores the full anchor; ``occurrence`` (1-based) picks one when the text occurs more than
+    once."""
+
+    document: DocumentId
+    quote: QuoteIn
+    position: TextPositionSelector | None = None
+    occurrence: int | None = Field(default=None, ge=1, le=100_000)
+
+    @model_validator(mode="after")
+    def _one_way_to_place(self) -> Self:
+        if self.position is not None and self.occurrence is not None:
+            raise ValueError("give position or occurrence, not both")
+        return self
+
+
+class StatementDraft(Frozen):
+    """A statement as a writer sends it: its anchor may be the quote's exact text alone."""
+
+    claim: Key
+    actor: Key
+    stance: Stance
+    conduit: list[Key] = Field(min_length=1, max_length=20)
+    said_at: SaidAt
+    source: SourceAnchorIn
+    relays: Key | None = None
+    note: ShortText | None = None
+
+    def anchored(self, source: SourceAnchor) -> Statement:
+        """The statement with its full anchor."""
+        return Statement(**{**self.model_dump(exclude={"source"}), "source": source})
 
 
 class RetractionBasis(StrEnum):

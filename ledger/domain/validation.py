@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from ledger.domain.model import Stance, Statement
+from ledger.domain import anchoring
+from ledger.domain.model import (
+    SourceAnchor,
+    Stance,
+    Statement,
+    StatementDraft,
+    TextQuoteSelector,
+)
 from ledger.errors import InvalidEvent
 
 
@@ -26,6 +33,37 @@ class Registry(Protocol):
     def has_actor(self, key: str) -> bool: ...
 
     def has_claim(self, key: str) -> bool: ...
+
+
+def anchored_statement(
+    draft: Statement | StatementDraft, registry: Registry, *, field: str = ""
+) -> Statement:
+    """The statement with its full anchor: a draft's quote is found in its document."""
+    if isinstance(draft, Statement):
+        return draft
+    source = draft.source
+    document = registry.document(source.document)
+    _require(document is not None, f"{field}source.document", "no such document is registered")
+    assert document is not None
+    quote = source.quote
+    if source.position is not None:
+        given = TextQuoteSelector(
+            exact=quote.exact, prefix=quote.prefix or "", suffix=quote.suffix or ""
+        )
+        return draft.anchored(
+            SourceAnchor(document=source.document, quote=given, position=source.position)
+        )
+    found = anchoring.resolve(
+        document.text,
+        quote.exact,
+        prefix=quote.prefix,
+        suffix=quote.suffix,
+        occurrence=source.occurrence,
+        field=f"{field}source.",
+    )
+    return draft.anchored(
+        SourceAnchor(document=source.document, quote=found.quote, position=found.position)
+    )
 
 
 def validate_statement(statement: Statement, registry: Registry, *, field: str = "") -> None:
@@ -69,15 +107,17 @@ def _validate_relays(statement: Statement, registry: Registry, field: str) -> No
 
 def _validate_anchor(statement: Statement, document: DocumentFacts, field: str) -> None:
     text, quote, position = document.text, statement.source.quote, statement.source.position
-    _require(
-        position.end <= len(text),
-        f"{field}source.position.end",
-        f"past the end of the document ({len(text)} code points)",
-    )
+    if position.end > len(text):
+        found = anchoring.occurrences(text, quote.exact)
+        where = f"; the quote is at code points {anchoring.places(found)}" if found else ""
+        raise InvalidEvent(
+            f"{field}source.position.end",
+            f"past the end of the document ({len(text)} code points){where}",
+        )
     _require(
         text[position.start : position.end] == quote.exact,
         f"{field}source.quote.exact",
-        "not found in the document at the given start and end offsets",
+        anchoring.misplaced_message(text, quote.exact, position.start, position.end),
     )
     _require(
         text[max(0, position.start - len(quote.prefix)) : position.start] == quote.prefix,

@@ -35,6 +35,7 @@ class StatementVersion:
     ended_position: int | None = None
     ended_at: datetime | None = None
     ended_by: str | None = None
+    withdrawn_at: datetime | None = None
 
     def stands_at(self, position: int) -> bool:
         """Whether the ledger counted this version once it had recorded ``position``."""
@@ -42,10 +43,35 @@ class StatementVersion:
             self.ended_position is None or self.ended_position > position
         )
 
+    def stood_when_said(self, instant: datetime) -> bool:
+        """On the said axis: made by ``instant`` and not withdrawn by its source by then.
+
+        A version ended by the ledger (a correction, a retraction for its own error) never
+        stood on the said axis as the ledger knows it now; one withdrawn by its source stood
+        from its said time until the withdrawal.
+        """
+        if self.said_key > instant:
+            return False
+        if self.ended_position is None:
+            return True
+        return self.withdrawn_at is not None and self.withdrawn_at > instant
+
     @property
     def order(self) -> tuple[datetime, int]:
         """Latest-statement order: said time first, then the order the ledger recorded them."""
         return (self.said_key, self.position)
+
+
+def withdrawal_time(event: Any) -> datetime | None:
+    """When a source withdrew the statement a retraction ends (None: the ledger's own error)."""
+    if event.type != "StatementRetracted" or event.data.get("basis") != "source_changed":
+        return None
+    given = event.data.get("withdrawn_at")
+    return event.recorded_at if given is None else parse_withdrawn(given)
+
+
+def parse_withdrawn(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def said_key(

@@ -15,9 +15,10 @@ from ledger.domain.events import (
     StatementCorrected,
     StatementRecorded,
     StatementRetracted,
+    StoryRegistered,
     decode,
 )
-from ledger.projections.derive import StatementVersion, derive_claim, new_version
+from ledger.projections.derive import StatementVersion, derive_claim, new_version, withdrawal_time
 from ledger.projections.snapshot import Snapshot, normalize
 from ledger.store import RecordedEvent
 
@@ -29,6 +30,7 @@ class InMemoryProjection:
         self.documents: dict[str, dict[str, Any]] = {}
         self.actors: dict[str, dict[str, Any]] = {}
         self.claims: dict[str, dict[str, Any]] = {}
+        self.stories: dict[str, dict[str, Any]] = {}
         self.versions: dict[uuid.UUID, StatementVersion] = {}
         self.last_position = 0
 
@@ -55,6 +57,14 @@ class InMemoryProjection:
             case ClaimRegistered():
                 self.claims[payload.key] = {**payload.model_dump(exclude={"note"}), **registered}
                 self._refresh(payload.key, None)
+            case StoryRegistered():
+                self.stories[payload.key] = {
+                    **payload.model_dump(exclude={"claims"}),
+                    "position": event.position,
+                    "recorded_at": event.recorded_at,
+                }
+                for key in payload.claims:
+                    self.claims[key]["story"] = payload.key
             case StatementRecorded():
                 self._open(event.event_id, event.event_id, event.data, event)
             case StatementRetracted():
@@ -86,6 +96,7 @@ class InMemoryProjection:
                     ended_position=event.position,
                     ended_at=event.recorded_at,
                     ended_by=ended_by,
+                    withdrawn_at=withdrawal_time(event),
                 )
                 self._refresh(version.claim, event.position)
 
@@ -106,6 +117,7 @@ class InMemoryProjection:
         return normalize(
             documents=[{k: v for k, v in doc.items()} for doc in self.documents.values()],
             actors=list(self.actors.values()),
+            stories=list(self.stories.values()),
             claims=[
                 {k: v for k, v in claim.items() if k != "stances"} for claim in self.claims.values()
             ],

@@ -16,7 +16,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
 
 from ledger.projections.derive import StatementVersion, derive_claim
-from ledger.projections.schema import actors, claims, documents, stances, statement_versions
+from ledger.projections.schema import (
+    actors,
+    claims,
+    documents,
+    stances,
+    statement_versions,
+    stories,
+)
 from ledger.projections.sql import version_of
 from ledger.store.records import format_instant
 from ledger.store.schema import events
@@ -43,81 +50,126 @@ class PointInTime:
 NOW = PointInTime()
 
 
-def claim_views(connection: Connection, at: PointInTime = NOW) -> list[dict[str, Any]]:
-    """Every claim the ledger knew at ``at.known_at``, with its state and stances."""
-    return _claim_views(connection, at, key=None)
+@dataclass(frozen=True, slots=True)
+class ClaimFilter:
+    """Which claims a list shows: in a story, spoken on by an actor, in a state, among keys."""
+
+    story: str | None = None
+    actor: str | None = None
+    state: str | None = None
+    keys: frozenset[str] | None = None  # e.g. the claims a full-text search found
+    after: str | None = None  # the key the previous page ended with
+    limit: int | None = None
+
+
+def claim_views(
+    connection: Connection, at: PointInTime = NOW, where: ClaimFilter = ClaimFilter()
+) -> list[dict[str, Any]]:
+    """The claims the ledger knew at ``at.known_at`` that ``where`` selects, by key, with their
+    state and stances; at most ``where.limit``."""
+    return _claim_views(connection, at, key=None, where=where)
 
 
 def claim_view(connection: Connection, key: str, at: PointInTime = NOW) -> dict[str, Any] | None:
     """One claim's state and stances, or None if the ledger did not know it then."""
-    views = _claim_views(connection, at, key=key)
+    views = _claim_views(connection, at, key=key, where=ClaimFilter())
     return views[0] if views else None
 
 
-def _claim_views(connection: Connection, at: PointInTime, key: str | None) -> list[dict[str, Any]]:
-    if at.is_now:
-        return _current_views(connection, key)
-    known_position = position_known_at(connection, at.known_at)
+def _claim_query(key: str | None, where: ClaimFilter) -> Any:
     query = select(claims).order_by(claims.c.key)
     if key is not None:
         query = query.where(claims.c.key == key)
+    if where.story is not None:
+        query = query.where(claims.c.story == where.story)
+    if where.actor is not None:
+        spoken = select(statement_versions.c.claim).where(statement_versions.c.actor == where.actor)
+        query = query.where(claims.c.key.in_(spoken))
+    if where.keys is not None:
+        query = query.where(claims.c.key.in_(sorted(where.keys)))
+    if where.after is not None:
+        query = query.where(claims.c.key > where.after)
+    return query
+
+
+def _claim_views(
+    connection: Connection, at: PointInTime, key: str | None, where: ClaimFilter
+) -> list[dict[str, Any]]:
+    query = _claim_query(key, where)
+    if at.is_now:
+        if where.state is not None:
+            query = query.where(claims.c.state == where.state)
+        return _current_views(connection, query.limit(where.limit))
+    known_position = position_known_at(connection, at.known_at)
     if known_position is not None:
         query = query.where(claims.c.position <= known_position)
+    if where.state is None:
+        query = query.limit(where.limit)
     registered = connection.execute(query).all()
-    versions = _versions_at(connection, at, known_position, key)
-    changes = _last_changes(connection, at, known_position, key)
-    return [
+    keys = [row.key for row in registered]
+    versions = _versions_at(connection, at, known_position, keys)
+    changes = _last_changes(connection, at, known_position, keys)
+    views = [
         _derived_view(row, versions.get(row.key, []), changes.get(row.key), at)
         for row in registered
     ]
+    if where.state is not None:
+        views = [view for view in views if view["state"] == where.state][: where.limit]
+    return views
 
 
-def _current_views(connection: Connection, key: str | None) -> list[dict[str, Any]]:
-    claim_query = select(claims).order_by(claims.c.key)
-    stance_query = select(stances.c.claim, stances.c.view).order_by(
-        stances.c.claim, stances.c.actor
+def _current_views(connection: Connection, claim_query: Any) -> list[dict[str, Any]]:
+    rows = connection.execute(claim_query).all()
+    stance_query = (
+        select(stances.c.claim, stances.c.view)
+        .where(stances.c.claim.in_([row.key for row in rows]))
+        .order_by(stances.c.claim, stances.c.actor)
     )
-    if key is not None:
-        claim_query = claim_query.where(claims.c.key == key)
-        stance_query = stance_query.where(stances.c.claim == key)
     by_claim: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for claim, view in connection.execute(stance_query):
         by_claim[claim].append(view)
     return [
-        _view(row, row.summary, by_claim[row.key], row.last_changed_position, NOW)
-        for row in connection.execute(claim_query)
+        _view(row, row.summary, by_claim[row.key], row.last_changed_position, NOW) for row in rows
     ]
 
 
+def standing_condition(at: PointInTime, known_position: int | None) -> ColumnElement[bool]:
+    """The statement versions an as-of view counts.
+
+    Known by ``known_position`` (all, when None) and not ended by then; or, for a view at a
+    said time before a source withdrew a statement, that statement as it stood until then.
+    """
+    columns = statement_versions.c
+    if known_position is None:
+        unended = columns.ended_position.is_(None)
+        known = columns.position.is_not(None)
+    else:
+        unended = or_(columns.ended_position.is_(None), columns.ended_position > known_position)
+        known = columns.position <= known_position
+    if at.as_of is None:
+        return and_(known, unended)
+    still_said = and_(columns.withdrawn_at.is_not(None), columns.withdrawn_at > at.as_of)
+    return and_(known, columns.said_key <= at.as_of, or_(unended, still_said))
+
+
 def _versions_at(
-    connection: Connection, at: PointInTime, known_position: int | None, key: str | None
+    connection: Connection, at: PointInTime, known_position: int | None, keys: list[str]
 ) -> dict[str, list[StatementVersion]]:
     columns = statement_versions.c
-    conditions = []
-    if key is not None:
-        conditions.append(columns.claim == key)
-    if known_position is None:
-        conditions.append(columns.ended_position.is_(None))
-    else:
-        conditions.append(columns.position <= known_position)
-        conditions.append(
-            or_(columns.ended_position.is_(None), columns.ended_position > known_position)
-        )
-    if at.as_of is not None:
-        conditions.append(columns.said_key <= at.as_of)
+    condition = and_(columns.claim.in_(keys), standing_condition(at, known_position))
     grouped: dict[str, list[StatementVersion]] = defaultdict(list)
-    for row in connection.execute(select(statement_versions).where(and_(*conditions))):
+    for row in connection.execute(select(statement_versions).where(condition)):
         grouped[row.claim].append(version_of(row))
     return grouped
 
 
 def _last_changes(
-    connection: Connection, at: PointInTime, known_position: int | None, key: str | None
+    connection: Connection, at: PointInTime, known_position: int | None, keys: list[str]
 ) -> dict[str, int]:
     """Per claim, the last position that opened or ended one of its versions, within bounds."""
     columns = statement_versions.c
     bound = known_position
-    conditions = [] if key is None else [columns.claim == key]
+    conditions = [columns.claim.in_(keys)]
     if bound is not None:
         conditions.append(columns.position <= bound)
     if at.as_of is not None:
@@ -153,8 +205,11 @@ def _view(
 ) -> dict[str, Any]:
     return {
         "key": row.key,
-        "proposition_en": row.proposition_en,
-        "proposition_de": row.proposition_de,
+        "propositions": row.propositions,
+        # The first API's two fields, kept for its clients: null when the map lacks the language.
+        "proposition_en": row.propositions.get("en"),
+        "proposition_de": row.propositions.get("de"),
+        "story": row.story,
         "note": row.note,
         "registered_at": format_instant(row.recorded_at),
         **summary,
@@ -200,6 +255,9 @@ def statement_entry(version: StatementVersion) -> dict[str, Any]:
         "recorded_at": format_instant(version.recorded_at),
         "status": version_status(version),
         "ended_position": version.ended_position,
+        "withdrawn_at": None
+        if version.withdrawn_at is None
+        else format_instant(version.withdrawn_at),
     }
 
 
@@ -216,13 +274,21 @@ def claim_history(connection: Connection, key: str) -> list[dict[str, Any]] | No
     return [statement_entry(version) for version in versions]
 
 
-def actor_views(connection: Connection) -> list[dict[str, Any]]:
+def actor_views(
+    connection: Connection, after: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Actors by key, after ``after``, at most ``limit``, with how many statements each made."""
+    query = select(actors).order_by(actors.c.key).limit(limit)
+    if after is not None:
+        query = query.where(actors.c.key > after)
+    rows = connection.execute(query).all()
     counts: dict[str, int] = dict(
         connection.execute(
-            select(statement_versions.c.actor, func.count()).group_by(statement_versions.c.actor)
+            select(statement_versions.c.actor, func.count())
+            .where(statement_versions.c.actor.in_([row.key for row in rows]))
+            .group_by(statement_versions.c.actor)
         ).all()
     )
-    rows = connection.execute(select(actors).order_by(actors.c.key))
     return [{**_actor_fields(row), "statements": counts.get(row.key, 0)} for row in rows]
 
 
@@ -250,15 +316,21 @@ def _actor_fields(row: Any) -> dict[str, Any]:
     }
 
 
-def document_views(connection: Connection) -> list[dict[str, Any]]:
+def document_views(
+    connection: Connection, after: int | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Documents in registration order, after position ``after``, at most ``limit``."""
+    query = select(documents).order_by(documents.c.position).limit(limit)
+    if after is not None:
+        query = query.where(documents.c.position > after)
+    rows = connection.execute(query).all()
     counts: dict[str, int] = dict(
         connection.execute(
-            select(statement_versions.c.document, func.count()).group_by(
-                statement_versions.c.document
-            )
+            select(statement_versions.c.document, func.count())
+            .where(statement_versions.c.document.in_([row.document_id for row in rows]))
+            .group_by(statement_versions.c.document)
         ).all()
     )
-    rows = connection.execute(select(documents).order_by(documents.c.position))
     return [{**_document_fields(row), "statements": counts.get(row.document_id, 0)} for row in rows]
 
 
@@ -278,6 +350,7 @@ def document_view(connection: Connection, document_id: str) -> dict[str, Any] | 
 
 
 def _document_fields(row: Any) -> dict[str, Any]:
+    """A document as lists show it (``position``: the order it was registered in)."""
     return {
         "document_id": row.document_id,
         "publisher": row.publisher,
@@ -286,7 +359,119 @@ def _document_fields(row: Any) -> dict[str, Any]:
         "sha256": row.sha256,
         "note": row.note,
         "registered_at": format_instant(row.recorded_at),
+        "position": row.position,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class StatementFilter:
+    """Which statements a list shows; each statement once, as its latest version."""
+
+    actor: str | None = None
+    document: str | None = None
+    claim: str | None = None
+    stance: str | None = None
+    story: str | None = None
+    version_ids: frozenset[Any] | None = None  # e.g. the quotes a full-text search found
+    after: int | None = None  # the position the previous page ended with
+    limit: int | None = None
+
+
+def statement_list(connection: Connection, where: StatementFilter) -> list[dict[str, Any]]:
+    """Statements in the order their latest versions were recorded, standing or not."""
+    columns = statement_versions.c
+    conditions: list[Any] = [or_(columns.ended_by.is_(None), columns.ended_by != "corrected")]
+    for name in ("actor", "document", "claim", "stance"):
+        value = getattr(where, name)
+        if value is not None:
+            conditions.append(columns[name] == value)
+    if where.story is not None:
+        conditions.append(columns.claim.in_(select(claims.c.key).where(claims.c.story == where.story)))
+    if where.version_ids is not None:
+        conditions.append(columns.version_id.in_(sorted(where.version_ids)))
+    if where.after is not None:
+        conditions.append(columns.position > where.after)
+    query = select(statement_versions).where(*conditions).order_by(columns.position)
+    return [statement_entry(version_of(row)) for row in connection.execute(query.limit(where.limit))]
+
+
+def story_views(
+    connection: Connection, after: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Stories by key, after ``after``, at most ``limit``, with how many claims each gathers."""
+    query = select(stories).order_by(stories.c.key).limit(limit)
+    if after is not None:
+        query = query.where(stories.c.key > after)
+    rows = connection.execute(query).all()
+    counts: dict[str, int] = dict(
+        connection.execute(
+            select(claims.c.story, func.count())
+            .where(claims.c.story.in_([row.key for row in rows]))
+            .group_by(claims.c.story)
+        ).all()
+    )
+    return [{**_story_fields(row), "claims": counts.get(row.key, 0)} for row in rows]
+
+
+def story_view(connection: Connection, key: str) -> dict[str, Any] | None:
+    """A story with its claims, the actors and documents of their statements, and its extent
+    on both time axes (every version counts: a withdrawn statement still spans its time)."""
+    row = connection.execute(select(stories).where(stories.c.key == key)).first()
+    if row is None:
+        return None
+    claim_list = claim_views(connection, NOW, ClaimFilter(story=key))
+    versions = _versions_where(
+        connection,
+        statement_versions.c.claim.in_([claim["key"] for claim in claim_list]),
+    )
+    return {
+        **_story_fields(row),
+        "claims": claim_list,
+        "actors": _story_actors(connection, versions),
+        "documents": _story_documents(connection, versions),
+        "extent": story_extent(versions),
+    }
+
+
+def _story_fields(row: Any) -> dict[str, Any]:
+    return {
+        "key": row.key,
+        "title": row.title,
+        "description": row.description,
+        "registered_at": format_instant(row.recorded_at),
+    }
+
+
+def _story_actors(
+    connection: Connection, versions: Sequence[StatementVersion]
+) -> list[dict[str, Any]]:
+    """Every actor the story's statements name: speakers, conduit hops and those relayed."""
+    keys = {v.actor for v in versions} | {v.relays for v in versions if v.relays}
+    keys |= {hop for v in versions for hop in v.body["conduit"]}
+    speakers = {v.actor for v in versions}
+    rows = connection.execute(select(actors).where(actors.c.key.in_(sorted(keys))).order_by(actors.c.key))
+    return [{**_actor_fields(r), "speaker": r.key in speakers} for r in rows]
+
+
+def _story_documents(
+    connection: Connection, versions: Sequence[StatementVersion]
+) -> list[dict[str, Any]]:
+    ids = sorted({v.document for v in versions})
+    query = select(documents).where(documents.c.document_id.in_(ids)).order_by(documents.c.position)
+    return [_document_fields(row) for row in connection.execute(query)]
+
+
+def story_extent(versions: Sequence[StatementVersion]) -> dict[str, Any]:
+    """The first and last instants of the story on each axis (null when it has no statements)."""
+    said = [v.said_key for v in versions] + [v.withdrawn_at for v in versions if v.withdrawn_at]
+    recorded = [v.recorded_at for v in versions] + [v.ended_at for v in versions if v.ended_at]
+    return {"said": _span(said), "recorded": _span(recorded)}
+
+
+def _span(instants: Sequence[datetime]) -> dict[str, str] | None:
+    if not instants:
+        return None
+    return {"from": format_instant(min(instants)), "to": format_instant(max(instants))}
 
 
 def statement_view(connection: Connection, statement_id: Any) -> dict[str, Any] | None:

@@ -16,11 +16,11 @@ from ledger.store.backend import dbapi
 
 VERSION_COLUMNS = (
     "version_id, statement_id, claim, actor, stance, relays, document, said_key, said_key_basis,"
-    " body, position, recorded_at, ended_position, ended_at, ended_by"
+    " body, position, recorded_at, ended_position, ended_at, ended_by, withdrawn_at"
 )
 INSERT_VERSION_SQL = (
     f"INSERT INTO statement_versions ({VERSION_COLUMNS}) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 
 
@@ -53,6 +53,7 @@ def _row(backend: Backend, v: StatementVersion) -> tuple[Any, ...]:
         None,
         None,
         None,
+        None,
     )
 
 
@@ -80,9 +81,14 @@ def document_date(connection: Connection, backend: Backend, document_id: str) ->
 
 
 def has_key(connection: Connection, backend: Backend, table: str, key: str) -> bool:
-    """Whether ``key`` is registered in ``actors`` or ``claims`` (names fixed by the caller)."""
-    assert table in ("actors", "claims")
+    """Whether ``key`` is registered in ``actors``, ``claims`` or ``stories`` (fixed names)."""
+    assert table in ("actors", "claims", "stories")
     return fetch_one(connection, backend, f"SELECT 1 FROM {table} WHERE key = %s", key) is not None
+
+
+def story_of(connection: Connection, backend: Backend, claim: str) -> str | None:
+    row = fetch_one(connection, backend, "SELECT story FROM claims WHERE key = %s", claim)
+    return None if row is None else row[0]
 
 
 def read_derivation(

@@ -31,12 +31,22 @@ actors = Table(
     Column("recorded_at", UtcDateTime(), nullable=False),
 )
 
+stories = Table(
+    "stories",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("description", Text),
+    Column("position", PositionType, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+)
+
 claims = Table(
     "claims",
     metadata,
     Column("key", String(100), primary_key=True),
-    Column("proposition_en", Text, nullable=False),
-    Column("proposition_de", Text, nullable=False),
+    Column("propositions", JsonType, nullable=False),
+    Column("story", String(100), index=True),
     Column("note", Text),
     Column("position", PositionType, nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
@@ -66,6 +76,9 @@ statement_versions = Table(
     Column("ended_position", BigInteger().with_variant(Integer(), "sqlite")),
     Column("ended_at", UtcDateTime()),
     Column("ended_by", String(30)),
+    # A retraction because the source withdrew its text: on the said axis the version stands
+    # from its said time until then.
+    Column("withdrawn_at", UtcDateTime()),
     Index(None, "claim", "said_key"),
     Index(None, "claim", "position"),
     Index(None, "statement_id"),
@@ -90,4 +103,12 @@ checkpoints = Table(
     Column("position", PositionType, nullable=False),
 )
 
-PROJECTION_TABLES = (stances, statement_versions, claims, actors, documents, checkpoints)
+PROJECTION_TABLES = (
+    stances,
+    statement_versions,
+    claims,
+    stories,
+    actors,
+    documents,
+    checkpoints,
+)

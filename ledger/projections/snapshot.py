@@ -9,7 +9,14 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ledger.projections.schema import actors, claims, documents, stances, statement_versions
+from ledger.projections.schema import (
+    actors,
+    claims,
+    documents,
+    stances,
+    statement_versions,
+    stories,
+)
 from ledger.projections.sql import checkpoint
 from ledger.store.records import format_instant
 
@@ -17,6 +24,7 @@ Snapshot = dict[str, Any]
 SORT_KEYS = {
     "documents": ("document_id",),
     "actors": ("key",),
+    "stories": ("key",),
     "claims": ("key",),
     "statement_versions": ("version_id",),
     "stances": ("claim", "actor"),
@@ -30,6 +38,7 @@ def sql_snapshot(connection: Connection) -> Snapshot:
         for name, table in (
             ("documents", documents),
             ("actors", actors),
+            ("stories", stories),
             ("claims", claims),
             ("statement_versions", statement_versions),
             ("stances", stances),

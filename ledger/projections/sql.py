@@ -9,7 +9,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, insert, select, update
 
-from ledger.domain.events import ActorRegistered, ClaimRegistered, DocumentRegistered, decode
+from ledger.domain.events import (
+    ActorRegistered,
+    ClaimRegistered,
+    DocumentRegistered,
+    StoryRegistered,
+    decode,
+)
 from ledger.domain.validation import DocumentFacts
 from ledger.projections.derive import (
     ClaimDerivation,
@@ -17,8 +23,9 @@ from ledger.projections.derive import (
     derive_claim,
     extend_claim,
     new_version,
+    withdrawal_time,
 )
-from ledger.projections import rows
+from ledger.projections import rows, search
 from ledger.projections.schema import (
     PROJECTION_TABLES,
     actors,
@@ -26,6 +33,7 @@ from ledger.projections.schema import (
     claims,
     documents,
     statement_versions,
+    stories,
 )
 from ledger.store import Backend, RecordedEvent, SqlEventStore
 
@@ -48,6 +56,12 @@ class SqlRegistry:
 
     def has_claim(self, key: str) -> bool:
         return rows.has_key(self.connection, self.backend, "claims", key)
+
+    def has_story(self, key: str) -> bool:
+        return rows.has_key(self.connection, self.backend, "stories", key)
+
+    def story_of(self, claim: str) -> str | None:
+        return rows.story_of(self.connection, self.backend, claim)
 
 
 class SqlProjection:
@@ -145,6 +159,13 @@ class _Fold:
                 self.connection.execute(insert(actors), row)
             case ClaimRegistered():
                 self.connection.execute(insert(claims), _claim_row(payload, event))
+                search.index_claim(self.connection, self.backend, payload.key, payload.propositions)
+            case StoryRegistered():
+                self.connection.execute(insert(stories), _story_row(payload, event))
+                if payload.claims:
+                    self.connection.execute(
+                        update(claims).where(claims.c.key.in_(payload.claims)).values(story=payload.key)
+                    )
 
     def _dated(self, document_id: str) -> date | None:
         if document_id not in self.dates:
@@ -154,10 +175,11 @@ class _Fold:
     def _flush(self) -> None:
         if self.pending:
             rows.insert_versions(self.connection, self.backend, self.pending)
+            search.index_versions(self.connection, self.backend, self.pending)
             self.pending = []
 
 
-REGISTRATIONS = ("DocumentRegistered", "ActorRegistered", "ClaimRegistered")
+REGISTRATIONS = ("DocumentRegistered", "ActorRegistered", "ClaimRegistered", "StoryRegistered")
 
 
 def stored_derivation(connection: Connection, backend: Backend, claim: str) -> ClaimDerivation:
@@ -212,6 +234,7 @@ def rebuild(store: SqlEventStore, projection: SqlProjection) -> int:
     with store.write_transaction() as connection:
         for table in PROJECTION_TABLES:
             connection.execute(delete(table))
+        search.clear(connection)
         folded, after = 0, 0
         while page := store.read_page_in(connection, after=after, limit=REBUILD_PAGE):
             projection.fold(connection, page)
@@ -232,9 +255,19 @@ def _document_row(payload: DocumentRegistered, event: RecordedEvent) -> dict[str
 
 
 def _claim_row(payload: ClaimRegistered, event: RecordedEvent) -> dict[str, Any]:
-    row = _registration_row(payload, event, "key", "proposition_en", "proposition_de")
+    row = _registration_row(payload, event, "key", "propositions", "story")
     derivation = derive_claim([])
     return {**row, "state": derivation.state, "summary": derivation.summary}
+
+
+def _story_row(payload: StoryRegistered, event: RecordedEvent) -> dict[str, Any]:
+    return {
+        "key": payload.key,
+        "title": payload.title,
+        "description": payload.description,
+        "position": event.position,
+        "recorded_at": event.recorded_at,
+    }
 
 
 def _registration_row(payload: Any, event: RecordedEvent, *fields: str) -> dict[str, Any]:
@@ -261,6 +294,11 @@ def _end_current(
     connection.execute(
         update(statement_versions)
         .where(statement_versions.c.version_id == row.version_id)
-        .values(ended_position=event.position, ended_at=event.recorded_at, ended_by=ended_by)
+        .values(
+            ended_position=event.position,
+            ended_at=event.recorded_at,
+            ended_by=ended_by,
+            withdrawn_at=withdrawal_time(event),
+        )
     )
     return str(row.claim)

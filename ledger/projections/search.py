@@ -1,0 +1,91 @@
+"""Full-text search over quotes and propositions: SQLite FTS5, PostgreSQL ``tsvector``.
+
+``search_entries`` (created by migration 0010) holds one entry per claim (its propositions, every
+language) and one per statement version (its quote). The projection adds entries as it folds
+events; a rebuild empties and refills it with the other tables. Both backends match every word
+of the query (in any order, ignoring case, and on SQLite diacritics too).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Connection
+
+from ledger.errors import InvalidEvent
+from ledger.store import Backend
+from ledger.store.backend import dbapi
+
+WORD = re.compile(r"\w+", re.UNICODE)
+MAX_WORDS = 20
+INSERT = "INSERT INTO search_entries (kind, ref, claim, body) VALUES (%s, %s, %s, %s)"
+
+
+def index_claim(
+    connection: Connection, backend: Backend, key: str, propositions: Mapping[str, str]
+) -> None:
+    _insert(connection, backend, [("claim", key, key, " ".join(propositions.values()))])
+
+
+def index_versions(
+    connection: Connection, backend: Backend, versions: Iterable[Any]
+) -> None:
+    """One entry per statement version: its quote's exact text."""
+    rows = [
+        ("statement", str(v.version_id), v.claim, v.body["source"]["quote"]["exact"])
+        for v in versions
+    ]
+    _insert(connection, backend, rows)
+
+
+def clear(connection: Connection) -> None:
+    dbapi(connection).execute("DELETE FROM search_entries")
+
+
+def _insert(connection: Connection, backend: Backend, rows: list[tuple[str, str, str, str]]) -> None:
+    if not rows:
+        return
+    cursor = dbapi(connection).cursor()
+    try:
+        cursor.executemany(backend.sql(INSERT), rows)
+    finally:
+        cursor.close()
+
+
+def words(q: str) -> list[str]:
+    """The query's words; refused when it has none (punctuation alone matches nothing)."""
+    found = WORD.findall(q)
+    if not found:
+        raise InvalidEvent("q", "give at least one word to search for")
+    return found[:MAX_WORDS]
+
+
+def matching_claims(connection: Connection, backend: Backend, q: str) -> frozenset[str]:
+    """Claims whose propositions, or the quote of any of their statements, contain every word."""
+    return frozenset(claim for _, _, claim in _matches(connection, backend, q))
+
+
+def matching_statements(connection: Connection, backend: Backend, q: str) -> frozenset[uuid.UUID]:
+    """Statement versions whose quote contains every word."""
+    return frozenset(
+        uuid.UUID(ref) for kind, ref, _ in _matches(connection, backend, q) if kind == "statement"
+    )
+
+
+def _matches(connection: Connection, backend: Backend, q: str) -> list[tuple[str, str, str]]:
+    terms = words(q)
+    if backend.name == "postgresql":
+        sql = (
+            "SELECT kind, ref, claim FROM search_entries "
+            "WHERE document @@ plainto_tsquery('simple', %s)"
+        )
+        params: tuple[Any, ...] = (" ".join(terms),)
+    else:
+        sql = "SELECT kind, ref, claim FROM search_entries WHERE search_entries MATCH %s"
+        # Each word a quoted FTS5 string: the query syntax of the user's text never applies.
+        params = (" AND ".join('"' + term.replace('"', '""') + '"' for term in terms),)
+    rows = dbapi(connection).execute(backend.sql(sql), params).fetchall()
+    return [(row[0], row[1], row[2]) for row in rows]
