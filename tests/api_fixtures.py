@@ -25,6 +25,7 @@ from api.app import create_app
 from api.schemas import PESKOV_DENIES
 from api.settings import ApiSettings
 from ledger.bootstrap import open_app
+from ledger.projections import search
 from ledger.seeding import SEED_NAMESPACE, SeedClock, load_story, seed
 from ledger.settings import Settings
 from ledger.store import open_store
@@ -107,6 +108,7 @@ def copy_rows(settings: Settings, rows: dict[str, list[dict[str, Any]]]) -> None
             for table in metadata.sorted_tables:
                 if rows[table.name]:
                     connection.execute(insert(table), rows[table.name])
+            search.refill(connection, store.backend)  # the index is outside the models
     finally:
         store.close()
 

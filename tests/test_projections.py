@@ -167,7 +167,7 @@ def test_the_central_claim_as_of_a_said_time_and_as_known_at_a_recorded_time(
 
 
 def test_before_the_ledger_read_anything_it_knew_no_claims(seeded_app: App) -> None:
-    assert seeded_app.queries.claims(at(known_at="2024-10-24")) == []
+    assert seeded_app.queries.claims(at(known_at="2024-10-24")).items == []
 
 
 def test_a_statement_recorded_on_the_26th_about_the_25th_moves_only_the_said_axis(
@@ -184,8 +184,8 @@ def test_a_statement_recorded_on_the_26th_about_the_25th_moves_only_the_said_axi
 
 def test_as_of_now_equals_the_stored_current_view(seeded_app: App) -> None:
     now = PointInTime(known_at=parse_instant("2999-01-01", field="known_at"))
-    current = seeded_app.queries.claims()
-    derived = seeded_app.queries.claims(now)
+    current = seeded_app.queries.claims().items
+    derived = seeded_app.queries.claims(now).items
     strip = lambda views: [
         {k: v for k, v in view.items() if k != "point_in_time"} for view in views
     ]  # noqa: E731

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from ledger.errors import InvalidEvent
 from ledger.store import Backend
@@ -43,6 +43,18 @@ def index_versions(
 
 def clear(connection: Connection) -> None:
     dbapi(connection).execute("DELETE FROM search_entries")
+
+
+def refill(connection: Connection, backend: Backend) -> None:
+    """Index afresh what the claims and statement_versions tables hold (rows copied in)."""
+    from ledger.projections.schema import claims, statement_versions
+    from ledger.projections.sql import version_of
+
+    clear(connection)
+    for key, propositions in connection.execute(select(claims.c.key, claims.c.propositions)):
+        index_claim(connection, backend, key, propositions)
+    versions = [version_of(row) for row in connection.execute(select(statement_versions))]
+    index_versions(connection, backend, versions)
 
 
 def _insert(connection: Connection, backend: Backend, rows: list[tuple[str, str, str, str]]) -> None:
