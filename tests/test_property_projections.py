@@ -40,6 +40,7 @@ from ledger.domain.model import (
 )
 from ledger.errors import ConcurrencyError, InvalidEvent, StateConflict
 from ledger.projections.memory import InMemoryProjection
+from ledger.projections.queries import PointInTime
 from ledger.projections.snapshot import sql_snapshot
 from ledger.settings import Settings
 from ledger.store import ANY
@@ -66,6 +67,7 @@ class Standing:
     stance: str
     said: datetime
     position: int
+    dated: bool = True  # its said time is its own, not its document's date
 
 
 def naive_state(standing: list[Standing]) -> str:
@@ -136,6 +138,7 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
             self.model = InMemoryProjection()
             self.standing: dict[uuid.UUID, Standing] = {}
             self.retracted: set[uuid.UUID] = set()
+            self.withdrawn: list[tuple[Standing, datetime]] = []
             self.recorded: list[tuple[uuid.UUID, Statement]] = []
             for key in ACTORS:
                 self._apply(
@@ -171,9 +174,14 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
                 return
             event = self.app.ledger.record_statement(statement, expected_version=expected)
             self._apply(event)
-            said = statement.said_at.start() or DOCUMENT_DATE
+            said = statement.said_at.start()
             self.standing[event.event_id] = Standing(
-                statement.claim, statement.actor, statement.stance, said, event.position
+                statement.claim,
+                statement.actor,
+                statement.stance,
+                said or DOCUMENT_DATE,
+                event.position,
+                said is not None,
             )
             self.recorded.append((event.event_id, statement))
 
@@ -201,8 +209,12 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
             assert again.event_id == event_id
             assert self.app.store.head_position() == head
 
-        @rule(pick=st.integers(0, 10_000))
-        def retract(self, pick: int) -> None:
+        @rule(
+            pick=st.integers(0, 10_000),
+            basis=st.sampled_from(list(RetractionBasis)),
+            withdrawn_day=st.sampled_from(DAYS),
+        )
+        def retract(self, pick: int, basis: RetractionBasis, withdrawn_day: str | None) -> None:
             if not self.recorded:
                 return
             statement_id = self.recorded[pick % len(self.recorded)][0]
@@ -212,13 +224,26 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
                         statement_id, reason="r", basis=RetractionBasis.LEDGER_ERROR
                     )
                 return
-            self._apply(
-                self.app.ledger.retract_statement(
-                    statement_id, reason="r", basis=RetractionBasis.SOURCE_CHANGED
-                )
+            withdrawn_at = (
+                None
+                if withdrawn_day is None or basis is RetractionBasis.LEDGER_ERROR
+                else datetime.fromisoformat(f"{withdrawn_day}T12:00:00+00:00")
             )
+            standing = self.standing[statement_id]
+            if withdrawn_at is not None and standing.dated and withdrawn_at < standing.said:
+                with pytest.raises(InvalidEvent):
+                    self.app.ledger.retract_statement(
+                        statement_id, reason="r", basis=basis, withdrawn_at=withdrawn_at
+                    )
+                return
+            event = self.app.ledger.retract_statement(
+                statement_id, reason="r", basis=basis, withdrawn_at=withdrawn_at
+            )
+            self._apply(event)
             self.retracted.add(statement_id)
             del self.standing[statement_id]
+            if basis is RetractionBasis.SOURCE_CHANGED:
+                self.withdrawn.append((standing, withdrawn_at or event.recorded_at))
 
         @rule(
             pick=st.integers(0, 10_000),
@@ -256,6 +281,7 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
                 stance,
                 said.start() or DOCUMENT_DATE,
                 event.position,
+                said.start() is not None,
             )
 
         @invariant()
@@ -267,6 +293,20 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
             for claim in CLAIMS:
                 expected = naive_state([s for s in self.standing.values() if s.claim == claim])
                 assert self.app.queries.claim(claim)["state"] == expected
+                for day in DAYS[1:]:
+                    self._check_said_as_of(claim, datetime.fromisoformat(f"{day}T23:59:59+00:00"))
+
+        def _check_said_as_of(self, claim: str, instant: datetime) -> None:
+            """As of a said time, a statement its source withdrew later still counts; one the
+            ledger retracted for its own error never does."""
+            counted = [s for s in self.standing.values() if s.claim == claim and s.said <= instant]
+            counted += [
+                s
+                for s, withdrawn_at in self.withdrawn
+                if s.claim == claim and s.said <= instant < withdrawn_at
+            ]
+            view = self.app.queries.claim(claim, PointInTime(as_of=instant))
+            assert view["state"] == naive_state(counted)
 
         def teardown(self) -> None:
             if not hasattr(self, "app"):
