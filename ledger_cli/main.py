@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,8 +25,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
 projections_app = typer.Typer(help="The read models computed from the log.", no_args_is_help=True)
+stories_app = typer.Typer(help="Stories: claims followed together.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(projections_app, name="projections")
+app.add_typer(stories_app, name="stories")
 
 
 @contextmanager
@@ -108,6 +111,43 @@ def seed_story(
     _print_report(report)
 
 
+@stories_app.command("load")
+def load_story_file(
+    file: Annotated[Path, typer.Argument(help="A story file (docs/story-files.md).")],
+) -> None:
+    """Load a story file through the ordinary write path, recorded now; a re-run appends nothing."""
+    with ledger_errors():
+        story = load_story(file)
+    typer.echo(f"loading {file}")
+    with opened(Settings()) as ledger_app, ledger_errors():
+        report = seed(ledger_app.ledger, story, None, progress=lambda line: typer.echo(f"  {line}"))
+    _print_report(report)
+
+
+@app.command("anchor")
+def anchor(
+    document: Annotated[str, typer.Argument(help="The document id.")],
+    exact: Annotated[str, typer.Argument(help="The quote's exact text.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Every occurrence of a quote in a document, as W3C selectors in code points."""
+    with opened(Settings()) as ledger_app, ledger_errors():
+        found = ledger_app.queries.anchors(document, exact)
+    if as_json:
+        typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    occurrences = found["occurrences"]
+    if not occurrences:
+        typer.secho(f"error: not found in {document}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=1)
+    for item in occurrences:
+        quote, position = item["quote"], item["position"]
+        typer.echo(f"occurrence {item['occurrence']}: code points {position['start']}-{position['end']}")
+        typer.echo(f"  prefix: {json.dumps(quote['prefix'], ensure_ascii=False)}")
+        typer.echo(f"  exact:  {json.dumps(quote['exact'], ensure_ascii=False)}")
+        typer.echo(f"  suffix: {json.dumps(quote['suffix'], ensure_ascii=False)}")
+
+
 def _print_report(report: SeedReport) -> None:
     if report.total_appended == 0:
         typer.echo(f"nothing appended: all {sum(report.present.values())} entries already present")
@@ -120,7 +160,7 @@ def _print_report(report: SeedReport) -> None:
 
 
 def _counts(counter: Counter[str]) -> str:
-    order = ("actors", "claims", "documents", "statements")
+    order = ("stories", "actors", "claims", "documents", "statements")
     return ", ".join(f"{counter[kind]} {kind}" for kind in order if counter[kind])
 
 
@@ -138,6 +178,7 @@ def replay(
         Axis, typer.Option(help="said: when it was said; recorded: when recorded.")
     ] = Axis.SAID,
     claim: Annotated[str | None, typer.Option(help="Only this claim's steps.")] = None,
+    story: Annotated[str | None, typer.Option(help="Only the steps of this story's claims.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """How the story changed between two instants, step by step."""
@@ -147,7 +188,9 @@ def replay(
             parse_instant(end, field="--to", end_of_day=True),
         )
     with opened(Settings()) as ledger_app:
-        result = ledger_app.queries.replay(start=window[0], end=window[1], axis=axis, claim=claim)
+        result = ledger_app.queries.replay(
+            start=window[0], end=window[1], axis=axis, claim=claim, story=story
+        )
     typer.echo(to_json_text(result) if as_json else render_replay(result))
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
 from ledger.bootstrap import App
+from ledger.projections.queries import StatementFilter
 from ledger_cli.main import app as cli
 from tests.tampering import overwrite_event_data
 
@@ -53,9 +57,17 @@ def test_rebuild_reports_how_many_events_it_folded(
 def test_every_command_has_help_text() -> None:
     runner = CliRunner()
     top = runner.invoke(cli, ["--help"])
-    for command in ("db", "verify", "seed", "replay", "projections"):
+    for command in ("db", "verify", "seed", "replay", "projections", "stories", "anchor"):
         assert command in top.output
-    for path in (["db", "upgrade"], ["verify"], ["seed"], ["replay"], ["projections", "rebuild"]):
+    for path in (
+        ["db", "upgrade"],
+        ["verify"],
+        ["seed"],
+        ["replay"],
+        ["projections", "rebuild"],
+        ["stories", "load"],
+        ["anchor"],
+    ):
         result = runner.invoke(cli, [*path, "--help"])
         assert result.exit_code == 0 and len(result.output.strip().splitlines()) > 3, path
 
@@ -68,3 +80,65 @@ def test_a_database_that_is_not_migrated_gets_a_message_not_a_traceback(
     assert result.exit_code == 2
     assert isinstance(result.exception, SystemExit)
     assert "run `ledger db upgrade` first" in result.output
+
+
+STORY_FILE = Path(__file__).resolve().parent.parent / "docs/examples/harbour-bridge/story.yaml"
+
+
+def test_stories_load_records_a_story_now_and_a_rerun_appends_nothing(
+    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    before = seeded_app.store.head_position()
+
+    first = CliRunner().invoke(cli, ["stories", "load", str(STORY_FILE)])
+    after = seeded_app.store.head_position()
+    second = CliRunner().invoke(cli, ["stories", "load", str(STORY_FILE)])
+
+    assert first.exit_code == 0, first.output
+    assert "appended 16 events" in first.output
+    assert second.exit_code == 0 and "nothing appended" in second.output
+    assert seeded_app.store.head_position() == after == before + 16
+    story = seeded_app.queries.story("harbour-bridge")
+    assert len(story["claims"]) == 3
+    assert story["extent"]["recorded"]["from"] > "2026"  # recorded now, not in 2025
+    statements = seeded_app.queries.statements(StatementFilter(story="harbour-bridge")).items
+    assert len(statements) == 6
+    assert all(len(s["source"]["quote"]["prefix"]) <= 32 for s in statements)
+
+
+def test_a_story_file_with_a_quote_not_in_its_document_names_it_and_writes_nothing(
+    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    for text in STORY_FILE.parent.glob("*.txt"):
+        shutil.copy(text, tmp_path / text.name)
+    broken = STORY_FILE.read_text(encoding="utf-8").replace(
+        "exact: The cost has not doubled", "exact: The cost has not tripled"
+    )
+    (tmp_path / "story.yaml").write_text(broken, encoding="utf-8")
+    before = seeded_app.store.head_position()
+
+    result = CliRunner().invoke(cli, ["stories", "load", str(tmp_path / "story.yaml")])
+
+    assert result.exit_code == 2
+    assert "berg-denies-doubling" in result.output and "not found" in result.output
+    assert seeded_app.store.head_position() == before
+
+
+def test_anchor_prints_every_occurrence_in_code_points(
+    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    text = (STORY_FILE.parent / "herald-2025-03-03.txt").read_text(encoding="utf-8")
+    CliRunner().invoke(cli, ["stories", "load", str(STORY_FILE)])
+
+    result = CliRunner().invoke(cli, ["anchor", "herald-2025-03-03.txt", "the cost report"])
+    missing = CliRunner().invoke(cli, ["anchor", "herald-2025-03-03.txt", "no such words"])
+
+    first = text.index("the cost report")
+    second = text.index("the cost report", first + 1)
+    assert result.exit_code == 0, result.output
+    assert f"occurrence 1: code points {first}-{first + 15}" in result.output
+    assert f"occurrence 2: code points {second}-{second + 15}" in result.output
+    assert missing.exit_code == 1

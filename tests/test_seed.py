@@ -186,3 +186,28 @@ def test_a_broken_seed_file_is_refused_before_anything_is_written(
         assert ledger_app.store.head_position() == 0
     finally:
         ledger_app.close()
+
+
+# The hash of the seed's last statement event as every version before stories wrote it: the
+# chain covers every earlier event, so equal hashes mean byte-identical seed events, and a
+# seed re-run over a ledger seeded by an older version appends only the story.
+SEED_CHAIN_HEAD_BEFORE_STORIES = "01f79fc3abb65af292f4c550a57c0ed09fc2ee399005e8fd78123242357918ca"
+
+
+def test_the_seed_events_keep_their_hashes_and_the_story_comes_last(
+    settings: Settings, story: SeedStory
+) -> None:
+    from ledger.bootstrap import open_app
+
+    clock = SeedClock()
+    ledger_app = open_app(settings, clock=clock)
+    try:
+        seed(ledger_app.ledger, story, clock)
+        events = list(ledger_app.store.read_all())
+        assert events[130].hash == SEED_CHAIN_HEAD_BEFORE_STORIES
+        claims = [e for e in events if e.type == "ClaimRegistered"]
+        assert all(set(e.data) == {"key", "proposition_en", "proposition_de", "note"} for e in claims)
+        assert events[-1].type == "StoryRegistered"
+        assert len(ledger_app.queries.story("musk-putin-contacts")["claims"]) == len(claims)
+    finally:
+        ledger_app.close()
