@@ -2,8 +2,9 @@
 // states and stances come from /v1/claims at each moment, the moments from /v1/replay.
 "use strict";
 
-const STORY = { from: "2024-10-24", to: "2024-10-26", before: "2024-10-23" };
-const DAYS = ["2024-10-24", "2024-10-25", "2024-10-26"];
+// Claim pages replay a claim's whole history: the window is wide enough for any story.
+const ALL_TIME = { from: "1900-01-01", to: "2999-12-31" };
+const DEFAULT_STORY = "musk-putin-contacts";
 const AXES = { said: "as_of", recorded: "known_at" };
 const STANCE_LABEL = {
   asserts: "asserts", denies: "denies", reports: "reports",
@@ -21,7 +22,8 @@ const SAID_KEY_BASIS = {
 };
 
 const page = {
-  axis: "said", index: null, showUnstated: false, focus: null,
+  story: null, stories: [], storyView: null,
+  axis: "said", index: null, pendingAt: null, showUnstated: false, focus: null,
   actors: [], actorByKey: new Map(), claimOrder: new Map(),
   moments: {}, views: new Map(), documents: new Map(), renderToken: 0,
 };
@@ -98,13 +100,19 @@ function cpSlice(points, start, end) { return points.slice(start, end).join("");
 
 // ---------- moments: the time control's positions ----------
 
-function momentsOf(replay, axis) {
+function justBefore(iso) { return new Date(Date.parse(iso) - 1).toISOString(); }
+
+function momentsOf(replay, axis, extent) {
   const byInstant = new Map();
   for (const step of replay.steps) {
     if (!byInstant.has(step.at)) byInstant.set(step.at, []);
     byInstant.get(step.at).push(step);
   }
-  const start = { at: null, query: STORY.before, steps: [], label: "Before 24 Oct 2024" };
+  const first = extent ? extent.from : null;
+  const start = {
+    at: null, query: first ? justBefore(first) : "1900-01-01", steps: [],
+    label: first ? `Before ${formatDay(first)}` : "Before the story",
+  };
   const later = [...byInstant].map(([at, steps]) => ({
     at, query: at, steps, label: momentLabel(at, axis),
   }));
@@ -126,27 +134,65 @@ function dayIndex(moments, day) {
 
 function currentMoments() { return page.moments[page.axis]; }
 
-async function loadStory() {
-  const [actors, said, recorded] = await Promise.all([
-    getJson("/v1/actors"),
-    getJson(`/v1/replay?from=${STORY.from}&to=${STORY.to}&axis=said`),
-    getJson(`/v1/replay?from=${STORY.from}&to=${STORY.to}&axis=recorded`),
-  ]);
-  page.actors = actors.actors
-    .filter((actor) => actor.statements > 0)
-    .sort((a, b) => b.statements - a.statements || a.key.localeCompare(b.key));
-  for (const actor of actors.actors) page.actorByKey.set(actor.key, actor);
-  page.moments = { said: momentsOf(said, "said"), recorded: momentsOf(recorded, "recorded") };
+// The days the time control offers: those with a moment on the chosen axis.
+function currentDays() {
+  return [...new Set(currentMoments().filter((m) => m.at).map((m) => m.at.slice(0, 10)))];
+}
+
+async function loadStories() {
+  const answer = await getJson("/v1/stories?limit=1000");
+  page.stories = answer.stories;
+  const picker = $("#story-picker");
+  fill(picker, ...page.stories.map((story) => h("option", { value: story.key }, story.title)));
+}
+
+function defaultStory() {
+  const keys = page.stories.map((story) => story.key);
+  return keys.includes(DEFAULT_STORY) ? DEFAULT_STORY : keys[0] || null;
+}
+
+function replayOf(story, axis) {
+  const extent = story.extent[axis];
+  if (!extent) return Promise.resolve({ steps: [] });
+  const window = `from=${encodeURIComponent(extent.from)}&to=${encodeURIComponent(extent.to)}`;
+  return getJson(`/v1/replay?${window}&axis=${axis}&story=${encodeURIComponent(story.key)}`);
+}
+
+async function loadStory(key) {
+  const story = await getJson(`/v1/stories/${encodeURIComponent(key)}`);
+  const [said, recorded] = await Promise.all([replayOf(story, "said"), replayOf(story, "recorded")]);
+  const counts = new Map();
+  for (const step of said.steps) {
+    const actor = step.statement.actor;
+    counts.set(actor, (counts.get(actor) || 0) + 1);
+  }
+  page.story = key;
+  page.storyView = story;
+  page.index = null;
+  page.views = new Map();
+  page.actorByKey = new Map(story.actors.map((actor) => [actor.key, actor]));
+  page.actors = story.actors.filter((actor) => actor.speaker).sort((a, b) =>
+    (counts.get(b.key) || 0) - (counts.get(a.key) || 0) || a.key.localeCompare(b.key));
+  page.moments = {
+    said: momentsOf(said, "said", story.extent.said),
+    recorded: momentsOf(recorded, "recorded", story.extent.recorded),
+  };
+  page.claimOrder = new Map();
   for (const step of said.steps) {
     const claim = step.claim_state.claim;
     if (!page.claimOrder.has(claim)) page.claimOrder.set(claim, page.claimOrder.size);
   }
+  $("#story-picker").value = key;
+  fill($("#timeline-title"), `How the story changed: ${story.title}`);
+  fill($("#story-description"), story.description || "");
+  renderHead();
 }
 
 async function claimsAt(axis, moment) {
-  const key = `${axis}|${moment.query}`;
+  const key = `${page.story}|${axis}|${moment.query}`;
   if (!page.views.has(key)) {
-    const query = `${AXES[axis]}=${encodeURIComponent(moment.query)}`;
+    const query = `story=${encodeURIComponent(page.story)}&limit=1000&` +
+      `${AXES[axis]}=${encodeURIComponent(moment.query)}`;
     page.views.set(key, getJson(`/v1/claims?${query}`).catch((error) => {
       page.views.delete(key);
       throw error;
@@ -178,8 +224,8 @@ function sortClaims(claims) {
 
 function renderHead() {
   const cells = page.actors.map((actor) => h("th", {
-    scope: "col", "data-actor": actor.key, title: actor.name,
-  }, h("span", { class: "col-name" }, actor.key)));
+    scope: "col", "data-actor": actor.key, title: actor.key,
+  }, h("span", { class: "col-name" }, actor.name)));
   fill($("#matrix thead"), h("tr", {},
     h("th", { scope: "col", class: "claim-col" }, "Claim and its state"), cells));
 }
@@ -195,15 +241,15 @@ function stateBadge(state, change) {
 function claimHeader(claim, change) {
   return h("th", { scope: "row", class: "claim-cell", tabindex: "-1", "data-col": "0" },
     h("a", { href: `#/claim/${encodeURIComponent(claim.key)}`, tabindex: "-1",
-             class: "claim-link", title: claim.key }, claim.proposition_en),
+             class: "claim-link", title: claim.key }, proposition(claim)),
     " ", stateBadge(claim.state, change));
 }
 
 function stanceCell(claim, actor, stance, changed, column) {
   const attributes = { "data-actor": actor.key, "data-col": String(column), tabindex: "-1",
-                       "data-label": actor.key };
+                       "data-label": actor.name };
   if (!stance) {
-    return h("td", { ...attributes, class: "cell empty", "aria-label": `${actor.key}: none` });
+    return h("td", { ...attributes, class: "cell empty", "aria-label": `${actor.name}: none` });
   }
   const classes = ["cell", "has-stance", `s-${stance.stance}`, changed ? "changed" : ""];
   return h("td", { ...attributes, class: classes.join(" "), "data-stance": stance.stance,
@@ -274,8 +320,9 @@ function renderSummary(moment, view) {
 
 function describeStart(view) {
   const stated = view.claims.filter((claim) => claim.state !== "unstated").length;
-  if (page.axis === "recorded") return "Before 24 October 2024 the ledger had recorded nothing.";
-  return `Before 24 October 2024: ${stated} claim${stated === 1 ? "" : "s"} already stated ` +
+  const label = currentMoments()[0].label;
+  if (page.axis === "recorded") return `${label}, the ledger had recorded nothing of this story.`;
+  return `${label}: ${stated} claim${stated === 1 ? "" : "s"} already stated ` +
     "by statements said earlier.";
 }
 
@@ -302,19 +349,32 @@ function renderControls() {
   for (const radio of document.querySelectorAll("input[name=axis]")) {
     radio.checked = radio.value === page.axis;
   }
-  for (const button of document.querySelectorAll("[data-day]")) {
-    const pressed = dayIndex(moments, button.dataset.day) === page.index;
-    button.setAttribute("aria-pressed", String(pressed));
-  }
+  renderDays(moments);
   $("#previous").disabled = page.index === 0;
   $("#next").disabled = page.index === moments.length - 1;
   $("#show-unstated").checked = page.showUnstated;
 }
 
+function renderDays(moments) {
+  const days = currentDays();
+  const box = $("#days");
+  const shown = [...box.querySelectorAll("[data-day]")].map((button) => button.dataset.day);
+  if (shown.join() !== days.join()) {
+    fill(box, h("legend", {}, "Jump to the end of a day"), ...days.map((day) =>
+      h("button", { type: "button", "data-day": day }, formatDay(`${day}T00:00:00Z`))));
+  }
+  for (const button of box.querySelectorAll("[data-day]")) {
+    const pressed = dayIndex(moments, button.dataset.day) === page.index;
+    button.setAttribute("aria-pressed", String(pressed));
+  }
+}
+
+function lastIndex() { return currentMoments().length - 1; }
+
 async function renderTimeline() {
   const token = ++page.renderToken;
   const moments = currentMoments();
-  if (page.index === null || page.index >= moments.length) page.index = dayIndex(moments, DAYS[0]);
+  if (page.index === null || page.index >= moments.length) page.index = moments.length - 1;
   const moment = moments[page.index];
   renderControls();
   const table = $("#matrix");
@@ -339,16 +399,62 @@ function setMoment(index, { updateHash = true } = {}) {
 
 function setAxis(axis) {
   const current = currentMoments()[page.index];
-  const day = current && current.at ? current.at.slice(0, 10) : DAYS[0];
   page.axis = axis;
-  page.index = dayIndex(currentMoments(), day);
+  page.index = current && current.at ? dayIndex(currentMoments(), current.at.slice(0, 10)) : 0;
   writeTimelineHash();
   renderTimeline().catch(showError);
 }
 
+// The URL keeps story, axis and moment, so a view can be shared: #/story/KEY?axis=said&at=...
 function writeTimelineHash() {
-  const hash = `#/?axis=${page.axis}&moment=${page.index}`;
+  const moment = currentMoments()[page.index];
+  const at = moment && moment.at ? moment.at : "start";
+  const hash = `#/story/${encodeURIComponent(page.story)}?axis=${page.axis}&at=${at}`;
   if (location.hash !== hash) history.replaceState(null, "", hash);
+}
+
+function indexAt(at) {
+  const moments = currentMoments();
+  if (at === "start") return 0;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(at)) return dayIndex(moments, at);
+  const exact = moments.findIndex((moment) => moment.at === at);
+  if (exact >= 0) return exact;
+  let found = 0;
+  moments.forEach((moment, index) => { if (moment.at && moment.at <= at) found = index; });
+  return found;
+}
+
+async function search(event) {
+  event.preventDefault();
+  const q = $("#search-q").value.trim();
+  const results = $("#search-results");
+  if (!q) { fill(results); return; }
+  const query = `story=${encodeURIComponent(page.story)}&q=${encodeURIComponent(q)}&limit=50`;
+  const [claims, statements] = await Promise.all([
+    getJson(`/v1/claims?${query}`), getJson(`/v1/statements?${query}`),
+  ]);
+  const claimItems = claims.claims.map((claim) => h("li", { "data-claim": claim.key },
+    h("a", { href: `#/claim/${encodeURIComponent(claim.key)}` }, proposition(claim)), " ",
+    stateBadge(claim.state)));
+  const quoteItems = statements.statements.map((entry) => h("li",
+    { "data-statement": entry.statement_id },
+    `${actorName(entry.actor)} ${STANCE_WORDS[entry.stance]}: `,
+    h("q", {}, entry.source.quote.exact), " ",
+    h("a", { href: `#/claim/${encodeURIComponent(entry.claim)}` }, entry.claim),
+    entry.status === "standing" ? null : h("span", { class: "hint" }, ` (${entry.status})`)));
+  const total = claimItems.length + quoteItems.length;
+  fill(results,
+    h("p", { id: "search-count" }, total
+      ? `${claimItems.length} claim${claimItems.length === 1 ? "" : "s"} and ` +
+        `${quoteItems.length} quote${quoteItems.length === 1 ? "" : "s"} match “${q}”.`
+      : `Nothing in this story matches “${q}”.`),
+    claimItems.length ? h("ul", { class: "search-claims" }, claimItems) : null,
+    quoteItems.length ? h("ul", { class: "search-quotes" }, quoteItems) : null);
+}
+
+function proposition(claim) {
+  const map = claim.propositions || {};
+  return map.en || Object.values(map)[0] || claim.key;
 }
 
 function bindControls() {
@@ -356,9 +462,14 @@ function bindControls() {
   for (const radio of document.querySelectorAll("input[name=axis]")) {
     radio.addEventListener("change", () => radio.checked && setAxis(radio.value));
   }
-  for (const button of document.querySelectorAll("[data-day]")) {
-    button.addEventListener("click", () => setMoment(dayIndex(currentMoments(), button.dataset.day)));
-  }
+  $("#days").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-day]");
+    if (button) setMoment(dayIndex(currentMoments(), button.dataset.day));
+  });
+  $("#story-picker").addEventListener("change", (event) => {
+    location.hash = `#/story/${encodeURIComponent(event.target.value)}?axis=${page.axis}`;
+  });
+  $("#search").addEventListener("submit", (event) => search(event).catch(showError));
   $("#moment").addEventListener("input", (event) => setMoment(Number(event.target.value)));
   $("#previous").addEventListener("click", () => setMoment(page.index - 1));
   $("#next").addEventListener("click", () => setMoment(page.index + 1));
@@ -624,13 +735,14 @@ async function renderClaim(key) {
   const [claim, history, said, recorded] = await Promise.all([
     getJson(`/v1/claims/${encoded}`),
     getJson(`/v1/claims/${encoded}/history`),
-    getJson(`/v1/replay?from=${STORY.from}&to=${STORY.to}&axis=said&claim=${encoded}`),
-    getJson(`/v1/replay?from=${STORY.from}&to=${STORY.to}&axis=recorded&claim=${encoded}`),
+    getJson(`/v1/replay?from=${ALL_TIME.from}&to=${ALL_TIME.to}&axis=said&claim=${encoded}`),
+    getJson(`/v1/replay?from=${ALL_TIME.from}&to=${ALL_TIME.to}&axis=recorded&claim=${encoded}`),
   ]);
   fill(section,
-    h("p", {}, h("a", { href: "#/" }, "← Back to the timeline")),
-    h("h1", { id: "claim-title", tabindex: "-1" }, claim.proposition_en),
-    h("p", { lang: "de", class: "proposition-de" }, claim.proposition_de),
+    h("p", {}, h("a", { href: timelineLink(claim.story) }, "← Back to the timeline")),
+    h("h1", { id: "claim-title", tabindex: "-1" }, proposition(claim)),
+    ...Object.entries(claim.propositions || {}).filter(([lang]) => lang !== "en").map(
+      ([lang, text]) => h("p", { lang, class: `proposition-${lang}` }, text)),
     h("p", {}, "Claim ", h("code", {}, claim.key), " is now ", stateBadge(claim.state), "."),
     claim.note ? h("p", { class: "hint" }, claim.note) : null,
     h("div", { class: "two-axes" }, stateTimeline(said, "said"), stateTimeline(recorded, "recorded")),
@@ -650,7 +762,7 @@ function stateTimeline(replay, axis) {
       : h("span", { class: "hint" }, `stays ${step.claim_state.after}`)));
   const title = axis === "said" ? "By said-time" : "By recorded-time";
   return h("section", { class: "axis-timeline", "aria-label": title }, h("h2", {}, title),
-    items.length ? h("ol", {}, items) : h("p", {}, "Nothing between 24 and 26 October."));
+    items.length ? h("ol", {}, items) : h("p", {}, "Nothing on this axis yet."));
 }
 
 function historyTable(statements, claim) {
@@ -788,6 +900,11 @@ function showView(id) {
   }
 }
 
+function timelineLink(story) {
+  const key = story || page.story;
+  return key ? `#/story/${encodeURIComponent(key)}?axis=${page.axis}` : "#/";
+}
+
 async function route({ initial = false } = {}) {
   closeDialog();
   $("#alert").hidden = true;
@@ -802,8 +919,17 @@ async function route({ initial = false } = {}) {
     showView("documents-view");
     await renderDocuments();
   } else {
+    const key = parts[0] === "story" && parts[1] ? parts[1] : page.story || defaultStory();
+    if (!key) {
+      showView("timeline-view");
+      fill($("#matrix-empty"), "The ledger holds no story yet: register one with POST /v1/stories.");
+      $("#matrix-empty").hidden = false;
+      return;
+    }
+    if (key !== page.story) await loadStory(key);
     showView("timeline-view");
     readTimelineParams(params);
+    writeTimelineHash();
     await renderTimeline();
   }
   if (!initial) {
@@ -815,16 +941,15 @@ async function route({ initial = false } = {}) {
 function readTimelineParams(params) {
   if (params.get("axis") in AXES) page.axis = params.get("axis");
   const moment = Number.parseInt(params.get("moment"), 10);
-  if (Number.isInteger(moment)) page.index = Math.max(0, Math.min(moment,
-    currentMoments().length - 1));
+  if (params.get("at")) page.index = indexAt(params.get("at"));
+  else if (Number.isInteger(moment)) page.index = Math.max(0, Math.min(moment, lastIndex()));
 }
 
 async function start() {
   bindControls();
   bindDialog();
   try {
-    await loadStory();
-    renderHead();
+    await loadStories();
     await route({ initial: true });
     window.addEventListener("hashchange", () => {
       if (location.hash === "" || location.hash.startsWith("#/")) route().catch(showError);
