@@ -68,8 +68,28 @@ def api(visit: Visit, path: str, **params: str) -> Any:
     return httpx.get(visit.base + path, params=params, timeout=10).json()
 
 
-def test_the_page_comes_from_the_server_alone_and_opens_on_24_october(desktop: Visit) -> None:
+SEED_STORY = "musk-putin-contacts"
+
+
+def at_day(visit: Visit, axis: str, day: str) -> None:
+    """Open the seed story's view of ``day`` on ``axis`` by its shareable URL."""
+    visit.open(f"/#/story/{SEED_STORY}?axis={axis}&at={day}")
+    expect(visit.page.locator("#timeline-view")).to_have_attribute(
+        "data-moment", DAY_END[axis][day]
+    )
+    expect(visit.page.locator("#matrix")).to_have_attribute("aria-busy", "false")
+
+
+def test_the_page_opens_on_the_seed_story_as_it_stands_now(desktop: Visit) -> None:
     desktop.open()
+    expect(desktop.page.locator("#story-picker")).to_have_value(SEED_STORY)
+    expect(desktop.page.locator("#moment-label")).to_contain_text("26 Oct 2024, said-time")
+    expect(desktop.page.locator("#next")).to_be_disabled()
+    assert f"#/story/{SEED_STORY}?axis=said&at=" in desktop.page.url
+
+
+def test_the_page_comes_from_the_server_alone_and_shows_24_october(desktop: Visit) -> None:
+    at_day(desktop, "said", "2024-10-24")
     expect(desktop.page).to_have_title(re.compile("Claims ledger"))
     expect(desktop.page.locator("#moment-label")).to_contain_text("24 Oct 2024, said-time")
     expect(row(desktop, CENTRAL).locator("[data-role=state]")).to_have_text("asserted")
@@ -93,8 +113,7 @@ def test_the_page_comes_from_the_server_alone_and_opens_on_24_october(desktop: V
 def test_on_25_october_peskov_denies_and_the_central_claim_turns_contested(
     desktop: Visit, axis: str
 ) -> None:
-    desktop.open()
-    show_day(desktop, axis, "2024-10-24")
+    at_day(desktop, axis, "2024-10-24")
     if axis == "recorded":
         expect(desktop.page.locator("#matrix-empty")).to_contain_text("recorded nothing")
         expect(row(desktop, CENTRAL)).to_have_count(0)
@@ -118,7 +137,7 @@ def test_on_25_october_peskov_denies_and_the_central_claim_turns_contested(
 
 
 def test_stepping_moment_by_moment_shows_when_the_claim_changed(desktop: Visit) -> None:
-    desktop.open("/#/?axis=recorded&moment=0")
+    desktop.open(f"/#/story/{SEED_STORY}?axis=recorded&at=start")
     expect(desktop.page.locator("#timeline-view")).to_have_attribute("data-moment", "start")
     next_button = desktop.page.locator("#next")
     moments = []
@@ -281,7 +300,7 @@ def test_at_a_phone_width_each_claim_is_a_card_without_sideways_scrolling(phone:
     show_day(phone, "said", "2024-10-25")
     peskov = cell(phone, CENTRAL, "peskov")
     expect(peskov).to_have_text(re.compile(r"denies"))
-    assert peskov.evaluate("el => getComputedStyle(el, '::before').content") == '"peskov:"'
+    assert peskov.evaluate("el => getComputedStyle(el, '::before').content") == '"Dmitry Peskov:"'
     assert phone.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     row(phone, CENTRAL).scroll_into_view_if_needed()
     phone.shot("said-25-oct-card")
@@ -289,7 +308,7 @@ def test_at_a_phone_width_each_claim_is_a_card_without_sideways_scrolling(phone:
     expect(phone.page.locator("#statement-dialog mark.quote")).to_be_in_viewport()
     phone.shot("peskov-denial-dialog")
     phone.page.locator("#dialog-close").click()
-    show_day(phone, "recorded", "2024-10-24")
+    at_day(phone, "recorded", "2024-10-24")
     phone.shot("recorded-24-oct")
     assert phone.errors == []
 
@@ -310,7 +329,7 @@ def amend(base: str) -> None:
         wrong = by_claim["us-election-on-15-november-2024"]["dan-tri"]["statement_id"]
         http.post(
             f"/v1/statements/{wrong}/retractions",
-            json={"reason": "The election was on 5 November.", "basis": "source_changed"},
+            json={"reason": "The election was on 5 November.", "basis": "ledger_error"},
         ).raise_for_status()
         fixed = by_claim["trump-promised-musk-spending-role"]["trump"]["statement_id"]
         current = http.get(f"/v1/statements/{fixed}").json()["current"]
@@ -340,10 +359,11 @@ def test_a_retraction_and_a_correction_show_in_the_statement(
         status = visit.page.locator("#statement-dialog [data-status]")
         expect(status).to_have_attribute("data-status", "retracted")
         expect(status).to_contain_text("Retracted on")
-        expect(status).to_contain_text("“The election was on 5 November.” (source_changed)")
+        expect(status).to_contain_text("“The election was on 5 November.” (ledger_error)")
         visit.shot("retracted-later")
         visit.page.keyboard.press("Escape")
-        # Said-time 26 October, as known now: the retracted statement no longer counts.
+        # Said-time 26 October, as known now: a statement the ledger retracted for its own
+        # error no longer counts (one its source withdrew would, until the withdrawal).
         show_day(visit, "said", "2024-10-26")
         expect(row(visit, "us-election-on-15-november-2024")).to_have_count(0)
         cell(visit, "trump-promised-musk-spending-role", "trump").click()

@@ -226,6 +226,8 @@ function renderHead() {
   const cells = page.actors.map((actor) => h("th", {
     scope: "col", "data-actor": actor.key, title: actor.key,
   }, h("span", { class: "col-name" }, actor.name)));
+  // Few columns have room for names written across; many are written upwards.
+  $("#matrix").classList.toggle("few-actors", page.actors.length <= 6);
   fill($("#matrix thead"), h("tr", {},
     h("th", { scope: "col", class: "claim-col" }, "Claim and its state"), cells));
 }
@@ -300,9 +302,14 @@ function renderSummary(moment, view) {
     { "data-claim": claim }, h("a", { href: `#/claim/${encodeURIComponent(claim)}` }, claim), ": ",
     h("span", { class: `state st-${change.before}` }, change.before), " → ",
     h("span", { class: `state st-${change.after}` }, change.after)));
-  const count = moment.steps.length;
+  const withdrawn = page.axis === "said"
+    ? moment.steps.filter((step) => step.type === "StatementRetracted").length : 0;
+  const count = moment.steps.length - withdrawn;
   const verb = page.axis === "said" ? "said" : "recorded";
-  const headline = `${count} statement${count === 1 ? "" : "s"} ${verb}; ` + (changed.length
+  const parts = [];
+  if (count) parts.push(`${count} statement${count === 1 ? "" : "s"} ${verb}`);
+  if (withdrawn) parts.push(`${withdrawn} withdrawn by ${withdrawn === 1 ? "its" : "their"} source`);
+  const headline = `${parts.join(", ")}; ` + (changed.length
     ? `${changed.length} claim state${changed.length === 1 ? "" : "s"} changed`
     : "no claim changed state");
   const placed = page.axis === "said" &&
@@ -330,7 +337,10 @@ function stepsDetails(moment) {
   const items = moment.steps.map((step) => {
     const statement = step.statement;
     const relay = statement.relays ? ` (relaying ${statement.relays})` : "";
-    return h("li", {}, `#${step.step} ${statement.actor} ${STANCE_WORDS[statement.stance]}` +
+    const withdrawn = page.axis === "said" && step.type === "StatementRetracted"
+      ? "withdrawn by its source: " : "";
+    return h("li", {}, `#${step.step} ${withdrawn}${statement.actor} ` +
+      `${STANCE_WORDS[statement.stance]}` +
       `${relay} ${step.claim_state.claim}, read in ${statement.source.document}`);
   });
   return h("details", { class: "steps" },
