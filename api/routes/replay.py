@@ -14,7 +14,9 @@ from ledger.replay import Axis, parse_instant, to_json_text
 router = APIRouter(prefix="/v1/replay", tags=["replay"], dependencies=[ReadAccess, KnownQuery])
 
 
-@router.get("", response_model=None, responses={200: {"model": Replay}, **responses(404, 422)})
+@router.get(
+    "", response_model=None, responses={200: {"model": Replay}, **responses(400, 404, 422)}
+)
 def replay(
     queries: QueriesDep,
     start: Annotated[

@@ -105,7 +105,7 @@ def list_statements(
 @router.get(
     "/{statement_id}",
     response_model=StatementView,
-    responses=responses(404, 422),
+    responses=responses(400, 404, 422),
     dependencies=[ReadAccess],
 )
 def read_statement(statement_id: uuid.UUID, queries: QueriesDep) -> dict[str, Any]:
