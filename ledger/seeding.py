@@ -103,7 +103,7 @@ class SeedStatement(Frozen):
 
     def statement(self) -> Statement | StatementDraft:
         """The full statement when the file anchors the quote, else a draft to anchor."""
-        fields = {
+        fields: dict[str, Any] = {
             "claim": self.claim,
             "actor": self.actor,
             "stance": self.stance,

@@ -56,7 +56,8 @@ class AmbiguousQuote(InvalidEvent):
 
 def occurrences(text: str, exact: str) -> list[Occurrence]:
     """Every occurrence of ``exact`` in ``text``, overlapping ones included, in text order."""
-    found, start = [], text.find(exact) if exact else -1
+    found: list[Occurrence] = []
+    start = text.find(exact) if exact else -1
     while start != -1:
         found.append(anchor_at(text, start, start + len(exact), number=len(found) + 1))
         start = text.find(exact, start + 1)

@@ -140,6 +140,8 @@ def standing_condition(at: PointInTime, known_position: int | None) -> ColumnEle
     said time before a source withdrew a statement, that statement as it stood until then.
     """
     columns = statement_versions.c
+    unended: ColumnElement[bool]
+    known: ColumnElement[bool]
     if known_position is None:
         unended = columns.ended_position.is_(None)
         known = columns.position.is_not(None)
@@ -169,7 +171,7 @@ def _last_changes(
     """Per claim, the last position that opened or ended one of its versions, within bounds."""
     columns = statement_versions.c
     bound = known_position
-    conditions = [columns.claim.in_(keys)]
+    conditions: list[ColumnElement[bool]] = [columns.claim.in_(keys)]
     if bound is not None:
         conditions.append(columns.position <= bound)
     if at.as_of is not None:
