@@ -265,3 +265,17 @@ def test_a_ledger_error_retraction_leaves_the_said_axis_and_withdrawn_at_needs_s
     assert target["statement_id"] not in {s["statement"]["statement_id"] for s in said["steps"]}
     as_of = story_client.get("/v1/claims/bridge-cost-doubled?as_of=2025-03-04").json()
     assert "anna-berg" not in as_of["denied_by"]
+
+
+def test_a_rebuild_refills_the_search_index_and_the_story_tables(story_client: TestClient) -> None:
+    def answers() -> tuple[object, ...]:
+        return (
+            story_client.get("/v1/statements?q=anyone&limit=1000").json(),
+            story_client.get("/v1/claims?q=bridge&limit=1000").json(),
+            story_client.get("/v1/stories/harbour-bridge").json(),
+        )
+
+    before = answers()
+    assert before[0]["statements"] and before[1]["claims"]
+    story_client.app.state.ledger.queries.rebuild_projections()  # type: ignore[attr-defined]
+    assert answers() == before
