@@ -21,15 +21,9 @@ from ledger.audit import merkle
 from ledger.audit.note import Checkpoint, SigningKey, VerifierKey, open_checkpoint
 from ledger.settings import Settings
 from ledger_cli.main import app as cli
-from tests.api_fixtures import WRITE, api_settings, head, peskov_denial
+from tests.api_fixtures import WRITE, api_settings, head, peskov_denial, signing_key_file
 
 pytest_plugins = ("tests.api_fixtures",)
-
-
-def signing_key_file(directory: Path) -> Path:
-    path = directory / "signing.key"
-    path.write_text(SigningKey.generate("ledger.test/log").text + "\n")
-    return path
 
 
 @pytest.fixture

@@ -28,9 +28,8 @@ from ledger.store import open_store
 from ledger.store.schema import events
 from ledger.store.tree import rebuild_tree
 from ledger_cli.main import app as cli
-from tests.api_fixtures import WRITE, api_settings, peskov_denial
+from tests.api_fixtures import WRITE, api_settings, peskov_denial, signing_key_file
 from tests.reliability_tampering import rewrite_history
-from tests.test_api_audit import signing_key_file
 from tests.test_http_e2e import free_port
 
 pytest_plugins = ("tests.api_fixtures",)

@@ -7,9 +7,10 @@ but RFC 9162 and the verifier key (``ledger audit``, or any tlog client).
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
 
 from api.deps import LogDep, QueriesDep, ReadAccess
@@ -20,8 +21,21 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"], dependencies=[ReadAccess]
 
 
 def text_answer(description: str, *problems: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI for a text/plain answer and the problems it may give instead."""
-    return {200: {"description": description, "content": {"text/plain": {}}}, **responses(*problems)}
+    """OpenAPI for a text/plain answer, with its problems still under problem+json.
+
+    FastAPI would document a route's extra responses in the route's own media type.
+    """
+    problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    answers: dict[int | str, dict[str, Any]] = {
+        200: {"description": description, "content": {"text/plain": {}}}
+    }
+    for status in problems:
+        answers[status] = {
+            "description": HTTPStatus(status).phrase,
+            "content": {"application/problem+json": problem},
+        }
+    return answers
+
 
 Size = Annotated[
     int | None, Query(ge=0, description="A tree size (default: the latest checkpoint's)")
@@ -73,10 +87,12 @@ def verifier_key(log: LogDep) -> PlainTextResponse:
 )
 def inclusion_proof(
     log: LogDep,
+    response: Response,
     position: Annotated[int, Query(ge=1, description="The event's position (leaf position - 1)")],
     tree_size: Size = None,
 ) -> dict[str, Any]:
     """The RFC 9162 inclusion proof of the event at ``position`` in the tree of ``tree_size``."""
+    response.headers["Cache-Control"] = _cache(tree_size)
     return log.inclusion(position, tree_size).to_json()
 
 
@@ -85,13 +101,15 @@ def inclusion_proof(
 )
 def consistency_proof(
     log: LogDep,
+    response: Response,
     first: Annotated[int, Query(alias="from", ge=1, description="The earlier tree size")],
     second: Annotated[int | None, Query(alias="to", ge=1, description="The later tree size")] = None,
 ) -> dict[str, Any]:
     """The RFC 9162 consistency proof that the tree of size ``from`` is a prefix of ``to``."""
+    response.headers["Cache-Control"] = _cache(second)
     return log.consistency(first, second).to_json()
 
 
 def _cache(size: int | None) -> str:
-    """A checkpoint at a named size never changes; the latest one does."""
+    """What names its tree size never changes; what follows the latest checkpoint does."""
     return "public, max-age=31536000, immutable" if size is not None else "no-cache"
