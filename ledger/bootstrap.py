@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ledger.audit.log import TransparencyLog, load_signing_key
 from ledger.projections.sql import SqlProjection
 from ledger.service import Ledger, LedgerQueries
 from ledger.settings import Settings
-from ledger.store import Clock, SqlEventStore, backend_for, open_store, utc_now
+from ledger.store import Clock, SqlEventStore, Verification, backend_for, open_store, utc_now
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,13 @@ class App:
     ledger: Ledger
     queries: LedgerQueries
     log: TransparencyLog
+
+    def verify(self) -> Verification:
+        """The integrity walk, and with a signing key, every kept checkpoint's signature."""
+        result = self.queries.verify()
+        if not result.ok or self.log.key is None:
+            return result
+        return dataclasses.replace(result, reason=self.log.check_signatures())
 
     def close(self) -> None:
         self.store.close()

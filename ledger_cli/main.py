@@ -84,7 +84,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 def verify_chain() -> None:
     """Walk the hash chain, the Merkle tree and the kept checkpoints; exit 1 at a fault."""
     with opened(Settings()) as ledger_app:
-        result = ledger_app.queries.verify()
+        result = ledger_app.verify()
     if result.ok:
         typer.echo(
             f"ok: {result.checked} events checked, chain intact; tree of size "

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 
 from ledger.audit import merkle
 from ledger.audit.log import TransparencyLog
-from ledger.audit.note import SigningKey, open_checkpoint
-from ledger.bootstrap import App
+from ledger.audit.note import Checkpoint, SigningKey, open_checkpoint, sign_note
+from ledger.bootstrap import App, open_app
+from ledger.settings import Settings
 from ledger.store import NewEvent, SqlEventStore, verify
-from ledger.store.schema import merkle_nodes
+from ledger.store.schema import checkpoints, merkle_nodes
 from ledger.store.tree import TILE_LEVELS, TreeReader, rebuild_tree
+from tests.api_fixtures import signing_key_file
 from tests.test_merkle import mth
 
 
@@ -126,3 +130,27 @@ def test_checkpoints_are_signed_once_per_size_and_kept(app: App) -> None:
     assert log.at_size(3) == first
     result = app.queries.verify()
     assert (result.ok, result.checkpoints_checked) == (True, 2)
+
+
+def test_verify_with_the_key_refuses_a_checkpoint_row_forged_in_the_database(
+    settings: Settings, tmp_path: Path
+) -> None:
+    keyed = open_app(settings.model_copy(update={"signing_key_file": signing_key_file(tmp_path)}))
+    try:
+        append_many(keyed.store, [4])
+        keyed.log.sign()
+        assert keyed.verify().ok
+        forger = SigningKey.generate("ledger.test/log")  # same name, another key
+        root = keyed.log.root(2)
+        note = sign_note(Checkpoint("ledger.test/log", 2, root).text, forger)
+        with keyed.store.engine.begin() as connection:
+            connection.execute(
+                checkpoints.insert(),
+                {"size": 2, "root": root, "note": note, "signed_at": datetime.now(UTC)},
+            )
+        assert keyed.queries.verify().ok  # the roots agree: only the signature can tell
+        result = keyed.verify()
+        assert not result.ok
+        assert result.reason is not None and result.reason.startswith("the checkpoint of size 2:")
+    finally:
+        keyed.close()

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
 
-from api.deps import LogDep, QueriesDep, ReadAccess
+from api.deps import AppDep, LogDep, ReadAccess
 from api.problems import responses
 from api.views import CheckpointView, ConsistencyProofView, InclusionProofView, VerificationView
 
@@ -43,9 +43,9 @@ Size = Annotated[
 
 
 @router.get("/verify", response_model=VerificationView)
-def verify_chain(queries: QueriesDep) -> dict[str, Any]:
+def verify_chain(app: AppDep) -> dict[str, Any]:
     """Walk the hash chain, the Merkle nodes and the kept checkpoints; ok is false at a fault."""
-    return queries.verify().to_json()
+    return app.verify().to_json()
 
 
 @router.get(

@@ -21,7 +21,14 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ledger.audit.merkle import consistency_ranges, inclusion_ranges
-from ledger.audit.note import Checkpoint, NoteError, SigningKey, VerifierKey, sign_note
+from ledger.audit.note import (
+    Checkpoint,
+    NoteError,
+    SigningKey,
+    VerifierKey,
+    open_checkpoint,
+    sign_note,
+)
 from ledger.errors import InvalidEvent, LedgerError, NotFound
 from ledger.store import RecordedEvent, SqlEventStore, utc_now
 from ledger.store.records import format_instant
@@ -212,6 +219,24 @@ class TransparencyLog:
         if kept is not None and kept.size >= size:
             return None
         return self.sign()
+
+    def check_signatures(self, page: int = 1000) -> str | None:
+        """The first kept checkpoint whose note this ledger's key does not verify, if any.
+
+        Needs the key: a checkpoint row forged in the database (size, root and note made up)
+        carries no valid signature, and one edited after signing no longer matches its note.
+        """
+        verifier, after = self.verifier, -1
+        while kept := self.history(after=after, limit=page):
+            for signed in kept:
+                try:
+                    checkpoint = open_checkpoint(signed.note, verifier)
+                except NoteError as error:
+                    return f"the checkpoint of size {signed.size}: {error}"
+                if (checkpoint.size, checkpoint.root) != (signed.size, signed.root):
+                    return f"the checkpoint of size {signed.size} does not match its signed note"
+            after = kept[-1].size
+        return None
 
     # -- proofs ------------------------------------------------------------------------------
 
