@@ -29,7 +29,7 @@ from ledger.audit.note import (
     open_checkpoint,
     sign_note,
 )
-from ledger.errors import InvalidEvent, LedgerError, NotFound
+from ledger.errors import InvalidEvent, LedgerError, NotFound, StorageUnavailable
 from ledger.store import RecordedEvent, SqlEventStore, utc_now
 from ledger.store.records import format_instant
 from ledger.store.schema import checkpoints, events
@@ -170,7 +170,12 @@ class TransparencyLog:
             size = _tree_size(connection)
         if kept is not None and kept.size == size:
             return kept
-        return self.sign()
+        try:
+            return self.sign()
+        except StorageUnavailable:
+            if kept is None:
+                raise
+            return kept  # a read-only or full database: the newest checkpoint it has
 
     def latest_kept(self) -> SignedCheckpoint | None:
         with self.store.read_connection() as connection:
