@@ -64,7 +64,7 @@ def test_0010_turns_stored_claims_into_language_maps_and_indexes_them(
             assert search.matching_claims(connection, store.backend, "sprach") == {"k"}
     finally:
         store.close()
-    command.downgrade(migrations.alembic_config(empty_database_url), "0003")  # and back down
+    command.downgrade(migrations.alembic_config(empty_database_url), "0004")  # and back down
     engine = backend_for(empty_database_url).create_engine(empty_database_url)
     try:
         with engine.connect() as connection:

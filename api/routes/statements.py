@@ -14,6 +14,7 @@ from api.deps import (
     IdempotencyKeyDep,
     KnownQuery,
     LedgerDep,
+    LogDep,
     PageDep,
     QueriesDep,
     ReadAccess,
@@ -23,7 +24,9 @@ from api.deps import (
 from api.problems import responses
 from api.schemas import CorrectionIn, RetractionIn, StatementIn
 from api.settings import TokenSpec
-from api.views import EventEnvelope, StatementList, StatementView
+from api.receipts import with_receipt
+from api.views import StatementList, StatementView, WrittenEvent
+from ledger.audit.log import TransparencyLog
 from ledger.domain.model import Stance
 from ledger.projections.queries import StatementFilter
 from ledger.store import RecordedEvent
@@ -32,10 +35,12 @@ router = APIRouter(prefix="/v1/statements", tags=["statements"], dependencies=[K
 WRITE_PROBLEMS = responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
 
 
-def written(response: Response, event: RecordedEvent, statement_id: object) -> dict[str, Any]:
-    """The stored envelope, with ``Location`` naming the statement it wrote or changed."""
+def written(
+    response: Response, event: RecordedEvent, statement_id: object, log: TransparencyLog
+) -> dict[str, Any]:
+    """The stored envelope and its receipt, with ``Location`` naming the statement."""
     response.headers["Location"] = f"/v1/statements/{statement_id}"
-    return event.to_json()
+    return with_receipt(event, log)
 
 
 def metadata(writer: TokenSpec) -> dict[str, str]:
@@ -45,7 +50,7 @@ def metadata(writer: TokenSpec) -> dict[str, str]:
 @router.post(
     "",
     status_code=201,
-    response_model=EventEnvelope,
+    response_model=WrittenEvent,
     responses=WRITE_PROBLEMS,
     response_description="The stored event (also for a retry of an Idempotency-Key)",
 )
@@ -53,6 +58,7 @@ def record_statement(
     body: StatementIn,
     response: Response,
     ledger: LedgerDep,
+    log: LogDep,
     writer: Writer,
     expected_version: ExpectedVersionDep,
     idempotency_key: IdempotencyKeyDep,
@@ -68,7 +74,7 @@ def record_statement(
         idempotency_key=idempotency_key,
         metadata=metadata(writer),
     )
-    return written(response, event, event.event_id)
+    return written(response, event, event.event_id, log)
 
 
 @router.get(
@@ -116,7 +122,7 @@ def read_statement(statement_id: uuid.UUID, queries: QueriesDep) -> dict[str, An
 @router.post(
     "/{statement_id}/retractions",
     status_code=201,
-    response_model=EventEnvelope,
+    response_model=WrittenEvent,
     responses=WRITE_PROBLEMS,
 )
 def retract_statement(
@@ -124,6 +130,7 @@ def retract_statement(
     body: RetractionIn,
     response: Response,
     ledger: LedgerDep,
+    log: LogDep,
     writer: Writer,
     expected_version: ExpectedVersionDep,
     idempotency_key: IdempotencyKeyDep,
@@ -140,13 +147,13 @@ def retract_statement(
         idempotency_key=idempotency_key,
         metadata=metadata(writer),
     )
-    return written(response, event, event.data["statement_id"])
+    return written(response, event, event.data["statement_id"], log)
 
 
 @router.post(
     "/{statement_id}/corrections",
     status_code=201,
-    response_model=EventEnvelope,
+    response_model=WrittenEvent,
     responses=WRITE_PROBLEMS,
 )
 def correct_statement(
@@ -154,6 +161,7 @@ def correct_statement(
     body: CorrectionIn,
     response: Response,
     ledger: LedgerDep,
+    log: LogDep,
     writer: Writer,
     expected_version: ExpectedVersionDep,
     idempotency_key: IdempotencyKeyDep,
@@ -169,4 +177,4 @@ def correct_statement(
         idempotency_key=idempotency_key,
         metadata=metadata(writer),
     )
-    return written(response, event, event.data["statement_id"])
+    return written(response, event, event.data["statement_id"], log)

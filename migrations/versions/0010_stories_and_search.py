@@ -1,7 +1,7 @@
 """Stories, claims' propositions as a language map, source withdrawals, full-text search.
 
 Revision ID: 0010
-Revises: 0003
+Revises: 0004 (the Merkle tree)
 Create Date: 2026-12-01
 
 ``search_entries`` is a full-text index over quotes and propositions: an FTS5 table on SQLite,
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
