@@ -90,8 +90,8 @@ def save_checkpoint(live: LiveLedger, path: Path) -> int:
 def test_the_checkpoint_command_prints_a_checkpoint_that_checks(live: LiveLedger) -> None:
     code, out, err = audit("checkpoint", "--url", live.url, "--key", live.key)
     assert code == 0
-    assert out.startswith("ledger.test/log\n131\n")
-    assert "ok: signed checkpoint of size 131" in err
+    assert out.startswith("ledger.test/log\n132\n")
+    assert "ok: signed checkpoint of size 132" in err
 
 
 def test_a_checkpoint_under_another_key_is_refused(live: LiveLedger) -> None:
@@ -161,10 +161,10 @@ def test_the_monitor_keeps_state_and_stops_at_the_first_inconsistency(
     args = ["watch", "--url", live.url, "--state", str(state), "--key", live.key, "--interval", "0"]
     code, out, _ = audit(*args, "--max-polls", "2")
     assert code == 0
-    assert out.splitlines() == ["poll 1: size 131 ok", "poll 2: size 131 ok"]
+    assert out.splitlines() == ["poll 1: size 132 ok", "poll 2: size 132 ok"]
     live.write("monitored")
     code, out, _ = audit(*args, "--max-polls", "1")
-    assert (code, out.strip()) == (0, "poll 1: size 132 ok")
+    assert (code, out.strip()) == (0, "poll 1: size 133 ok")
 
     store = open_store(live.settings)
     try:
@@ -176,6 +176,6 @@ def test_the_monitor_keeps_state_and_stops_at_the_first_inconsistency(
     live.write("after the rewrite")
     code, _, err = audit(*args, "--max-polls", "3")
     assert code == 1
-    assert "not consistent, size 132 -> size 133" in err
-    assert (state / "inconsistent-checkpoint").read_text().startswith("ledger.test/log\n133\n")
-    assert (state / "checkpoint").read_text().startswith("ledger.test/log\n132\n")
+    assert "not consistent, size 133 -> size 134" in err
+    assert (state / "inconsistent-checkpoint").read_text().startswith("ledger.test/log\n134\n")
+    assert (state / "checkpoint").read_text().startswith("ledger.test/log\n133\n")

@@ -29,7 +29,7 @@ from tests.reliability_tampering import remove_event, set_column
 
 pytest_plugins = ("tests.api_fixtures",)
 
-TARGET = 100  # a StatementRecorded in the middle of the seeded log (131 events)
+TARGET = 100  # a StatementRecorded in the middle of the seeded log (132 events)
 
 REFUSED = {
     "update one column": "UPDATE events SET type = 'Tampered' WHERE position = 100",
