@@ -259,13 +259,19 @@ def serve(
     import uvicorn
     from pydantic import ValidationError
 
+    from api.app import require_signing_key
     from api.settings import ApiSettings
 
     try:
-        ApiSettings()  # refuse bad tokens or the development token in production up front
+        api_settings = ApiSettings()  # refuse bad tokens or the dev token in production up front
     except ValidationError as error:
         problems = "; ".join(str(e["msg"]) for e in error.errors())
         typer.secho(f"error: API settings: {problems}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=2) from None
+    try:
+        require_signing_key(Settings(), api_settings)
+    except RuntimeError as error:
+        typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
         raise typer.Exit(code=2) from None
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"serving the claims ledger on http://{shown}:{port} (docs at /docs)")

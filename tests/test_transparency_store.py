@@ -6,17 +6,20 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+
+import migrations
 
 from ledger.audit import merkle
 from ledger.audit.log import TransparencyLog
 from ledger.audit.note import Checkpoint, SigningKey, open_checkpoint, sign_note
 from ledger.bootstrap import App, open_app
 from ledger.settings import Settings
-from ledger.store import NewEvent, SqlEventStore, verify
-from ledger.store.schema import checkpoints, merkle_nodes
+from ledger.store import NewEvent, SqlEventStore, open_store, verify
+from ledger.store.schema import checkpoints, events, merkle_nodes
 from ledger.store.tree import TILE_LEVELS, TreeReader, rebuild_tree
 from tests.api_fixtures import signing_key_file
+from tests.conftest import fresh_database_url
 from tests.test_merkle import mth
 
 
@@ -154,3 +157,37 @@ def test_verify_with_the_key_refuses_a_checkpoint_row_forged_in_the_database(
         assert result.reason is not None and result.reason.startswith("the checkpoint of size 2:")
     finally:
         keyed.close()
+
+
+def test_the_migration_fills_the_tree_for_a_log_that_existed_before_it(
+    store: SqlEventStore, backend: str, tmp_path: Path
+) -> None:
+    append_many(store, [300, 1, 299])
+    with store.read_connection() as connection:
+        rows = [dict(row._mapping) for row in connection.execute(select(events))]
+    older = tmp_path / "older"
+    older.mkdir()
+    url = fresh_database_url(backend, older) if backend == "sqlite" else None
+    if url is None:  # one PostgreSQL database per test: take this one back to 0003 in place
+        with store.engine.begin() as connection:
+            connection.execute(text("DROP TABLE merkle_nodes"))
+            connection.execute(text("DROP TABLE signed_checkpoints"))
+            connection.execute(text("UPDATE alembic_version SET version_num = '0003'"))
+        migrations.upgrade(str(store.engine.url.render_as_string(hide_password=False)))
+    else:
+        migrations.upgrade(url, "0003")
+        old_store = open_store(Settings(database_url=url))
+        try:
+            with old_store.engine.begin() as connection:
+                connection.execute(events.insert(), rows)
+        finally:
+            old_store.close()
+        migrations.upgrade(url)
+        store = open_store(Settings(database_url=url))
+    try:
+        assert stored_nodes(store) == oracle_nodes(leaf_inputs(store))
+        assert len(stored_nodes(store)) == 3  # level 8: tiles 0 and 1; level 9: their parent
+        assert verify(store).ok
+    finally:
+        if url is not None:
+            store.close()
