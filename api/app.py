@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from api import problems
 from api.body import BodyGuard
+from api.conditional import ConditionalReads
 from api.cors import ProblemCORS
 from api.health import WriteFaults
 from api.ratelimit import RateLimit, parse_rate_limit
@@ -71,9 +72,10 @@ def create_app(
 
 
 def _add_middleware(app: FastAPI, api_settings: ApiSettings) -> None:
-    """Added innermost first: body checks, then rate limits, then CORS around everything, so
+    """Added innermost first: body checks, conditional reads, then rate limits, then CORS around everything, so
     its headers reach the browser on every answer, a 429 or 413 included."""
     app.add_middleware(BodyGuard, max_bytes=api_settings.max_body_bytes)
+    app.add_middleware(ConditionalReads)
     limits = parse_rate_limit(api_settings.rate_limit)
     if limits:
         app.add_middleware(RateLimit, limits=limits, tokens=api_settings.tokens)

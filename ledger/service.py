@@ -331,6 +331,11 @@ class LedgerQueries:
                 _found(queries.claim_view(connection, claim), f"no claim {claim!r}")
             return timeline(connection, start=start, end=end, axis=axis, claim=claim)
 
+    def pinned_position(self, known_at: datetime) -> int | None:
+        """The log position a view known at ``known_at`` is fixed at, or None if not yet fixed."""
+        with self.store.read_connection() as connection:
+            return queries.pinned_position(connection, known_at)
+
     def verify(self) -> Verification:
         return verify(self.store)
 
