@@ -13,6 +13,7 @@ from api.body import BodyGuard
 from api.conditional import ConditionalReads
 from api.cors import ProblemCORS
 from api.health import WriteFaults
+from api.openapi import operation_id, optional_read_security
 from api.ratelimit import RateLimit, parse_rate_limit
 from api.routes import (
     actors,
@@ -60,6 +61,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         responses=problems.responses(422, 500),
+        generate_unique_id_function=operation_id,
     )
     app.state.api_settings = api_settings
     problems.install(app)
@@ -89,7 +91,7 @@ def _document_problems(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = problems.problem_media_types(generate())
+            app.openapi_schema = optional_read_security(problems.problem_media_types(generate()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
