@@ -21,6 +21,7 @@ from api.routes import (
     claims,
     documents,
     events,
+    exports,
     health,
     pages,
     registry,
@@ -37,7 +38,9 @@ An event-sourced ledger of who said what about which claim, when, and where it w
 Reads are open unless `LEDGER_READS_REQUIRE_TOKEN` is set; writes need a bearer token with the
 `write` scope. Every error is `application/problem+json` (RFC 9457).
 """
-ROUTERS = (health, statements, events, claims, actors, documents, registry, replay, audit, pages)
+ROUTERS = (
+    health, statements, events, claims, actors, documents, registry, replay, audit, exports, pages
+)
 
 
 def create_app(

@@ -305,6 +305,10 @@ class LedgerQueries:
                 queries.statement_view(connection, statement_id), f"no statement {statement_id}"
             )
 
+    def statement_entries(self) -> list[dict[str, Any]]:
+        with self.store.read_connection() as connection:
+            return queries.statement_entries(connection)
+
     def actors(self) -> list[dict[str, Any]]:
         with self.store.read_connection() as connection:
             return queries.actor_views(connection)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 
 from api.deps import DOCUMENT_ID, QueriesDep, ReadAccess
+from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
 from api.problems import responses
+from ledger.formats import document_scope
 from api.views import DocumentList, DocumentView
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"], dependencies=[ReadAccess])
@@ -19,10 +21,18 @@ def list_documents(queries: QueriesDep) -> dict[str, Any]:
     return {"documents": queries.documents()}
 
 
-@router.get("/{document_id}", response_model=DocumentView, responses=responses(404, 422))
+@router.get("/{document_id}", response_model=DocumentView, responses=responses(404, 406, 422))
 def read_document(
     document_id: Annotated[str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])],
+    request: Request,
     queries: QueriesDep,
-) -> dict[str, Any]:
-    """A document's text, its SHA-256, and every quote anchor into it."""
-    return queries.document(document_id)
+) -> Any:
+    """A document's text, its SHA-256, and every quote anchor into it.
+
+    By ``Accept``, its export instead (schema.org, Web Annotation collection, PROV).
+    """
+    chosen = negotiated(request, EXPORT_OFFERS)
+    view = queries.document(document_id)
+    if chosen != JSON:
+        return export(request, queries, document_scope(document_id), FORMAT_OF[chosen])
+    return view

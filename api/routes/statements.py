@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from api.deps import (
     ExpectedVersionDep,
@@ -15,6 +15,7 @@ from api.deps import (
     ReadAccess,
     Writer,
 )
+from api.exports import JSON, STATEMENT_OFFERS, negotiated, statement_annotation
 from api.problems import responses
 from api.schemas import CorrectionIn, RetractionIn, StatementIn
 from api.settings import TokenSpec
@@ -64,12 +65,19 @@ def record_statement(
 @router.get(
     "/{statement_id}",
     response_model=StatementView,
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     dependencies=[ReadAccess],
 )
-def read_statement(statement_id: uuid.UUID, queries: QueriesDep) -> dict[str, Any]:
-    """One statement by its id or a version's id, with every version."""
-    return queries.statement(statement_id)
+def read_statement(statement_id: uuid.UUID, request: Request, queries: QueriesDep) -> Any:
+    """One statement by its id or a version's id, with every version.
+
+    By ``Accept``, its current version as a W3C Web Annotation instead.
+    """
+    chosen = negotiated(request, STATEMENT_OFFERS)
+    view = queries.statement(statement_id)
+    if chosen != JSON:
+        return statement_annotation(request, queries, view, None)
+    return view
 
 
 @router.post(

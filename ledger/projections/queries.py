@@ -232,6 +232,11 @@ def claim_history(connection: Connection, key: str) -> list[dict[str, Any]] | No
     return [statement_entry(version) for version in versions]
 
 
+def statement_entries(connection: Connection) -> list[dict[str, Any]]:
+    """Every statement version in the ledger, in the order it recorded them."""
+    return [statement_entry(version) for version in _versions_where(connection)]
+
+
 def actor_views(connection: Connection) -> list[dict[str, Any]]:
     counts: dict[str, int] = dict(
         connection.execute(
