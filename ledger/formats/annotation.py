@@ -140,11 +140,7 @@ def page(
         "@context": CONTEXT,
         "id": page_iri(scope, context, number),
         "type": "AnnotationPage",
-        "partOf": {
-            "id": collection_iri(scope, context),
-            "label": scope.label,
-            "total": total,
-        },
+        "partOf": collection_iri(scope, context),
         "startIndex": start,
         "items": [annotation(entry, context, embedded=True) for entry in items],
     }
