@@ -39,7 +39,17 @@ Reads are open unless `LEDGER_READS_REQUIRE_TOKEN` is set; writes need a bearer 
 `write` scope. Every error is `application/problem+json` (RFC 9457).
 """
 ROUTERS = (
-    health, statements, events, claims, actors, documents, registry, replay, audit, exports, pages
+    health,
+    statements,
+    events,
+    claims,
+    actors,
+    documents,
+    registry,
+    replay,
+    audit,
+    exports,
+    pages,
 )
 
 

@@ -80,9 +80,7 @@ def export(
     graph = prov.graph(scope, entries, ctx)
     if fmt is Format.PROV_TURTLE:
         return Response(graph.serialize(format="turtle"), media_type=prov.TURTLE)
-    return Response(
-        graph.serialize(format="json-ld", auto_compact=True), media_type=prov.JSON_LD
-    )
+    return Response(graph.serialize(format="json-ld", auto_compact=True), media_type=prov.JSON_LD)
 
 
 def json_ld(body: dict[str, Any], fmt: Format) -> Response:
@@ -96,8 +94,10 @@ def statement_annotation(
     """One version of a statement (its current one unless ``version`` names another)."""
     negotiate(request.headers.get("accept"), [annotation.MEDIA_TYPE])
     versions = view["versions"]
-    chosen = view["current"] if version is None else next(
-        (v for v in versions if v["version_id"] == version), None
+    chosen = (
+        view["current"]
+        if version is None
+        else next((v for v in versions if v["version_id"] == version), None)
     )
     if chosen is None:
         raise NotFound(f"statement {view['statement_id']} has no version {version}")

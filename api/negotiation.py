@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+
 class NotAcceptable(Exception):
     """No representation of this resource matches the request's Accept header (406)."""
 

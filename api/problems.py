@@ -251,7 +251,10 @@ async def out_of_range(request: Request, error: Exception) -> ProblemResponse:
 async def not_acceptable(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, NotAcceptable)
     return problem(
-        406, "not-acceptable", str(error), title="No acceptable representation",
+        406,
+        "not-acceptable",
+        str(error),
+        title="No acceptable representation",
         extra={"offered": error.offered},
     )
 

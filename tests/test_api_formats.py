@@ -217,8 +217,9 @@ def test_sparql_over_prov_answers_who_relayed_whom_as_the_api_does(client: TestC
         }
         claim_iri = f"{BASE}/v1/claims/{claim['key']}"
         assert relayed_by(turtle, claim_iri) == expected, claim["key"]
-        alone = prov_graph(client, f"/v1/claims/{claim['key']}", accept="text/turtle")
-        assert relayed_by(alone, claim_iri) == expected
+        if claim["key"] == CENTRAL:  # one claim's own export answers the same
+            alone = prov_graph(client, f"/v1/claims/{CENTRAL}", accept="text/turtle")
+            assert relayed_by(alone, claim_iri) == expected
 
 
 def test_prov_records_corrections_and_retractions_and_sparql_follows_them(

@@ -42,8 +42,9 @@ def get_statement_annotation(
     statement_id: uuid.UUID,
     request: Request,
     queries: QueriesDep,
-    version: Annotated[uuid.UUID | None, Query(description="A version id (default: current).")]
-    = None,
+    version: Annotated[
+        uuid.UUID | None, Query(description="A version id (default: current).")
+    ] = None,
 ) -> Response:
     """A statement version as a W3C Web Annotation (JSON-LD)."""
     view = queries.statement(statement_id)
@@ -51,7 +52,8 @@ def get_statement_annotation(
 
 
 @router.get(
-    "/v1/claims/{key}/export/{format}", response_class=Response,
+    "/v1/claims/{key}/export/{format}",
+    response_class=Response,
     responses={200: FORMAT_DOC, **PROBLEMS},
 )
 def export_claim(
@@ -67,7 +69,8 @@ def export_claim(
 
 
 @router.get(
-    "/v1/documents/{document_id}/export/{format}", response_class=Response,
+    "/v1/documents/{document_id}/export/{format}",
+    response_class=Response,
     responses={200: FORMAT_DOC, **PROBLEMS},
 )
 def export_document(
@@ -82,9 +85,7 @@ def export_document(
     return export(request, queries, document_scope(document_id), format, page)
 
 
-@router.get(
-    "/v1/export/{format}", response_class=Response, responses={200: FORMAT_DOC, **PROBLEMS}
-)
+@router.get("/v1/export/{format}", response_class=Response, responses={200: FORMAT_DOC, **PROBLEMS})
 def export_ledger(
     format: Format, request: Request, queries: QueriesDep, page: Page = None
 ) -> Response:

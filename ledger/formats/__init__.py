@@ -48,9 +48,7 @@ class Links:
         return f"{self.statement(entry['statement_id'])}#version-{entry['version_id']}"
 
     def annotation(self, entry: Mapping[str, Any]) -> str:
-        return (
-            f"{self.statement(entry['statement_id'])}/annotation?version={entry['version_id']}"
-        )
+        return f"{self.statement(entry['statement_id'])}/annotation?version={entry['version_id']}"
 
     def event(self, position: int) -> str:
         return f"{self.base}/v1/events?after={position - 1}&limit=1"
@@ -74,14 +72,23 @@ class Scope:
 
 
 def claim_scope(key: str) -> Scope:
-    return Scope("claim", key, f"Statements on the claim {key}", f"/v1/claims/{key}",
-                 lambda entry: entry["claim"] == key)
+    return Scope(
+        "claim",
+        key,
+        f"Statements on the claim {key}",
+        f"/v1/claims/{key}",
+        lambda entry: entry["claim"] == key,
+    )
 
 
 def document_scope(document_id: str) -> Scope:
-    return Scope("document", document_id, f"Statements quoted from {document_id}",
-                 f"/v1/documents/{document_id}",
-                 lambda entry: entry["source"]["document"] == document_id)
+    return Scope(
+        "document",
+        document_id,
+        f"Statements quoted from {document_id}",
+        f"/v1/documents/{document_id}",
+        lambda entry: entry["source"]["document"] == document_id,
+    )
 
 
 def ledger_scope() -> Scope:

@@ -31,17 +31,19 @@ RELAYED_BY = """
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX ledger: <urn:claims-ledger:vocab#>
 SELECT DISTINCT ?relayer ?speaker WHERE {
-  {
-    ?hop a ledger:ConduitHop ; prov:wasAttributedTo ?relayer ; prov:wasDerivedFrom* ?last .
-    ?last a ledger:ConduitHop ; prov:wasDerivedFrom ?said .
-    ?said a ledger:Statement ; prov:wasAttributedTo ?speaker ; ledger:claim ?claim .
-  } UNION {
-    ?said a ledger:Statement ; ledger:stance ledger:reports ; ledger:claim ?claim ;
-          prov:wasAttributedTo ?relayer ; prov:wasDerivedFrom ?relayed .
-    ?relayed a ledger:RelayedStatement ; prov:wasAttributedTo ?speaker .
-  }
+  ?said ledger:claim <%(claim)s> ; a ledger:Statement .
   FILTER NOT EXISTS { ?said prov:wasInvalidatedBy ?ending }
   FILTER NOT EXISTS { ?newer prov:wasRevisionOf ?said }
+  {
+    ?said prov:wasAttributedTo ?speaker .
+    ?last prov:wasDerivedFrom ?said ; a ledger:ConduitHop .
+    ?hop prov:wasDerivedFrom* ?last .
+    ?hop a ledger:ConduitHop ; prov:wasAttributedTo ?relayer .
+  } UNION {
+    ?said ledger:stance ledger:reports ; prov:wasAttributedTo ?relayer ;
+          prov:wasDerivedFrom ?relayed .
+    ?relayed a ledger:RelayedStatement ; prov:wasAttributedTo ?speaker .
+  }
 }
 """
 
@@ -117,7 +119,7 @@ def _agent(g: Graph, key: str, context: Context) -> None:
 def relayed_by(g: Graph, claim_iri: str) -> dict[str, list[str]]:
     """Who relayed whose statements on one claim, by SPARQL over the graph (actor IRIs)."""
     found: dict[str, set[str]] = {}
-    rows = g.query(RELAYED_BY, initBindings={"claim": URIRef(claim_iri)})
+    rows = g.query(RELAYED_BY % {"claim": URIRef(claim_iri)})
     for relayer, speaker in rows:  # type: ignore[misc]
         found.setdefault(str(speaker), set()).add(str(relayer))
     return {speaker: sorted(names) for speaker, names in found.items()}

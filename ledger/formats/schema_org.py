@@ -16,11 +16,17 @@ from ledger.formats import Context, Scope
 
 SCHEMA_CONTEXT = "https://schema.org"
 MEDIA_TYPE = 'application/ld+json; profile="https://schema.org"'
-ACTOR_TYPES = {"person": "Person", "outlet": "NewsMediaOrganization", "organisation": "Organization"}
+ACTOR_TYPES = {
+    "person": "Person",
+    "outlet": "NewsMediaOrganization",
+    "organisation": "Organization",
+}
 
 
 def claims_document(
-    scope: Scope, claims: Sequence[Mapping[str, Any]], entries: Sequence[Mapping[str, Any]],
+    scope: Scope,
+    claims: Sequence[Mapping[str, Any]],
+    entries: Sequence[Mapping[str, Any]],
     context: Context,
 ) -> dict[str, Any]:
     """One ``Claim`` (a claim scope) or a ``@graph`` of every claim the scope's entries touch."""
