@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
+from ledger.audit.log import TransparencyLog, load_signing_key
 from ledger.projections.sql import SqlProjection
 from ledger.service import Ledger, LedgerQueries
 from ledger.settings import Settings
-from ledger.store import Clock, SqlEventStore, backend_for, open_store, utc_now
+from ledger.store import Clock, SqlEventStore, Verification, backend_for, open_store, utc_now
 
 
 @dataclass(frozen=True)
 class App:
-    """The store with its projector, the write service and the read service over it."""
+    """The store with its projector, the write and read services, and the transparency log."""
 
     store: SqlEventStore
     ledger: Ledger
     queries: LedgerQueries
+    log: TransparencyLog
+
+    def verify(self) -> Verification:
+        """The integrity walk, and with a signing key, every kept checkpoint's signature."""
+        result = self.queries.verify()
+        if not result.ok or self.log.key is None:
+            return result
+        return dataclasses.replace(result, reason=self.log.check_signatures())
 
     def close(self) -> None:
         self.store.close()
@@ -27,4 +37,10 @@ def open_app(settings: Settings, *, clock: Clock = utc_now) -> App:
     backend = backend_for(settings.database_url, settings)
     projection = SqlProjection(backend)
     store = open_store(settings, clock=clock, projectors=[projection])
-    return App(store=store, ledger=Ledger(store), queries=LedgerQueries(store, projection))
+    key = None if settings.signing_key_file is None else load_signing_key(settings.signing_key_file)
+    return App(
+        store=store,
+        ledger=Ledger(store),
+        queries=LedgerQueries(store, projection),
+        log=TransparencyLog(store, key, origin=settings.log_origin, clock=clock),
+    )

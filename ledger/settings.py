@@ -27,3 +27,10 @@ class Settings(BaseSettings):
     database_url: str = default_database_url()
     sqlite_busy_timeout_ms: int = 10_000
     seed_file: Path = project_root() / "seeds" / "story.yaml"
+    # The Ed25519 key that signs checkpoints (`ledger keys generate`): a file, never the database.
+    # Without it the ledger keeps its tree but signs nothing; production refuses to start.
+    signing_key_file: Path | None = None
+    # The checkpoints' origin line; by default the signing key's name.
+    log_origin: str | None = None
+    # How often the server signs a checkpoint when the log has grown (0: only on demand).
+    checkpoint_interval_seconds: float = 5.0
