@@ -14,8 +14,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api import problems
 from api.body import BodyGuard
+from api.conditional import ConditionalReads
 from api.cors import ProblemCORS
 from api.health import WriteFaults
+from api.openapi import operation_id, optional_read_security
 from api.ratelimit import RateLimit, parse_rate_limit
 from api.routes import (
     actors,
@@ -23,6 +25,7 @@ from api.routes import (
     claims,
     documents,
     events,
+    exports,
     health,
     pages,
     registry,
@@ -53,6 +56,7 @@ ROUTERS = (
     registry,
     replay,
     audit,
+    exports,
     pages,
 )
 
@@ -86,6 +90,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         responses=problems.responses(422, 500),
+        generate_unique_id_function=operation_id,
     )
     app.state.api_settings = api_settings
     problems.install(app)
@@ -123,9 +128,10 @@ async def sign_checkpoints(log: TransparencyLog, interval: float) -> None:
 
 
 def _add_middleware(app: FastAPI, api_settings: ApiSettings) -> None:
-    """Added innermost first: body checks, then rate limits, then CORS around everything, so
+    """Added innermost first: body checks, conditional reads, then rate limits, then CORS around everything, so
     its headers reach the browser on every answer, a 429 or 413 included."""
     app.add_middleware(BodyGuard, max_bytes=api_settings.max_body_bytes)
+    app.add_middleware(ConditionalReads)
     limits = parse_rate_limit(api_settings.rate_limit)
     if limits:
         app.add_middleware(RateLimit, limits=limits, tokens=api_settings.tokens)
@@ -139,7 +145,7 @@ def _document_problems(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = problems.problem_media_types(generate())
+            app.openapi_schema = optional_read_security(problems.problem_media_types(generate()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import authorize
+from api.conditional import mark_pinned
 from api.settings import ApiSettings, Scope, TokenSpec
 from ledger.bootstrap import App
 from ledger.domain.model import DOCUMENT_ID_PATTERN, KEY_PATTERN
@@ -79,6 +80,8 @@ ReadAccess = Depends(require_read)
 
 
 def point_in_time(
+    request: Request,
+    queries: QueriesDep,
     as_of: Annotated[
         str | None,
         Query(
@@ -96,12 +99,17 @@ def point_in_time(
         ),
     ] = None,
 ) -> PointInTime:
-    return PointInTime(
+    at = PointInTime(
         as_of=None if as_of is None else parse_instant(as_of, field="as_of", end_of_day=True),
         known_at=None
         if known_at is None
         else parse_instant(known_at, field="known_at", end_of_day=True),
     )
+    if at.known_at is not None:
+        position = queries.pinned_position(at.known_at)
+        if position is not None:
+            mark_pinned(request, position)
+    return at
 
 
 AtDep = Annotated[PointInTime, Depends(point_in_time)]

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from api.auth import Forbidden, Unauthenticated
 from api.deps import UnknownQueryParameter
 from api.health import head_or_none
+from api.negotiation import NotAcceptable
 from ledger.audit.log import NoSigningKey
 from ledger.errors import (
     ConcurrencyError,
@@ -268,6 +269,17 @@ async def out_of_range(request: Request, error: Exception) -> ProblemResponse:
     return problem(422, "out-of-range", detail, title="The request is not valid")
 
 
+async def not_acceptable(request: Request, error: Exception) -> ProblemResponse:
+    assert isinstance(error, NotAcceptable)
+    return problem(
+        406,
+        "not-acceptable",
+        str(error),
+        title="No acceptable representation",
+        extra={"offered": error.offered},
+    )
+
+
 async def unexpected(request: Request, error: Exception) -> ProblemResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return problem(500, None, "the server failed to handle this request")
@@ -285,6 +297,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Unauthenticated, unauthenticated)
     app.add_exception_handler(Forbidden, forbidden)
     app.add_exception_handler(OverflowError, out_of_range)
+    app.add_exception_handler(NotAcceptable, not_acceptable)
     app.add_exception_handler(Exception, unexpected)
 
 

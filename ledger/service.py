@@ -435,6 +435,23 @@ class LedgerQueries:
                 queries.statement_view(connection, statement_id), f"no statement {statement_id}"
             )
 
+    def all_claims(self) -> list[dict[str, Any]]:
+        """Every claim now, unpaged (whole-ledger exports)."""
+        with self.store.read_connection() as connection:
+            return queries.claim_views(connection)
+
+    def all_actors(self) -> list[dict[str, Any]]:
+        with self.store.read_connection() as connection:
+            return queries.actor_views(connection)
+
+    def all_documents(self) -> list[dict[str, Any]]:
+        with self.store.read_connection() as connection:
+            return queries.document_views(connection)
+
+    def statement_entries(self) -> list[dict[str, Any]]:
+        with self.store.read_connection() as connection:
+            return queries.statement_entries(connection)
+
     def actors(self, page: PageRequest = PageRequest()) -> Page:
         with self.store.read_connection() as connection:
             return paged(
@@ -491,6 +508,11 @@ class LedgerQueries:
             return timeline(
                 connection, start=start, end=end, axis=axis, claim=claim, story=story
             )
+
+    def pinned_position(self, known_at: datetime) -> int | None:
+        """The log position a view known at ``known_at`` is fixed at, or None if not yet fixed."""
+        with self.store.read_connection() as connection:
+            return queries.pinned_position(connection, known_at)
 
     def verify(self) -> Verification:
         return verify(self.store)

@@ -17,9 +17,11 @@ from api.deps import (
     etag,
     link_next,
 )
+from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
 from api.problems import responses
 from api.views import ClaimHistory, ClaimList, ClaimView
 from ledger.domain.events import claim_stream
+from ledger.formats import claim_scope, ledger_scope
 from ledger.projections.queries import ClaimFilter
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"], dependencies=[ReadAccess, KnownQuery])
@@ -28,7 +30,7 @@ ClaimState = Literal["asserted", "denied", "contested", "unanswered", "questione
 SEARCH_TEXT = Query(min_length=1, max_length=200, description="Full-text search: every word.")
 
 
-@router.get("", response_model=ClaimList, responses=responses(400, 422))
+@router.get("", response_model=ClaimList, responses=responses(400, 406, 422))
 def list_claims(
     request: Request,
     response: Response,
@@ -41,21 +43,38 @@ def list_claims(
     ] = None,
     state: Annotated[ClaimState | None, Query(description="Only claims in this state.")] = None,
     q: Annotated[str | None, SEARCH_TEXT] = None,
-) -> dict[str, Any]:
+) -> Any:
     """A page of claims by key with state and stances (as_of: said-time, known_at: recorded);
-    ``q`` finds claims whose propositions or quotes hold every word."""
+    ``q`` finds claims whose propositions or quotes hold every word.
+
+    By ``Accept``, the whole ledger's current export instead (schema.org, Web Annotation, PROV).
+    """
+    chosen = negotiated(request, EXPORT_OFFERS)
+    if chosen != JSON:
+        return export(request, queries, ledger_scope(), FORMAT_OF[chosen])
     where = ClaimFilter(story=story, actor=actor, state=state)
     found = queries.claims(at, where, page, q)
     next_cursor = link_next(request, response, found)
     return {"point_in_time": at.to_json(), "claims": found.items, "next": next_cursor}
 
 
-@router.get("/{key}", response_model=ClaimView, responses=responses(400, 404, 422))
+@router.get("/{key}", response_model=ClaimView, responses=responses(400, 404, 406, 422))
 def read_claim(
-    key: ClaimKey, queries: QueriesDep, store: StoreDep, at: AtDep, response: Response
-) -> dict[str, Any]:
-    """One claim's state, stances, conduits and quotes; ETag is its stream version (current view)."""
+    key: ClaimKey,
+    request: Request,
+    queries: QueriesDep,
+    store: StoreDep,
+    at: AtDep,
+    response: Response,
+) -> Any:
+    """One claim's state, stances, conduits and quotes; ETag is its stream version (current view).
+
+    By ``Accept``, its current export instead (schema.org, Web Annotation, PROV).
+    """
+    chosen = negotiated(request, EXPORT_OFFERS)
     view = queries.claim(key, at)
+    if chosen != JSON:
+        return export(request, queries, claim_scope(key), FORMAT_OF[chosen])
     if at.is_now:
         response.headers["ETag"] = etag(store.stream_version(claim_stream(key)))
     return view

@@ -7,9 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 
 from api.deps import DOCUMENT_ID, KnownQuery, PageDep, QueriesDep, ReadAccess, link_next
+from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
 from api.problems import responses
 from api.schemas import AnchorRequest
 from api.views import AnchorAnswer, DocumentList, DocumentView
+from ledger.formats import document_scope
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"], dependencies=[ReadAccess, KnownQuery])
 DocumentIdPath = Annotated[
@@ -26,10 +28,17 @@ def list_documents(
     return {"documents": found.items, "next": link_next(request, response, found)}
 
 
-@router.get("/{document_id}", response_model=DocumentView, responses=responses(400, 404, 422))
-def read_document(document_id: DocumentIdPath, queries: QueriesDep) -> dict[str, Any]:
-    """A document's text, its SHA-256, and every quote anchor into it."""
-    return queries.document(document_id)
+@router.get("/{document_id}", response_model=DocumentView, responses=responses(400, 404, 406, 422))
+def read_document(document_id: DocumentIdPath, request: Request, queries: QueriesDep) -> Any:
+    """A document's text, its SHA-256, and every quote anchor into it.
+
+    By ``Accept``, its export instead (schema.org, Web Annotation collection, PROV).
+    """
+    chosen = negotiated(request, EXPORT_OFFERS)
+    view = queries.document(document_id)
+    if chosen != JSON:
+        return export(request, queries, document_scope(document_id), FORMAT_OF[chosen])
+    return view
 
 
 @router.post(

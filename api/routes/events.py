@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from sse_starlette import EventSourceResponse
 
+from api.conditional import mark_pinned
 from api.deps import ApiSettingsDep, ReadAccess, StoreDep
 from api.feed import follow
 from api.problems import responses
@@ -31,6 +32,8 @@ def read_events(
     events = store.read_page(after=after, limit=limit + 1)
     page, has_more = events[:limit], len(events) > limit
     cursor = page[-1].position if page else after
+    if len(page) == limit:
+        mark_pinned(request, cursor)  # a full page of an append-only log never changes
     if has_more:
         next_url = request.url.include_query_params(after=cursor, limit=limit)
         response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'

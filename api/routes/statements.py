@@ -21,6 +21,7 @@ from api.deps import (
     Writer,
     link_next,
 )
+from api.exports import JSON, STATEMENT_OFFERS, negotiated, statement_annotation
 from api.problems import responses
 from api.schemas import CorrectionIn, RetractionIn, StatementIn
 from api.settings import TokenSpec
@@ -111,12 +112,19 @@ def list_statements(
 @router.get(
     "/{statement_id}",
     response_model=StatementView,
-    responses=responses(400, 404, 422),
+    responses=responses(400, 404, 406, 422),
     dependencies=[ReadAccess],
 )
-def read_statement(statement_id: uuid.UUID, queries: QueriesDep) -> dict[str, Any]:
-    """One statement by its id or a version's id, with every version."""
-    return queries.statement(statement_id)
+def read_statement(statement_id: uuid.UUID, request: Request, queries: QueriesDep) -> Any:
+    """One statement by its id or a version's id, with every version.
+
+    By ``Accept``, its current version as a W3C Web Annotation instead.
+    """
+    chosen = negotiated(request, STATEMENT_OFFERS)
+    view = queries.statement(statement_id)
+    if chosen != JSON:
+        return statement_annotation(request, queries, view, None)
+    return view
 
 
 @router.post(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
@@ -234,6 +234,22 @@ def position_known_at(connection: Connection, instant: datetime | None) -> int |
     return connection.execute(query).scalar() or 0
 
 
+def pinned_position(connection: Connection, instant: datetime) -> int | None:
+    """The log position a ``known_at`` view stands at, if no later write can change it.
+
+    Recorded time never decreases along the log, so once the log holds an event recorded
+    after ``instant``, every event recorded at or before it is already stored.
+    """
+    last = connection.execute(select(func.max(events.c.recorded_at))).scalar()
+    if last is None or _aware(last) <= instant:
+        return None
+    return position_known_at(connection, instant)
+
+
+def _aware(instant: datetime) -> datetime:
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+
+
 def version_status(version: StatementVersion) -> str:
     return version.ended_by or "standing"
 
@@ -274,6 +290,11 @@ def claim_history(connection: Connection, key: str) -> list[dict[str, Any]] | No
         return None
     versions = _versions_where(connection, statement_versions.c.claim == key)
     return [statement_entry(version) for version in versions]
+
+
+def statement_entries(connection: Connection) -> list[dict[str, Any]]:
+    """Every statement version in the ledger, in the order it recorded them."""
+    return [statement_entry(version) for version in _versions_where(connection)]
 
 
 def actor_views(

@@ -1,0 +1,93 @@
+"""The standard formats by explicit URL: Web Annotation, schema.org, PROV (Turtle, JSON-LD).
+
+``/v1/claims/{key}/export/{format}``, ``/v1/documents/{id}/export/{format}`` and
+``/v1/export/{format}`` (the whole ledger: the story, until stories exist) serve each format;
+``/v1/statements/{id}/annotation`` one statement version. The resources' own URLs offer the
+same documents by ``Accept`` (see api/exports.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from api.deps import DOCUMENT_ID, KEY, QueriesDep, ReadAccess
+from api.exports import Format, export, statement_annotation
+from api.problems import responses
+from ledger.formats import claim_scope, document_scope, ledger_scope
+
+router = APIRouter(tags=["exports"], dependencies=[ReadAccess])
+PROBLEMS = responses(404, 406, 422)
+Page = Annotated[
+    int | None,
+    Query(ge=0, le=10**6, description="An AnnotationPage of the collection (annotations only)."),
+]
+FORMAT_DOC = {
+    "description": "The export in the format named by the URL",
+    "content": {
+        "application/ld+json": {"schema": {"type": "object", "additionalProperties": True}},
+        "text/turtle": {"schema": {"type": "string"}},
+    },
+}
+
+
+@router.get(
+    "/v1/statements/{statement_id}/annotation",
+    response_class=Response,
+    responses={200: FORMAT_DOC, **PROBLEMS},
+)
+def get_statement_annotation(
+    statement_id: uuid.UUID,
+    request: Request,
+    queries: QueriesDep,
+    version: Annotated[
+        uuid.UUID | None, Query(description="A version id (default: current).")
+    ] = None,
+) -> Response:
+    """A statement version as a W3C Web Annotation (JSON-LD)."""
+    view = queries.statement(statement_id)
+    return statement_annotation(request, queries, view, None if version is None else str(version))
+
+
+@router.get(
+    "/v1/claims/{key}/export/{format}",
+    response_class=Response,
+    responses={200: FORMAT_DOC, **PROBLEMS},
+)
+def export_claim(
+    key: Annotated[str, Path(pattern=KEY, examples=["musk-putin-regular-contact-since-2022"])],
+    format: Format,
+    request: Request,
+    queries: QueriesDep,
+    page: Page = None,
+) -> Response:
+    """One claim as schema.org, PROV (Turtle or JSON-LD) or an AnnotationCollection."""
+    queries.claim(key)  # 404 for an unknown claim
+    return export(request, queries, claim_scope(key), format, page)
+
+
+@router.get(
+    "/v1/documents/{document_id}/export/{format}",
+    response_class=Response,
+    responses={200: FORMAT_DOC, **PROBLEMS},
+)
+def export_document(
+    document_id: Annotated[str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])],
+    format: Format,
+    request: Request,
+    queries: QueriesDep,
+    page: Page = None,
+) -> Response:
+    """Every statement quoted from one document, in one format."""
+    queries.document(document_id)
+    return export(request, queries, document_scope(document_id), format, page)
+
+
+@router.get("/v1/export/{format}", response_class=Response, responses={200: FORMAT_DOC, **PROBLEMS})
+def export_ledger(
+    format: Format, request: Request, queries: QueriesDep, page: Page = None
+) -> Response:
+    """The whole ledger (the story, until stories exist), in one format."""
+    return export(request, queries, ledger_scope(), format, page)
