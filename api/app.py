@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -9,9 +10,12 @@ from typing import Any
 from fastapi import FastAPI
 
 from api import problems
+from api.access_log import AccessLog
 from api.body import BodyGuard
 from api.cors import ProblemCORS
-from api.health import WriteFaults
+from api.feed import LogWaker
+from api.health import WriteFaults, ledger_state
+from api.metrics import LedgerMetrics, MetricsMiddleware
 from api.ratelimit import RateLimit, parse_rate_limit
 from api.routes import (
     actors,
@@ -20,14 +24,16 @@ from api.routes import (
     documents,
     events,
     health,
+    metrics,
     pages,
     registry,
     replay,
     statements,
 )
 from api.settings import ApiSettings
-from ledger.bootstrap import open_app
+from ledger.bootstrap import App, open_app
 from ledger.settings import Settings
+from ledger.store.notify import LogListener
 
 DESCRIPTION = """\
 An event-sourced ledger of who said what about which claim, when, and where it was read.
@@ -35,7 +41,19 @@ An event-sourced ledger of who said what about which claim, when, and where it w
 Reads are open unless `LEDGER_READS_REQUIRE_TOKEN` is set; writes need a bearer token with the
 `write` scope. Every error is `application/problem+json` (RFC 9457).
 """
-ROUTERS = (health, statements, events, claims, actors, documents, registry, replay, audit, pages)
+ROUTERS = (
+    health,
+    metrics,
+    statements,
+    events,
+    claims,
+    actors,
+    documents,
+    registry,
+    replay,
+    audit,
+    pages,
+)
 
 
 def create_app(
@@ -48,9 +66,15 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ledger_app = open_app(settings or Settings())
         app.state.ledger = ledger_app
+        app.state.metrics.watch_store(ledger_app.store)
+        app.state.log_waker.attach(asyncio.get_running_loop())
+        ledger_app.store.commit_listeners.append(app.state.log_waker.wake)
+        listener = _listen_for_appends(ledger_app, app.state.log_waker)
         try:
             yield
         finally:
+            if listener is not None:
+                listener.stop()
             ledger_app.close()
 
     app = FastAPI(
@@ -65,20 +89,34 @@ def create_app(
     for module in ROUTERS:
         app.include_router(module.router)
     app.state.write_faults = WriteFaults()
+    app.state.log_waker = LogWaker()
+    app.state.metrics = LedgerMetrics()
+    app.state.metrics.add_state(lambda: ledger_state(getattr(app.state, "ledger", None)))
     _add_middleware(app, api_settings)
     _document_problems(app)
     return app
 
 
+def _listen_for_appends(ledger_app: App, waker: LogWaker) -> LogListener | None:
+    """On PostgreSQL, wake the live feed for appends other processes commit (LISTEN)."""
+    if ledger_app.store.backend.name != "postgresql":
+        return None
+    url = ledger_app.store.engine.url.render_as_string(hide_password=False)
+    return LogListener(url, waker.wake).start()
+
+
 def _add_middleware(app: FastAPI, api_settings: ApiSettings) -> None:
     """Added innermost first: body checks, then rate limits, then CORS around everything, so
-    its headers reach the browser on every answer, a 429 or 413 included."""
+    its headers reach the browser on every answer, a 429 or 413 included. Metrics and the
+    access log are outermost: they see every answer, whoever gave it."""
     app.add_middleware(BodyGuard, max_bytes=api_settings.max_body_bytes)
     limits = parse_rate_limit(api_settings.rate_limit)
     if limits:
         app.add_middleware(RateLimit, limits=limits, tokens=api_settings.tokens)
     if api_settings.cors_origins:
         app.add_middleware(ProblemCORS, origins=api_settings.cors_origins)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(AccessLog)
 
 
 def _document_problems(app: FastAPI) -> None:

@@ -54,15 +54,29 @@ def _header(credentials: HTTPAuthorizationCredentials | None) -> str | None:
     return None if credentials is None else f"{credentials.scheme} {credentials.credentials}"
 
 
-def require_write(credentials: Credentials, settings: ApiSettingsDep) -> TokenSpec:
+def _authorized(request: Request, spec: TokenSpec) -> TokenSpec:
+    """Note the token's name (never the token) for the request's log line."""
+    request.state.token_name = spec.name
+    return spec
+
+
+def require_write(
+    request: Request, credentials: Credentials, settings: ApiSettingsDep
+) -> TokenSpec:
     """The caller's token, if it carries the write scope (else 401 or 403)."""
-    return authorize(_header(credentials), settings.tokens, Scope.WRITE)
+    return _authorized(request, authorize(_header(credentials), settings.tokens, Scope.WRITE))
 
 
-def require_read(credentials: Credentials, settings: ApiSettingsDep) -> None:
+def require_read(request: Request, credentials: Credentials, settings: ApiSettingsDep) -> None:
     """Reads are open unless LEDGER_READS_REQUIRE_TOKEN is set; then any read token will do."""
     if settings.reads_require_token:
-        authorize(_header(credentials), settings.tokens, Scope.READ)
+        _authorized(request, authorize(_header(credentials), settings.tokens, Scope.READ))
+
+
+def require_metrics(request: Request, credentials: Credentials, settings: ApiSettingsDep) -> None:
+    """/metrics is open unless LEDGER_METRICS_REQUIRE_TOKEN is set; then the metrics scope."""
+    if settings.metrics_require_token:
+        _authorized(request, authorize(_header(credentials), settings.tokens, Scope.METRICS))
 
 
 Writer = Annotated[TokenSpec, Depends(require_write)]

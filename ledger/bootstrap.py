@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ledger.checkpoints import CheckpointSource, NoCheckpoints
 from ledger.projections.sql import SqlProjection
 from ledger.service import Ledger, LedgerQueries
 from ledger.settings import Settings
@@ -17,6 +18,7 @@ class App:
     store: SqlEventStore
     ledger: Ledger
     queries: LedgerQueries
+    checkpoints: CheckpointSource = NoCheckpoints()
 
     def close(self) -> None:
         self.store.close()

@@ -163,12 +163,17 @@ def rebuild_projections() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
-    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request as one JSON line on stderr.")
+    ] = True,
 ) -> None:
     """Serve the HTTP API with uvicorn (the database must be migrated: ledger db upgrade)."""
+    import logging
+
     import uvicorn
     from pydantic import ValidationError
 
+    from api.access_log import configure_json_logging
     from api.settings import ApiSettings
 
     try:
@@ -177,6 +182,9 @@ def serve(
         problems = "; ".join(str(e["msg"]) for e in error.errors())
         typer.secho(f"error: API settings: {problems}", err=True, fg=typer.colors.RED)
         raise typer.Exit(code=2) from None
+    configure_json_logging()
+    if not access_log:
+        logging.getLogger("ledger.access").setLevel(logging.WARNING)
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"serving the claims ledger on http://{shown}:{port} (docs at /docs)")
     uvicorn.run(
@@ -185,5 +193,5 @@ def serve(
         host=host,
         port=port,
         proxy_headers=False,
-        access_log=access_log,
+        access_log=False,  # the ledger's own JSON line per request replaces uvicorn's
     )
