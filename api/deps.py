@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import authorize
@@ -37,8 +37,29 @@ def get_ledger(app: AppDep) -> Ledger:
     return app.ledger
 
 
-def get_queries(app: AppDep) -> LedgerQueries:
-    return app.queries
+READ_FROM_HEADER = "X-Ledger-Read-From"
+
+
+def get_queries(
+    app: AppDep,
+    response: Response,
+    min_position: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=2**53,
+            description="Read-your-writes: answer from a replica only once it has this "
+            "position (the position a write answered); else from the primary.",
+        ),
+    ] = None,
+) -> LedgerQueries:
+    """The primary's queries, or a read replica's when replicas are configured (a header
+    says which answered)."""
+    if app.replicas is None:
+        return app.queries
+    choice = app.replicas.choose(min_position)
+    response.headers[READ_FROM_HEADER] = choice.served_by
+    return choice.queries
 
 
 def get_store(app: AppDep) -> SqlEventStore:

@@ -152,4 +152,8 @@ def ledger_state(app: App | None) -> dict[str, float | None]:
     state["ledger_log_head_position"] = head
     state["ledger_checkpoint_size"] = None if latest is None else latest.size
     state["ledger_projection_lag_events"] = max(0, head - folded)
+    if app.replicas is not None:
+        lags = [r.get("lag_events") for r in app.replicas.lag(head)]
+        known = [lag for lag in lags if lag is not None]
+        state["ledger_replica_lag_events"] = max(known) if known else None
     return state

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ledger.checkpoints import CheckpointSource, NoCheckpoints
 from ledger.projections.sql import SqlProjection
+from ledger.replicas import ReadReplicas, parse_urls
 from ledger.service import Ledger, LedgerQueries
 from ledger.settings import Settings
 from ledger.store import Clock, SqlEventStore, backend_for, open_store, utc_now
@@ -19,8 +20,11 @@ class App:
     ledger: Ledger
     queries: LedgerQueries
     checkpoints: CheckpointSource = NoCheckpoints()
+    replicas: ReadReplicas | None = None
 
     def close(self) -> None:
+        if self.replicas is not None:
+            self.replicas.close()
         self.store.close()
 
 
@@ -29,4 +33,7 @@ def open_app(settings: Settings, *, clock: Clock = utc_now) -> App:
     backend = backend_for(settings.database_url, settings)
     projection = SqlProjection(backend)
     store = open_store(settings, clock=clock, projectors=[projection])
-    return App(store=store, ledger=Ledger(store), queries=LedgerQueries(store, projection))
+    queries = LedgerQueries(store, projection)
+    urls = parse_urls(settings.read_database_url)
+    replicas = ReadReplicas(queries, urls, settings.read_wait_ms / 1000) if urls else None
+    return App(store=store, ledger=Ledger(store), queries=queries, replicas=replicas)

@@ -27,3 +27,7 @@ class Settings(BaseSettings):
     database_url: str = default_database_url()
     sqlite_busy_timeout_ms: int = 10_000
     seed_file: Path = project_root() / "seeds" / "story.yaml"
+    # PostgreSQL streaming replicas for the read routes: one URL, or several (commas/spaces).
+    read_database_url: str = ""
+    # How long a read with min_position waits for a replica before the primary answers it.
+    read_wait_ms: int = 200

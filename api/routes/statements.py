@@ -28,6 +28,7 @@ WRITE_PROBLEMS = responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
 def written(response: Response, event: RecordedEvent, statement_id: object) -> dict[str, Any]:
     """The stored envelope, with ``Location`` naming the statement it wrote or changed."""
     response.headers["Location"] = f"/v1/statements/{statement_id}"
+    response.headers["X-Ledger-Position"] = str(event.position)  # for ?min_position= reads
     return event.to_json()
 
 
