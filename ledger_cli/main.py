@@ -306,3 +306,7 @@ def serve(
         proxy_headers=False,
         access_log=False,  # the ledger's own JSON line per request replaces uvicorn's
     )
+
+
+if __name__ == "__main__":
+    app()

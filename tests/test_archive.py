@@ -88,6 +88,22 @@ def test_sqlite_to_postgresql_to_sqlite_changes_nothing(tmp_path: Path) -> None:
     assert heads[0][2] == heads[1][2] == heads[2][2]
 
 
+def test_each_line_is_the_rfc8785_canonical_envelope(tmp_path: Path) -> None:
+    import rfc8785
+
+    source = seeded_sqlite(tmp_path)
+    ledger_app = open_app(Settings(database_url=source))
+    try:
+        lines = list(archive.export_lines(ledger_app.store))
+        events = list(ledger_app.store.read_all())
+    finally:
+        ledger_app.close()
+    assert lines[0] == '{"format":"claims-ledger-archive","version":1}'
+    assert len(lines) == len(events) + 1
+    for line, event in zip(lines[1:], events, strict=True):
+        assert line == rfc8785.dumps(event.to_json()).decode("utf-8")
+
+
 def test_export_import_on_one_backend_keeps_ids_times_and_hashes(
     tmp_path: Path, backend: str
 ) -> None:
