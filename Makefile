@@ -15,9 +15,16 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# The development signing key for checkpoints, made once under var/ (production brings its own).
+DEV_SIGNING_KEY := $(abspath var/signing.key)
+run: export LEDGER_SIGNING_KEY_FILE ?= $(DEV_SIGNING_KEY)
+
 run: $(INSTALLED)
+	@[ -f "$$LEDGER_SIGNING_KEY_FILE" ] || \
+		$(BIN)/ledger keys generate --out "$$LEDGER_SIGNING_KEY_FILE" --name claims-ledger.dev/log
 	$(BIN)/ledger db upgrade
 	$(BIN)/ledger seed
+	$(BIN)/ledger checkpoint sign
 	@# The well-known development token (Authorization: Bearer dev-write-token), by hash only;
 	@# set LEDGER_API_TOKENS to use your own. Production refuses this one.
 	LEDGER_API_TOKENS="$${LEDGER_API_TOKENS:-dev:read+write:9e2afb370803eb4cd8a4b08e26203c547932015775b0745304a511bd89f3be90}" \

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from api import problems
 from api.access_log import AccessLog
@@ -31,7 +34,9 @@ from api.routes import (
     statements,
 )
 from api.settings import ApiSettings
+from ledger.audit.log import TransparencyLog
 from ledger.bootstrap import App, open_app
+from ledger.errors import LedgerError
 from ledger.settings import Settings
 from ledger.store.notify import LogListener
 
@@ -64,15 +69,23 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ledger_app = open_app(settings or Settings())
+        ledger_settings = settings or Settings()
+        require_signing_key(ledger_settings, api_settings)
+        ledger_app = open_app(ledger_settings)
         app.state.ledger = ledger_app
         app.state.metrics.watch_store(ledger_app.store)
         app.state.log_waker.attach(asyncio.get_running_loop())
         ledger_app.store.commit_listeners.append(app.state.log_waker.wake)
         listener = _listen_for_appends(ledger_app, app.state.log_waker)
+        signer = asyncio.create_task(
+            sign_checkpoints(ledger_app.log, ledger_settings.checkpoint_interval_seconds)
+        )
         try:
             yield
         finally:
+            signer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await signer
             if listener is not None:
                 listener.stop()
             ledger_app.close()
@@ -103,6 +116,31 @@ def _listen_for_appends(ledger_app: App, waker: LogWaker) -> LogListener | None:
         return None
     url = ledger_app.store.engine.url.render_as_string(hide_password=False)
     return LogListener(url, waker.wake).start()
+
+
+def require_signing_key(settings: Settings, api_settings: ApiSettings) -> None:
+    """Production signs its checkpoints: refuse to start without a signing key."""
+    if api_settings.environment == "production" and settings.signing_key_file is None:
+        raise RuntimeError(
+            "LEDGER_ENVIRONMENT=production needs LEDGER_SIGNING_KEY_FILE "
+            "(create one with `ledger keys generate`)"
+        )
+
+
+async def sign_checkpoints(log: TransparencyLog, interval: float) -> None:
+    """Sign a checkpoint whenever the log has grown, every ``interval`` seconds (0: never).
+
+    Off the append path: a thread of its own signs while requests go on. A failure (the
+    database refusing writes, say) is logged and tried again at the next tick.
+    """
+    if log.key is None or interval <= 0:
+        return
+    while True:
+        try:
+            await run_in_threadpool(log.sign_if_grown)
+        except LedgerError as error:
+            logging.getLogger("ledger.api").warning("checkpoint not signed: %s", error)
+        await asyncio.sleep(interval)
 
 
 def _add_middleware(app: FastAPI, api_settings: ApiSettings) -> None:

@@ -13,6 +13,7 @@ from ledger.bootstrap import App
 from ledger.domain.model import DOCUMENT_ID_PATTERN, KEY_PATTERN
 from ledger.errors import InvalidEvent
 from ledger.projections.queries import PointInTime
+from ledger.audit.log import TransparencyLog
 from ledger.replay import parse_instant
 from ledger.service import Ledger, LedgerQueries
 from ledger.store import ANY, ExpectedVersion, SqlEventStore
@@ -66,7 +67,12 @@ def get_store(app: AppDep) -> SqlEventStore:
     return app.store
 
 
+def get_log(app: AppDep) -> TransparencyLog:
+    return app.log
+
+
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+LogDep = Annotated[TransparencyLog, Depends(get_log)]
 QueriesDep = Annotated[LedgerQueries, Depends(get_queries)]
 StoreDep = Annotated[SqlEventStore, Depends(get_store)]
 

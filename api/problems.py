@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 from api.auth import Forbidden, Unauthenticated
 from api.health import head_or_none
+from ledger.audit.log import NoSigningKey
 from ledger.errors import (
     ConcurrencyError,
     EventIdConflict,
@@ -142,6 +143,7 @@ STATUS_OF: list[tuple[type[Exception], int, str, str]] = [
     (NotFound, 404, "not-found", "Not found"),
     (StateConflict, 409, "state-conflict", "The request contradicts the ledger's state"),
     (StorageUnavailable, 503, "storage-unavailable", "The database cannot take this request now"),
+    (NoSigningKey, 503, "no-signing-key", "The ledger signs no checkpoints"),
     (ImmutableEventError, 500, "immutable-event", "The database refused to change a stored event"),
 ]
 
@@ -161,7 +163,7 @@ def _ledger_problem(error: Exception, status: int, slug: str, title: str) -> Pro
     errors = None
     if isinstance(error, InvalidEvent):
         errors = [FieldError(field=error.field, message=error.message)]
-    if status >= 500:
+    if status >= 500 and not isinstance(error, NoSigningKey):
         log.error("ledger error: %s", error)
         return problem(status, slug, "the ledger failed to handle this request", title=title)
     return problem(status, slug, str(error), title=title, errors=errors)

@@ -31,6 +31,25 @@ class EventEnvelope(View):
     hash: str
 
 
+class Receipt(View):
+    """What proves the ledger accepted an event: a signed checkpoint and the inclusion proof."""
+
+    position: int
+    event_hash: str
+    tree_size: int
+    leaf_hash: str
+    proof: list[str]
+    checkpoint: str = Field(description="A C2SP signed checkpoint whose tree holds the event")
+
+
+class WrittenEvent(EventEnvelope):
+    """The stored event, with the receipt that proves the ledger accepted it."""
+
+    receipt: Receipt | None = Field(
+        description="null when the ledger has no signing key or could not sign just now"
+    )
+
+
 class EventPage(View):
     """A page of the global log; pass ``next`` as ``after`` for the following page."""
 
@@ -216,12 +235,43 @@ class Replay(View):
 
 
 class VerificationView(View):
-    """The hash chain walk: how many events, and the first bad position if any."""
+    """The integrity walk: chain, Merkle nodes and kept checkpoints' roots; the first fault."""
 
     ok: bool
     checked: int
     first_bad_position: int | None
     reason: str | None
+    tree_size: int = Field(description="leaves walked; 0 when the walk stopped at a fault")
+    root: str = Field(description="the tree's root over every event walked (base64)")
+    checkpoints_checked: int = Field(description="kept checkpoints whose roots the events give")
+
+
+class CheckpointView(View):
+    """A kept checkpoint: its size, root (base64), when it was signed and the signed note."""
+
+    size: int
+    root: str
+    signed_at: str
+    note: str
+
+
+class InclusionProofView(View):
+    """RFC 9162 inclusion proof: leaf ``position - 1`` of the tree of ``tree_size``."""
+
+    position: int
+    tree_size: int
+    leaf_hash: str = Field(description="SHA-256(0x00 || the event's 32-byte hash), base64")
+    proof: list[str] = Field(description="base64 hashes, from the leaf up")
+
+
+class ConsistencyProofView(View):
+    """RFC 9162 consistency proof from the tree of size ``from`` to the tree of size ``to``."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    first: int = Field(alias="from")
+    second: int = Field(alias="to")
+    proof: list[str]
 
 
 class Health(View):

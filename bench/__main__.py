@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import http_cases, ops_cases, query_cases, store_cases
+from bench import http_cases, ops_cases, query_cases, store_cases, tree_cases
 from bench.harness import Databases, Figure, fsync_latencies, percentile
 from bench.report import markdown
 
@@ -120,6 +120,12 @@ def run_store_cases(
             store_cases.concurrent_appends(dbs, backend, size["per_thread"], runs)
         ],
         "rebuild": lambda: [store_cases.rebuild(dbs, backend, size["rebuild"], runs)[0]],
+        "tree-single": lambda: [
+            tree_cases.single_append_tree_cost(dbs, backend, size["single"], runs)
+        ],
+        "tree-batch": lambda: [
+            tree_cases.batch_append_tree_cost(dbs, backend, size["batches"], runs)
+        ],
     }
     figures: list[Figure] = []
     for name, case in cases.items():

@@ -20,6 +20,7 @@ from typing import Any, Iterator
 import httpx
 
 from bench.harness import Databases, Figure, percentile
+from ledger.audit.note import SigningKey
 from ledger.seeding import SeedClock, load_story, seed
 from ledger.bootstrap import open_app
 from ledger.settings import Settings
@@ -47,7 +48,7 @@ def http_cases(dbs: Databases, requests: int, runs: int) -> tuple[list[Figure], 
     for _ in range(runs):
         ledger_url, bare_db, read_db = _prepare(dbs)
         ledger_command = [str(Path(sys.executable).with_name("ledger")), "serve", "--no-access-log"]
-        with _server(ledger_command, _ledger_env(ledger_url)) as port:
+        with _server(ledger_command, _ledger_env(ledger_url, Path(dbs.folder))) as port:
             posts = _load(
                 port,
                 requests,
@@ -209,11 +210,19 @@ def _statement_body() -> dict[str, Any]:
     return entry.statement().model_dump(mode="json")
 
 
-def _ledger_env(url: str) -> dict[str, str]:
+def _ledger_env(url: str, folder: Path) -> dict[str, str]:
+    """The server as production runs it: a token, and a signing key, so writes answer receipts."""
     import hashlib
 
     digest = hashlib.sha256(TOKEN.encode()).hexdigest()
-    return {"LEDGER_DATABASE_URL": url, "LEDGER_API_TOKENS": f"bench:read+write:{digest}"}
+    key_file = folder / "bench-signing.key"
+    if not key_file.exists():
+        key_file.write_text(SigningKey.generate("bench.local/log").text + "\n")
+    return {
+        "LEDGER_DATABASE_URL": url,
+        "LEDGER_API_TOKENS": f"bench:read+write:{digest}",
+        "LEDGER_SIGNING_KEY_FILE": str(key_file),
+    }
 
 
 @contextmanager

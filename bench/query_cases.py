@@ -9,11 +9,13 @@ import sys
 import time
 from datetime import UTC, datetime
 
+from bench import tree_cases
 from bench.harness import Databases, Figure, percentile
 from bench.store_cases import build_statement_log, extend_statement_log
 from bench.workload import EVENTS_PER_STREAM, claim_key
 from ledger.bootstrap import open_app
 from ledger.projections.queries import PointInTime
+from ledger.store import open_store
 
 QUERIES = 200
 
@@ -21,18 +23,21 @@ QUERIES = 200
 def as_of_latency(
     dbs: Databases, backend: str, sizes: tuple[int, ...]
 ) -> tuple[list[Figure], dict[str, object]]:
-    """p50 and p99 of one claim's as-of view (said and recorded axes) at growing log sizes.
+    """p50 and p99 of one claim's as-of view (said and recorded axes) at growing log sizes,
+    and of inclusion and consistency proofs on the same log.
 
     One log grows through the sizes; each figure is latency at a size over latency at the first.
     """
     url = build_statement_log(dbs, backend, sizes[0])
     latencies: dict[int, list[float]] = {}
+    proofs: dict[int, dict[str, list[float]]] = {}
     built = sizes[0]
     for size in sizes:
         if size > built:
             extend_statement_log(dbs, url, built, size)
             built = size
         latencies[size] = _measure(dbs, url, size)
+        proofs[size] = _measure_proofs(dbs, url)
     base = latencies[sizes[0]]
     figures = []
     for name, fraction in (("p50", 0.5), ("p99", 0.99)):
@@ -50,7 +55,16 @@ def as_of_latency(
         f"{size}": {"p50_ms": percentile(v, 0.5) * 1e3, "p99_ms": percentile(v, 0.99) * 1e3}
         for size, v in latencies.items()
     }
-    return figures, {f"as_of_latency_{backend}": detail}
+    proof_figures, proof_detail = tree_cases.proof_figures(backend, proofs)
+    return figures + proof_figures, {f"as_of_latency_{backend}": detail, **proof_detail}
+
+
+def _measure_proofs(dbs: Databases, url: str) -> dict[str, list[float]]:
+    store = open_store(dbs.settings(url))
+    try:
+        return tree_cases.measure_proofs(store, store.head_position())
+    finally:
+        store.close()
 
 
 def _measure(dbs: Databases, url: str, size: int) -> list[float]:

@@ -255,6 +255,9 @@ def _insert(
     """Write one batch; a shortfall means an event id the archive holds twice."""
     inserted = insert_rows(connection, store.backend, batch)
     if inserted == len(batch):
+        # The Merkle tree (issue 12) grows with the log, as an append grows it.
+        old_size = batch[0].event.position - 1
+        store.tree.extend(connection, old_size, [row.event.hash for row in batch])
         return
     ids = [row.event.event_id for row in batch]
     stored = dict(

@@ -30,6 +30,7 @@ from ledger.projections.queries import NOW, PointInTime
 from ledger.projections.schema import statement_versions
 from ledger.projections.sql import SqlProjection, SqlRegistry, rebuild
 from ledger.replay import Axis, timeline
+from ledger.store.tree import rebuild_tree
 from ledger.store import (
     ANY,
     NO_STREAM,
@@ -336,6 +337,11 @@ class LedgerQueries:
 
     def rebuild_projections(self) -> int:
         return rebuild(self.store, self.projection)
+
+    def rebuild_tree(self) -> tuple[int, bytes]:
+        """Recompute the stored Merkle nodes from the events; the tree's size and root."""
+        with self.store.write_transaction() as connection:
+            return rebuild_tree(connection)
 
 
 def _found(value: T | None, message: str) -> T:

@@ -31,3 +31,10 @@ class Settings(BaseSettings):
     read_database_url: str = ""
     # How long a read with min_position waits for a replica before the primary answers it.
     read_wait_ms: int = 200
+    # The Ed25519 key that signs checkpoints (`ledger keys generate`): a file, never the database.
+    # Without it the ledger keeps its tree but signs nothing; production refuses to start.
+    signing_key_file: Path | None = None
+    # The checkpoints' origin line; by default the signing key's name.
+    log_origin: str | None = None
+    # How often the server signs a checkpoint when the log has grown (0: only on demand).
+    checkpoint_interval_seconds: float = 5.0

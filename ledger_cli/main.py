@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,11 +14,13 @@ import typer
 
 import migrations
 from ledger import archive, backup
+from ledger.audit.note import NoteError, SigningKey
 from ledger.bootstrap import App, open_app
 from ledger.errors import LedgerError
 from ledger.replay import Axis, parse_instant, to_json_text
 from ledger.seeding import SeedClock, SeedReport, load_story, seed
 from ledger.settings import Settings
+from ledger_cli.audit import audit_app
 from ledger_cli.replay_text import render_replay
 
 app = typer.Typer(
@@ -25,8 +29,13 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
 projections_app = typer.Typer(help="The read models computed from the log.", no_args_is_help=True)
+keys_app = typer.Typer(help="The key that signs checkpoints.", no_args_is_help=True)
+checkpoint_app = typer.Typer(help="Signed checkpoints of the log's Merkle tree.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(projections_app, name="projections")
+app.add_typer(keys_app, name="keys")
+app.add_typer(checkpoint_app, name="checkpoint")
+app.add_typer(audit_app, name="audit")
 
 
 @contextmanager
@@ -74,19 +83,55 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 
 @app.command("verify")
 def verify_chain() -> None:
-    """Walk the hash chain; exit 1 and name the first bad position if it is broken."""
+    """Walk the hash chain, the Merkle tree and the kept checkpoints; exit 1 at a fault."""
     with opened(Settings()) as ledger_app:
-        result = ledger_app.queries.verify()
+        result = ledger_app.verify()
     if result.ok:
-        typer.echo(f"ok: {result.checked} events checked, chain intact")
+        typer.echo(
+            f"ok: {result.checked} events checked, chain intact; tree of size "
+            f"{result.tree_size}, root {base64.b64encode(result.root).decode()}; "
+            f"{result.checkpoints_checked} kept checkpoints match"
+        )
         return
+    where = "" if result.first_bad_position is None else f" at position {result.first_bad_position}"
     typer.secho(
-        f"BROKEN at position {result.first_bad_position}: {result.reason} "
-        f"({result.checked} events checked)",
+        f"BROKEN{where}: {result.reason} ({result.checked} events checked)",
         err=True,
         fg=typer.colors.RED,
     )
     raise typer.Exit(code=1)
+
+
+@keys_app.command("generate")
+def generate_key(
+    out: Annotated[Path, typer.Option(help="Where to write the signing key (mode 0600).")],
+    name: Annotated[
+        str, typer.Option(help="The key's name, usually the log's origin.")
+    ] = "claims-ledger",
+    force: Annotated[bool, typer.Option(help="Overwrite an existing key file.")] = False,
+) -> None:
+    """Create an Ed25519 signing key; print its verifier key for auditors."""
+    if out.exists() and not force:
+        typer.secho(f"error: {out} exists; pass --force to replace it", err=True, fg="red")
+        raise typer.Exit(code=2)
+    try:
+        key = SigningKey.generate(name)
+    except NoteError as error:
+        typer.secho(f"error: --name: {error}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=2) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(key.text + "\n")
+    typer.echo(key.verifier.text)
+
+
+@checkpoint_app.command("sign")
+def sign_checkpoint() -> None:
+    """Sign a checkpoint of the tree as it is now (kept; at most one per size) and print it."""
+    with opened(Settings()) as ledger_app, ledger_errors():
+        signed = ledger_app.log.sign()
+    typer.echo(signed.note, nl=False)
 
 
 @app.command("seed")
@@ -154,10 +199,12 @@ def replay(
 
 @projections_app.command("rebuild")
 def rebuild_projections() -> None:
-    """Rebuild every projection table from position 0 in one streaming pass."""
+    """Rebuild every projection table, and the stored Merkle nodes, from position 0."""
     with opened(Settings()) as ledger_app:
         folded = ledger_app.queries.rebuild_projections()
+        size, root = ledger_app.queries.rebuild_tree()
     typer.echo(f"projections rebuilt from {folded} events")
+    typer.echo(f"merkle tree rebuilt: size {size}, root {base64.b64encode(root).decode()}")
 
 
 @app.command("export")
@@ -285,13 +332,19 @@ def serve(
     from pydantic import ValidationError
 
     from api.access_log import configure_json_logging
+    from api.app import require_signing_key
     from api.settings import ApiSettings
 
     try:
-        ApiSettings()  # refuse bad tokens or the development token in production up front
+        api_settings = ApiSettings()  # refuse bad tokens or the dev token in production up front
     except ValidationError as error:
         problems = "; ".join(str(e["msg"]) for e in error.errors())
         typer.secho(f"error: API settings: {problems}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=2) from None
+    try:
+        require_signing_key(Settings(), api_settings)
+    except RuntimeError as error:
+        typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
         raise typer.Exit(code=2) from None
     configure_json_logging()
     if not access_log:

@@ -24,6 +24,7 @@ import migrations
 from api.app import create_app
 from api.schemas import PESKOV_DENIES
 from api.settings import ApiSettings
+from ledger.audit.note import SigningKey
 from ledger.bootstrap import open_app
 from ledger.seeding import SEED_NAMESPACE, SeedClock, load_story, seed
 from ledger.settings import Settings
@@ -39,6 +40,13 @@ CENTRAL = "musk-putin-regular-contact-since-2022"
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def signing_key_file(directory: Path) -> Path:
+    """A new checkpoint signing key, written where ``LEDGER_SIGNING_KEY_FILE`` can name it."""
+    path = directory / "signing.key"
+    path.write_text(SigningKey.generate("ledger.test/log").text + "\n")
+    return path
 
 
 def api_settings(**overrides: Any) -> ApiSettings:

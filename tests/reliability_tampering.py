@@ -10,33 +10,74 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, delete, select, text, update
 
-GUARDS = ("events_refuse_update", "events_refuse_delete")
+from ledger.store.records import event_hash
+from ledger.store.schema import checkpoints as signed_checkpoints
+from ledger.store.schema import events
+
+def guards(table: str) -> tuple[str, str]:
+    return (f"{table}_refuse_update", f"{table}_refuse_delete")
 
 
 @contextmanager
-def guards_disabled(engine: Engine) -> Iterator[Connection]:
+def guards_disabled(engine: Engine, tables: tuple[str, ...] = ("events",)) -> Iterator[Connection]:
     """A transaction in which the immutability triggers are off (back on when it commits)."""
+    named = [(table, guard) for table in tables for guard in guards(table)]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            for guard in GUARDS:
-                connection.execute(text(f"ALTER TABLE events DISABLE TRIGGER {guard}"))
+            for table, guard in named:
+                connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {guard}"))
             yield connection
-            for guard in GUARDS:
-                connection.execute(text(f"ALTER TABLE events ENABLE TRIGGER {guard}"))
+            for table, guard in named:
+                connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {guard}"))
         else:
             saved = [
                 connection.execute(
                     text("SELECT sql FROM sqlite_master WHERE name = :name"), {"name": guard}
                 ).scalar_one()
-                for guard in GUARDS
+                for _, guard in named
             ]
-            for guard in GUARDS:
+            for _, guard in named:
                 connection.execute(text(f"DROP TRIGGER {guard}"))
             yield connection
             for sql in saved:
                 connection.execute(text(sql))
+
+
+def rewrite_history(engine: Engine, position: int, metadata: dict[str, Any]) -> None:
+    """The insider's rewrite: one event changed, every later hash recomputed, checkpoints gone.
+
+    Afterwards the chain verifies again; only a checkpoint kept outside the database, or
+    one signed with the key, can tell.
+    """
+    with guards_disabled(engine, ("events", "signed_checkpoints")) as connection:
+        rows = connection.execute(
+            select(events).where(events.c.position >= position).order_by(events.c.position)
+        ).all()
+        prev_hash = connection.execute(
+            select(events.c.hash).where(events.c.position == position - 1)
+        ).scalar_one()
+        for row in rows:
+            changed = metadata if row.position == position else row.metadata
+            fields = {
+                "position": row.position,
+                "event_id": row.event_id,
+                "stream": row.stream,
+                "version": row.version,
+                "type": row.type,
+                "data": row.data,
+                "metadata": changed,
+                "recorded_at": row.recorded_at,
+            }
+            new_hash = event_hash(**fields, prev_hash=prev_hash)
+            connection.execute(
+                update(events)
+                .where(events.c.position == row.position)
+                .values(metadata=changed, prev_hash=prev_hash, hash=new_hash)
+            )
+            prev_hash = new_hash
+        connection.execute(delete(signed_checkpoints))
 
 
 def set_column(engine: Engine, position: int, assignment: str, **params: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -127,12 +128,16 @@ def test_replay_refuses_a_window_ending_before_it_starts(client: TestClient) -> 
 
 def test_audit_verify_walks_the_chain(client: TestClient) -> None:
     result = client.get("/v1/audit/verify").json()
+    root = result.pop("root")
     assert result == {
         "ok": True,
         "checked": head(client),
         "first_bad_position": None,
         "reason": None,
+        "tree_size": head(client),
+        "checkpoints_checked": 0,
     }
+    assert len(base64.b64decode(root)) == 32
 
 
 def test_the_feed_pages_in_position_order_with_link_headers(client: TestClient) -> None:

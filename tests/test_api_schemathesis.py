@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 
 from api.app import create_app
 from ledger.settings import Settings
-from tests.api_fixtures import WRITE, api_settings
+from tests.api_fixtures import WRITE, api_settings, signing_key_file
 
 pytest_plugins = ("tests.api_fixtures",)
 
@@ -47,7 +47,8 @@ def app(seeded_sqlite_template: Path, tmp_path: Path) -> Iterator[FastAPI]:
     """The app on a copy of the seeded SQLite database, its lifespan started."""
     path = tmp_path / "fuzz.db"
     shutil.copyfile(seeded_sqlite_template, path)
-    application = create_app(Settings(database_url=f"sqlite:///{path}"), api_settings())
+    settings = Settings(database_url=f"sqlite:///{path}", signing_key_file=signing_key_file(tmp_path))
+    application = create_app(settings, api_settings())
     with TestClient(application):
         yield application
 

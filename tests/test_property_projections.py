@@ -274,10 +274,15 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
             try:
                 with self.app.store.read_connection() as connection:
                     live = sql_snapshot(connection)
+                size = self.app.store.head_position()
+                live_root = self.app.log.root(size)
                 self.app.queries.rebuild_projections()
+                assert self.app.queries.rebuild_tree() == (size, live_root)
                 with self.app.store.read_connection() as connection:
                     assert sql_snapshot(connection) == live
-                assert self.app.queries.verify().ok
+                verification = self.app.queries.verify()
+                assert verification.ok
+                assert (verification.tree_size, verification.root) == (size, live_root)
             finally:
                 self.app.close()
 

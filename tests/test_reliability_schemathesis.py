@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -20,7 +21,7 @@ from schemathesis import GenerationMode
 
 from api.app import create_app
 from ledger.settings import Settings
-from tests.api_fixtures import api_settings
+from tests.api_fixtures import api_settings, signing_key_file
 from tests.reliability_checks import audit_ledger
 from tests.reliability_server import scaled
 from tests.test_api_schemathesis import LEFT_OUT, exercise
@@ -35,8 +36,10 @@ EXAMPLES = {
 
 
 @pytest.fixture
-def fuzzed_app(seeded_settings: Settings) -> Iterator[FastAPI]:
-    application = create_app(seeded_settings, api_settings())
+def fuzzed_app(seeded_settings: Settings, tmp_path: Path) -> Iterator[FastAPI]:
+    """The seeded app, signing checkpoints (the audit routes answer 503 without a key)."""
+    signing = seeded_settings.model_copy(update={"signing_key_file": signing_key_file(tmp_path)})
+    application = create_app(signing, api_settings())
     with TestClient(application):
         yield application
 

@@ -1,18 +1,115 @@
-"""The integrity check over the hash chain."""
+"""The audit routes: the integrity walk, signed checkpoints, the verifier key and proofs.
+
+Everything here is for someone who does not trust the ledger's operator: a checkpoint is a
+C2SP signed note (text/plain), and a proof is checked against a checkpoint's root with nothing
+but RFC 9162 and the verifier key (``ledger audit``, or any tlog client).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from http import HTTPStatus
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import PlainTextResponse
 
-from api.deps import QueriesDep, ReadAccess
-from api.views import VerificationView
+from api.deps import AppDep, LogDep, ReadAccess
+from api.problems import responses
+from api.views import CheckpointView, ConsistencyProofView, InclusionProofView, VerificationView
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], dependencies=[ReadAccess])
 
 
+def text_answer(description: str, *problems: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI for a text/plain answer, with its problems still under problem+json.
+
+    FastAPI would document a route's extra responses in the route's own media type.
+    """
+    problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    answers: dict[int | str, dict[str, Any]] = {
+        200: {"description": description, "content": {"text/plain": {}}}
+    }
+    for status in problems:
+        answers[status] = {
+            "description": HTTPStatus(status).phrase,
+            "content": {"application/problem+json": problem},
+        }
+    return answers
+
+
+Size = Annotated[
+    int | None, Query(ge=0, description="A tree size (default: the latest checkpoint's)")
+]
+
+
 @router.get("/verify", response_model=VerificationView)
-def verify_chain(queries: QueriesDep) -> dict[str, Any]:
-    """Walk the hash chain from the genesis; ok is false at the first bad position."""
-    return queries.verify().to_json()
+def verify_chain(app: AppDep) -> dict[str, Any]:
+    """Walk the hash chain, the Merkle nodes and the kept checkpoints; ok is false at a fault."""
+    return app.verify().to_json()
+
+
+@router.get(
+    "/checkpoint",
+    response_class=PlainTextResponse,
+    responses=text_answer("A C2SP tlog-checkpoint signed note", 404, 422, 503),
+)
+def checkpoint(
+    log: LogDep,
+    size: Annotated[int | None, Query(ge=0, description="A kept earlier checkpoint's size")] = None,
+) -> PlainTextResponse:
+    """The latest signed checkpoint (signed now if the log has grown), or the one at ``size``."""
+    signed = log.latest() if size is None else log.at_size(size)
+    return PlainTextResponse(signed.note, headers={"Cache-Control": _cache(size)})
+
+
+@router.get("/checkpoints", response_model=list[CheckpointView], responses=responses(422, 503))
+def checkpoint_history(
+    log: LogDep,
+    after: Annotated[int, Query(ge=-1, description="Only sizes above this")] = -1,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """Every checkpoint the ledger signed, oldest first, a page at a time."""
+    return [signed.to_json() for signed in log.history(after=after, limit=limit)]
+
+
+@router.get(
+    "/verifier-key",
+    response_class=PlainTextResponse,
+    responses=text_answer("The signed-note verifier key", 503),
+)
+def verifier_key(log: LogDep) -> PlainTextResponse:
+    """The key that checks every checkpoint: ``<name>+<hex key id>+<base64 key>``."""
+    return PlainTextResponse(log.verifier.text + "\n")
+
+
+@router.get(
+    "/proofs/inclusion", response_model=InclusionProofView, responses=responses(422)
+)
+def inclusion_proof(
+    log: LogDep,
+    response: Response,
+    position: Annotated[int, Query(ge=1, description="The event's position (leaf position - 1)")],
+    tree_size: Size = None,
+) -> dict[str, Any]:
+    """The RFC 9162 inclusion proof of the event at ``position`` in the tree of ``tree_size``."""
+    response.headers["Cache-Control"] = _cache(tree_size)
+    return log.inclusion(position, tree_size).to_json()
+
+
+@router.get(
+    "/proofs/consistency", response_model=ConsistencyProofView, responses=responses(422)
+)
+def consistency_proof(
+    log: LogDep,
+    response: Response,
+    first: Annotated[int, Query(alias="from", ge=1, description="The earlier tree size")],
+    second: Annotated[int | None, Query(alias="to", ge=1, description="The later tree size")] = None,
+) -> dict[str, Any]:
+    """The RFC 9162 consistency proof that the tree of size ``from`` is a prefix of ``to``."""
+    response.headers["Cache-Control"] = _cache(second)
+    return log.consistency(first, second).to_json()
+
+
+def _cache(size: int | None) -> str:
+    """What names its tree size never changes; what follows the latest checkpoint does."""
+    return "public, max-age=31536000, immutable" if size is not None else "no-cache"

@@ -7,10 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from api.deps import IdempotencyKeyDep, LedgerDep, Writer
+from api.deps import IdempotencyKeyDep, LedgerDep, LogDep, Writer
 from api.problems import responses
-from api.views import EventEnvelope
+from api.receipts import with_receipt
+from api.views import WrittenEvent
 from ledger.domain.events import ActorRegistered, ClaimRegistered, DocumentRegistered
+from ledger.audit.log import TransparencyLog
 from ledger.service import event_id_for
 from ledger.store import RecordedEvent
 
@@ -25,6 +27,7 @@ def register(
     response: Response,
     writer: Writer,
     key: str | None,
+    log: TransparencyLog,
 ) -> dict[str, Any]:
     """Write one registration; a retry with its Idempotency-Key returns the stored event."""
     event = write(
@@ -32,45 +35,54 @@ def register(
     )
     response.headers["Location"] = location
     response.headers["X-Ledger-Position"] = str(event.position)  # for ?min_position= reads
-    return event.to_json()
+    return with_receipt(event, log)
 
 
-@router.post("/actors", status_code=201, response_model=EventEnvelope, responses=REGISTER_PROBLEMS)
+@router.post("/actors", status_code=201, response_model=WrittenEvent, responses=REGISTER_PROBLEMS)
 def register_actor(
     body: ActorRegistered,
     response: Response,
     ledger: LedgerDep,
+    log: LogDep,
     writer: Writer,
     idempotency_key: IdempotencyKeyDep,
 ) -> dict[str, Any]:
     """Register an actor (409 if its key is taken)."""
     location = f"/v1/actors/{body.key}"
-    return register(ledger.register_actor, body, location, response, writer, idempotency_key)
+    return register(
+        ledger.register_actor, body, location, response, writer, idempotency_key, log
+    )
 
 
-@router.post("/claims", status_code=201, response_model=EventEnvelope, responses=REGISTER_PROBLEMS)
+@router.post("/claims", status_code=201, response_model=WrittenEvent, responses=REGISTER_PROBLEMS)
 def register_claim(
     body: ClaimRegistered,
     response: Response,
     ledger: LedgerDep,
+    log: LogDep,
     writer: Writer,
     idempotency_key: IdempotencyKeyDep,
 ) -> dict[str, Any]:
     """Register a claim, stated neutrally in English and German (409 if its key is taken)."""
     location = f"/v1/claims/{body.key}"
-    return register(ledger.register_claim, body, location, response, writer, idempotency_key)
+    return register(
+        ledger.register_claim, body, location, response, writer, idempotency_key, log
+    )
 
 
 @router.post(
-    "/documents", status_code=201, response_model=EventEnvelope, responses=REGISTER_PROBLEMS
+    "/documents", status_code=201, response_model=WrittenEvent, responses=REGISTER_PROBLEMS
 )
 def register_document(
     body: DocumentRegistered,
     response: Response,
     ledger: LedgerDep,
+    log: LogDep,
     writer: Writer,
     idempotency_key: IdempotencyKeyDep,
 ) -> dict[str, Any]:
     """Register a source text with the SHA-256 of its UTF-8 bytes (409 if its id is taken)."""
     location = f"/v1/documents/{body.document_id}"
-    return register(ledger.register_document, body, location, response, writer, idempotency_key)
+    return register(
+        ledger.register_document, body, location, response, writer, idempotency_key, log
+    )

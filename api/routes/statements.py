@@ -11,6 +11,7 @@ from api.deps import (
     ExpectedVersionDep,
     IdempotencyKeyDep,
     LedgerDep,
+    LogDep,
     QueriesDep,
     ReadAccess,
     Writer,
@@ -18,18 +19,22 @@ from api.deps import (
 from api.problems import responses
 from api.schemas import CorrectionIn, RetractionIn, StatementIn
 from api.settings import TokenSpec
-from api.views import EventEnvelope, StatementView
+from api.receipts import with_receipt
+from api.views import StatementView, WrittenEvent
+from ledger.audit.log import TransparencyLog
 from ledger.store import RecordedEvent
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"])
 WRITE_PROBLEMS = responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
 
 
-def written(response: Response, event: RecordedEvent, statement_id: object) -> dict[str, Any]:
-    """The stored envelope, with ``Location`` naming the statement it wrote or changed."""
+def written(
+    response: Response, event: RecordedEvent, statement_id: object, log: TransparencyLog
+) -> dict[str, Any]:
+    """The stored envelope and its receipt, with ``Location`` naming the statement."""
     response.headers["Location"] = f"/v1/statements/{statement_id}"
     response.headers["X-Ledger-Position"] = str(event.position)  # for ?min_position= reads
-    return event.to_json()
+    return with_receipt(event, log)
 
 
 def metadata(writer: TokenSpec) -> dict[str, str]:
@@ -39,7 +44,7 @@ def metadata(writer: TokenSpec) -> dict[str, str]:
 @router.post(
     "",
     status_code=201,
-    response_model=EventEnvelope,
+    response_model=WrittenEvent,
     responses=WRITE_PROBLEMS,
     response_description="The stored event (also for a retry of an Idempotency-Key)",
 )
@@ -47,6 +52,7 @@ def record_statement(
     body: StatementIn,
     response: Response,
     ledger: LedgerDep,
+    log: LogDep,
     writer: Writer,
     expected_version: ExpectedVersionDep,
     idempotency_key: IdempotencyKeyDep,
@@ -59,7 +65,7 @@ def record_statement(
         idempotency_key=idempotency_key,
         metadata=metadata(writer),
     )
-    return written(response, event, event.event_id)
+    return written(response, event, event.event_id, log)
 
 
 @router.get(
@@ -76,7 +82,7 @@ def read_statement(statement_id: uuid.UUID, queries: QueriesDep) -> dict[str, An
 @router.post(
     "/{statement_id}/retractions",
     status_code=201,
-    response_model=EventEnvelope,
+    response_model=WrittenEvent,
     responses=WRITE_PROBLEMS,
 )
 def retract_statement(
@@ -84,6 +90,7 @@ def retract_statement(
     body: RetractionIn,
     response: Response,
     ledger: LedgerDep,
+    log: LogDep,
     writer: Writer,
     expected_version: ExpectedVersionDep,
     idempotency_key: IdempotencyKeyDep,
@@ -98,13 +105,13 @@ def retract_statement(
         idempotency_key=idempotency_key,
         metadata=metadata(writer),
     )
-    return written(response, event, event.data["statement_id"])
+    return written(response, event, event.data["statement_id"], log)
 
 
 @router.post(
     "/{statement_id}/corrections",
     status_code=201,
-    response_model=EventEnvelope,
+    response_model=WrittenEvent,
     responses=WRITE_PROBLEMS,
 )
 def correct_statement(
@@ -112,6 +119,7 @@ def correct_statement(
     body: CorrectionIn,
     response: Response,
     ledger: LedgerDep,
+    log: LogDep,
     writer: Writer,
     expected_version: ExpectedVersionDep,
     idempotency_key: IdempotencyKeyDep,
@@ -127,4 +135,4 @@ def correct_statement(
         idempotency_key=idempotency_key,
         metadata=metadata(writer),
     )
-    return written(response, event, event.data["statement_id"])
+    return written(response, event, event.data["statement_id"], log)

@@ -14,9 +14,12 @@ from sqlalchemy import (
     Dialect,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     Uuid,
@@ -77,4 +80,27 @@ events = Table(
     # Recorded time never decreases along the log, so "the last position recorded by T" is the
     # last entry of this index at or before T: one index probe, whatever the log's length.
     Index(None, "recorded_at", "position"),
+)
+
+
+# The Merkle tree over the log (ledger/store/tree.py): the hash of every complete subtree of
+# 2^level leaves for level >= TILE_LEVELS; the levels below are recomputed from the events'
+# own hashes, 256 leaves at the most. Derived data: `ledger tree rebuild` recomputes it.
+merkle_nodes = Table(
+    "merkle_nodes",
+    metadata,
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("idx", PositionType, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+# Every checkpoint the ledger signed, at most one per tree size; like events, never changed.
+checkpoints = Table(
+    "signed_checkpoints",
+    metadata,
+    Column("size", PositionType, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("signed_at", UtcDateTime(), nullable=False),
+    CheckConstraint("size >= 0", name="size_not_negative"),
 )

@@ -29,6 +29,7 @@ from ledger.store.records import (
 )
 from ledger.store.rows import Head, PendingRow, insert_rows, read_head, read_rows
 from ledger.store.schema import events as events_table
+from ledger.store.tree import TreeWriter
 
 Clock = Callable[[], datetime]
 CommitListener = Callable[[int], None]
@@ -72,6 +73,7 @@ class SqlEventStore:
         # Told of every write's duration and outcome (True when it returned a result).
         self.write_timers: list[WriteTimer] = []
         self._committer = GroupCommitter(self.write_transaction, self._committed)
+        self.tree = TreeWriter(backend)
         self._writer: Connection | None = None
         self._driver_errors: tuple[type[Exception], ...] = (DBAPIError, *backend.driver_errors)
 
@@ -202,6 +204,7 @@ class SqlEventStore:
         if inserted < len(rows):
             return self._retry_or_conflict(connection, stream, events, inserted)
         recorded = [row.event for row in rows]
+        self.tree.extend(connection, head.position, [event.hash for event in recorded])
         for projector in self.projectors:
             projector.apply(connection, recorded)
         return recorded

@@ -1,24 +1,39 @@
-"""The integrity walk: recompute every hash and link, a page at a time."""
+"""The integrity walk: every hash and link, the stored Merkle nodes and the kept checkpoints' roots.
+
+One pass over the log, a page at a time. The chain catches a change that was not re-hashed;
+the tree and checkpoint checks catch stored nodes that disagree with the events, and events
+that no longer give the root a kept checkpoint signed. An insider who rewrites events, chain,
+tree and checkpoint table alike passes this walk: that is what checkpoints kept outside the
+ledger, and ``ledger audit consistency``, are for (docs/audit.md).
+"""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from ledger.store.records import GENESIS_HASH, expected_hash
+from ledger.store.schema import checkpoints, merkle_nodes
 from ledger.store.sql import SqlEventStore
+from ledger.store.tree import CompactRange, event_leaf
 
 
 @dataclass(frozen=True, slots=True)
 class Verification:
-    """How many events were checked, and the first position that is wrong, if any."""
+    """How many events were checked, and the first thing found wrong, if any."""
 
     checked: int
     first_bad_position: int | None = None
     reason: str | None = None
+    tree_size: int = 0
+    root: bytes = b""
+    checkpoints_checked: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.first_bad_position is None
+        return self.reason is None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -26,20 +41,70 @@ class Verification:
             "checked": self.checked,
             "first_bad_position": self.first_bad_position,
             "reason": self.reason,
+            "tree_size": self.tree_size,
+            "root": base64.b64encode(self.root).decode(),
+            "checkpoints_checked": self.checkpoints_checked,
         }
 
 
 def verify(store: SqlEventStore, *, page_size: int = 1000) -> Verification:
-    """Walk the chain from the genesis; memory stays constant whatever the log's length."""
+    """Walk the chain from the genesis; memory stays small whatever the log's length."""
+    with store.read_connection() as connection:
+        stored_nodes = {
+            (level, idx): bytes(digest)
+            for level, idx, digest in connection.execute(select(merkle_nodes))
+        }
+        kept_roots = {
+            size: bytes(root)
+            for size, root in connection.execute(select(checkpoints.c.size, checkpoints.c.root))
+        }
+    edge = CompactRange()
     checked, previous_position, previous_hash = 0, 0, GENESIS_HASH
+    checked_roots = _check_root(edge, kept_roots)
+    if isinstance(checked_roots, str):
+        return Verification(0, None, checked_roots)
     for event in store.read_all(page_size=page_size):
         fault = _fault(event.position, previous_position, event.prev_hash, previous_hash)
         if fault is None and expected_hash(event) != event.hash:
             fault = "its hash does not match its content"
+        if fault is None:
+            fault = _check_nodes(edge.push(event_leaf(event.hash)), stored_nodes)
         if fault is not None:
             return Verification(checked + 1, event.position, fault)
         checked, previous_position, previous_hash = checked + 1, event.position, event.hash
-    return Verification(checked)
+        roots = _check_root(edge, kept_roots)
+        if isinstance(roots, str):
+            return Verification(checked, event.position, roots)
+        checked_roots += roots
+    if stored_nodes:
+        level, index = min(stored_nodes)
+        return Verification(checked, None, f"merkle node {level}/{index} lies beyond the log")
+    beyond = sorted(size for size in kept_roots if size > checked)
+    if beyond:
+        return Verification(checked, None, f"a checkpoint of size {beyond[0]} lies beyond the log")
+    return Verification(checked, None, None, edge.size, edge.root(), checked_roots)
+
+
+def _check_nodes(
+    completed: list[tuple[int, int, bytes]], stored: dict[tuple[int, int], bytes]
+) -> str | None:
+    for level, index, digest in completed:
+        kept = stored.pop((level, index), None)
+        if kept is None:
+            return f"merkle node {level}/{index} is missing"
+        if kept != digest:
+            return f"merkle node {level}/{index} does not match the events"
+    return None
+
+
+def _check_root(edge: CompactRange, kept_roots: dict[int, bytes]) -> int | str:
+    """1 when a kept checkpoint of this size matches, 0 when there is none, else the fault."""
+    kept = kept_roots.get(edge.size)
+    if kept is None:
+        return 0
+    if kept != edge.root():
+        return f"the checkpoint of size {edge.size} signed another root than the events give"
+    return 1
 
 
 def _fault(position: int, previous_position: int, prev_hash: str, previous_hash: str) -> str | None:

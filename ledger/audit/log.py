@@ -1,0 +1,320 @@
+"""The ledger as a transparency log: signed checkpoints, proofs, and receipts for writes.
+
+The tree itself is kept by the store inside each append (``ledger.store.tree``); this module
+reads it and signs it. Signing is never on the append path: a checkpoint is signed on demand
+(a write asking for its receipt, ``ledger checkpoint sign``) or by the server's timer, at most
+once per tree size, and every signed checkpoint is kept.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, desc, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ledger.audit.merkle import consistency_ranges, inclusion_ranges
+from ledger.audit.note import (
+    Checkpoint,
+    NoteError,
+    SigningKey,
+    VerifierKey,
+    open_checkpoint,
+    sign_note,
+)
+from ledger.errors import InvalidEvent, LedgerError, NotFound, StorageUnavailable
+from ledger.store import RecordedEvent, SqlEventStore, utc_now
+from ledger.store.records import format_instant
+from ledger.store.schema import checkpoints, events
+from ledger.store.tree import TreeReader
+
+
+class NoSigningKey(LedgerError):
+    """The ledger was started without a signing key, so it has no checkpoints to give."""
+
+
+def b64(digest: bytes) -> str:
+    return base64.b64encode(digest).decode()
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    """A checkpoint as the ledger signed and kept it."""
+
+    size: int
+    root: bytes
+    note: str
+    signed_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "size": self.size,
+            "root": b64(self.root),
+            "signed_at": format_instant(self.signed_at),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    position: int
+    tree_size: int
+    leaf_hash: bytes
+    proof: list[bytes]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "tree_size": self.tree_size,
+            "leaf_hash": b64(self.leaf_hash),
+            "proof": [b64(h) for h in self.proof],
+        }
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    first: int
+    second: int
+    proof: list[bytes]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from": self.first, "to": self.second, "proof": [b64(h) for h in self.proof]}
+
+
+def load_signing_key(path: Path) -> SigningKey:
+    """The signing key in ``path`` (written by ``ledger keys generate``)."""
+    try:
+        return SigningKey.parse(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InvalidEvent("signing_key_file", f"cannot read {path}: {error.strerror}") from None
+    except NoteError as error:
+        raise InvalidEvent("signing_key_file", f"{path}: {error}") from None
+
+
+class TransparencyLog:
+    """Checkpoints and proofs over one store; ``key`` None means nothing can be signed."""
+
+    def __init__(
+        self,
+        store: SqlEventStore,
+        key: SigningKey | None,
+        *,
+        origin: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.store = store
+        self.key = key
+        self.origin = origin or (key.name if key is not None else "claims-ledger")
+        self.clock = clock
+        self._signing = threading.Lock()
+
+    @property
+    def verifier(self) -> VerifierKey:
+        return self._key().verifier
+
+    # -- checkpoints -------------------------------------------------------------------------
+
+    def sign(self) -> SignedCheckpoint:
+        """A checkpoint of the tree as it is now: the kept one if this size is signed already."""
+        with self._signing:
+            return self._sign_head()
+
+    def _sign_head(self) -> SignedCheckpoint:
+        key = self._key()
+        with self.store.read_connection() as connection:
+            size = _tree_size(connection)
+            kept = _checkpoint_at(connection, size)
+            if kept is not None:
+                return kept
+            root = TreeReader(connection).root(size)
+        note = sign_note(Checkpoint(self.origin, size, root).text, key)
+        return self._keep(SignedCheckpoint(size, root, note, self.clock()))
+
+    def _keep(self, signed: SignedCheckpoint) -> SignedCheckpoint:
+        """Store a new checkpoint with the next group commit; a size signed already is kept as is.
+
+        Another process may have signed this size first: the insert then does nothing and the
+        checkpoint it stored is the one returned, so every size has one checkpoint only.
+        """
+        row = {
+            "size": signed.size,
+            "root": signed.root,
+            "note": signed.note,
+            "signed_at": signed.signed_at,
+        }
+        insert = self._insert_if_new()
+
+        def work(connection: Connection) -> SignedCheckpoint | None:
+            connection.execute(insert, row)
+            return _checkpoint_at(connection, signed.size)
+
+        kept = self.store.write(work)
+        return signed if kept is None else kept
+
+    def _insert_if_new(self) -> Any:
+        dialect = self.store.engine.dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        return insert(checkpoints).on_conflict_do_nothing(index_elements=["size"])
+
+    def latest(self) -> SignedCheckpoint:
+        """The newest checkpoint, signing one first when the log has none or has grown."""
+        with self.store.read_connection() as connection:
+            kept = _latest_checkpoint(connection)
+            size = _tree_size(connection)
+        if kept is not None and kept.size == size:
+            return kept
+        try:
+            return self.sign()
+        except StorageUnavailable:
+            if kept is None:
+                raise
+            return kept  # a read-only or full database: the newest checkpoint it has
+
+    def latest_kept(self) -> SignedCheckpoint | None:
+        with self.store.read_connection() as connection:
+            return _latest_checkpoint(connection)
+
+    def at_size(self, size: int) -> SignedCheckpoint:
+        with self.store.read_connection() as connection:
+            kept = _checkpoint_at(connection, size)
+        if kept is None:
+            raise NotFound(f"no checkpoint was signed at size {size}")
+        return kept
+
+    def covering(self, position: int) -> SignedCheckpoint:
+        """A checkpoint whose tree holds ``position``: the newest kept one, or a new one.
+
+        Writers that arrive together share one signature: whoever signs covers every event
+        committed by then, and the others find it kept once they have the signing lock.
+        """
+        kept = self.latest_kept()
+        if kept is not None and kept.size >= position:
+            return kept
+        with self._signing:
+            kept = self.latest_kept()
+            if kept is not None and kept.size >= position:
+                return kept
+            return self._sign_head()
+
+    def history(self, *, after: int = -1, limit: int = 100) -> list[SignedCheckpoint]:
+        """Kept checkpoints with sizes above ``after``, smallest first."""
+        query = (
+            select(checkpoints)
+            .where(checkpoints.c.size > after)
+            .order_by(checkpoints.c.size)
+            .limit(limit)
+        )
+        with self.store.read_connection() as connection:
+            return [_signed(row) for row in connection.execute(query)]
+
+    def sign_if_grown(self) -> SignedCheckpoint | None:
+        """The timer's job: sign when the log has grown past the latest checkpoint."""
+        if self.key is None:
+            return None
+        with self.store.read_connection() as connection:
+            kept = _latest_checkpoint(connection)
+            size = _tree_size(connection)
+        if kept is not None and kept.size >= size:
+            return None
+        return self.sign()
+
+    def check_signatures(self, page: int = 1000) -> str | None:
+        """The first kept checkpoint whose note this ledger's key does not verify, if any.
+
+        Needs the key: a checkpoint row forged in the database (size, root and note made up)
+        carries no valid signature, and one edited after signing no longer matches its note.
+        """
+        verifier, after = self.verifier, -1
+        while kept := self.history(after=after, limit=page):
+            for signed in kept:
+                try:
+                    checkpoint = open_checkpoint(signed.note, verifier)
+                except NoteError as error:
+                    return f"the checkpoint of size {signed.size}: {error}"
+                if (checkpoint.size, checkpoint.root) != (signed.size, signed.root):
+                    return f"the checkpoint of size {signed.size} does not match its signed note"
+            after = kept[-1].size
+        return None
+
+    # -- proofs ------------------------------------------------------------------------------
+
+    def inclusion(self, position: int, tree_size: int | None = None) -> InclusionProof:
+        """The proof that the event at ``position`` is leaf position - 1 of the tree of a size."""
+        with self.store.read_connection() as connection:
+            size = self._size_within(connection, tree_size, "tree_size")
+            if not 1 <= position <= size:
+                raise InvalidEvent(
+                    "position", f"a position from 1 to the tree size {size} is needed"
+                )
+            reader = TreeReader(connection)
+            proof = reader.hashes(inclusion_ranges(position - 1, size))
+            return InclusionProof(position, size, reader.leaf(position - 1), proof)
+
+    def consistency(self, first: int, second: int | None = None) -> ConsistencyProof:
+        """The proof that the tree of size ``first`` is a prefix of the tree of ``second``."""
+        with self.store.read_connection() as connection:
+            size = self._size_within(connection, second, "to")
+            if not 1 <= first <= size:
+                raise InvalidEvent("from", f"a size from 1 to {size} (the 'to' size) is needed")
+            ranges = consistency_ranges(first, size) if first < size else []
+            return ConsistencyProof(first, size, TreeReader(connection).hashes(ranges))
+
+    def root(self, size: int) -> bytes:
+        with self.store.read_connection() as connection:
+            self._size_within(connection, size, "size")
+            return TreeReader(connection).root(size)
+
+    def receipt(self, event: RecordedEvent) -> dict[str, Any]:
+        """What proves that the ledger accepted ``event``: a checkpoint and the inclusion proof."""
+        signed = self.covering(event.position)
+        proof = self.inclusion(event.position, signed.size)
+        return {
+            "position": event.position,
+            "event_hash": event.hash,
+            **{k: v for k, v in proof.to_json().items() if k != "position"},
+            "checkpoint": signed.note,
+        }
+
+    def _size_within(self, connection: Connection, size: int | None, field: str) -> int:
+        current = _tree_size(connection)
+        if size is None:
+            kept = _latest_checkpoint(connection)
+            return kept.size if kept is not None else current
+        if not 0 <= size <= current:
+            raise InvalidEvent(field, f"a tree size from 0 to the current size {current}")
+        return size
+
+    def _key(self) -> SigningKey:
+        if self.key is None:
+            raise NoSigningKey(
+                "the ledger has no signing key: set LEDGER_SIGNING_KEY_FILE "
+                "(create one with `ledger keys generate`)"
+            )
+        return self.key
+
+
+def _tree_size(connection: Connection) -> int:
+    return connection.execute(select(func.max(events.c.position))).scalar() or 0
+
+
+def _checkpoint_at(connection: Connection, size: int) -> SignedCheckpoint | None:
+    row = connection.execute(select(checkpoints).where(checkpoints.c.size == size)).first()
+    return None if row is None else _signed(row)
+
+
+def _latest_checkpoint(connection: Connection) -> SignedCheckpoint | None:
+    query = select(checkpoints).order_by(desc(checkpoints.c.size)).limit(1)
+    row = connection.execute(query).first()
+    return None if row is None else _signed(row)
+
+
+def _signed(row: Any) -> SignedCheckpoint:
+    return SignedCheckpoint(row.size, bytes(row.root), row.note, row.signed_at)
+

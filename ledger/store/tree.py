@@ -1,0 +1,238 @@
+"""The RFC 9162 Merkle tree over the log, kept in step inside every append's transaction.
+
+Leaf i is the event at position i + 1; its leaf input is the 32 raw bytes of the event's
+``hash``, which already commits to the canonical envelope and to the hash before it.
+
+Storage is tiled, after C2SP tlog-tiles: the hashes of the levels below ``TILE_LEVELS`` are not
+stored, because any node there covers at most 256 leaves and is recomputed from one indexed
+range read of the events' own hashes. Every complete subtree of 2^level leaves with level >=
+``TILE_LEVELS`` is stored in ``merkle_nodes`` the moment its last leaf is appended. So an append
+writes nothing at all for 255 appends in 256, and one row per completed level on the 256th
+(amortized O(1), at worst O(log n) hashes); a proof reads at most two tiles of leaves plus
+O(log n) stored nodes, never a walk of the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Final
+
+from sqlalchemy import Connection, and_, delete, or_, select
+
+from ledger.audit.merkle import (
+    EMPTY_ROOT,
+    Node,
+    complete_nodes,
+    leaf_hash,
+    node_hash,
+    range_hash,
+    root_of,
+)
+from ledger.store.backend import Backend, dbapi
+from ledger.store.schema import events, merkle_nodes
+
+TILE_LEVELS: Final = 8
+TILE_WIDTH: Final = 1 << TILE_LEVELS
+
+HASHES_SQL = "SELECT hash FROM events WHERE position > %s AND position <= %s ORDER BY position"
+NODE_SQL = "SELECT hash FROM merkle_nodes WHERE level = %s AND idx = %s"
+INSERT_NODE_SQL = "INSERT INTO merkle_nodes (level, idx, hash) VALUES (%s, %s, %s)"
+
+StoredNode = tuple[int, int, bytes]
+
+
+def event_leaf(event_hash: str) -> bytes:
+    """The leaf hash of an event: SHA-256(0x00 || the 32 bytes of its hex ``hash``)."""
+    return leaf_hash(bytes.fromhex(event_hash))
+
+
+def climb(
+    level: int, index: int, digest: bytes, left_of: Callable[[Node], bytes]
+) -> list[StoredNode]:
+    """A newly complete node and every ancestor it completes, with ``left_of`` giving siblings.
+
+    A node with an odd index is a right child: with it, its parent is complete too.
+    """
+    completed = [(level, index, digest)]
+    while index & 1:
+        digest = node_hash(left_of((level, index - 1)), digest)
+        level, index = level + 1, index >> 1
+        completed.append((level, index, digest))
+    return completed
+
+
+class TreeWriter:
+    """Extends the stored tree as events are appended (the append lock holder's job)."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def extend(self, connection: Connection, old_size: int, new_hashes: Sequence[str]) -> None:
+        """Store the nodes that the events ``new_hashes``, appended after ``old_size``, complete."""
+        new_size = old_size + len(new_hashes)
+        first_tile, end_tile = old_size // TILE_WIDTH, new_size // TILE_WIDTH
+        if first_tile == end_tile:
+            return  # the common case: no tile completed, nothing to store
+        driver = dbapi(connection)
+        stored_start = first_tile * TILE_WIDTH
+        leaves = [
+            event_leaf(row[0])
+            for row in driver.execute(self.backend.sql(HASHES_SQL), (stored_start, old_size))
+        ]
+        leaves += [event_leaf(h) for h in new_hashes[: end_tile * TILE_WIDTH - old_size]]
+        written: dict[Node, bytes] = {}
+
+        def left_of(node: Node) -> bytes:
+            if node in written:
+                return written[node]
+            row = driver.execute(self.backend.sql(NODE_SQL), node).fetchone()
+            if row is None:
+                raise RuntimeError(f"merkle node {node} is missing: run `ledger tree rebuild`")
+            return bytes(row[0])
+
+        for offset, tile in enumerate(range(first_tile, end_tile)):
+            tile_root = root_of(leaves[offset * TILE_WIDTH : (offset + 1) * TILE_WIDTH])
+            for level, index, digest in climb(TILE_LEVELS, tile, tile_root, left_of):
+                written[(level, index)] = digest
+        cursor = driver.cursor()
+        try:
+            cursor.executemany(
+                self.backend.sql(INSERT_NODE_SQL),
+                [(level, index, digest) for (level, index), digest in written.items()],
+            )
+        finally:
+            cursor.close()
+
+
+class TreeReader:
+    """Hashes of any subtree of the tree of a given size, from stored nodes and tiles of leaves."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._tiles: dict[int, list[bytes]] = {}
+        self._stored: dict[Node, bytes] = {}
+
+    def hashes(self, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+        """MTH(D[start:end]) for each range, reading what they need in as few queries as can be."""
+        needed = {node for start, end in ranges for node in complete_nodes(start, end)}
+        self._load_stored([n for n in needed if n[0] >= TILE_LEVELS and n not in self._stored])
+        return [range_hash(start, end, self.node) for start, end in ranges]
+
+    def root(self, size: int) -> bytes:
+        return self.hashes([(0, size)])[0]
+
+    def leaf(self, index: int) -> bytes:
+        return self.node((0, index))
+
+    def node(self, node: Node) -> bytes:
+        level, index = node
+        if level >= TILE_LEVELS:
+            if node not in self._stored:
+                self._load_stored([node])
+            return self._stored[node]
+        start = index << level
+        tile = start // TILE_WIDTH
+        leaves = self._tile(tile, start + (1 << level))
+        offset = start - tile * TILE_WIDTH
+        return root_of(leaves[offset : offset + (1 << level)])
+
+    def _tile(self, tile: int, needed_end: int) -> list[bytes]:
+        """The leaves of one tile, at least up to leaf ``needed_end`` (the right edge may be short)."""
+        leaves = self._tiles.get(tile)
+        if leaves is None or tile * TILE_WIDTH + len(leaves) < needed_end:
+            start = tile * TILE_WIDTH
+            query = (
+                select(events.c.hash)
+                .where(events.c.position > start, events.c.position <= start + TILE_WIDTH)
+                .order_by(events.c.position)
+            )
+            leaves = [event_leaf(h) for h in self.connection.execute(query).scalars()]
+            self._tiles[tile] = leaves
+        if tile * TILE_WIDTH + len(leaves) < needed_end:
+            raise LookupError(f"the log has no leaf {needed_end - 1}")
+        return leaves
+
+    def _load_stored(self, nodes: Sequence[Node]) -> None:
+        if not nodes:
+            return
+        query = select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
+            or_(*(and_(merkle_nodes.c.level == lv, merkle_nodes.c.idx == ix) for lv, ix in nodes))
+        )
+        for level, index, digest in self.connection.execute(query):
+            self._stored[(level, index)] = bytes(digest)
+        missing = [n for n in nodes if n not in self._stored]
+        if missing:
+            raise LookupError(f"merkle nodes {missing} are not stored: run `ledger tree rebuild`")
+
+
+class CompactRange:
+    """The tree's right edge as leaves stream past: the root of every prefix in O(log n) memory.
+
+    Also yields each stored-level node as it completes, so a rebuild or an audit can compare or
+    write them without holding the tree.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._edge: list[tuple[int, bytes]] = []  # (level, hash), levels strictly falling
+
+    def push(self, leaf: bytes) -> list[StoredNode]:
+        """Add one leaf; return the stored-level nodes (level >= TILE_LEVELS) it completes."""
+        level, digest, index = 0, leaf, self.size
+        completed: list[StoredNode] = []
+        while self._edge and self._edge[-1][0] == level:
+            _, left = self._edge.pop()
+            digest, level, index = node_hash(left, digest), level + 1, index >> 1
+            if level >= TILE_LEVELS:
+                completed.append((level, index, digest))
+        self._edge.append((level, digest))
+        self.size += 1
+        return completed
+
+    def root(self) -> bytes:
+        if not self._edge:
+            return EMPTY_ROOT
+        digest = self._edge[-1][1]
+        for _, left in reversed(self._edge[:-1]):
+            digest = node_hash(left, digest)
+        return digest
+
+
+def stream_nodes(hashes: Iterable[str]) -> Iterator[tuple[CompactRange, list[StoredNode]]]:
+    """Each event hash pushed onto a compact range, with the stored-level nodes it completes."""
+    edge = CompactRange()
+    for event_hash in hashes:
+        yield edge, edge.push(event_leaf(event_hash))
+
+
+def event_hashes(connection: Connection, page_size: int = 5000) -> Iterator[str]:
+    """Every event's hash in position order, a page at a time."""
+    after = 0
+    while True:
+        query = (
+            select(events.c.position, events.c.hash)
+            .where(events.c.position > after)
+            .order_by(events.c.position)
+            .limit(page_size)
+        )
+        page = connection.execute(query).all()
+        for _, event_hash in page:
+            yield event_hash
+        if len(page) < page_size:
+            return
+        after = page[-1][0]
+
+
+def rebuild_tree(connection: Connection, batch: int = 2000) -> tuple[int, bytes]:
+    """Recompute every stored node from the events; return the tree's size and root."""
+    connection.execute(delete(merkle_nodes))
+    pending: list[dict[str, object]] = []
+    edge = CompactRange()
+    for edge, completed in stream_nodes(event_hashes(connection)):
+        pending += [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in completed]
+        if len(pending) >= batch:
+            connection.execute(merkle_nodes.insert(), pending)
+            pending = []
+    if pending:
+        connection.execute(merkle_nodes.insert(), pending)
+    return edge.size, edge.root()

@@ -1,0 +1,270 @@
+"""``ledger audit``: an auditor's checks that need only the ledger's URL and its verifier key.
+
+Nothing here opens the database. Each command fetches signed checkpoints and proofs over HTTP
+and checks them with RFC 9162 and the signed-note format, so it holds the ledger to what it
+signed before, whoever runs the server.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ledger.audit.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
+from ledger.audit.note import Checkpoint, NoteError, VerifierKey, open_checkpoint
+from ledger.store.records import RecordedEvent, expected_hash
+
+audit_app = typer.Typer(
+    help="Check the ledger over HTTP with its verifier key, never its database.",
+    no_args_is_help=True,
+)
+
+UrlOption = Annotated[str, typer.Option("--url", help="The ledger's base URL.")]
+KeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--key",
+        help="The verifier key (<name>+<id>+<key>) or a file holding it. Without it the "
+        "server's own key is fetched and trusted: pin it for a real audit.",
+    ),
+]
+TIMEOUT = 30
+
+
+class AuditFailure(Exception):
+    """A check that could not be made or failed: the message says what."""
+
+
+class Inconsistent(AuditFailure):
+    """The ledger contradicts what it signed: a monitor stops at the first one."""
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(f"FAILED: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code=code)
+
+
+def usage_error(message: str) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code=2)
+
+
+def fetch(url: str, path: str, params: dict[str, Any] | None = None) -> bytes:
+    """GET ``path`` under ``url``; an HTTP error or an unreachable server is an AuditFailure."""
+    query = f"?{urllib.parse.urlencode(params)}" if params else ""
+    target = url.rstrip("/") + path + query
+    try:
+        with urllib.request.urlopen(target, timeout=TIMEOUT) as response:  # noqa: S310
+            return response.read()  # type: ignore[no-any-return]
+    except urllib.error.HTTPError as error:
+        detail = error.read().decode("utf-8", "replace")
+        try:
+            detail = json.loads(detail).get("detail", detail)
+        except (ValueError, AttributeError):
+            pass
+        raise AuditFailure(f"GET {path}{query} answered {error.code}: {detail}") from None
+    except (urllib.error.URLError, OSError) as error:
+        raise AuditFailure(f"cannot reach {target}: {error}") from None
+
+
+def fetch_json(url: str, path: str, params: dict[str, Any]) -> Any:
+    try:
+        return json.loads(fetch(url, path, params))
+    except ValueError:
+        raise AuditFailure(f"GET {path} did not answer JSON") from None
+
+
+def resolve_key(key: str | None, url: str | None) -> VerifierKey:
+    """The verifier key given (inline or as a file), or, failing that, the server's own."""
+    try:
+        if key is not None:
+            path = Path(key)
+            text = path.read_text(encoding="utf-8") if path.is_file() else key
+            return VerifierKey.parse(text)
+        if url is None:
+            raise AuditFailure("--key is needed")
+        typer.secho(
+            "warning: trusting the server's own verifier key; pass --key to pin it",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
+        return VerifierKey.parse(fetch(url, "/v1/audit/verifier-key").decode())
+    except NoteError as error:
+        raise AuditFailure(f"verifier key: {error}") from None
+
+
+def fetch_checkpoint(url: str, verifier: VerifierKey) -> tuple[str, Checkpoint]:
+    note = fetch(url, "/v1/audit/checkpoint").decode("utf-8")
+    try:
+        return note, open_checkpoint(note, verifier)
+    except NoteError as error:
+        raise Inconsistent(f"the server's checkpoint: {error}") from None
+
+
+def read_checkpoint(path: Path, verifier: VerifierKey) -> Checkpoint:
+    try:
+        return open_checkpoint(path.read_text(encoding="utf-8"), verifier)
+    except OSError as error:
+        raise AuditFailure(f"cannot read {path}: {error.strerror}") from None
+    except NoteError as error:
+        raise AuditFailure(f"the saved checkpoint {path}: {error}") from None
+
+
+def check_extends(url: str, old: Checkpoint, new: Checkpoint) -> None:
+    """Raise AuditFailure unless the tree ``new`` extends the tree ``old``, by the server's proof."""
+    sizes = f"size {old.size} -> size {new.size}"
+    if old.origin != new.origin:
+        raise Inconsistent(f"the origin changed from {old.origin!r} to {new.origin!r}")
+    if new.size < old.size:
+        raise Inconsistent(f"the log shrank: {sizes}")
+    if old.size == 0 or old.size == new.size:
+        if old.size == new.size and old.root != new.root:
+            raise Inconsistent(f"two different roots for size {old.size}: a rewritten history")
+        return
+    answer = fetch_json(url, "/v1/audit/proofs/consistency", {"from": old.size, "to": new.size})
+    try:
+        proof = [base64.b64decode(h, validate=True) for h in answer["proof"]]
+        verify_consistency(old.size, new.size, proof, old.root, new.root)
+    except (ProofError, KeyError, TypeError, ValueError) as error:
+        raise Inconsistent(f"not consistent, {sizes}: {error}") from None
+
+
+def _run(check: Any) -> Any:
+    try:
+        return check()
+    except AuditFailure as error:
+        raise fail(str(error)) from None
+
+
+@audit_app.command("checkpoint")
+def checkpoint(url: UrlOption, key: KeyOption = None) -> None:
+    """Fetch the latest checkpoint, check its signature and print it (save it for later)."""
+
+    def check() -> str:
+        note, signed = fetch_checkpoint(url, resolve_key(key, url))
+        typer.secho(f"ok: signed checkpoint of size {signed.size}", err=True)
+        return note
+
+    typer.echo(_run(check), nl=False)
+
+
+@audit_app.command("consistency")
+def consistency(
+    url: UrlOption,
+    since: Annotated[Path, typer.Option(help="A checkpoint saved earlier.")],
+    key: KeyOption = None,
+) -> None:
+    """Prove that today's tree extends the saved one; exit 1 naming both sizes if it does not."""
+
+    def check() -> str:
+        verifier = resolve_key(key, url)
+        old = read_checkpoint(since, verifier)
+        _, new = fetch_checkpoint(url, verifier)
+        check_extends(url, old, new)
+        return f"ok: size {new.size} is consistent with the saved size {old.size}"
+
+    typer.echo(_run(check))
+
+
+@audit_app.command("receipt")
+def receipt(
+    file: Annotated[Path, typer.Argument(help="A write's 201 answer (or its receipt) as JSON.")],
+    key: KeyOption = None,
+) -> None:
+    """Verify a write's receipt offline: signature, inclusion proof and the event's own hash."""
+
+    def check() -> str:
+        return verify_receipt_file(file, resolve_key(key, None))
+
+    typer.echo(_run(check))
+
+
+def verify_receipt_file(file: Path, verifier: VerifierKey) -> str:
+    try:
+        answer = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise AuditFailure(f"cannot read {file} as JSON: {error}") from None
+    receipt = answer.get("receipt", answer) if isinstance(answer, dict) else None
+    if not isinstance(receipt, dict):
+        raise AuditFailure(f"{file} holds no receipt")
+    try:
+        signed = open_checkpoint(receipt["checkpoint"], verifier)
+        position, event_hash = int(receipt["position"]), str(receipt["event_hash"])
+        proof = [base64.b64decode(h, validate=True) for h in receipt["proof"]]
+        if int(receipt["tree_size"]) != signed.size:
+            raise AuditFailure("the receipt's tree size is not its checkpoint's")
+        if "hash" in answer:  # the whole answer: the envelope must hash to what was proven
+            _check_envelope(answer, position, event_hash)
+        leaf = leaf_hash(bytes.fromhex(event_hash))
+        verify_inclusion(position - 1, signed.size, leaf, proof, signed.root)
+    except (KeyError, TypeError, ValueError) as error:
+        if isinstance(error, (NoteError, ProofError)):
+            raise AuditFailure(f"position {receipt.get('position')}: {error}") from None
+        raise AuditFailure(f"the receipt is malformed: {error!r}") from None
+    return f"ok: event {position} is in the signed tree of size {signed.size}"
+
+
+def _check_envelope(answer: dict[str, Any], position: int, event_hash: str) -> None:
+    event = RecordedEvent(
+        position=answer["position"],
+        event_id=uuid.UUID(answer["event_id"]),
+        stream=answer["stream"],
+        version=answer["version"],
+        type=answer["type"],
+        data=answer["data"],
+        metadata=answer["metadata"],
+        recorded_at=datetime.fromisoformat(answer["recorded_at"].replace("Z", "+00:00")),
+        prev_hash=answer["prev_hash"],
+        hash=answer["hash"],
+    )
+    if event.position != position or event.hash != event_hash:
+        raise AuditFailure("the receipt is for another event")
+    if expected_hash(event) != event.hash:
+        raise AuditFailure(f"the event at position {position} does not hash to its hash")
+
+
+@audit_app.command("watch")
+def watch(
+    url: UrlOption,
+    state: Annotated[Path, typer.Option(help="A folder for the last checkpoint seen.")],
+    interval: Annotated[float, typer.Option(help="Seconds between polls.", min=0)] = 60,
+    max_polls: Annotated[int | None, typer.Option(help="Stop after this many polls.")] = None,
+    key: KeyOption = None,
+) -> None:
+    """Monitor the log: at every poll, check the signature and consistency with the last one.
+
+    Exits 1 at the first inconsistency, keeping the evidence (both checkpoints) in --state.
+    """
+    verifier = _run(lambda: resolve_key(key, url))
+    state.mkdir(parents=True, exist_ok=True)
+    saved = state / "checkpoint"
+    polls = 0
+    while max_polls is None or polls < max_polls:
+        polls += 1
+        try:
+            note, new = fetch_checkpoint(url, verifier)
+            if saved.exists():
+                old = read_checkpoint(saved, verifier)
+                try:
+                    check_extends(url, old, new)
+                except Inconsistent:
+                    (state / "inconsistent-checkpoint").write_text(note, encoding="utf-8")
+                    raise
+            saved.write_text(note, encoding="utf-8")
+            typer.echo(f"poll {polls}: size {new.size} ok")
+        except Inconsistent as error:
+            raise fail(str(error)) from None
+        except AuditFailure as error:  # unreachable or refusing: try again at the next poll
+            typer.secho(f"poll {polls}: {error}", err=True, fg=typer.colors.YELLOW)
+        if max_polls is None or polls < max_polls:
+            time.sleep(interval)

@@ -1,0 +1,69 @@
+"""The Merkle tree over the log and the signed checkpoints; the tree filled for an existing log.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from ledger.store.backend import IMMUTABLE_MESSAGE
+from ledger.store.tree import rebuild_tree
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# ledger_refuse_change() comes from 0001; checkpoints are kept like events, never changed.
+POSTGRES_GUARD = """
+CREATE TRIGGER signed_checkpoints_refuse_update BEFORE UPDATE ON signed_checkpoints
+    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
+CREATE TRIGGER signed_checkpoints_refuse_delete BEFORE DELETE ON signed_checkpoints
+    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
+CREATE TRIGGER signed_checkpoints_refuse_truncate BEFORE TRUNCATE ON signed_checkpoints
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
+"""
+
+SQLITE_GUARD = [
+    f"""CREATE TRIGGER signed_checkpoints_refuse_{operation.lower()} BEFORE {operation} ON signed_checkpoints
+    BEGIN SELECT RAISE(ABORT, '{IMMUTABLE_MESSAGE}: {operation} refused on signed_checkpoints'); END"""
+    for operation in ("UPDATE", "DELETE")
+]
+
+POSITION = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "merkle_nodes",
+        sa.Column("level", sa.SmallInteger(), autoincrement=False, nullable=False),
+        sa.Column("idx", POSITION, autoincrement=False, nullable=False),
+        sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("level", "idx", name=op.f("pk_merkle_nodes")),
+    )
+    op.create_table(
+        "signed_checkpoints",
+        sa.Column("size", POSITION, autoincrement=False, nullable=False),
+        sa.Column("root", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("size >= 0", name=op.f("ck_signed_checkpoints_size_not_negative")),
+        sa.PrimaryKeyConstraint("size", name=op.f("pk_signed_checkpoints")),
+    )
+    if op.get_context().dialect.name == "postgresql":
+        op.execute(POSTGRES_GUARD)
+    else:
+        for statement in SQLITE_GUARD:
+            op.execute(statement)
+    rebuild_tree(op.get_bind())
+
+
+def downgrade() -> None:
+    """Refused: signed checkpoints are part of the record, as events are."""
+    raise RuntimeError("the checkpoint history is never dropped by a migration")
