@@ -16,8 +16,9 @@ follows the last, the previous hash links, the hash recomputes from the content,
 version follows its last, recorded time never runs backwards. Everything happens in one
 transaction, so a file that does not verify is refused at its first bad line with nothing
 written. The checkpoint, if any, is checked by ``CheckpointSource.verify_imported`` in that same
-transaction (the Merkle root against the imported events, once issue 12 lands), and the
-projections are folded from the imported log before the commit.
+transaction (the Merkle root against the imported events; the tree grows with each batch as
+an append grows it), and the projections are folded from the imported log before the commit.
+The checkpoint is not kept in the target's checkpoint table: the target signs its own.
 
 Memory stays constant in the log's length except for one integer per stream (the version
 check), about 100 bytes a stream.
@@ -148,11 +149,11 @@ def import_lines(
     with store.write_transaction() as connection:
         _require_empty(connection)
         chain = _ChainCheck()
-        checkpoint = _write_events(store, connection, lines, chain, progress)
+        checkpoint, checkpoint_line = _write_events(store, connection, lines, chain, progress)
         if checkpoint is not None:
             fault = checkpoints.verify_imported(connection, checkpoint, chain.position)
             if fault is not None:
-                raise ArchiveError(f"the checkpoint does not verify: {fault}", chain.last_line)
+                raise ArchiveError(f"the checkpoint does not verify: {fault}", checkpoint_line)
         projected = 0 if projection is None else _project(store, connection, projection)
     return ImportReport(chain.position, chain.hash, checkpoint, projected)
 
@@ -194,12 +195,13 @@ def _write_events(
     lines: Iterable[str],
     chain: _ChainCheck,
     progress: Progress | None,
-) -> str | None:
-    """Check and insert every event line in batches; return the checkpoint text, if any."""
+) -> tuple[str | None, int]:
+    """Check and insert every event line in batches; return the checkpoint and its line."""
     numbered = enumerate(lines, start=1)
     _check_header(next(numbered, None))
     batch: list[PendingRow] = []
     checkpoint: str | None = None
+    checkpoint_line = 0
     for number, line in numbered:
         if not line.strip():
             continue
@@ -207,7 +209,7 @@ def _write_events(
             raise ArchiveError("nothing may follow the checkpoint line", number)
         record = _parse(line, number)
         if "checkpoint" in record and len(record) == 1:
-            checkpoint = _checkpoint_text(record, number)
+            checkpoint, checkpoint_line = _checkpoint_text(record, number), number
             continue
         batch.append(chain.check(record, number))
         if len(batch) >= IMPORT_BATCH:
@@ -219,7 +221,7 @@ def _write_events(
         _insert(store, connection, batch, chain)
         if progress is not None:
             progress(len(batch))
-    return checkpoint
+    return checkpoint, checkpoint_line
 
 
 def _check_header(first: tuple[int, str] | None) -> None:

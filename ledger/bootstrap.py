@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from ledger.checkpoints import CheckpointSource, NoCheckpoints
+from ledger.checkpoints import CheckpointSource, KeptCheckpoints, NoCheckpoints
 from ledger.audit.log import TransparencyLog, load_signing_key
 from ledger.projections.sql import SqlProjection
 from ledger.replicas import ReadReplicas, parse_urls
@@ -52,5 +52,6 @@ def open_app(settings: Settings, *, clock: Clock = utc_now) -> App:
         ledger=Ledger(store),
         queries=queries,
         log=TransparencyLog(store, key, origin=settings.log_origin, clock=clock),
+        checkpoints=KeptCheckpoints(None if key is None else key.verifier),
         replicas=replicas,
     )

@@ -280,7 +280,7 @@ def _print_import(report: archive.ImportReport) -> None:
         f"projections rebuilt from {report.projected} events"
     )
     if report.checkpoint is not None:
-        typer.echo("checkpoint kept (its Merkle root is checked once checkpoints are enabled)")
+        typer.echo("the archive's checkpoint verified: its root is the imported events' root")
 
 
 @contextmanager

@@ -223,7 +223,7 @@ def test_the_checkpoint_ends_the_archive_and_is_verified_on_import(tmp_path: Pat
         lines = list(archive.export_lines(source_app.store, FixedCheckpoint(131)))
         assert json.loads(lines[-1]) == {"checkpoint": "ledger.example\n131\nROOT\n"}
         refusing = FixedCheckpoint(131, accept=False)
-        with pytest.raises(archive.ArchiveError, match="line 132: the checkpoint does not"):
+        with pytest.raises(archive.ArchiveError, match="line 133: the checkpoint does not"):
             archive.import_lines(target_app.store, lines, checkpoints=refusing)
         assert target_app.store.head_position() == 0
         accepting = FixedCheckpoint(131)
@@ -233,3 +233,32 @@ def test_the_checkpoint_ends_the_archive_and_is_verified_on_import(tmp_path: Pat
     finally:
         source_app.close()
         target_app.close()
+
+
+def test_a_signed_checkpoint_travels_with_the_archive_and_its_root_is_checked(
+    tmp_path: Path,
+) -> None:
+    from ledger.audit.note import SigningKey
+
+    key_file = tmp_path / "signing.key"
+    key_file.write_text(SigningKey.generate("ledger.example").text, encoding="utf-8")
+    source = seeded_sqlite(tmp_path)
+    source_app = open_app(Settings(database_url=source, signing_key_file=key_file))
+    try:
+        signed = source_app.log.sign()
+    finally:
+        source_app.close()
+    path = tmp_path / "a.jsonl"
+    ledger(source, "export", "--out", str(path))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert json.loads(lines[-1]) == {"checkpoint": signed.note}
+
+    target = f"sqlite:///{tmp_path / 'ok.db'}"
+    assert "checkpoint verified" in ledger(target, "import", str(path))
+    forged = signed.note.replace(f"\n{signed.size}\n", f"\n{signed.size - 1}\n", 1)
+    lines[-1] = json.dumps({"checkpoint": forged})
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    bad = f"sqlite:///{tmp_path / 'bad.db'}"
+    output = refused(bad, "import", str(path))
+    assert f"line {len(lines)}: the checkpoint does not verify: its root is not" in output
+    assert event_count(bad) == 0
