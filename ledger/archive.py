@@ -237,8 +237,10 @@ def _check_header(first: tuple[int, str] | None) -> None:
 def _parse(line: str, number: int) -> dict[str, Any]:
     try:
         record = json.loads(line)
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         raise ArchiveError(f"not JSON ({error.msg})", number) from None
+    except RecursionError:
+        raise ArchiveError("nested too deeply", number) from None
     if not isinstance(record, dict):
         raise ArchiveError("each line is a JSON object", number)
     return record
