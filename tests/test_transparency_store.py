@@ -16,7 +16,7 @@ from ledger.audit.note import Checkpoint, SigningKey, open_checkpoint, sign_note
 from ledger.bootstrap import App, open_app
 from ledger.settings import Settings
 from ledger.store import NewEvent, SqlEventStore, open_store, verify
-from ledger.store.schema import checkpoints, events, merkle_nodes
+from ledger.store.schema import checkpoints, events, merkle_nodes, merkle_tiles
 from ledger.store.tree import TILE_LEVELS, TreeReader, rebuild_tree
 from tests.api_fixtures import signing_key_file
 from tests.conftest import fresh_database_url
@@ -38,6 +38,19 @@ def stored_nodes(store: SqlEventStore) -> dict[tuple[int, int], bytes]:
     return {(row.level, row.idx): bytes(row.hash) for row in rows}
 
 
+def stored_tiles(store: SqlEventStore) -> dict[int, bytes]:
+    with store.read_connection() as connection:
+        return {row.idx: bytes(row.hashes) for row in connection.execute(select(merkle_tiles))}
+
+
+def oracle_tiles(inputs: list[bytes]) -> dict[int, bytes]:
+    """Every complete tile: its 256 leaf hashes, concatenated."""
+    return {
+        tile: b"".join(merkle.leaf_hash(x) for x in inputs[tile * 256 : (tile + 1) * 256])
+        for tile in range(len(inputs) // 256)
+    }
+
+
 def oracle_nodes(inputs: list[bytes]) -> dict[tuple[int, int], bytes]:
     """Every complete subtree at a stored level, by the RFC's definition."""
     nodes = {}
@@ -56,6 +69,7 @@ def test_every_append_keeps_the_stored_tree_equal_to_the_oracle(store: SqlEventS
     inputs = leaf_inputs(store)
     assert len(inputs) == 1518
     assert stored_nodes(store) == oracle_nodes(inputs)
+    assert stored_tiles(store) == oracle_tiles(inputs)
     with store.read_connection() as connection:
         reader = TreeReader(connection)
         for size in (0, 1, 255, 256, 257, 511, 512, 1024, 1517, 1518):
@@ -98,11 +112,12 @@ def test_concurrent_writers_leave_a_tree_that_verifies(store: SqlEventStore) -> 
 
 def test_a_rebuild_gives_the_live_tree_back(store: SqlEventStore) -> None:
     append_many(store, [900, 400])
-    live = stored_nodes(store)
+    live, live_tiles = stored_nodes(store), stored_tiles(store)
     with store.write_transaction() as connection:
         size, root = rebuild_tree(connection)
     assert (size, root) == (1300, mth(leaf_inputs(store)))
     assert stored_nodes(store) == live
+    assert stored_tiles(store) == live_tiles
 
 
 def test_verify_finds_a_stored_node_that_disagrees_with_the_events(store: SqlEventStore) -> None:
@@ -117,6 +132,17 @@ def test_verify_finds_a_stored_node_that_disagrees_with_the_events(store: SqlEve
     assert not result.ok
     assert result.first_bad_position == 512
     assert result.reason == f"merkle node {TILE_LEVELS}/1 does not match the events"
+
+
+def test_verify_finds_a_stored_tile_that_disagrees_with_the_events(store: SqlEventStore) -> None:
+    append_many(store, [600])
+    with store.engine.begin() as connection:
+        connection.execute(
+            merkle_tiles.update().where(merkle_tiles.c.idx == 1).values(hashes=b"\x01" * 8192)
+        )
+    result = verify(store)
+    assert (result.ok, result.first_bad_position) == (False, 512)
+    assert result.reason == "merkle tile 1 does not match the events"
 
 
 def test_checkpoints_are_signed_once_per_size_and_kept(app: App) -> None:
@@ -171,6 +197,7 @@ def test_the_migration_fills_the_tree_for_a_log_that_existed_before_it(
     if url is None:  # one PostgreSQL database per test: take this one back to 0003 in place
         with store.engine.begin() as connection:
             connection.execute(text("DROP TABLE merkle_nodes"))
+            connection.execute(text("DROP TABLE merkle_tiles"))
             connection.execute(text("DROP TABLE signed_checkpoints"))
             connection.execute(text("UPDATE alembic_version SET version_num = '0003'"))
         migrations.upgrade(str(store.engine.url.render_as_string(hide_password=False)))
@@ -187,6 +214,7 @@ def test_the_migration_fills_the_tree_for_a_log_that_existed_before_it(
     try:
         assert stored_nodes(store) == oracle_nodes(leaf_inputs(store))
         assert len(stored_nodes(store)) == 3  # level 8: tiles 0 and 1; level 9: their parent
+        assert stored_tiles(store) == oracle_tiles(leaf_inputs(store))
         assert verify(store).ok
     finally:
         if url is not None:

@@ -84,14 +84,23 @@ events = Table(
 
 
 # The Merkle tree over the log (ledger/store/tree.py): the hash of every complete subtree of
-# 2^level leaves for level >= TILE_LEVELS; the levels below are recomputed from the events'
-# own hashes, 256 leaves at the most. Derived data: `ledger tree rebuild` recomputes it.
+# 2^level leaves for level >= TILE_LEVELS; the levels below are recomputed from a tile.
+# Derived data, as merkle_tiles is: `ledger projections rebuild` recomputes both.
 merkle_nodes = Table(
     "merkle_nodes",
     metadata,
     Column("level", SmallInteger, primary_key=True, autoincrement=False),
     Column("idx", PositionType, primary_key=True, autoincrement=False),
     Column("hash", LargeBinary(32), nullable=False),
+)
+
+# The leaf hashes of every complete tile of 256 leaves, concatenated (8 KiB a row), written when
+# the tile's last leaf is appended: a proof reads one row instead of 256 scattered events.
+merkle_tiles = Table(
+    "merkle_tiles",
+    metadata,
+    Column("idx", PositionType, primary_key=True, autoincrement=False),
+    Column("hashes", LargeBinary(), nullable=False),
 )
 
 # Every checkpoint the ledger signed, at most one per tree size; like events, never changed.

@@ -3,24 +3,25 @@
 Leaf i is the event at position i + 1; its leaf input is the 32 raw bytes of the event's
 ``hash``, which already commits to the canonical envelope and to the hash before it.
 
-Storage is tiled, after C2SP tlog-tiles: the hashes of the levels below ``TILE_LEVELS`` are not
-stored, because any node there covers at most 256 leaves and is recomputed from one indexed
-range read of the events' own hashes. Every complete subtree of 2^level leaves with level >=
-``TILE_LEVELS`` is stored in ``merkle_nodes`` the moment its last leaf is appended. So an append
-writes nothing at all for 255 appends in 256, and one row per completed level on the 256th
-(amortized O(1), at worst O(log n) hashes); a proof reads at most two tiles of leaves plus
-O(log n) stored nodes, never a walk of the log.
+Storage is tiled, after C2SP tlog-tiles. When the last of a tile's 256 leaves is appended, its
+leaf hashes are stored as one row of ``merkle_tiles`` and every complete subtree of 2^level
+leaves with level >= ``TILE_LEVELS`` as one row of ``merkle_nodes``; the levels inside a tile
+are recomputed from its row, and the tile at the right edge from the newest events' hashes. So
+an append writes nothing at all for 255 appends in 256, and one tile row plus one node row per
+completed level on the 256th (amortized O(1), at worst 255 + log n hashes); a proof reads at
+most two tiles plus O(log n) stored nodes, never a walk of the log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Final
 
 from sqlalchemy import Connection, and_, delete, or_, select
 
 from ledger.audit.merkle import (
     EMPTY_ROOT,
+    HASH_SIZE,
     Node,
     complete_nodes,
     leaf_hash,
@@ -29,7 +30,7 @@ from ledger.audit.merkle import (
     root_of,
 )
 from ledger.store.backend import Backend, dbapi
-from ledger.store.schema import events, merkle_nodes
+from ledger.store.schema import events, merkle_nodes, merkle_tiles
 
 TILE_LEVELS: Final = 8
 TILE_WIDTH: Final = 1 << TILE_LEVELS
@@ -37,8 +38,14 @@ TILE_WIDTH: Final = 1 << TILE_LEVELS
 HASHES_SQL = "SELECT hash FROM events WHERE position > %s AND position <= %s ORDER BY position"
 NODE_SQL = "SELECT hash FROM merkle_nodes WHERE level = %s AND idx = %s"
 INSERT_NODE_SQL = "INSERT INTO merkle_nodes (level, idx, hash) VALUES (%s, %s, %s)"
+INSERT_TILE_SQL = "INSERT INTO merkle_tiles (idx, hashes) VALUES (%s, %s)"
 
 StoredNode = tuple[int, int, bytes]
+
+
+def split_hashes(blob: bytes) -> list[bytes]:
+    """A stored tile's leaf hashes: 32 bytes each, concatenated."""
+    return [blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)]
 
 
 def event_leaf(event_hash: str) -> bytes:
@@ -87,15 +94,18 @@ class TreeWriter:
                 return written[node]
             row = driver.execute(self.backend.sql(NODE_SQL), node).fetchone()
             if row is None:
-                raise RuntimeError(f"merkle node {node} is missing: run `ledger tree rebuild`")
+                raise RuntimeError(f"merkle node {node} is missing: run `ledger projections rebuild`")
             return bytes(row[0])
 
+        tiles = []
         for offset, tile in enumerate(range(first_tile, end_tile)):
-            tile_root = root_of(leaves[offset * TILE_WIDTH : (offset + 1) * TILE_WIDTH])
-            for level, index, digest in climb(TILE_LEVELS, tile, tile_root, left_of):
+            tile_leaves = leaves[offset * TILE_WIDTH : (offset + 1) * TILE_WIDTH]
+            tiles.append((tile, b"".join(tile_leaves)))
+            for level, index, digest in climb(TILE_LEVELS, tile, root_of(tile_leaves), left_of):
                 written[(level, index)] = digest
         cursor = driver.cursor()
         try:
+            cursor.executemany(self.backend.sql(INSERT_TILE_SQL), tiles)
             cursor.executemany(
                 self.backend.sql(INSERT_NODE_SQL),
                 [(level, index, digest) for (level, index), digest in written.items()],
@@ -137,8 +147,18 @@ class TreeReader:
         return root_of(leaves[offset : offset + (1 << level)])
 
     def _tile(self, tile: int, needed_end: int) -> list[bytes]:
-        """The leaves of one tile, at least up to leaf ``needed_end`` (the right edge may be short)."""
+        """The leaves of one tile, at least up to leaf ``needed_end`` (the right edge may be short).
+
+        A complete tile is one stored row; the tile at the right edge is read from the newest
+        events' hashes, at most 255 of them.
+        """
         leaves = self._tiles.get(tile)
+        if leaves is None:
+            query = select(merkle_tiles.c.hashes).where(merkle_tiles.c.idx == tile)
+            stored = self.connection.execute(query).scalar()
+            if stored is not None:
+                leaves = split_hashes(bytes(stored))
+                self._tiles[tile] = leaves
         if leaves is None or tile * TILE_WIDTH + len(leaves) < needed_end:
             start = tile * TILE_WIDTH
             query = (
@@ -162,7 +182,7 @@ class TreeReader:
             self._stored[(level, index)] = bytes(digest)
         missing = [n for n in nodes if n not in self._stored]
         if missing:
-            raise LookupError(f"merkle nodes {missing} are not stored: run `ledger tree rebuild`")
+            raise LookupError(f"merkle nodes {missing} are not stored: run `ledger projections rebuild`")
 
 
 class CompactRange:
@@ -198,13 +218,6 @@ class CompactRange:
         return digest
 
 
-def stream_nodes(hashes: Iterable[str]) -> Iterator[tuple[CompactRange, list[StoredNode]]]:
-    """Each event hash pushed onto a compact range, with the stored-level nodes it completes."""
-    edge = CompactRange()
-    for event_hash in hashes:
-        yield edge, edge.push(event_leaf(event_hash))
-
-
 def event_hashes(connection: Connection, page_size: int = 5000) -> Iterator[str]:
     """Every event's hash in position order, a page at a time."""
     after = 0
@@ -224,15 +237,31 @@ def event_hashes(connection: Connection, page_size: int = 5000) -> Iterator[str]
 
 
 def rebuild_tree(connection: Connection, batch: int = 2000) -> tuple[int, bytes]:
-    """Recompute every stored node from the events; return the tree's size and root."""
+    """Recompute every stored tile and node from the events; return the tree's size and root."""
     connection.execute(delete(merkle_nodes))
-    pending: list[dict[str, object]] = []
+    connection.execute(delete(merkle_tiles))
+    nodes: list[dict[str, object]] = []
+    tiles: list[dict[str, object]] = []
     edge = CompactRange()
-    for edge, completed in stream_nodes(event_hashes(connection)):
-        pending += [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in completed]
-        if len(pending) >= batch:
-            connection.execute(merkle_nodes.insert(), pending)
-            pending = []
-    if pending:
-        connection.execute(merkle_nodes.insert(), pending)
+    leaves: list[bytes] = []
+    for event_hash in event_hashes(connection):
+        leaf = event_leaf(event_hash)
+        leaves.append(leaf)
+        nodes += [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in edge.push(leaf)]
+        if len(leaves) == TILE_WIDTH:
+            tiles.append({"idx": edge.size // TILE_WIDTH - 1, "hashes": b"".join(leaves)})
+            leaves = []
+        if len(nodes) + len(tiles) >= batch:
+            _insert(connection, tiles, nodes)
+            nodes, tiles = [], []
+    _insert(connection, tiles, nodes)
     return edge.size, edge.root()
+
+
+def _insert(
+    connection: Connection, tiles: list[dict[str, object]], nodes: list[dict[str, object]]
+) -> None:
+    if tiles:
+        connection.execute(merkle_tiles.insert(), tiles)
+    if nodes:
+        connection.execute(merkle_nodes.insert(), nodes)

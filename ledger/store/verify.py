@@ -12,12 +12,12 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ledger.store.records import GENESIS_HASH, expected_hash
-from ledger.store.schema import checkpoints, merkle_nodes
+from ledger.store.schema import checkpoints, merkle_nodes, merkle_tiles
 from ledger.store.sql import SqlEventStore
-from ledger.store.tree import CompactRange, event_leaf
+from ledger.store.tree import TILE_WIDTH, CompactRange, event_leaf
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,7 @@ def verify(store: SqlEventStore, *, page_size: int = 1000) -> Verification:
             for size, root in connection.execute(select(checkpoints.c.size, checkpoints.c.root))
         }
     edge = CompactRange()
+    tile_leaves: list[bytes] = []
     checked, previous_position, previous_hash = 0, 0, GENESIS_HASH
     checked_roots = _check_root(edge, kept_roots)
     if isinstance(checked_roots, str):
@@ -68,7 +69,12 @@ def verify(store: SqlEventStore, *, page_size: int = 1000) -> Verification:
         if fault is None and expected_hash(event) != event.hash:
             fault = "its hash does not match its content"
         if fault is None:
-            fault = _check_nodes(edge.push(event_leaf(event.hash)), stored_nodes)
+            leaf = event_leaf(event.hash)
+            fault = _check_nodes(edge.push(leaf), stored_nodes)
+            tile_leaves.append(leaf)
+        if fault is None and len(tile_leaves) == TILE_WIDTH:
+            fault = _check_tile(store, event.position // TILE_WIDTH - 1, tile_leaves)
+            tile_leaves = []
         if fault is not None:
             return Verification(checked + 1, event.position, fault)
         checked, previous_position, previous_hash = checked + 1, event.position, event.hash
@@ -79,6 +85,10 @@ def verify(store: SqlEventStore, *, page_size: int = 1000) -> Verification:
     if stored_nodes:
         level, index = min(stored_nodes)
         return Verification(checked, None, f"merkle node {level}/{index} lies beyond the log")
+    with store.read_connection() as connection:
+        last_tile = connection.execute(select(func.max(merkle_tiles.c.idx))).scalar()
+    if last_tile is not None and (last_tile + 1) * TILE_WIDTH > checked:
+        return Verification(checked, None, f"merkle tile {last_tile} lies beyond the log")
     beyond = sorted(size for size in kept_roots if size > checked)
     if beyond:
         return Verification(checked, None, f"a checkpoint of size {beyond[0]} lies beyond the log")
@@ -94,6 +104,17 @@ def _check_nodes(
             return f"merkle node {level}/{index} is missing"
         if kept != digest:
             return f"merkle node {level}/{index} does not match the events"
+    return None
+
+
+def _check_tile(store: SqlEventStore, tile: int, leaves: list[bytes]) -> str | None:
+    with store.read_connection() as connection:
+        query = select(merkle_tiles.c.hashes).where(merkle_tiles.c.idx == tile)
+        stored = connection.execute(query).scalar()
+    if stored is None:
+        return f"merkle tile {tile} is missing"
+    if bytes(stored) != b"".join(leaves):
+        return f"merkle tile {tile} does not match the events"
     return None
 
 

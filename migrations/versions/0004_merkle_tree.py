@@ -48,6 +48,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("level", "idx", name=op.f("pk_merkle_nodes")),
     )
     op.create_table(
+        "merkle_tiles",
+        sa.Column("idx", POSITION, autoincrement=False, nullable=False),
+        sa.Column("hashes", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("idx", name=op.f("pk_merkle_tiles")),
+    )
+    op.create_table(
         "signed_checkpoints",
         sa.Column("size", POSITION, autoincrement=False, nullable=False),
         sa.Column("root", sa.LargeBinary(length=32), nullable=False),
