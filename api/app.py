@@ -13,10 +13,13 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api import problems
+from api.access_log import AccessLog
 from api.body import BodyGuard
 from api.conditional import ConditionalReads
 from api.cors import ProblemCORS
-from api.health import WriteFaults
+from api.feed import LogWaker
+from api.health import WriteFaults, ledger_state
+from api.metrics import LedgerMetrics, MetricsMiddleware
 from api.openapi import operation_id, optional_read_security
 from api.ratelimit import RateLimit, parse_rate_limit
 from api.routes import (
@@ -27,6 +30,7 @@ from api.routes import (
     events,
     exports,
     health,
+    metrics,
     pages,
     registry,
     replay,
@@ -35,9 +39,10 @@ from api.routes import (
 )
 from api.settings import ApiSettings
 from ledger.audit.log import TransparencyLog
-from ledger.bootstrap import open_app
+from ledger.bootstrap import App, open_app
 from ledger.errors import LedgerError
 from ledger.settings import Settings
+from ledger.store.notify import LogListener
 
 DESCRIPTION = """\
 An event-sourced ledger of who said what about which claim, when, and where it was read.
@@ -47,6 +52,7 @@ Reads are open unless `LEDGER_READS_REQUIRE_TOKEN` is set; writes need a bearer 
 """
 ROUTERS = (
     health,
+    metrics,
     statements,
     events,
     stories,
@@ -73,6 +79,10 @@ def create_app(
         require_signing_key(ledger_settings, api_settings)
         ledger_app = open_app(ledger_settings)
         app.state.ledger = ledger_app
+        app.state.metrics.watch_store(ledger_app.store)
+        app.state.log_waker.attach(asyncio.get_running_loop())
+        ledger_app.store.commit_listeners.append(app.state.log_waker.wake)
+        listener = _listen_for_appends(ledger_app, app.state.log_waker)
         signer = asyncio.create_task(
             sign_checkpoints(ledger_app.log, ledger_settings.checkpoint_interval_seconds)
         )
@@ -82,6 +92,8 @@ def create_app(
             signer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await signer
+            if listener is not None:
+                listener.stop()
             ledger_app.close()
 
     app = FastAPI(
@@ -97,9 +109,20 @@ def create_app(
     for module in ROUTERS:
         app.include_router(module.router)
     app.state.write_faults = WriteFaults()
+    app.state.log_waker = LogWaker()
+    app.state.metrics = LedgerMetrics()
+    app.state.metrics.add_state(lambda: ledger_state(getattr(app.state, "ledger", None)))
     _add_middleware(app, api_settings)
     _document_problems(app)
     return app
+
+
+def _listen_for_appends(ledger_app: App, waker: LogWaker) -> LogListener | None:
+    """On PostgreSQL, wake the live feed for appends other processes commit (LISTEN)."""
+    if ledger_app.store.backend.name != "postgresql":
+        return None
+    url = ledger_app.store.engine.url.render_as_string(hide_password=False)
+    return LogListener(url, waker.wake).start()
 
 
 def require_signing_key(settings: Settings, api_settings: ApiSettings) -> None:
@@ -128,8 +151,9 @@ async def sign_checkpoints(log: TransparencyLog, interval: float) -> None:
 
 
 def _add_middleware(app: FastAPI, api_settings: ApiSettings) -> None:
-    """Added innermost first: body checks, conditional reads, then rate limits, then CORS around everything, so
-    its headers reach the browser on every answer, a 429 or 413 included."""
+    """Added innermost first: body checks, conditional reads, then rate limits, then CORS
+    around everything, so its headers reach the browser on every answer, a 429 or 413
+    included. Metrics and the access log are outermost: they see every answer, whoever gave it."""
     app.add_middleware(BodyGuard, max_bytes=api_settings.max_body_bytes)
     app.add_middleware(ConditionalReads)
     limits = parse_rate_limit(api_settings.rate_limit)
@@ -137,6 +161,8 @@ def _add_middleware(app: FastAPI, api_settings: ApiSettings) -> None:
         app.add_middleware(RateLimit, limits=limits, tokens=api_settings.tokens)
     if api_settings.cors_origins:
         app.add_middleware(ProblemCORS, origins=api_settings.cors_origins)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(AccessLog)
 
 
 def _document_problems(app: FastAPI) -> None:

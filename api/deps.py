@@ -42,8 +42,29 @@ def get_ledger(app: AppDep) -> Ledger:
     return app.ledger
 
 
-def get_queries(app: AppDep) -> LedgerQueries:
-    return app.queries
+READ_FROM_HEADER = "X-Ledger-Read-From"
+
+
+def get_queries(
+    app: AppDep,
+    response: Response,
+    min_position: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=2**53,
+            description="Read-your-writes: answer from a replica only once it has this "
+            "position (the position a write answered); else from the primary.",
+        ),
+    ] = None,
+) -> LedgerQueries:
+    """The primary's queries, or a read replica's when replicas are configured (a header
+    says which answered)."""
+    if app.replicas is None:
+        return app.queries
+    choice = app.replicas.choose(min_position)
+    response.headers[READ_FROM_HEADER] = choice.served_by
+    return choice.queries
 
 
 def get_store(app: AppDep) -> SqlEventStore:
@@ -64,15 +85,29 @@ def _header(credentials: HTTPAuthorizationCredentials | None) -> str | None:
     return None if credentials is None else f"{credentials.scheme} {credentials.credentials}"
 
 
-def require_write(credentials: Credentials, settings: ApiSettingsDep) -> TokenSpec:
+def _authorized(request: Request, spec: TokenSpec) -> TokenSpec:
+    """Note the token's name (never the token) for the request's log line."""
+    request.state.token_name = spec.name
+    return spec
+
+
+def require_write(
+    request: Request, credentials: Credentials, settings: ApiSettingsDep
+) -> TokenSpec:
     """The caller's token, if it carries the write scope (else 401 or 403)."""
-    return authorize(_header(credentials), settings.tokens, Scope.WRITE)
+    return _authorized(request, authorize(_header(credentials), settings.tokens, Scope.WRITE))
 
 
-def require_read(credentials: Credentials, settings: ApiSettingsDep) -> None:
+def require_read(request: Request, credentials: Credentials, settings: ApiSettingsDep) -> None:
     """Reads are open unless LEDGER_READS_REQUIRE_TOKEN is set; then any read token will do."""
     if settings.reads_require_token:
-        authorize(_header(credentials), settings.tokens, Scope.READ)
+        _authorized(request, authorize(_header(credentials), settings.tokens, Scope.READ))
+
+
+def require_metrics(request: Request, credentials: Credentials, settings: ApiSettingsDep) -> None:
+    """/metrics is open unless LEDGER_METRICS_REQUIRE_TOKEN is set; then the metrics scope."""
+    if settings.metrics_require_token:
+        _authorized(request, authorize(_header(credentials), settings.tokens, Scope.METRICS))
 
 
 Writer = Annotated[TokenSpec, Depends(require_write)]

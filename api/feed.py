@@ -1,9 +1,18 @@
-"""The global log as a live Server-Sent Events stream: poll the store in a thread, send new events."""
+"""The global log as a live Server-Sent Events stream, woken the moment the log grows.
+
+A client reads a page after its cursor; when it has caught up it waits on its own wake-up,
+set by ``LogWaker`` when this process commits a write (the store's commit listener) or when
+PostgreSQL's ``NOTIFY`` says another process did. Polling every ``poll_seconds`` stays only as
+the fallback, for writers the ledger cannot hear (another process on SQLite). The wake-up is
+cleared before each read, so a commit between the read and the wait is never missed.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable
 
 import anyio
 from sse_starlette import ServerSentEvent
@@ -13,20 +22,74 @@ from ledger.store import RecordedEvent, SqlEventStore
 PAGE = 200
 
 
+class LogWaker:
+    """Wakes every waiting feed client; ``wake`` may be called from any thread."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiting: set[asyncio.Event] = set()
+        self._lock = threading.Lock()
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def subscribe(self) -> asyncio.Event:
+        event = asyncio.Event()
+        with self._lock:
+            self._waiting.add(event)
+        return event
+
+    def unsubscribe(self, event: asyncio.Event) -> None:
+        with self._lock:
+            self._waiting.discard(event)
+
+    def wake(self, *_: object) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(self._wake_all)
+        except RuntimeError:  # the loop closed meanwhile: nobody is waiting
+            pass
+
+    def _wake_all(self) -> None:
+        with self._lock:
+            waiting = list(self._waiting)
+        for event in waiting:
+            event.set()
+
+
 async def follow(
-    store: SqlEventStore, *, after: int, limit: int | None, poll_seconds: float
+    store: SqlEventStore,
+    *,
+    after: int,
+    limit: int | None,
+    poll_seconds: float,
+    waker: LogWaker,
+    on_connect: Callable[[int], None] = lambda _: None,
 ) -> AsyncIterator[ServerSentEvent]:
-    """Every event after ``after`` in position order, then new ones as they come; ``id`` = position."""
-    sent = 0
-    while limit is None or sent < limit:
-        size = PAGE if limit is None else min(PAGE, limit - sent)
-        page = await anyio.to_thread.run_sync(_reader(store, after, size))
-        for event in page:
-            yield as_sse(event)
-        sent += len(page)
-        after = page[-1].position if page else after
-        if len(page) < size:
-            await anyio.sleep(poll_seconds)
+    """Every event after ``after`` in position order, then new ones as they come; ``id`` = position.
+
+    ``on_connect`` is told +1 when the client starts and -1 when it goes (the clients gauge).
+    """
+    wake = waker.subscribe()
+    on_connect(1)
+    try:
+        sent = 0
+        while limit is None or sent < limit:
+            size = PAGE if limit is None else min(PAGE, limit - sent)
+            wake.clear()
+            page = await anyio.to_thread.run_sync(_reader(store, after, size))
+            for event in page:
+                yield as_sse(event)
+            sent += len(page)
+            after = page[-1].position if page else after
+            if len(page) < size:
+                with anyio.move_on_after(poll_seconds):
+                    await wake.wait()
+    finally:
+        waker.unsubscribe(wake)
+        on_connect(-1)
 
 
 def _reader(store: SqlEventStore, after: int, size: int):  # type: ignore[no-untyped-def]

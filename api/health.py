@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 import migrations
 from ledger.bootstrap import App
 from ledger.errors import StorageUnavailable
+from ledger.projections.sql import checkpoint as projection_checkpoint
 from ledger.store import SqlEventStore
 
 CheckResult = tuple[bool, str]
@@ -132,3 +133,27 @@ def _writable(store: SqlEventStore, faults: WriteFaults | None) -> CheckResult:
         ago = time.monotonic() - fault.at
         return False, f"a write failed {ago:.0f} s ago: {fault.reason}"
     return True, "takes writes"
+
+
+def ledger_state(app: App | None) -> dict[str, float | None]:
+    """The gauges ``/metrics`` reads at each scrape; None where unknown (never raises)."""
+    state: dict[str, float | None] = dict.fromkeys(
+        ("ledger_log_head_position", "ledger_checkpoint_size", "ledger_projection_lag_events")
+    )
+    if app is None:
+        return state
+    try:
+        with app.store.read_connection() as connection:
+            head = app.store.head_position_in(connection)
+            latest = app.checkpoints.latest(connection)
+            folded = projection_checkpoint(connection)
+    except Exception:  # noqa: BLE001 - a scrape reports what it can, it never fails
+        return state
+    state["ledger_log_head_position"] = head
+    state["ledger_checkpoint_size"] = None if latest is None else latest.size
+    state["ledger_projection_lag_events"] = max(0, head - folded)
+    if app.replicas is not None:
+        lags = [r.get("lag_events") for r in app.replicas.lag(head)]
+        known = [lag for lag in lags if lag is not None]
+        state["ledger_replica_lag_events"] = max(known) if known else None
+    return state

@@ -22,6 +22,7 @@ TOKEN_ENTRY = re.compile(
 class Scope(StrEnum):
     READ = "read"
     WRITE = "write"
+    METRICS = "metrics"  # scrapes /metrics when LEDGER_METRICS_REQUIRE_TOKEN is set
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class ApiSettings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     api_tokens: str = Field(default="", description="name:scope[+scope]:sha256, comma-separated")
     reads_require_token: bool = False
+    metrics_require_token: bool = False
     cors_origins: list[str] = []
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     feed_poll_seconds: float = Field(default=0.5, gt=0, le=60)

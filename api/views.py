@@ -371,3 +371,8 @@ class Readiness(View):
 
     status: str
     checks: dict[str, Check]
+    replicas: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Each read replica's head and lag (events, seconds); an unreachable one "
+        "does not make the service unready: its reads go to the primary.",
+    )

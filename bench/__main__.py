@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import http_cases, query_cases, store_cases, tree_cases
+from bench import http_cases, ops_cases, query_cases, store_cases, tree_cases
 from bench.harness import Databases, Figure, fsync_latencies, percentile
 from bench.report import markdown
 
@@ -23,6 +23,8 @@ SIZES = {
         "rebuild": 1_000,
         "asof": (500, 1_000, 2_000),
         "http": 200,
+        "archive": 1_000,
+        "feed": 20,
     },
     "full": {
         "runs": 5,
@@ -32,6 +34,8 @@ SIZES = {
         "rebuild": 100_000,
         "asof": (10_000, 100_000, 1_000_000),
         "http": 3_000,
+        "archive": 1_000_000,
+        "feed": 200,
     },
 }
 
@@ -64,6 +68,18 @@ def main() -> int:
             extras.update(detail)
             print(f"[{backend}] rebuild memory ...", file=sys.stderr, flush=True)
             extras[f"rebuild_memory_{backend}"] = query_cases.rebuild_memory(dbs.last_url)
+        if not args.only or "archive" in args.only:
+            print(f"[{backend}] archive export/import ...", file=sys.stderr, flush=True)
+            archived, detail = ops_cases.archive_cases(
+                dbs, backend, size["archive"], min(size["runs"], 3)
+            )
+            figures += archived
+            extras.update(detail)
+    if not args.only or "feed" in args.only:
+        print("[sqlite] POST -> SSE feed latency ...", file=sys.stderr, flush=True)
+        feed, detail = ops_cases.feed_latency(dbs, size["feed"])
+        figures += feed
+        extras.update(detail)
     if not args.only or "http" in args.only:
         print("[sqlite] http ...", file=sys.stderr, flush=True)
         http, detail = http_cases.http_cases(dbs, size["http"], size["runs"])

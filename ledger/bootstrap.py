@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from ledger.checkpoints import CheckpointSource, KeptCheckpoints, NoCheckpoints
 from ledger.audit.log import TransparencyLog, load_signing_key
 from ledger.projections.sql import SqlProjection
+from ledger.replicas import ReadReplicas, parse_urls
 from ledger.service import Ledger, LedgerQueries
 from ledger.settings import Settings
 from ledger.store import Clock, SqlEventStore, Verification, backend_for, open_store, utc_now
@@ -20,6 +22,8 @@ class App:
     ledger: Ledger
     queries: LedgerQueries
     log: TransparencyLog
+    checkpoints: CheckpointSource = NoCheckpoints()
+    replicas: ReadReplicas | None = None
 
     def verify(self) -> Verification:
         """The integrity walk, and with a signing key, every kept checkpoint's signature."""
@@ -29,6 +33,8 @@ class App:
         return dataclasses.replace(result, reason=self.log.check_signatures())
 
     def close(self) -> None:
+        if self.replicas is not None:
+            self.replicas.close()
         self.store.close()
 
 
@@ -38,9 +44,14 @@ def open_app(settings: Settings, *, clock: Clock = utc_now) -> App:
     projection = SqlProjection(backend)
     store = open_store(settings, clock=clock, projectors=[projection])
     key = None if settings.signing_key_file is None else load_signing_key(settings.signing_key_file)
+    queries = LedgerQueries(store, projection)
+    urls = parse_urls(settings.read_database_url)
+    replicas = ReadReplicas(queries, urls, settings.read_wait_ms / 1000) if urls else None
     return App(
         store=store,
         ledger=Ledger(store),
-        queries=LedgerQueries(store, projection),
+        queries=queries,
         log=TransparencyLog(store, key, origin=settings.log_origin, clock=clock),
+        checkpoints=KeptCheckpoints(None if key is None else key.verifier),
+        replicas=replicas,
     )

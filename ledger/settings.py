@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     database_url: str = default_database_url()
     sqlite_busy_timeout_ms: int = 10_000
     seed_file: Path = project_root() / "seeds" / "story.yaml"
+    # PostgreSQL streaming replicas for the read routes: one URL, or several (commas/spaces).
+    read_database_url: str = ""
+    # How long a read with min_position waits for a replica before the primary answers it.
+    read_wait_ms: int = 200
     # The Ed25519 key that signs checkpoints (`ledger keys generate`): a file, never the database.
     # Without it the ledger keeps its tree but signs nothing; production refuses to start.
     signing_key_file: Path | None = None

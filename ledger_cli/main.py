@@ -6,7 +6,7 @@ import base64
 import json
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 import migrations
+from ledger import archive, backup
 from ledger.audit.note import NoteError, SigningKey
 from ledger.bootstrap import App, open_app
 from ledger.errors import LedgerError
@@ -249,16 +250,131 @@ def rebuild_projections() -> None:
     typer.echo(f"merkle tree rebuilt: size {size}, root {base64.b64encode(root).decode()}")
 
 
+@app.command("export")
+def export_log(
+    out: Annotated[Path, typer.Option("--out", help="The archive to write (JSON Lines).")],
+) -> None:
+    """Write every event in position order, then the latest checkpoint, as JSON Lines."""
+    with opened(Settings()) as ledger_app, ledger_errors():
+        total = archive.export_size(ledger_app.store)
+        with progress_bar("exporting", total) as advance, out.open("w", encoding="utf-8") as file:
+            lines = archive.export_lines(
+                ledger_app.store, ledger_app.checkpoints, progress=advance
+            )
+            written = -1  # the header is not an event
+            for line in lines:
+                file.write(line + "\n")
+                written += 1
+    typer.echo(f"exported {min(written, total)} events to {out}")
+
+
+@app.command("import")
+def import_log(
+    file: Annotated[Path, typer.Argument(help="An archive written by `ledger export`.")],
+) -> None:
+    """Verify an archive and write it into an empty database; projections are rebuilt.
+
+    The schema is migrated first. Any fault is refused at its line with nothing written.
+    """
+    settings = Settings()
+    if not file.is_file():
+        typer.secho(f"error: no archive at {file}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=2)
+    with ledger_errors():
+        migrations.upgrade(settings.database_url)
+    with opened(settings) as ledger_app, ledger_errors():
+        with progress_bar("importing", None) as advance, file.open(encoding="utf-8") as lines:
+            report = archive.import_lines(
+                ledger_app.store,
+                (line.rstrip("\n") for line in lines),
+                checkpoints=ledger_app.checkpoints,
+                projection=ledger_app.queries.projection,
+                progress=advance,
+            )
+    _print_import(report)
+
+
+@app.command("copy")
+def copy_ledger(
+    source: Annotated[str, typer.Option("--from", help="The database URL to copy from.")],
+    target: Annotated[str, typer.Option("--to", help="An empty database URL to copy into.")],
+) -> None:
+    """Copy the whole log into an empty database (SQLite to PostgreSQL, say), verified."""
+    with ledger_errors():
+        migrations.upgrade(target)
+    with opened(Settings(database_url=source)) as origin:
+        with opened(Settings(database_url=target)) as destination, ledger_errors():
+            total = archive.export_size(origin.store)
+            with progress_bar("copying", total) as advance:
+                report = archive.copy_log(
+                    origin.store,
+                    destination.store,
+                    source_checkpoints=origin.checkpoints,
+                    target_checkpoints=destination.checkpoints,
+                    projection=destination.queries.projection,
+                    progress=advance,
+                )
+    _print_import(report)
+
+
+def _print_import(report: archive.ImportReport) -> None:
+    typer.echo(
+        f"imported {report.events} events, chain verified, head {report.head_hash}; "
+        f"projections rebuilt from {report.projected} events"
+    )
+    if report.checkpoint is not None:
+        typer.echo("the archive's checkpoint verified: its root is the imported events' root")
+
+
+@contextmanager
+def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr when it is a terminal; silent otherwise."""
+    import sys
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    with Progress(console=console, disable=not sys.stderr.isatty(), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda count: bar.advance(task, count)
+
+
+@app.command("backup")
+def backup_database(
+    file: Annotated[Path, typer.Argument(help="The new file to write the copy to.")],
+) -> None:
+    """Copy the SQLite database with SQLite's backup API; safe while the service writes."""
+    with ledger_errors():
+        pages = backup.backup(Settings().database_url, file)
+    typer.echo(f"backed up {pages} pages to {file}; integrity_check ok")
+
+
+@app.command("restore")
+def restore_database(
+    file: Annotated[Path, typer.Argument(help="A file written by `ledger backup`.")],
+) -> None:
+    """Copy a backup over the configured SQLite database (stop the service first)."""
+    with ledger_errors():
+        pages = backup.restore(file, Settings().database_url)
+    typer.echo(f"restored {pages} pages from {file}; run `ledger verify` to check the chain")
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
-    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request as one JSON line on stderr.")
+    ] = True,
 ) -> None:
     """Serve the HTTP API with uvicorn (the database must be migrated: ledger db upgrade)."""
+    import logging
+
     import uvicorn
     from pydantic import ValidationError
 
+    from api.access_log import configure_json_logging
     from api.app import require_signing_key
     from api.settings import ApiSettings
 
@@ -273,6 +389,9 @@ def serve(
     except RuntimeError as error:
         typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
         raise typer.Exit(code=2) from None
+    configure_json_logging()
+    if not access_log:
+        logging.getLogger("ledger.access").setLevel(logging.WARNING)
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"serving the claims ledger on http://{shown}:{port} (docs at /docs)")
     uvicorn.run(
@@ -281,5 +400,9 @@ def serve(
         host=host,
         port=port,
         proxy_headers=False,
-        access_log=access_log,
+        access_log=False,  # the ledger's own JSON line per request replaces uvicorn's
     )
+
+
+if __name__ == "__main__":
+    app()

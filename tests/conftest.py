@@ -24,6 +24,8 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 def pytest_configure(config: pytest.Config) -> None:
     if IN_CI and not POSTGRES_URL:
         raise pytest.UsageError("CI=true but LEDGER_TEST_POSTGRES_URL is unset: PostgreSQL missing")
+    if IN_CI and not os.environ.get("LEDGER_TEST_REPLICA_URL"):
+        raise pytest.UsageError("CI=true but LEDGER_TEST_REPLICA_URL is unset: no replica")
 
 
 def reset_postgres(url: str) -> None:

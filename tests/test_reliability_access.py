@@ -123,7 +123,8 @@ def test_no_token_reaches_the_server_log(seeded_settings: Settings, tmp_path: Pa
             ]
             assert all(token not in answer.text for answer in answers)
     log = server.log.read_text()
-    assert "POST /v1/statements" in log  # the access log ran
+    assert '"method":"POST","route":"/v1/statements"' in log  # the JSON access log ran
+    assert '"token":"writer"' in log  # the token's name, never the token
     assert all(token not in log for token in tokens)
 
 

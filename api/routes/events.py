@@ -57,6 +57,7 @@ def read_events(
     },
 )
 def stream_events(
+    request: Request,
     store: StoreDep,
     settings: ApiSettingsDep,
     after: Annotated[
@@ -69,7 +70,15 @@ def stream_events(
 ) -> EventSourceResponse:
     """Follow the log live; resumes after Last-Event-ID (or ?after=)."""
     start = resume_position(last_event_id, after)
-    events = follow(store, after=start, limit=limit, poll_seconds=settings.feed_poll_seconds)
+    state = request.app.state
+    events = follow(
+        store,
+        after=start,
+        limit=limit,
+        poll_seconds=settings.feed_poll_seconds,
+        waker=state.log_waker,
+        on_connect=state.metrics.feed_clients.inc,
+    )
     return EventSourceResponse(events, ping=settings.feed_ping_seconds)
 
 

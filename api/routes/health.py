@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from api.deps import AppDep
-from api.health import readiness
+from api.health import head_or_none, readiness
 from api.problems import ProblemResponse, problem, responses
 from api.views import Health, Readiness
 
@@ -29,4 +29,7 @@ def readyz(app: AppDep, request: Request) -> dict[str, Any] | ProblemResponse:
     if failed:
         detail = f"failed: {', '.join(failed)}"
         return problem(503, "not-ready", detail, title="Not ready", extra={"checks": checks})
-    return {"status": "ready", "checks": checks}
+    answer: dict[str, Any] = {"status": "ready", "checks": checks}
+    if app.replicas is not None:
+        answer["replicas"] = app.replicas.lag(head_or_none(app.store))
+    return answer

@@ -39,6 +39,7 @@ def register(
         payload, event_id=event_id_for(key, None), metadata={"via": "http", "token": writer.name}
     )
     response.headers["Location"] = location
+    response.headers["X-Ledger-Position"] = str(event.position)  # for ?min_position= reads
     return with_receipt(event, log)
 
 

@@ -41,6 +41,7 @@ def written(
 ) -> dict[str, Any]:
     """The stored envelope and its receipt, with ``Location`` naming the statement."""
     response.headers["Location"] = f"/v1/statements/{statement_id}"
+    response.headers["X-Ledger-Position"] = str(event.position)  # for ?min_position= reads
     return with_receipt(event, log)
 
 

@@ -235,11 +235,16 @@ def rebuild(store: SqlEventStore, projection: SqlProjection) -> int:
         for table in PROJECTION_TABLES:
             connection.execute(delete(table))
         search.clear(connection)
-        folded, after = 0, 0
-        while page := store.read_page_in(connection, after=after, limit=REBUILD_PAGE):
-            projection.fold(connection, page)
-            folded, after = folded + len(page), page[-1].position
-        return folded
+        return fold_log(store, connection, projection)
+
+
+def fold_log(store: SqlEventStore, connection: Connection, projection: SqlProjection) -> int:
+    """Fold the whole log into empty projection tables, inside the caller's transaction."""
+    folded, after = 0, 0
+    while page := store.read_page_in(connection, after=after, limit=REBUILD_PAGE):
+        projection.fold(connection, page)
+        folded, after = folded + len(page), page[-1].position
+    return folded
 
 
 def checkpoint(connection: Connection) -> int:

@@ -47,8 +47,13 @@ class _Write(Generic[T]):
 class GroupCommitter:
     """Runs writes in shared transactions opened by ``transaction``."""
 
-    def __init__(self, transaction: Callable[[], AbstractContextManager[Connection]]) -> None:
+    def __init__(
+        self,
+        transaction: Callable[[], AbstractContextManager[Connection]],
+        after_commit: Callable[[int], None] | None = None,
+    ) -> None:
         self._transaction = transaction
+        self._after_commit = after_commit
         self._lock = threading.Lock()
         self._queue: list[_Write[Any]] = []
         self._leading = False
@@ -97,6 +102,9 @@ class GroupCommitter:
             for write in batch:
                 if not isinstance(write.error, LedgerError) or write.error is error:
                     write.result, write.error = None, error
+            return
+        if self._after_commit is not None:
+            self._after_commit(len(batch))
 
 
 def _run_alone(write: _Write[Any], connection: Connection) -> None:

@@ -19,6 +19,8 @@ from ledger.store.records import RecordedEvent
 
 # Any fixed 64-bit number, the same in every process that appends to this database.
 APPEND_LOCK_KEY = 7_305_116_101_118_101_114
+# Two statements in one simple-protocol query (no parameters): the lock, then the wake-up.
+LOCK_AND_NOTIFY_SQL = f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY}); NOTIFY ledger_log"
 
 # SQLSTATE classes and codes that mean "the database can't take writes now", not "bad input",
 # and the reason the ledger gives for each (the first prefix that matches wins).
@@ -50,8 +52,12 @@ class PostgresBackend:
         return create_engine(normalize_url(url), pool_pre_ping=True)
 
     def lock_for_append(self, connection: Connection) -> None:
-        driver = dbapi(connection)
-        driver.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK_KEY,))
+        """Take the append lock and queue ``NOTIFY ledger_log``, in one round trip.
+
+        The notification is delivered when the transaction commits (and dropped if it rolls
+        back), so listeners in other processes wake the moment an append is durable.
+        """
+        dbapi(connection).execute(LOCK_AND_NOTIFY_SQL)
 
     def sql(self, statement: str) -> str:
         return statement

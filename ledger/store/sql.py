@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,6 +32,9 @@ from ledger.store.schema import events as events_table
 from ledger.store.tree import TreeWriter
 
 Clock = Callable[[], datetime]
+CommitListener = Callable[[int], None]
+WriteTimer = Callable[[float, bool], None]
+log = logging.getLogger("ledger.store")
 T = TypeVar("T")
 READ_PAGE = 500
 
@@ -62,8 +67,13 @@ class SqlEventStore:
         self.clock = clock
         self.projectors = list(projectors)
         self._append_lock = threading.Lock()
+        # Told of every durable group commit (its batch size), from the committing thread:
+        # metrics, and the live feed's wake-up. They must be quick and must not raise.
+        self.commit_listeners: list[CommitListener] = []
+        # Told of every write's duration and outcome (True when it returned a result).
+        self.write_timers: list[WriteTimer] = []
+        self._committer = GroupCommitter(self.write_transaction, self._committed)
         self.tree = TreeWriter(backend)
-        self._committer = GroupCommitter(self.write_transaction)
         self._writer: Connection | None = None
         self._driver_errors: tuple[type[Exception], ...] = (DBAPIError, *backend.driver_errors)
 
@@ -96,7 +106,23 @@ class SqlEventStore:
         Concurrent calls share one transaction and one commit (see ``group_commit``); a
         LedgerError from ``work`` undoes that call's writes only.
         """
-        return self._committer.run(work)
+        started = time.perf_counter()
+        ok = False
+        try:
+            result = self._committer.run(work)
+            ok = True
+            return result
+        finally:
+            elapsed = time.perf_counter() - started
+            for timer in self.write_timers:
+                timer(elapsed, ok)
+
+    def _committed(self, batch_size: int) -> None:
+        for listener in self.commit_listeners:
+            try:
+                listener(batch_size)
+            except Exception:  # noqa: BLE001 - a listener never fails a durable write
+                log.exception("a commit listener failed")
 
     @contextmanager
     def write_transaction(self) -> Iterator[Connection]:
@@ -308,7 +334,12 @@ class SqlEventStore:
     def head_position(self) -> int:
         """The position of the last event, 0 for an empty log."""
         with self.read_connection() as connection:
-            return connection.execute(select(func.max(events_table.c.position))).scalar() or 0
+            return self.head_position_in(connection)
+
+    @staticmethod
+    def head_position_in(connection: Connection) -> int:
+        """``head_position`` on a connection the caller holds."""
+        return connection.execute(select(func.max(events_table.c.position))).scalar() or 0
 
     @contextmanager
     def read_connection(self) -> Iterator[Connection]:

@@ -1,0 +1,394 @@
+"""Export and import of the whole log as JSON Lines, on either backend, in constant memory.
+
+An archive is a header line, then every envelope in position order, each the RFC 8785 canonical
+JSON of what ``/v1/events`` shows (so an archive of the same log is the same bytes whatever
+database it came from), then, where the ledger has one, the latest signed checkpoint as a last
+line ``{"checkpoint": "<signed note text>"}``::
+
+    {"format":"claims-ledger-archive","version":1}
+    {"data":{...},"event_id":"…","hash":"…","metadata":{...},"position":1,"prev_hash":"000…",…}
+    …
+    {"checkpoint":"<note>"}
+
+An import writes the events with their stored positions, ids, recorded times and hashes (the
+append path's hashing is bypassed), but re-verifies each one before it is written: the position
+follows the last, the previous hash links, the hash recomputes from the content, the stream's
+version follows its last, recorded time never runs backwards. Everything happens in one
+transaction, so a file that does not verify is refused at its first bad line with nothing
+written. The checkpoint, if any, is checked by ``CheckpointSource.verify_imported`` in that same
+transaction (the Merkle root against the imported events; the tree grows with each batch as
+an append grows it), and the projections are folded from the imported log before the commit.
+The checkpoint is not kept in the target's checkpoint table: the target signs its own.
+
+Memory stays constant in the log's length except for one integer per stream (the version
+check), about 100 bytes a stream.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from ledger.checkpoints import CheckpointSource, NoCheckpoints
+from ledger.errors import LedgerError
+from ledger.projections.sql import SqlProjection, fold_log
+from ledger.store import RecordedEvent, SqlEventStore
+from ledger.store.records import GENESIS_HASH, canonical_text, envelope_hash, format_instant
+from ledger.store.rows import PendingRow, insert_rows
+from ledger.store.schema import events as events_table
+
+FORMAT = "claims-ledger-archive"
+VERSION = 1
+HEADER = canonical_text({"format": FORMAT, "version": VERSION})
+EXPORT_PAGE = 1000
+IMPORT_BATCH = 1000
+INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+Progress = Callable[[int], None]  # told how many events were handled since the last call
+
+
+class ArchiveError(LedgerError):
+    """An archive that cannot be imported; ``line`` is its first bad line (1-based), if any."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        self.reason, self.line = reason, line
+        super().__init__(reason if line is None else f"line {line}: {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What an import wrote: the events, the chain's head, and the checkpoint it carried."""
+
+    events: int
+    head_hash: str
+    checkpoint: str | None
+    projected: int
+
+
+# -- export ------------------------------------------------------------------------------------
+
+
+def export_lines(
+    store: SqlEventStore,
+    checkpoints: CheckpointSource | None = None,
+    *,
+    progress: Progress | None = None,
+) -> Iterator[str]:
+    """The archive's lines (without newlines), a page of events at a time.
+
+    The head is read once at the start (the checkpoint just before it), so an export taken
+    while the service writes is a consistent prefix of the log, and its checkpoint covers no
+    more than that prefix.
+    """
+    checkpoints = checkpoints or NoCheckpoints()
+    with store.read_connection() as connection:
+        latest = checkpoints.latest(connection)
+        head = store.head_position_in(connection)
+    yield HEADER
+    after = 0
+    while after < head:
+        page = store.read_page(after=after, limit=min(EXPORT_PAGE, head - after))
+        if not page:
+            break
+        for event in page:
+            yield envelope_line(event)
+        after = page[-1].position
+        if progress is not None:
+            progress(len(page))
+    if latest is not None and latest.size <= head:
+        yield canonical_text({"checkpoint": latest.text})
+
+
+def envelope_line(event: RecordedEvent) -> str:
+    """RFC 8785 text of ``event.to_json()``, written out in its key order.
+
+    The generic encoder would take its slow, exact path for every envelope, since the
+    ``recorded_at`` text looks like a number after a colon; only data and metadata need it.
+    A test checks the line against the RFC 8785 library byte for byte.
+    """
+    return (
+        f'{{"data":{canonical_text(event.data)},"event_id":"{event.event_id}",'
+        f'"hash":{_string(event.hash)},"metadata":{canonical_text(event.metadata)},'
+        f'"position":{event.position},"prev_hash":{_string(event.prev_hash)},'
+        f'"recorded_at":"{format_instant(event.recorded_at)}","stream":{_string(event.stream)},'
+        f'"type":{_string(event.type)},"version":{event.version}}}'
+    )
+
+
+def _string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def export_size(store: SqlEventStore) -> int:
+    """How many events an export would write now (for a progress bar's total)."""
+    return store.head_position()
+
+
+# -- import ------------------------------------------------------------------------------------
+
+
+def import_lines(
+    store: SqlEventStore,
+    lines: Iterable[str],
+    *,
+    checkpoints: CheckpointSource | None = None,
+    projection: SqlProjection | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Verify and write an archive into ``store``'s empty log, all or nothing.
+
+    Raises ArchiveError naming the first bad line; the database is then left as it was. With a
+    ``projection``, the read models are folded from the imported log in the same transaction.
+    """
+    checkpoints = checkpoints or NoCheckpoints()
+    with store.write_transaction() as connection:
+        _require_empty(connection)
+        chain = _ChainCheck()
+        checkpoint, checkpoint_line = _write_events(store, connection, lines, chain, progress)
+        if checkpoint is not None:
+            fault = checkpoints.verify_imported(connection, checkpoint, chain.position)
+            if fault is not None:
+                raise ArchiveError(f"the checkpoint does not verify: {fault}", checkpoint_line)
+        projected = 0 if projection is None else _project(store, connection, projection)
+    return ImportReport(chain.position, chain.hash, checkpoint, projected)
+
+
+def copy_log(
+    source: SqlEventStore,
+    target: SqlEventStore,
+    *,
+    source_checkpoints: CheckpointSource | None = None,
+    target_checkpoints: CheckpointSource | None = None,
+    projection: SqlProjection | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Export ``source`` straight into ``target``'s empty log: the two steps, with no file."""
+    lines = export_lines(source, source_checkpoints)
+    return import_lines(
+        target, lines, checkpoints=target_checkpoints, projection=projection, progress=progress
+    )
+
+
+def _project(store: SqlEventStore, connection: Connection, projection: SqlProjection) -> int:
+    try:
+        return fold_log(store, connection, projection)
+    except LedgerError as error:
+        raise ArchiveError(f"the events verify, but the projections cannot fold them: {error}")
+
+
+def _require_empty(connection: Connection) -> None:
+    count = connection.execute(select(func.count()).select_from(events_table)).scalar() or 0
+    if count:
+        raise ArchiveError(
+            f"the target database already holds {count} events: import only into an empty one"
+        )
+
+
+def _write_events(
+    store: SqlEventStore,
+    connection: Connection,
+    lines: Iterable[str],
+    chain: _ChainCheck,
+    progress: Progress | None,
+) -> tuple[str | None, int]:
+    """Check and insert every event line in batches; return the checkpoint and its line."""
+    numbered = enumerate(lines, start=1)
+    _check_header(next(numbered, None))
+    batch: list[PendingRow] = []
+    checkpoint: str | None = None
+    checkpoint_line = 0
+    for number, line in numbered:
+        if not line.strip():
+            continue
+        if checkpoint is not None:
+            raise ArchiveError("nothing may follow the checkpoint line", number)
+        record = _parse(line, number)
+        if "checkpoint" in record and len(record) == 1:
+            checkpoint, checkpoint_line = _checkpoint_text(record, number), number
+            continue
+        batch.append(chain.check(record, number))
+        if len(batch) >= IMPORT_BATCH:
+            _insert(store, connection, batch, chain)
+            if progress is not None:
+                progress(len(batch))
+            batch = []
+    if batch:
+        _insert(store, connection, batch, chain)
+        if progress is not None:
+            progress(len(batch))
+    return checkpoint, checkpoint_line
+
+
+def _check_header(first: tuple[int, str] | None) -> None:
+    if first is None:
+        raise ArchiveError("the archive is empty: no header line", 1)
+    record = _parse(first[1], 1)
+    if record.get("format") != FORMAT:
+        raise ArchiveError(f"not a ledger archive: the first line must be {HEADER}", 1)
+    if record.get("version") != VERSION:
+        raise ArchiveError(f"archive version {record.get('version')!r}; this ledger reads 1", 1)
+
+
+def _parse(line: str, number: int) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ArchiveError(f"not JSON ({error.msg})", number) from None
+    except RecursionError:
+        raise ArchiveError("nested too deeply", number) from None
+    if not isinstance(record, dict):
+        raise ArchiveError("each line is a JSON object", number)
+    return record
+
+
+def _checkpoint_text(record: dict[str, Any], number: int) -> str:
+    text = record["checkpoint"]
+    if not isinstance(text, str) or not text.strip():
+        raise ArchiveError("checkpoint: the signed note's text, a non-empty string", number)
+    return text
+
+
+def _insert(
+    store: SqlEventStore, connection: Connection, batch: list[PendingRow], chain: _ChainCheck
+) -> None:
+    """Write one batch; a shortfall means an event id the archive holds twice."""
+    inserted = insert_rows(connection, store.backend, batch)
+    if inserted == len(batch):
+        # The Merkle tree (issue 12) grows with the log, as an append grows it.
+        old_size = batch[0].event.position - 1
+        store.tree.extend(connection, old_size, [row.event.hash for row in batch])
+        return
+    ids = [row.event.event_id for row in batch]
+    stored = dict(
+        connection.execute(
+            select(events_table.c.event_id, events_table.c.position).where(
+                events_table.c.event_id.in_(ids)
+            )
+        ).all()
+    )
+    for row in batch:
+        if stored.get(row.event.event_id) != row.event.position:
+            line = chain.line_of(row.event.position)
+            raise ArchiveError(f"event_id {row.event.event_id} appears earlier", line)
+    raise ArchiveError("an event id appears twice", chain.last_line)
+
+
+class _ChainCheck:
+    """The running state of the verification: the chain's tail and each stream's version."""
+
+    def __init__(self) -> None:
+        self.position = 0
+        self.hash = GENESIS_HASH
+        self.recorded_at: datetime | None = None
+        self.versions: dict[str, int] = {}
+        self.last_line = 1
+        self._line_offset = 1  # line number minus position, for the lines so far
+
+    def line_of(self, position: int) -> int:
+        return position + self._line_offset
+
+    def check(self, record: dict[str, Any], number: int) -> PendingRow:
+        """The record as a row to insert, once every link and hash checks out."""
+        event, data_text, metadata_text = _envelope(record, number)
+        fault = self._fault(event, data_text, metadata_text)
+        if fault is not None:
+            raise ArchiveError(f"position {event.position}: {fault}", number)
+        self.position, self.hash, self.recorded_at = event.position, event.hash, event.recorded_at
+        self.versions[event.stream] = event.version
+        self.last_line, self._line_offset = number, number - event.position
+        return PendingRow(event, data_text, metadata_text)
+
+    def _fault(self, event: RecordedEvent, data_text: str, metadata_text: str) -> str | None:
+        if event.position != self.position + 1:
+            return f"follows position {self.position}: a gap, a duplicate or a reordering"
+        if event.prev_hash != self.hash:
+            return "its prev_hash does not link to the event before it"
+        if self.recorded_at is not None and event.recorded_at < self.recorded_at:
+            return "recorded_at runs backwards"
+        if event.version != self.versions.get(event.stream, 0) + 1:
+            expected = self.versions.get(event.stream, 0) + 1
+            return f"stream {event.stream!r} version {event.version}, expected {expected}"
+        recomputed = envelope_hash(
+            position=event.position,
+            event_id=event.event_id,
+            stream=event.stream,
+            version=event.version,
+            type=event.type,
+            data_text=data_text,
+            metadata_text=metadata_text,
+            recorded_at=event.recorded_at,
+            prev_hash=event.prev_hash,
+        )
+        if recomputed != event.hash:
+            return "its hash does not match its content"
+        return None
+
+
+ENVELOPE_FIELDS = frozenset(
+    ("position", "event_id", "stream", "version", "type", "data", "metadata", "recorded_at")
+    + ("prev_hash", "hash")
+)
+
+
+def _envelope(record: dict[str, Any], number: int) -> tuple[RecordedEvent, str, str]:
+    """A line's envelope as a recorded event, with its data and metadata as canonical text."""
+    missing = ENVELOPE_FIELDS - record.keys()
+    if missing:
+        raise ArchiveError(f"not an envelope: missing {', '.join(sorted(missing))}", number)
+    extra = record.keys() - ENVELOPE_FIELDS
+    if extra:
+        raise ArchiveError(f"unknown fields {', '.join(sorted(extra))}", number)
+    try:
+        event = RecordedEvent(
+            position=_integer(record["position"], "position"),
+            event_id=uuid.UUID(_text(record["event_id"], "event_id")),
+            stream=_text(record["stream"], "stream"),
+            version=_integer(record["version"], "version"),
+            type=_text(record["type"], "type"),
+            data=_object(record["data"], "data"),
+            metadata=_object(record["metadata"], "metadata"),
+            recorded_at=_instant(record["recorded_at"]),
+            prev_hash=_digest(record["prev_hash"], "prev_hash"),
+            hash=_digest(record["hash"], "hash"),
+        )
+        return event, canonical_text(event.data), canonical_text(event.metadata)
+    except (ValueError, TypeError) as error:
+        raise ArchiveError(str(error), number) from None
+
+
+def _integer(value: Any, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name}: a positive integer")
+    return value
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name}: a non-empty string")
+    return value
+
+
+def _object(value: Any, name: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{name}: a JSON object")
+    return value
+
+
+def _digest(value: Any, name: str) -> str:
+    if not isinstance(value, str) or len(value) != 64:
+        raise ValueError(f"{name}: 64 hexadecimal digits")
+    return value
+
+
+def _instant(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("recorded_at: an instant like 2024-10-25T19:00:00.000000Z")
+    try:
+        return datetime.strptime(value, INSTANT_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        raise ValueError("recorded_at: an instant like 2024-10-25T19:00:00.000000Z") from None
