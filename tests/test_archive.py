@@ -188,9 +188,10 @@ def test_import_into_a_database_with_events_is_refused(tmp_path: Path, backend: 
     target = fresh_database_url(backend, tmp_path)
     ledger(source, "export", "--out", str(tmp_path / "a.jsonl"))
     ledger(target, "import", str(tmp_path / "a.jsonl"))
+    seeded = event_count(source)
     output = refused(target, "import", str(tmp_path / "a.jsonl"))
-    assert "already holds 131 events" in output
-    assert event_count(target) == 131
+    assert f"already holds {seeded} events" in output
+    assert event_count(target) == seeded
 
 
 def test_a_file_that_is_not_an_archive_is_refused(tmp_path: Path) -> None:
@@ -220,16 +221,19 @@ def test_the_checkpoint_ends_the_archive_and_is_verified_on_import(tmp_path: Pat
     migrations.upgrade(target)
     source_app, target_app = (open_app(Settings(database_url=u)) for u in (source, target))
     try:
-        lines = list(archive.export_lines(source_app.store, FixedCheckpoint(131)))
-        assert json.loads(lines[-1]) == {"checkpoint": "ledger.example\n131\nROOT\n"}
-        refusing = FixedCheckpoint(131, accept=False)
-        with pytest.raises(archive.ArchiveError, match="line 133: the checkpoint does not"):
+        size = source_app.store.head_position()
+        note = f"ledger.example\n{size}\nROOT\n"
+        lines = list(archive.export_lines(source_app.store, FixedCheckpoint(size)))
+        assert json.loads(lines[-1]) == {"checkpoint": note}
+        refusing = FixedCheckpoint(size, accept=False)
+        # the header, one line an event, then the checkpoint's line
+        with pytest.raises(archive.ArchiveError, match=f"line {size + 2}: the checkpoint does not"):
             archive.import_lines(target_app.store, lines, checkpoints=refusing)
         assert target_app.store.head_position() == 0
-        accepting = FixedCheckpoint(131)
+        accepting = FixedCheckpoint(size)
         report = archive.import_lines(target_app.store, lines, checkpoints=accepting)
-        assert accepting.verified == [("ledger.example\n131\nROOT\n", 131)]
-        assert (report.events, report.checkpoint) == (131, "ledger.example\n131\nROOT\n")
+        assert accepting.verified == [(note, size)]
+        assert (report.events, report.checkpoint) == (size, note)
     finally:
         source_app.close()
         target_app.close()
