@@ -59,4 +59,4 @@ clean:
 # LEDGER_TEST_POSTGRES_URL is set, as for `make test`.
 .PHONY: soak
 soak: $(INSTALLED)
-	LEDGER_SOAK=1 $(BIN)/pytest -q -s --timeout=3600 tests/test_reliability_*.py
+	LEDGER_SOAK=1 $(BIN)/pytest -q -s --timeout=3600 tests/reliability/

@@ -1,4 +1,9 @@
-"""Fixtures shared by every test: a freshly migrated database on each backend."""
+"""Fixtures shared by every layer: a freshly migrated database on each backend, the seeded API
+(``tests.support.api_fixtures``) and one real server.
+
+Each layer's folder has its own ``conftest.py`` for what only it needs; helpers are plain modules
+under ``tests/support/``, imported by name, never from a conftest.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 import migrations
 from ledger.bootstrap import App, open_app
 from ledger.seeding import SeedClock, SeedStory, load_story, seed
 from ledger.settings import Settings
 from ledger.store import SqlEventStore, open_store
-from ledger.store.postgres import normalize_url
+from tests.support.databases import BACKENDS, IN_CI, POSTGRES_URL, fresh_database_url
+from tests.support.server import serve_seeded
 
-POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL")
-IN_CI = os.environ.get("CI") == "true"
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+pytest_plugins = ("tests.support.api_fixtures",)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -26,25 +29,6 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("CI=true but LEDGER_TEST_POSTGRES_URL is unset: PostgreSQL missing")
     if IN_CI and not os.environ.get("LEDGER_TEST_REPLICA_URL"):
         raise pytest.UsageError("CI=true but LEDGER_TEST_REPLICA_URL is unset: no replica")
-
-
-def reset_postgres(url: str) -> None:
-    """An empty public schema: every PostgreSQL test starts from nothing, like SQLite's new file."""
-    engine = create_engine(normalize_url(url))
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
-def fresh_database_url(backend: str, tmp_path: Path) -> str:
-    """A database URL of ``backend`` with nothing in it, not even a schema."""
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'ledger.db'}"
-    if not POSTGRES_URL:
-        pytest.skip("LEDGER_TEST_POSTGRES_URL is unset: PostgreSQL tests skipped")
-    reset_postgres(POSTGRES_URL)
-    return POSTGRES_URL
 
 
 @pytest.fixture(params=BACKENDS)
@@ -97,3 +81,9 @@ def seeded_app(settings: Settings, story: SeedStory) -> Iterator[App]:
     seed(ledger_app.ledger, story, clock)
     yield ledger_app
     ledger_app.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """A real ``ledger serve`` on a fresh, migrated and seeded SQLite database."""
+    yield from serve_seeded(tmp_path)

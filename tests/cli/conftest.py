@@ -1,0 +1,1 @@
+"""CLI tests: the ``ledger`` command, run in process with typer's runner or as a real process."""

@@ -1,0 +1,185 @@
+"""The ``ledger`` command on a fresh database: migrate, verify, rebuild, and clear failures."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ledger.audit.note import SigningKey, open_checkpoint
+from ledger.bootstrap import App
+from ledger.projections.queries import StatementFilter
+from ledger_cli.main import app as cli
+from tests.support.tampering import overwrite_event_data
+
+
+@pytest.fixture
+def runner(empty_database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("LEDGER_DATABASE_URL", empty_database_url)
+    return CliRunner()
+
+
+def test_upgrade_then_verify_on_a_fresh_database(runner: CliRunner) -> None:
+    upgraded = runner.invoke(cli, ["db", "upgrade"])
+    verified = runner.invoke(cli, ["verify"])
+
+    assert upgraded.exit_code == 0, upgraded.output
+    assert verified.exit_code == 0
+    assert "ok: 0 events checked" in verified.output
+
+
+def test_verify_names_the_tampered_position_and_exits_non_zero(
+    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    overwrite_event_data(seeded_app.store.engine, 77, {"claim": "rewritten"})
+
+    result = CliRunner().invoke(cli, ["verify"])
+
+    assert result.exit_code == 1
+    assert "BROKEN at position 77" in result.output
+
+
+def test_rebuild_reports_how_many_events_it_folded(
+    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    before = seeded_app.queries.claims().items
+
+    result = CliRunner().invoke(cli, ["projections", "rebuild"])
+
+    assert result.exit_code == 0
+    assert f"rebuilt from {seeded_app.store.head_position()} events" in result.output
+    assert seeded_app.queries.claims().items == before
+
+
+def test_every_command_has_help_text() -> None:
+    runner = CliRunner()
+    top = runner.invoke(cli, ["--help"])
+    for command in ("db", "verify", "seed", "replay", "projections", "stories", "anchor"):
+        assert command in top.output
+    for path in (
+        ["db", "upgrade"],
+        ["verify"],
+        ["seed"],
+        ["replay"],
+        ["projections", "rebuild"],
+        ["stories", "load"],
+        ["anchor"],
+    ):
+        result = runner.invoke(cli, [*path, "--help"])
+        assert result.exit_code == 0 and len(result.output.strip().splitlines()) > 3, path
+
+
+@pytest.mark.parametrize("command", [["verify"], ["seed"], ["projections", "rebuild"]])
+def test_a_database_that_is_not_migrated_gets_a_message_not_a_traceback(
+    runner: CliRunner, command: list[str]
+) -> None:
+    result = runner.invoke(cli, command)
+    assert result.exit_code == 2
+    assert isinstance(result.exception, SystemExit)
+    assert "run `ledger db upgrade` first" in result.output
+
+
+STORY_FILE = Path(__file__).resolve().parents[2] / "docs/examples/harbour-bridge/story.yaml"
+
+
+def test_stories_load_records_a_story_now_and_a_rerun_appends_nothing(
+    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    before = seeded_app.store.head_position()
+
+    first = CliRunner().invoke(cli, ["stories", "load", str(STORY_FILE)])
+    after = seeded_app.store.head_position()
+    second = CliRunner().invoke(cli, ["stories", "load", str(STORY_FILE)])
+
+    assert first.exit_code == 0, first.output
+    assert "appended 16 events" in first.output
+    assert second.exit_code == 0 and "nothing appended" in second.output
+    assert seeded_app.store.head_position() == after == before + 16
+    story = seeded_app.queries.story("harbour-bridge")
+    assert len(story["claims"]) == 3
+    assert story["extent"]["recorded"]["from"] > "2026"  # recorded now, not in 2025
+    statements = seeded_app.queries.statements(StatementFilter(story="harbour-bridge")).items
+    assert len(statements) == 6
+    assert all(len(s["source"]["quote"]["prefix"]) <= 32 for s in statements)
+
+
+def test_a_story_file_with_a_quote_not_in_its_document_names_it_and_writes_nothing(
+    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    for text in STORY_FILE.parent.glob("*.txt"):
+        shutil.copy(text, tmp_path / text.name)
+    broken = STORY_FILE.read_text(encoding="utf-8").replace(
+        "exact: The cost has not doubled", "exact: The cost has not tripled"
+    )
+    (tmp_path / "story.yaml").write_text(broken, encoding="utf-8")
+    before = seeded_app.store.head_position()
+
+    result = CliRunner().invoke(cli, ["stories", "load", str(tmp_path / "story.yaml")])
+
+    assert result.exit_code == 2
+    assert "berg-denies-doubling" in result.output and "not found" in result.output
+    assert seeded_app.store.head_position() == before
+
+
+def test_anchor_prints_every_occurrence_in_code_points(
+    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    text = (STORY_FILE.parent / "herald-2025-03-03.txt").read_text(encoding="utf-8")
+    CliRunner().invoke(cli, ["stories", "load", str(STORY_FILE)])
+
+    result = CliRunner().invoke(cli, ["anchor", "herald-2025-03-03.txt", "the cost report"])
+    missing = CliRunner().invoke(cli, ["anchor", "herald-2025-03-03.txt", "no such words"])
+
+    first = text.index("the cost report")
+    second = text.index("the cost report", first + 1)
+    assert result.exit_code == 0, result.output
+    assert f"occurrence 1: code points {first}-{first + 15}" in result.output
+    assert f"occurrence 2: code points {second}-{second + 15}" in result.output
+    assert missing.exit_code == 1
+
+
+def test_keys_generate_writes_a_private_key_file_and_prints_the_verifier_key(
+    runner: CliRunner, tmp_path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    key_file = tmp_path / "keys" / "signing.key"
+    made = runner.invoke(cli, ["keys", "generate", "--out", str(key_file), "--name", "x.test/log"])
+    assert made.exit_code == 0, made.output
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    signing = SigningKey.parse(key_file.read_text())
+    assert made.stdout.strip() == signing.verifier.text
+    again = runner.invoke(cli, ["keys", "generate", "--out", str(key_file)])
+    assert again.exit_code == 2
+    assert "exists" in again.output
+    bad = runner.invoke(cli, ["keys", "generate", "--out", str(tmp_path / "k2"), "--name", "a b"])
+    assert bad.exit_code == 2
+
+    monkeypatch.setenv("LEDGER_SIGNING_KEY_FILE", str(key_file))
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    signed = runner.invoke(cli, ["checkpoint", "sign"])
+    assert signed.exit_code == 0, signed.output
+    assert open_checkpoint(signed.stdout, signing.verifier).size == 0
+    verified = runner.invoke(cli, ["verify"])
+    assert "1 kept checkpoints match" in verified.output
+
+
+def test_checkpoint_sign_without_a_key_says_how_to_make_one(runner: CliRunner) -> None:
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(cli, ["checkpoint", "sign"])
+    assert result.exit_code == 2
+    assert "ledger keys generate" in result.output
+
+
+def test_serve_in_production_refuses_to_start_without_a_signing_key(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEDGER_ENVIRONMENT", "production")
+    result = runner.invoke(cli, ["serve", "--port", "1"])
+    assert result.exit_code == 2
+    assert "LEDGER_SIGNING_KEY_FILE" in result.output

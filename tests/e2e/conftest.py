@@ -1,0 +1,1 @@
+"""End-to-end tests: a real ``ledger serve`` (the root's ``server`` fixture) over HTTP."""
