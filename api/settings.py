@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Literal, Self
 
 from limits import parse_many
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_TOKEN = "dev-write-token"  # well known on purpose; refused in production
@@ -77,13 +77,18 @@ class ApiSettings(BaseSettings):
                 raise ValueError("rate_limit is like '20/second;600/minute'") from None
         return value
 
+    _tokens: tuple[TokenSpec, ...] = PrivateAttr(default=())
+
     @model_validator(mode="after")
-    def _no_dev_token_in_production(self) -> Self:
-        specs = self.tokens
+    def _tokens_parsed_once(self) -> Self:
+        """Parse LEDGER_API_TOKENS here, once; refuse the development token in production."""
+        specs = parse_tokens(self.api_tokens)
         if self.environment == "production" and any(s.sha256 == DEV_TOKEN_SHA256 for s in specs):
             raise ValueError("the development token is refused when LEDGER_ENVIRONMENT=production")
+        self._tokens = specs
         return self
 
     @property
     def tokens(self) -> tuple[TokenSpec, ...]:
-        return parse_tokens(self.api_tokens)
+        """The configured tokens, as parsed when the settings were made."""
+        return self._tokens
