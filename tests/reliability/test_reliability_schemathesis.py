@@ -1,6 +1,6 @@
 """Schemathesis on both backends: at least 1,000 generated requests each, counted and asserted.
 
-``test_api_schemathesis`` explores the API on SQLite; this runs its ``exercise`` with more
+``test_api_schemathesis`` explores the API on SQLite; this runs the same driver with more
 examples on each backend, so the count provably reaches 1,000 per backend, and then audits the
 ledger the fuzzer wrote to: whatever it sent, the log is whole and the projections equal a
 rebuild. ``make soak`` (LEDGER_SOAK=1) generates five times as many.
@@ -13,10 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from api.app import create_app
@@ -24,7 +22,7 @@ from ledger.settings import Settings
 from tests.support.api_fixtures import api_settings, signing_key_file
 from tests.support.reliability_checks import audit_ledger
 from tests.support.server import scaled
-from tests.api.test_api_schemathesis import LEFT_OUT, exercise
+from tests.support.fuzzing import exercise_every_operation
 
 
 MINIMUM = 1_000
@@ -46,21 +44,7 @@ def fuzzed_app(seeded_settings: Settings, tmp_path: Path) -> Iterator[FastAPI]:
 def test_a_thousand_generated_requests_get_no_5xx_and_no_off_schema_answer(
     fuzzed_app: FastAPI, seeded_settings: Settings
 ) -> None:
-    schema = schemathesis.openapi.from_asgi("/openapi.json", fuzzed_app)
-    failures: list[str] = []
-    calls: list[str] = []
-    for result in schema.get_all_operations():
-        operation = result.ok()  # type: ignore[union-attr]
-        if operation.label in LEFT_OUT:
-            continue
-        for mode, examples in EXAMPLES.items():
-            try:
-                exercise(operation, mode, examples, calls)
-            except Unsatisfiable:
-                pass  # an operation without parameters has no schema to break
-            except Exception as error:  # noqa: BLE001 - collect every operation's failure
-                failures.append(f"{operation.label} ({mode.value}): {error}")
-    assert not failures, "\n\n".join(failures)
+    calls = exercise_every_operation(fuzzed_app, EXAMPLES)
     audit = audit_ledger(seeded_settings, [])
     print(
         f"\n{len(calls)} generated requests over {len(set(calls))} operations, 0 answered 5xx"
