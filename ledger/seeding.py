@@ -193,7 +193,7 @@ def _read_text(path: Path) -> bytes:
         raise InvalidEvent(path.name, f"cannot read the document: {error}") from None
 
 
-class _SeedRegistry:
+class StoryRegistry:
     """The registrations the seed file itself will make, for checking before writing."""
 
     def __init__(self, story: SeedStory) -> None:
@@ -215,7 +215,7 @@ class _SeedRegistry:
 
 
 def _check_statements(story: SeedStory) -> None:
-    registry = _SeedRegistry(story)
+    registry = StoryRegistry(story)
     for index, entry in enumerate(story.data.statements):
         try:
             validate_statement(anchored_statement(entry.statement(), registry), registry)
