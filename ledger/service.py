@@ -34,7 +34,8 @@ from ledger.paging import Page, PageRequest, paged
 from ledger.projections import queries, search
 from ledger.projections.queries import NOW, ClaimFilter, PointInTime, StatementFilter
 from ledger.projections.schema import statement_versions
-from ledger.projections.sql import SqlProjection, SqlRegistry, rebuild
+from ledger.projections.rebuild import rebuild
+from ledger.projections.sql import SqlProjection, SqlRegistry
 from ledger.replay import Axis, timeline
 from ledger.store.tree import rebuild_tree
 from ledger.store import (
@@ -518,7 +519,7 @@ class LedgerQueries:
         return verify(self.store)
 
     def rebuild_projections(self) -> int:
-        return rebuild(self.store, self.projection)
+        return rebuild(self.store)
 
     def rebuild_tree(self) -> tuple[int, bytes]:
         """Recompute the stored Merkle nodes from the events; the tree's size and root."""

@@ -1,0 +1,249 @@
+"""The bulk path: every projection table refilled from the whole log in one transaction.
+
+The live projection folds each append into the stored tables, reading and writing a claim's
+derivation every time. A rebuild has the whole log before it, so it folds in memory instead:
+the log is read in large pages, statement versions go in with one executemany per page, each
+claim's derivation is kept in memory and written once at the end, and the secondary indexes
+are built after the load rather than maintained row by row. Derivations use the same pure
+functions as the live path (``derive.extend_claim`` and ``derive.derive_claim``), so both give
+the same tables; the property test checks it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, text
+
+from ledger.domain.events import (
+    ActorRegistered,
+    ClaimRegistered,
+    DocumentRegistered,
+    StoryRegistered,
+    decode,
+)
+from ledger.projections import rows, search
+from ledger.projections.derive import (
+    EMPTY_CLAIM,
+    ClaimDerivation,
+    StatementVersion,
+    derive_claim,
+    extend_claim,
+    new_version,
+)
+from ledger.projections.schema import (
+    PROJECTION_TABLES,
+    actors,
+    claims,
+    documents,
+    stances,
+    statement_versions,
+    stories,
+)
+from ledger.projections.sql import (
+    CHECKPOINT,
+    REGISTRATIONS,
+    _claim_row,
+    _document_row,
+    _end_current,
+    _registration_row,
+    _story_row,
+    standing_versions,
+)
+from ledger.store import Backend, RecordedEvent, SqlEventStore
+
+PAGE = 20_000
+"""Events read and folded at a time: large enough that per-page costs vanish, small enough
+that a page (events and their versions) stays a few tens of megabytes."""
+
+# Built after the load. The statement_id index stays: a retraction or correction finds the
+# version it ends through it while the load runs.
+DEFERRED_INDEXES = tuple(
+    index
+    for index in statement_versions.indexes
+    if [column.name for column in index.columns] != ["statement_id"]
+)
+POSTGRES_SEARCH_INDEX = (
+    "ix_search_entries_document",
+    "CREATE INDEX ix_search_entries_document ON search_entries USING gin (document)",
+)
+
+
+def rebuild(store: SqlEventStore) -> int:
+    """Empty the projection tables and fold the whole log in again.
+
+    Runs in one write transaction, so appends wait and readers see the old tables until it
+    commits. Returns the number of events folded.
+    """
+    with store.write_transaction() as connection:
+        for table in PROJECTION_TABLES:
+            connection.execute(delete(table))
+        search.clear(connection)
+        return fold_log(store, connection)
+
+
+def fold_log(store: SqlEventStore, connection: Connection) -> int:
+    """Fold the whole log into empty projection tables, inside the caller's transaction."""
+    fold = BulkFold(connection, store.backend)
+    with deferred_indexes(connection, store.backend):
+        after = 0
+        while page := store.read_page_in(connection, after=after, limit=PAGE):
+            fold.add_page(page)
+            after = page[-1].position
+    fold.finish()
+    return fold.folded
+
+
+@contextmanager
+def deferred_indexes(connection: Connection, backend: Backend) -> Iterator[None]:
+    """Drop the secondary indexes a load would maintain row by row; create them after it.
+
+    Inside the caller's transaction (both backends run DDL transactionally), so a failed
+    rebuild rolls the indexes back with everything else. On PostgreSQL the dropped index
+    locks its table until the commit: readers wait for the rebuild instead of reading the old
+    tables, as appends already do.
+    """
+    for index in DEFERRED_INDEXES:
+        index.drop(connection)
+    postgres = backend.name == "postgresql"
+    if postgres:
+        connection.execute(text(f"DROP INDEX {POSTGRES_SEARCH_INDEX[0]}"))
+    yield
+    for index in DEFERRED_INDEXES:
+        index.create(connection)
+    if postgres:
+        connection.execute(text(POSTGRES_SEARCH_INDEX[1]))
+
+
+class BulkFold:
+    """The log folded page by page: versions written per page, claims kept in memory.
+
+    A claim whose versions only grow is extended in memory with each page's new versions. A
+    claim one of whose versions is ended (a retraction, a correction) is marked and derived
+    afresh from its standing versions at the end, once the indexes exist again.
+    """
+
+    def __init__(self, connection: Connection, backend: Backend) -> None:
+        self.connection = connection
+        self.backend = backend
+        self.folded = 0
+        self.last_position = 0
+        self.claim_rows: dict[str, dict[str, Any]] = {}
+        self.derivations: dict[str, ClaimDerivation] = {}
+        self.changed_at: dict[str, int] = {}
+        self.reread: set[str] = set()
+        self.dates: dict[str, date | None] = {}
+        self.pending: list[StatementVersion] = []
+        self.pending_statements: set[uuid.UUID] = set()
+        self.opened: dict[str, list[StatementVersion]] = {}
+
+    def add_page(self, page: list[RecordedEvent]) -> None:
+        for event in page:
+            self._add(event)
+        self._flush()
+        self.folded += len(page)
+        self.last_position = page[-1].position
+
+    def finish(self) -> None:
+        """Derive the claims marked for it, then write every claim and its stances."""
+        for claim in self.reread:
+            self.derivations[claim] = derive_claim(list(standing_versions(self.connection, claim)))
+        claim_rows, stance_rows = [], []
+        for key, row in self.claim_rows.items():
+            derivation = self.derivations[key]
+            claim_rows.append(
+                {
+                    **row,
+                    "state": derivation.state,
+                    "summary": derivation.summary,
+                    "last_changed_position": self.changed_at.get(key),
+                }
+            )
+            stance_rows += [_stance_row(key, view) for view in derivation.stances.values()]
+        if claim_rows:
+            self.connection.execute(insert(claims), claim_rows)
+        if stance_rows:
+            self.connection.execute(insert(stances), stance_rows)
+        if self.folded:
+            rows.save_checkpoint(self.connection, self.backend, CHECKPOINT, self.last_position)
+
+    def _add(self, event: RecordedEvent) -> None:
+        if event.type == "StatementRecorded":
+            self._open(event.event_id, event.event_id, event.data, event)
+        elif event.type in ("StatementRetracted", "StatementCorrected"):
+            self._end(event)
+        elif event.type in REGISTRATIONS:
+            self._register(event)
+
+    def _open(self, version_id: uuid.UUID, root: uuid.UUID, body: Any, event: RecordedEvent) -> None:
+        version = new_version(
+            version_id=version_id,
+            statement_id=root,
+            body=body,
+            document_dated=self.dates.get(body["source"]["document"]),
+            position=event.position,
+            recorded_at=event.recorded_at,
+        )
+        self.pending.append(version)
+        self.pending_statements.add(root)
+        self.changed_at[version.claim] = event.position
+        if version.claim not in self.reread:
+            self.opened.setdefault(version.claim, []).append(version)
+
+    def _end(self, event: RecordedEvent) -> None:
+        statement_id = uuid.UUID(event.data["statement_id"])
+        if statement_id in self.pending_statements:
+            self._flush()  # the version being ended is still waiting to be written
+        ended_by = "retracted" if event.type == "StatementRetracted" else "corrected"
+        claim = _end_current(self.connection, statement_id, event, ended_by)
+        if claim is not None:
+            self.changed_at[claim] = event.position
+            self.reread.add(claim)
+            self.opened.pop(claim, None)
+        if ended_by == "corrected":
+            self._open(event.event_id, statement_id, event.data["statement"], event)
+
+    def _register(self, event: RecordedEvent) -> None:
+        payload = decode(event)
+        match payload:
+            case DocumentRegistered():
+                self.dates[payload.document_id] = payload.dated
+                self.connection.execute(insert(documents), _document_row(payload, event))
+            case ActorRegistered():
+                row = _registration_row(payload, event, "name", "kind")
+                self.connection.execute(insert(actors), row)
+            case ClaimRegistered():
+                row = _claim_row(payload, event)
+                self.claim_rows[payload.key] = row
+                self.derivations[payload.key] = EMPTY_CLAIM
+                search.index_claim(self.connection, self.backend, payload.key, payload.propositions)
+            case StoryRegistered():
+                self.connection.execute(insert(stories), _story_row(payload, event))
+                for key in payload.claims:
+                    if key in self.claim_rows:
+                        self.claim_rows[key]["story"] = payload.key
+
+    def _flush(self) -> None:
+        """Write the pending versions, and fold them into their claims' derivations."""
+        if not self.pending:
+            return
+        rows.insert_versions(self.connection, self.backend, self.pending)
+        search.index_versions(self.connection, self.backend, self.pending)
+        for claim, opened in self.opened.items():
+            self.derivations[claim] = extend_claim(self.derivations.get(claim, EMPTY_CLAIM), opened)
+        self.pending, self.opened = [], {}
+        self.pending_statements.clear()
+
+
+def _stance_row(claim: str, view: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "claim": claim,
+        "actor": view["actor"],
+        "stance": view["stance"],
+        "version_id": uuid.UUID(view["version_id"]),
+        "view": view,
+    }
