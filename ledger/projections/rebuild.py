@@ -11,10 +11,13 @@ the same tables; the property test checks it.
 
 from __future__ import annotations
 
+import json
+
+import orjson
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, text
@@ -55,6 +58,8 @@ from ledger.projections.sql import (
     standing_versions,
 )
 from ledger.store import Backend, RecordedEvent, SqlEventStore
+from ledger.store.backend import dbapi
+from ledger.store.rows import COLUMNS
 
 PAGE = 20_000
 """Events read and folded at a time: large enough that per-page costs vanish, small enough
@@ -91,11 +96,23 @@ def fold_log(store: SqlEventStore, connection: Connection) -> int:
     fold = BulkFold(connection, store.backend)
     with deferred_indexes(connection, store.backend):
         after = 0
-        while page := store.read_page_in(connection, after=after, limit=PAGE):
+        while page := _raw_page(connection, store.backend, after):
             fold.add_page(page)
-            after = page[-1].position
+            after = page[-1][0]
     fold.finish()
     return fold.folded
+
+
+def _raw_page(connection: Connection, backend: Backend, after: int) -> list[Sequence[Any]]:
+    """A page of the log's rows with ``data`` and ``metadata`` as the JSON text stored.
+
+    A statement's data is the body its version stores: the text goes in as it was read.
+    """
+    columns = COLUMNS
+    if backend.name == "postgresql":
+        columns = columns.replace("data, metadata", "data::text, metadata::text")
+    sql = f"SELECT {columns} FROM events WHERE position > %s ORDER BY position LIMIT %s"
+    return dbapi(connection).execute(backend.sql(sql), (after, PAGE)).fetchall()
 
 
 @contextmanager
@@ -137,16 +154,22 @@ class BulkFold:
         self.changed_at: dict[str, int] = {}
         self.reread: set[str] = set()
         self.dates: dict[str, date | None] = {}
-        self.pending: list[StatementVersion] = []
+        # Versions not yet written, each with its body's JSON text when the log's row gave it.
+        self.pending: list[tuple[StatementVersion, str | None]] = []
         self.pending_statements: set[uuid.UUID] = set()
         self.opened: dict[str, list[StatementVersion]] = {}
+        self.entries: list[tuple[str, str, str, str]] = []
 
-    def add_page(self, page: list[RecordedEvent]) -> None:
-        for event in page:
-            self._add(event)
+    def add_page(self, page: list[Sequence[Any]]) -> None:
+        """Statements, nearly all of a log, take the short way: only their data is decoded."""
+        for row in page:
+            if row[4] == "StatementRecorded":
+                self._record(row)
+            else:
+                self._add(self._decoded(row))
         self._flush()
         self.folded += len(page)
-        self.last_position = page[-1].position
+        self.last_position = page[-1][0]
 
     def finish(self) -> None:
         """Derive the claims marked for it, then write every claim and its stances."""
@@ -171,26 +194,49 @@ class BulkFold:
         if self.folded:
             rows.save_checkpoint(self.connection, self.backend, CHECKPOINT, self.last_position)
 
+    def _decoded(self, row: Sequence[Any]) -> RecordedEvent:
+        """The event a row holds, through the backend's codec (its JSON was read as text)."""
+        if self.backend.name == "postgresql":
+            row = (*row[:5], orjson.loads(row[5]), orjson.loads(row[6]), *row[7:])
+        return self.backend.decode_row(row)
+
+    def _record(self, row: Sequence[Any]) -> None:
+        """A StatementRecorded row: its event id is the version's and the statement's."""
+        position, event_id, data, recorded_at = row[0], row[1], row[5], row[7]
+        version_id = event_id if isinstance(event_id, uuid.UUID) else uuid.UUID(hex=event_id)
+        recorded = self.backend.decode_instant(recorded_at)
+        self._open(version_id, version_id, orjson.loads(data), position, recorded, data)
+
     def _add(self, event: RecordedEvent) -> None:
         if event.type == "StatementRecorded":
-            self._open(event.event_id, event.event_id, event.data, event)
+            self._open(
+                event.event_id, event.event_id, event.data, event.position, event.recorded_at
+            )
         elif event.type in ("StatementRetracted", "StatementCorrected"):
             self._end(event)
         elif event.type in REGISTRATIONS:
             self._register(event)
 
-    def _open(self, version_id: uuid.UUID, root: uuid.UUID, body: Any, event: RecordedEvent) -> None:
+    def _open(
+        self,
+        version_id: uuid.UUID,
+        root: uuid.UUID,
+        body: Any,
+        position: int,
+        recorded_at: datetime,
+        body_text: str | None = None,
+    ) -> None:
         version = new_version(
             version_id=version_id,
             statement_id=root,
             body=body,
             document_dated=self.dates.get(body["source"]["document"]),
-            position=event.position,
-            recorded_at=event.recorded_at,
+            position=position,
+            recorded_at=recorded_at,
         )
-        self.pending.append(version)
+        self.pending.append((version, body_text))
         self.pending_statements.add(root)
-        self.changed_at[version.claim] = event.position
+        self.changed_at[version.claim] = position
         if version.claim not in self.reread:
             self.opened.setdefault(version.claim, []).append(version)
 
@@ -205,7 +251,8 @@ class BulkFold:
             self.reread.add(claim)
             self.opened.pop(claim, None)
         if ended_by == "corrected":
-            self._open(event.event_id, statement_id, event.data["statement"], event)
+            body = event.data["statement"]
+            self._open(event.event_id, statement_id, body, event.position, event.recorded_at)
 
     def _register(self, event: RecordedEvent) -> None:
         payload = decode(event)
@@ -217,10 +264,9 @@ class BulkFold:
                 row = _registration_row(payload, event, "name", "kind")
                 self.connection.execute(insert(actors), row)
             case ClaimRegistered():
-                row = _claim_row(payload, event)
-                self.claim_rows[payload.key] = row
+                self.claim_rows[payload.key] = _claim_row(payload, event)
                 self.derivations[payload.key] = EMPTY_CLAIM
-                search.index_claim(self.connection, self.backend, payload.key, payload.propositions)
+                self.entries.append(search.claim_entry(payload.key, payload.propositions))
             case StoryRegistered():
                 self.connection.execute(insert(stories), _story_row(payload, event))
                 for key in payload.claims:
@@ -228,15 +274,67 @@ class BulkFold:
                         self.claim_rows[key]["story"] = payload.key
 
     def _flush(self) -> None:
-        """Write the pending versions, and fold them into their claims' derivations."""
-        if not self.pending:
-            return
-        rows.insert_versions(self.connection, self.backend, self.pending)
-        search.index_versions(self.connection, self.backend, self.pending)
+        """Write the pending versions and search entries; fold the versions into their claims."""
+        versions = [version for version, _ in self.pending]
+        load(
+            self.connection,
+            self.backend,
+            statement_versions.name,
+            rows.VERSION_COLUMNS,
+            [_version_row(self.backend, version, text) for version, text in self.pending],
+        )
+        self.entries += [search.version_entry(version) for version in versions]
+        load(self.connection, self.backend, search.TABLE, search.COLUMNS, self.entries)
         for claim, opened in self.opened.items():
             self.derivations[claim] = extend_claim(self.derivations.get(claim, EMPTY_CLAIM), opened)
-        self.pending, self.opened = [], {}
+        self.pending, self.opened, self.entries = [], {}, []
         self.pending_statements.clear()
+
+
+def load(
+    connection: Connection,
+    backend: Backend,
+    table: str,
+    columns: str,
+    values: Sequence[Sequence[Any]],
+) -> None:
+    """Rows into ``table``: COPY on PostgreSQL, one executemany on SQLite."""
+    if not values:
+        return
+    driver = dbapi(connection)
+    if backend.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for value in values:
+                copy.write_row(value)
+        return
+    marks = ", ".join(["?"] * len(values[0]))
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
+    finally:
+        cursor.close()
+
+
+def _version_row(backend: Backend, v: StatementVersion, body_text: str | None) -> tuple[Any, ...]:
+    """A new (standing) version's row; the body as the log's text when there is one."""
+    return (
+        backend.encode_uuid(v.version_id),
+        backend.encode_uuid(v.statement_id),
+        v.claim,
+        v.actor,
+        v.stance,
+        v.relays,
+        v.document,
+        backend.encode_instant(v.said_key),
+        v.said_key_basis,
+        json.dumps(v.body) if body_text is None else body_text,
+        v.position,
+        backend.encode_instant(v.recorded_at),
+        None,
+        None,
+        None,
+        None,
+    )
 
 
 def _stance_row(claim: str, view: dict[str, Any]) -> dict[str, Any]:
