@@ -18,7 +18,7 @@ from ledger.errors import InvalidEvent
 from ledger.paging import DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest
 from ledger.projections.queries import PointInTime
 from ledger.audit.log import TransparencyLog
-from ledger.replay import parse_instant
+from ledger.projections.replay import parse_instant
 from ledger.service import Ledger, LedgerQueries
 from ledger.store import ANY, ExpectedVersion, SqlEventStore
 

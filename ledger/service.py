@@ -36,7 +36,7 @@ from ledger.projections.queries import NOW, ClaimFilter, PointInTime, StatementF
 from ledger.projections.schema import statement_versions
 from ledger.projections.rebuild import rebuild
 from ledger.projections.sql import SqlProjection, SqlRegistry
-from ledger.replay import Axis, timeline
+from ledger.projections.replay import Axis, timeline
 from ledger.store.tree import rebuild_tree
 from ledger.store import (
     ANY,
@@ -425,6 +425,16 @@ class LedgerQueries:
     def claim(self, key: str, at: PointInTime = NOW) -> dict[str, Any]:
         with self.store.read_connection() as connection:
             return _found(queries.claim_view(connection, key, at), f"no claim {key!r}")
+
+    def claim_and_version(self, key: str) -> tuple[dict[str, Any], int | None]:
+        """The claim's current view and its stream's version, read in one transaction."""
+        with self.store.read_connection() as connection:
+            view = _found(queries.claim_view(connection, key), f"no claim {key!r}")
+            return view, self.store.stream_version_in(connection, claim_stream(key))
+
+    def events(self, after: int = 0, limit: int = 100) -> list[RecordedEvent]:
+        """A page of the global log after position ``after``."""
+        return self.store.read_page(after=after, limit=limit)
 
     def claim_history(self, key: str) -> list[dict[str, Any]]:
         with self.store.read_connection() as connection:

@@ -13,14 +13,12 @@ from api.deps import (
     PageDep,
     QueriesDep,
     ReadAccess,
-    StoreDep,
     etag,
     link_next,
 )
 from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
 from api.problems import responses
 from api.views import ClaimHistory, ClaimList, ClaimView
-from ledger.domain.events import claim_stream
 from ledger.formats import claim_scope, ledger_scope
 from ledger.projections.queries import ClaimFilter
 
@@ -63,7 +61,6 @@ def read_claim(
     key: ClaimKey,
     request: Request,
     queries: QueriesDep,
-    store: StoreDep,
     at: AtDep,
     response: Response,
 ) -> Any:
@@ -72,11 +69,13 @@ def read_claim(
     By ``Accept``, its current export instead (schema.org, Web Annotation, PROV).
     """
     chosen = negotiated(request, EXPORT_OFFERS)
-    view = queries.claim(key, at)
+    if not at.is_now:
+        view = queries.claim(key, at)
+    else:
+        view, version = queries.claim_and_version(key)
+        response.headers["ETag"] = etag(version)
     if chosen != JSON:
         return export(request, queries, claim_scope(key), FORMAT_OF[chosen])
-    if at.is_now:
-        response.headers["ETag"] = etag(store.stream_version(claim_stream(key)))
     return view
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from sse_starlette import EventSourceResponse
 
 from api.conditional import mark_pinned
-from api.deps import ApiSettingsDep, ReadAccess, StoreDep
+from api.deps import ApiSettingsDep, QueriesDep, ReadAccess
 from api.feed import follow
 from api.problems import responses
 from api.views import EventPage
@@ -24,12 +24,12 @@ MAX_POSITION = 2**53
 def read_events(
     request: Request,
     response: Response,
-    store: StoreDep,
+    queries: QueriesDep,
     after: After = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """A page of the global log in position order, with a cursor and a Link to the next page."""
-    events = store.read_page(after=after, limit=limit + 1)
+    events = queries.events(after=after, limit=limit + 1)
     page, has_more = events[:limit], len(events) > limit
     cursor = page[-1].position if page else after
     if len(page) == limit:
@@ -58,7 +58,7 @@ def read_events(
 )
 def stream_events(
     request: Request,
-    store: StoreDep,
+    queries: QueriesDep,
     settings: ApiSettingsDep,
     after: Annotated[
         int | None, Query(ge=0, le=MAX_POSITION, description="Start after this position.")
@@ -72,7 +72,7 @@ def stream_events(
     start = resume_position(last_event_id, after)
     state = request.app.state
     events = follow(
-        store,
+        queries,
         after=start,
         limit=limit,
         poll_seconds=settings.feed_poll_seconds,

@@ -27,6 +27,7 @@ from ledger.projections.schema import (
 from ledger.projections.sql import version_of
 from ledger.store.records import format_instant
 from ledger.store.schema import events
+from ledger.store.sql import last_position_recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,13 +226,7 @@ def position_known_at(connection: Connection, instant: datetime | None) -> int |
     """The last position recorded at or before ``instant`` (0 if none); None for no bound."""
     if instant is None:
         return None
-    query = (
-        select(events.c.position)
-        .where(events.c.recorded_at <= instant)
-        .order_by(events.c.recorded_at.desc(), events.c.position.desc())
-        .limit(1)
-    )
-    return connection.execute(query).scalar() or 0
+    return last_position_recorded(connection, instant, inclusive=True)
 
 
 def pinned_position(connection: Connection, instant: datetime) -> int | None:
