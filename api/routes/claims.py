@@ -18,6 +18,7 @@ from api.deps import (
 )
 from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
 from api.problems import responses
+from api.responses import trusted_json
 from api.views import ClaimHistory, ClaimList, ClaimView
 from ledger.formats import claim_scope, ledger_scope
 from ledger.projections.queries import ClaimFilter
@@ -76,7 +77,7 @@ def read_claim(
         response.headers["ETag"] = etag(version)
     if chosen != JSON:
         return export(request, queries, claim_scope(key), FORMAT_OF[chosen])
-    return view
+    return trusted_json(view, response)
 
 
 @router.get("/{key}/history", response_model=ClaimHistory, responses=responses(400, 404, 422))
