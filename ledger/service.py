@@ -429,7 +429,8 @@ class LedgerQueries:
     def claim_and_version(self, key: str) -> tuple[dict[str, Any], int | None]:
         """The claim's current view and its stream's version, read in one transaction."""
         with self.store.read_connection() as connection:
-            view = _found(queries.claim_view(connection, key), f"no claim {key!r}")
+            view = queries.current_claim_view(connection, self.store.backend, key)
+            view = _found(view, f"no claim {key!r}")
             return view, self.store.stream_version_in(connection, claim_stream(key))
 
     def events(self, after: int = 0, limit: int = 100) -> list[RecordedEvent]:
