@@ -19,7 +19,8 @@ from api.deps import (
 from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
 from api.problems import responses
 from api.responses import trusted_json
-from api.views import ClaimHistory, ClaimList, ClaimView
+from api.views import ClaimList
+from ledger.projections.views import ClaimHistory, ClaimView
 from ledger.formats import claim_scope, ledger_scope
 from ledger.projections.queries import ClaimFilter
 
