@@ -96,9 +96,7 @@ class _ClaimRow(NamedTuple):
     recorded_at: datetime
 
 
-def current_claim_view(
-    connection: Connection, backend: Backend, key: str
-) -> dict[str, Any] | None:
+def current_claim_view(connection: Connection, backend: Backend, key: str) -> dict[str, Any] | None:
     """``claim_view`` now: what the projection stored, nothing derived again."""
     driver = dbapi(connection)
     found = driver.execute(backend.sql(CURRENT_CLAIM_SQL), (key,)).fetchone()
@@ -336,14 +334,14 @@ def actor_views(
     if after is not None:
         query = query.where(actors.c.key > after)
     rows = connection.execute(query).all()
-    counts: dict[str, int] = dict(
-        connection.execute(
-            select(statement_versions.c.actor, func.count())
-            .where(statement_versions.c.actor.in_([row.key for row in rows]))
-            .group_by(statement_versions.c.actor)
-        ).all()
-    )
+    counts = _counts(connection, statement_versions.c.actor, [row.key for row in rows])
     return [{**_actor_fields(row), "statements": counts.get(row.key, 0)} for row in rows]
+
+
+def _counts(connection: Connection, column: Any, keys: list[Any]) -> dict[Any, int]:
+    """How many rows of ``column``'s table hold each of ``keys`` in it."""
+    query = select(column, func.count()).where(column.in_(keys)).group_by(column)
+    return dict(connection.execute(query).all())  # type: ignore[arg-type]
 
 
 def actor_view(connection: Connection, key: str) -> dict[str, Any] | None:
@@ -378,13 +376,7 @@ def document_views(
     if after is not None:
         query = query.where(documents.c.position > after)
     rows = connection.execute(query).all()
-    counts: dict[str, int] = dict(
-        connection.execute(
-            select(statement_versions.c.document, func.count())
-            .where(statement_versions.c.document.in_([row.document_id for row in rows]))
-            .group_by(statement_versions.c.document)
-        ).all()
-    )
+    counts = _counts(connection, statement_versions.c.document, [row.document_id for row in rows])
     return [{**_document_fields(row), "statements": counts.get(row.document_id, 0)} for row in rows]
 
 
@@ -440,13 +432,17 @@ def statement_list(connection: Connection, where: StatementFilter) -> list[dict[
         if value is not None:
             conditions.append(columns[name] == value)
     if where.story is not None:
-        conditions.append(columns.claim.in_(select(claims.c.key).where(claims.c.story == where.story)))
+        conditions.append(
+            columns.claim.in_(select(claims.c.key).where(claims.c.story == where.story))
+        )
     if where.version_ids is not None:
         conditions.append(columns.version_id.in_(sorted(where.version_ids)))
     if where.after is not None:
         conditions.append(columns.position > where.after)
     query = select(statement_versions).where(*conditions).order_by(columns.position)
-    return [statement_entry(version_of(row)) for row in connection.execute(query.limit(where.limit))]
+    return [
+        statement_entry(version_of(row)) for row in connection.execute(query.limit(where.limit))
+    ]
 
 
 def story_views(
@@ -457,13 +453,7 @@ def story_views(
     if after is not None:
         query = query.where(stories.c.key > after)
     rows = connection.execute(query).all()
-    counts: dict[str, int] = dict(
-        connection.execute(
-            select(claims.c.story, func.count())
-            .where(claims.c.story.in_([row.key for row in rows]))
-            .group_by(claims.c.story)
-        ).all()
-    )
+    counts = _counts(connection, claims.c.story, [row.key for row in rows])
     return [{**_story_fields(row), "claims": counts.get(row.key, 0)} for row in rows]
 
 
@@ -503,7 +493,9 @@ def _story_actors(
     keys = {v.actor for v in versions} | {v.relays for v in versions if v.relays}
     keys |= {hop for v in versions for hop in v.body["conduit"]}
     speakers = {v.actor for v in versions}
-    rows = connection.execute(select(actors).where(actors.c.key.in_(sorted(keys))).order_by(actors.c.key))
+    rows = connection.execute(
+        select(actors).where(actors.c.key.in_(sorted(keys))).order_by(actors.c.key)
+    )
     return [{**_actor_fields(r), "speaker": r.key in speakers} for r in rows]
 
 

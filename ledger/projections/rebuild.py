@@ -11,7 +11,6 @@ the same tables; the property test checks it.
 
 from __future__ import annotations
 
-import json
 
 import orjson
 import uuid
@@ -281,7 +280,7 @@ class BulkFold:
             self.backend,
             statement_versions.name,
             rows.VERSION_COLUMNS,
-            [_version_row(self.backend, version, text) for version, text in self.pending],
+            [rows.version_row(self.backend, version, text) for version, text in self.pending],
         )
         self.entries += [search.version_entry(version) for version in versions]
         load(self.connection, self.backend, search.TABLE, search.COLUMNS, self.entries)
@@ -313,28 +312,6 @@ def load(
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
     finally:
         cursor.close()
-
-
-def _version_row(backend: Backend, v: StatementVersion, body_text: str | None) -> tuple[Any, ...]:
-    """A new (standing) version's row; the body as the log's text when there is one."""
-    return (
-        backend.encode_uuid(v.version_id),
-        backend.encode_uuid(v.statement_id),
-        v.claim,
-        v.actor,
-        v.stance,
-        v.relays,
-        v.document,
-        backend.encode_instant(v.said_key),
-        v.said_key_basis,
-        json.dumps(v.body) if body_text is None else body_text,
-        v.position,
-        backend.encode_instant(v.recorded_at),
-        None,
-        None,
-        None,
-        None,
-    )
 
 
 def _stance_row(claim: str, view: dict[str, Any]) -> dict[str, Any]:
