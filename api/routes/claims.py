@@ -55,7 +55,9 @@ def list_claims(
     where = ClaimFilter(story=story, actor=actor, state=state)
     found = queries.claims(at, where, page, q)
     next_cursor = link_next(request, response, found)
-    return {"point_in_time": at.to_json(), "claims": found.items, "next": next_cursor}
+    return trusted_json(
+        {"point_in_time": at.to_json(), "claims": found.items, "next": next_cursor}, response
+    )
 
 
 @router.get("/{key}", response_model=ClaimView, responses=responses(400, 404, 406, 422))
@@ -82,6 +84,6 @@ def read_claim(
 
 
 @router.get("/{key}/history", response_model=ClaimHistory, responses=responses(400, 404, 422))
-def claim_history(key: ClaimKey, queries: QueriesDep) -> dict[str, Any]:
+def claim_history(key: ClaimKey, queries: QueriesDep, response: Response) -> Response:
     """Every statement version on the claim in the order the ledger recorded them."""
-    return {"claim": key, "statements": queries.claim_history(key)}
+    return trusted_json({"claim": key, "statements": queries.claim_history(key)}, response)
