@@ -60,7 +60,7 @@ from ledger.store import Backend, RecordedEvent, SqlEventStore
 from ledger.store.backend import dbapi
 from ledger.store.rows import COLUMNS
 
-PAGE = 20_000
+PAGE = 10_000
 """Events read and folded at a time: large enough that per-page costs vanish, small enough
 that a page (events and their versions) stays a few tens of megabytes."""
 
