@@ -60,9 +60,12 @@ from ledger.store import Backend, RecordedEvent, SqlEventStore
 from ledger.store.backend import dbapi
 from ledger.store.rows import COLUMNS
 
-PAGE = 10_000
+PAGE = 5_000
 """Events read and folded at a time: large enough that per-page costs vanish, small enough
 that a page (events and their versions) stays a few tens of megabytes."""
+CLAIMS_AT_ONCE = 1_000
+"""Claims written per statement at the end: their rows and stance JSON are built a batch at a
+time, not all at once."""
 
 # Built after the load. The statement_id index stays: a retraction or correction finds the
 # version it ends through it while the load runs.
@@ -174,24 +177,29 @@ class BulkFold:
         """Derive the claims marked for it, then write every claim and its stances."""
         for claim in self.reread:
             self.derivations[claim] = derive_claim(list(standing_versions(self.connection, claim)))
+        keys = list(self.claim_rows)
+        for start in range(0, len(keys), CLAIMS_AT_ONCE):
+            self._write_claims(keys[start : start + CLAIMS_AT_ONCE])
+        if self.folded:
+            rows.save_checkpoint(self.connection, self.backend, CHECKPOINT, self.last_position)
+
+    def _write_claims(self, keys: list[str]) -> None:
+        """Some claims' rows and stance rows; their derivations are let go once written."""
         claim_rows, stance_rows = [], []
-        for key, row in self.claim_rows.items():
-            derivation = self.derivations[key]
+        for key in keys:
+            derivation = self.derivations.pop(key)
             claim_rows.append(
                 {
-                    **row,
+                    **self.claim_rows.pop(key),
                     "state": derivation.state,
                     "summary": derivation.summary,
                     "last_changed_position": self.changed_at.get(key),
                 }
             )
             stance_rows += [_stance_row(key, view) for view in derivation.stances.values()]
-        if claim_rows:
-            self.connection.execute(insert(claims), claim_rows)
+        self.connection.execute(insert(claims), claim_rows)
         if stance_rows:
             self.connection.execute(insert(stances), stance_rows)
-        if self.folded:
-            rows.save_checkpoint(self.connection, self.backend, CHECKPOINT, self.last_position)
 
     def _decoded(self, row: Sequence[Any]) -> RecordedEvent:
         """The event a row holds, through the backend's codec (its JSON was read as text)."""
