@@ -125,7 +125,9 @@ class ActorView(View):
     statements: list[StatementEntry]
 
 
-class DocumentSummary(View):
+class DocumentFields(View):
+    """What every view of a document starts with."""
+
     document_id: str
     publisher: str | None
     language: str
@@ -133,6 +135,9 @@ class DocumentSummary(View):
     sha256: str
     note: str | None
     registered_at: str
+
+
+class DocumentSummary(DocumentFields):
     statements: int
     position: int = Field(description="The order it was registered in.")
 
@@ -198,16 +203,9 @@ class StoryView(View):
     extent: StoryExtent
 
 
-class DocumentView(View):
+class DocumentView(DocumentFields):
     """A document's text and hash, and every quote anchor into it."""
 
-    document_id: str
-    publisher: str | None
-    language: str
-    dated: str | None
-    sha256: str
-    note: str | None
-    registered_at: str
     text: str
     anchors: list[StatementEntry]
     position: int = Field(description="The order it was registered in.")
