@@ -17,7 +17,8 @@ from collections.abc import AsyncIterator, Callable
 import anyio
 from sse_starlette import ServerSentEvent
 
-from ledger.store import RecordedEvent, SqlEventStore
+from ledger.service import LedgerQueries
+from ledger.store import RecordedEvent
 
 PAGE = 200
 
@@ -60,7 +61,7 @@ class LogWaker:
 
 
 async def follow(
-    store: SqlEventStore,
+    queries: LedgerQueries,
     *,
     after: int,
     limit: int | None,
@@ -79,7 +80,7 @@ async def follow(
         while limit is None or sent < limit:
             size = PAGE if limit is None else min(PAGE, limit - sent)
             wake.clear()
-            page = await anyio.to_thread.run_sync(_reader(store, after, size))
+            page = await anyio.to_thread.run_sync(_reader(queries, after, size))
             for event in page:
                 yield as_sse(event)
             sent += len(page)
@@ -92,8 +93,8 @@ async def follow(
         on_connect(-1)
 
 
-def _reader(store: SqlEventStore, after: int, size: int):  # type: ignore[no-untyped-def]
-    return lambda: store.read_page(after=after, limit=size)
+def _reader(queries: LedgerQueries, after: int, size: int) -> Callable[[], list[RecordedEvent]]:
+    return lambda: queries.events(after=after, limit=size)
 
 
 def as_sse(event: RecordedEvent) -> ServerSentEvent:

@@ -1,6 +1,7 @@
-"""Response shapes, for the OpenAPI document and for checking what the API sends.
+"""The HTTP layer's own response shapes: stored events, receipts, pages, proofs and health.
 
-Every view allows fields beyond those listed, so a field the core adds is passed on, not dropped.
+The read models (claims, statements, actors, documents, stories, replays) are declared once,
+in ``ledger.projections.views``; the names below are re-exported for the routes.
 """
 
 from __future__ import annotations
@@ -9,11 +10,34 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledger.domain.model import SaidAt, SourceAnchor, TextPositionSelector, TextQuoteSelector
+from ledger.projections.views import (
+    PointInTimeView,
+    StanceView,
+    ClaimView,
+    StatementEntry,
+    ClaimHistory,
+    StatementView,
+    ActorSummary,
+    ActorView,
+    DocumentSummary,
+    Selectors,
+    AnchorOccurrence,
+    AnchorAnswer,
+    StorySummary,
+    Span,
+    StoryExtent,
+    StoryActor,
+    StoryView,
+    DocumentView,
+    ClaimStateChange,
+    ActorStanceChange,
+    ReplayStep,
+    Replay,
+)
 
 
 class View(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(frozen=True)
 
 
 class EventEnvelope(View):
@@ -59,56 +83,6 @@ class EventPage(View):
     has_more: bool
 
 
-class PointInTimeView(View):
-    as_of: str | None
-    known_at: str | None
-
-
-class StanceView(View):
-    """An actor's standing stance, with its conduit chain and the quote it rests on."""
-
-    actor: str
-    stance: str
-    statement_id: str
-    version_id: str
-    said_at: SaidAt
-    said_key: str
-    said_key_basis: str
-    conduit: list[str]
-    relays: str | None
-    relayed_by: list[str]
-    source: SourceAnchor
-    note: str | None
-    position: int
-    recorded_at: str
-    corrected: bool
-
-
-class ClaimView(View):
-    """A claim's state (asserted, denied, contested, ...) and every actor's stance on it."""
-
-    key: str
-    propositions: dict[str, str] = Field(description="The proposition by language (BCP 47).")
-    proposition_en: str | None = Field(description="propositions.en (the first API's field).")
-    proposition_de: str | None = Field(description="propositions.de (the first API's field).")
-    story: str | None
-    note: str | None
-    registered_at: str
-    state: str
-    asserted_by: list[str]
-    denied_by: list[str]
-    declined_by: list[str]
-    questioned_by: list[str]
-    reported_by: list[str]
-    relayed_by: dict[str, list[str]]
-    statements: int
-    first_said_at: str | None
-    first_recorded_at: str | None
-    last_changed_position: int | None
-    stances: list[StanceView]
-    point_in_time: PointInTimeView
-
-
 NEXT = Field(
     description="The cursor of the next page (pass it as `cursor`), null on the last page; "
     'also in the `Link: <...>; rel="next"` header.'
@@ -121,55 +95,9 @@ class ClaimList(View):
     next: str | None = NEXT
 
 
-class StatementEntry(View):
-    """One version of a statement and whether it still stands."""
-
-    statement_id: str
-    version_id: str
-    claim: str
-    actor: str
-    stance: str
-    relays: str | None
-    conduit: list[str]
-    said_at: SaidAt
-    said_key: str
-    source: SourceAnchor
-    note: str | None
-    position: int
-    recorded_at: str
-    status: str
-    ended_position: int | None
-    withdrawn_at: str | None = Field(
-        default=None, description="When the source withdrew it (a source_changed retraction)."
-    )
-
-
 class StatementList(View):
     statements: list[StatementEntry]
     next: str | None = NEXT
-
-
-class ClaimHistory(View):
-    claim: str
-    statements: list[StatementEntry]
-
-
-class StatementView(View):
-    """A statement with every version, oldest first."""
-
-    statement_id: str
-    status: str
-    current: StatementEntry
-    versions: list[StatementEntry]
-
-
-class ActorSummary(View):
-    key: str
-    name: str
-    kind: str
-    note: str | None
-    registered_at: str
-    statements: int
 
 
 class ActorList(View):
@@ -177,144 +105,14 @@ class ActorList(View):
     next: str | None = NEXT
 
 
-class ActorView(View):
-    """An actor and everything it said, about which claims."""
-
-    key: str
-    name: str
-    kind: str
-    note: str | None
-    registered_at: str
-    claims: list[str]
-    statements: list[StatementEntry]
-
-
-class DocumentSummary(View):
-    document_id: str
-    publisher: str | None
-    language: str
-    dated: str | None
-    sha256: str
-    note: str | None
-    registered_at: str
-    statements: int
-
-
 class DocumentList(View):
     documents: list[DocumentSummary]
     next: str | None = NEXT
 
 
-class Selectors(View):
-    quote: TextQuoteSelector
-    position: TextPositionSelector
-
-
-class AnchorOccurrence(Selectors):
-    """One occurrence: its number (1-based, text order) and its W3C selectors."""
-
-    occurrence: int
-    selectors: list[dict[str, Any]]
-
-
-class AnchorAnswer(View):
-    """Every occurrence of the exact text in the document."""
-
-    document: str
-    exact: str
-    context: int = Field(description="Code points of prefix and suffix, fewer at the edges.")
-    occurrences: list[AnchorOccurrence]
-
-
-class StorySummary(View):
-    key: str
-    title: str
-    description: str | None
-    registered_at: str
-    claims: int
-
-
 class StoryList(View):
     stories: list[StorySummary]
     next: str | None = NEXT
-
-
-class Span(View):
-    from_: str = Field(alias="from")
-    to: str
-
-
-class StoryExtent(View):
-    said: Span | None
-    recorded: Span | None
-
-
-class StoryActor(View):
-    key: str
-    name: str
-    kind: str
-    speaker: bool
-
-
-class StoryView(View):
-    """A story: its claims now, the actors and documents of their statements, its extent."""
-
-    key: str
-    title: str
-    description: str | None
-    registered_at: str
-    claims: list[ClaimView]
-    actors: list[StoryActor]
-    documents: list[dict[str, Any]]
-    extent: StoryExtent
-
-
-class DocumentView(View):
-    """A document's text and hash, and every quote anchor into it."""
-
-    document_id: str
-    publisher: str | None
-    language: str
-    dated: str | None
-    sha256: str
-    note: str | None
-    registered_at: str
-    text: str
-    anchors: list[StatementEntry]
-
-
-class ClaimStateChange(View):
-    claim: str
-    before: str
-    after: str
-    changed: bool
-
-
-class ActorStanceChange(View):
-    actor: str
-    before: str | None
-    after: str | None
-
-
-class ReplayStep(View):
-    step: int
-    at: str
-    type: str
-    position: int
-    event_id: str
-    statement: StatementEntry
-    claim_state: ClaimStateChange
-    actor_stance: ActorStanceChange
-
-
-class Replay(View):
-    """The story between two instants, step by step, on the said or the recorded axis."""
-
-    axis: str
-    from_: str = Field(alias="from")
-    to: str
-    claim: str | None
-    steps: list[ReplayStep]
 
 
 class VerificationView(View):
@@ -376,3 +174,45 @@ class Readiness(View):
         description="Each read replica's head and lag (events, seconds); an unreachable one "
         "does not make the service unready: its reads go to the primary.",
     )
+
+
+__all__ = [
+    "PointInTimeView",
+    "StanceView",
+    "ClaimView",
+    "StatementEntry",
+    "ClaimHistory",
+    "StatementView",
+    "ActorSummary",
+    "ActorView",
+    "DocumentSummary",
+    "Selectors",
+    "AnchorOccurrence",
+    "AnchorAnswer",
+    "StorySummary",
+    "Span",
+    "StoryExtent",
+    "StoryActor",
+    "StoryView",
+    "DocumentView",
+    "ClaimStateChange",
+    "ActorStanceChange",
+    "ReplayStep",
+    "Replay",
+    "EventEnvelope",
+    "Receipt",
+    "WrittenEvent",
+    "EventPage",
+    "ClaimList",
+    "StatementList",
+    "ActorList",
+    "DocumentList",
+    "StoryList",
+    "VerificationView",
+    "CheckpointView",
+    "InclusionProofView",
+    "ConsistencyProofView",
+    "Health",
+    "Check",
+    "Readiness",
+]

@@ -37,7 +37,8 @@ from sqlalchemy import Connection, func, select
 
 from ledger.checkpoints import CheckpointSource, NoCheckpoints
 from ledger.errors import LedgerError
-from ledger.projections.sql import SqlProjection, fold_log
+from ledger.projections.rebuild import fold_log
+from ledger.projections.sql import SqlProjection
 from ledger.store import RecordedEvent, SqlEventStore
 from ledger.store.records import GENESIS_HASH, canonical_text, envelope_hash, format_instant
 from ledger.store.rows import PendingRow, insert_rows
@@ -176,7 +177,7 @@ def copy_log(
 
 def _project(store: SqlEventStore, connection: Connection, projection: SqlProjection) -> int:
     try:
-        return fold_log(store, connection, projection)
+        return fold_log(store, connection)
     except LedgerError as error:
         raise ArchiveError(f"the events verify, but the projections cannot fold them: {error}")
 

@@ -34,8 +34,9 @@ from ledger.paging import Page, PageRequest, paged
 from ledger.projections import queries, search
 from ledger.projections.queries import NOW, ClaimFilter, PointInTime, StatementFilter
 from ledger.projections.schema import statement_versions
-from ledger.projections.sql import SqlProjection, SqlRegistry, rebuild
-from ledger.replay import Axis, timeline
+from ledger.projections.rebuild import rebuild
+from ledger.projections.sql import SqlProjection, SqlRegistry
+from ledger.projections.replay import Axis, timeline
 from ledger.store.tree import rebuild_tree
 from ledger.store import (
     ANY,
@@ -425,6 +426,17 @@ class LedgerQueries:
         with self.store.read_connection() as connection:
             return _found(queries.claim_view(connection, key, at), f"no claim {key!r}")
 
+    def claim_and_version(self, key: str) -> tuple[dict[str, Any], int | None]:
+        """The claim's current view and its stream's version, read in one transaction."""
+        with self.store.read_connection() as connection:
+            view = queries.current_claim_view(connection, self.store.backend, key)
+            view = _found(view, f"no claim {key!r}")
+            return view, self.store.stream_version_in(connection, claim_stream(key))
+
+    def events(self, after: int = 0, limit: int = 100) -> list[RecordedEvent]:
+        """A page of the global log after position ``after``."""
+        return self.store.read_page(after=after, limit=limit)
+
     def claim_history(self, key: str) -> list[dict[str, Any]]:
         with self.store.read_connection() as connection:
             return _found(queries.claim_history(connection, key), f"no claim {key!r}")
@@ -518,7 +530,7 @@ class LedgerQueries:
         return verify(self.store)
 
     def rebuild_projections(self) -> int:
-        return rebuild(self.store, self.projection)
+        return rebuild(self.store)
 
     def rebuild_tree(self) -> tuple[int, bytes]:
         """Recompute the stored Merkle nodes from the events; the tree's size and root."""

@@ -13,14 +13,14 @@ from api.deps import (
     PageDep,
     QueriesDep,
     ReadAccess,
-    StoreDep,
     etag,
     link_next,
 )
 from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
 from api.problems import responses
-from api.views import ClaimHistory, ClaimList, ClaimView
-from ledger.domain.events import claim_stream
+from api.responses import trusted_json
+from api.views import ClaimList
+from ledger.projections.views import ClaimHistory, ClaimView
 from ledger.formats import claim_scope, ledger_scope
 from ledger.projections.queries import ClaimFilter
 
@@ -55,7 +55,9 @@ def list_claims(
     where = ClaimFilter(story=story, actor=actor, state=state)
     found = queries.claims(at, where, page, q)
     next_cursor = link_next(request, response, found)
-    return {"point_in_time": at.to_json(), "claims": found.items, "next": next_cursor}
+    return trusted_json(
+        {"point_in_time": at.to_json(), "claims": found.items, "next": next_cursor}, response
+    )
 
 
 @router.get("/{key}", response_model=ClaimView, responses=responses(400, 404, 406, 422))
@@ -63,7 +65,6 @@ def read_claim(
     key: ClaimKey,
     request: Request,
     queries: QueriesDep,
-    store: StoreDep,
     at: AtDep,
     response: Response,
 ) -> Any:
@@ -72,15 +73,17 @@ def read_claim(
     By ``Accept``, its current export instead (schema.org, Web Annotation, PROV).
     """
     chosen = negotiated(request, EXPORT_OFFERS)
-    view = queries.claim(key, at)
+    if not at.is_now:
+        view = queries.claim(key, at)
+    else:
+        view, version = queries.claim_and_version(key)
+        response.headers["ETag"] = etag(version)
     if chosen != JSON:
         return export(request, queries, claim_scope(key), FORMAT_OF[chosen])
-    if at.is_now:
-        response.headers["ETag"] = etag(store.stream_version(claim_stream(key)))
-    return view
+    return trusted_json(view, response)
 
 
 @router.get("/{key}/history", response_model=ClaimHistory, responses=responses(400, 404, 422))
-def claim_history(key: ClaimKey, queries: QueriesDep) -> dict[str, Any]:
+def claim_history(key: ClaimKey, queries: QueriesDep, response: Response) -> Response:
     """Every statement version on the claim in the order the ledger recorded them."""
-    return {"claim": key, "statements": queries.claim_history(key)}
+    return trusted_json({"claim": key, "statements": queries.claim_history(key)}, response)

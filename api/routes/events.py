@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from sse_starlette import EventSourceResponse
 
 from api.conditional import mark_pinned
-from api.deps import ApiSettingsDep, ReadAccess, StoreDep
+from api.deps import ApiSettingsDep, QueriesDep, ReadAccess
 from api.feed import follow
 from api.problems import responses
+from api.responses import trusted_json
 from api.views import EventPage
 from ledger.errors import InvalidEvent
 
@@ -24,12 +25,12 @@ MAX_POSITION = 2**53
 def read_events(
     request: Request,
     response: Response,
-    store: StoreDep,
+    queries: QueriesDep,
     after: After = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
+) -> Response:
     """A page of the global log in position order, with a cursor and a Link to the next page."""
-    events = store.read_page(after=after, limit=limit + 1)
+    events = queries.events(after=after, limit=limit + 1)
     page, has_more = events[:limit], len(events) > limit
     cursor = page[-1].position if page else after
     if len(page) == limit:
@@ -37,12 +38,9 @@ def read_events(
     if has_more:
         next_url = request.url.include_query_params(after=cursor, limit=limit)
         response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
-    return {
-        "events": [e.to_json() for e in page],
-        "after": after,
-        "next": cursor,
-        "has_more": has_more,
-    }
+    envelopes = [e.to_json() for e in page]
+    body = {"events": envelopes, "after": after, "next": cursor, "has_more": has_more}
+    return trusted_json(body, response)
 
 
 @router.get(
@@ -58,7 +56,7 @@ def read_events(
 )
 def stream_events(
     request: Request,
-    store: StoreDep,
+    queries: QueriesDep,
     settings: ApiSettingsDep,
     after: Annotated[
         int | None, Query(ge=0, le=MAX_POSITION, description="Start after this position.")
@@ -72,7 +70,7 @@ def stream_events(
     start = resume_position(last_event_id, after)
     state = request.app.state
     events = follow(
-        store,
+        queries,
         after=start,
         limit=limit,
         poll_seconds=settings.feed_poll_seconds,

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import KEY, KnownQuery, QueriesDep, ReadAccess
 from api.problems import responses
-from api.views import Replay
-from ledger.replay import Axis, parse_instant, to_json_text
+from ledger.projections.views import Replay
+from ledger.projections.replay import Axis, parse_instant, to_json_text
 
 router = APIRouter(prefix="/v1/replay", tags=["replay"], dependencies=[ReadAccess, KnownQuery])
 

@@ -23,6 +23,7 @@ from api.deps import (
 )
 from api.exports import JSON, STATEMENT_OFFERS, negotiated, statement_annotation
 from api.problems import responses
+from api.responses import trusted_json
 from api.schemas import CorrectionIn, RetractionIn, StatementIn
 from api.settings import TokenSpec
 from api.receipts import with_receipt
@@ -100,14 +101,15 @@ def list_statements(
     q: Annotated[
         str | None, Query(min_length=1, max_length=200, description="Quotes holding every word.")
     ] = None,
-) -> dict[str, Any]:
+) -> Response:
     """A page of statements, each as its latest version (standing, retracted or withdrawn),
     in the order the ledger recorded those versions."""
     where = StatementFilter(
         actor=actor, document=document, claim=claim, stance=stance, story=story
     )
     found = queries.statements(where, page, q)
-    return {"statements": found.items, "next": link_next(request, response, found)}
+    next_cursor = link_next(request, response, found)
+    return trusted_json({"statements": found.items, "next": next_cursor}, response)
 
 
 @router.get(

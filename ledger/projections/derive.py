@@ -10,7 +10,8 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple, cast
 
 from ledger.domain.model import SaidAt, Stance
 from ledger.store.records import format_instant
@@ -82,12 +83,24 @@ def said_key(
     The start of its said_at when the source dates it; otherwise the date its document prints
     (it cannot have been said later); otherwise when the ledger recorded it.
     """
-    start = SaidAt.model_construct(**said_at).start()  # stored data was validated on append
+    start = _start(said_at["precision"], said_at.get("value"))
     if start is not None:
         return start, "said_at"
     if document_dated is not None:
         return datetime.combine(document_dated, time(), tzinfo=UTC), "document_date"
     return recorded_at, "recorded_at"
+
+
+class _Said(NamedTuple):
+    precision: str
+    value: str | None
+
+
+@lru_cache(maxsize=4096)
+def _start(precision: str, value: str | None) -> datetime | None:
+    """``SaidAt.start`` for stored data, validated on append: no model built, and the same
+    said times (days, years) computed once."""
+    return SaidAt.start(cast(SaidAt, _Said(precision, value)))
 
 
 def new_version(

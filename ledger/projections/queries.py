@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
 
@@ -25,8 +25,11 @@ from ledger.projections.schema import (
     stories,
 )
 from ledger.projections.sql import version_of
+from ledger.store import Backend
+from ledger.store.backend import dbapi
 from ledger.store.records import format_instant
 from ledger.store.schema import events
+from ledger.store.sql import last_position_recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,38 @@ def claim_view(connection: Connection, key: str, at: PointInTime = NOW) -> dict[
     """One claim's state and stances, or None if the ledger did not know it then."""
     views = _claim_views(connection, at, key=key, where=ClaimFilter())
     return views[0] if views else None
+
+
+# A claim's current view, the most read of all, in two fixed statements through the driver:
+# the claim's row with the summary the projection stored, and its stored stance views.
+CURRENT_CLAIM_SQL = (
+    "SELECT key, propositions, story, note, recorded_at, summary, last_changed_position "
+    "FROM claims WHERE key = %s"
+)
+CURRENT_STANCES_SQL = "SELECT view FROM stances WHERE claim = %s ORDER BY actor"
+
+
+class _ClaimRow(NamedTuple):
+    key: str
+    propositions: dict[str, str]
+    story: str | None
+    note: str | None
+    recorded_at: datetime
+
+
+def current_claim_view(connection: Connection, backend: Backend, key: str) -> dict[str, Any] | None:
+    """``claim_view`` now: what the projection stored, nothing derived again."""
+    driver = dbapi(connection)
+    found = driver.execute(backend.sql(CURRENT_CLAIM_SQL), (key,)).fetchone()
+    if found is None:
+        return None
+    key, propositions, story, note, recorded_at, summary, last_changed = found
+    row = _ClaimRow(
+        key, backend.decode_json(propositions), story, note, backend.decode_instant(recorded_at)
+    )
+    views = driver.execute(backend.sql(CURRENT_STANCES_SQL), (key,)).fetchall()
+    stance_list = [backend.decode_json(view) for (view,) in views]
+    return _view(row, backend.decode_json(summary), stance_list, last_changed, NOW)
 
 
 def _claim_query(key: str | None, where: ClaimFilter) -> Any:
@@ -225,13 +260,7 @@ def position_known_at(connection: Connection, instant: datetime | None) -> int |
     """The last position recorded at or before ``instant`` (0 if none); None for no bound."""
     if instant is None:
         return None
-    query = (
-        select(events.c.position)
-        .where(events.c.recorded_at <= instant)
-        .order_by(events.c.recorded_at.desc(), events.c.position.desc())
-        .limit(1)
-    )
-    return connection.execute(query).scalar() or 0
+    return last_position_recorded(connection, instant, inclusive=True)
 
 
 def pinned_position(connection: Connection, instant: datetime) -> int | None:
@@ -305,14 +334,14 @@ def actor_views(
     if after is not None:
         query = query.where(actors.c.key > after)
     rows = connection.execute(query).all()
-    counts: dict[str, int] = dict(
-        connection.execute(
-            select(statement_versions.c.actor, func.count())
-            .where(statement_versions.c.actor.in_([row.key for row in rows]))
-            .group_by(statement_versions.c.actor)
-        ).all()
-    )
+    counts = _counts(connection, statement_versions.c.actor, [row.key for row in rows])
     return [{**_actor_fields(row), "statements": counts.get(row.key, 0)} for row in rows]
+
+
+def _counts(connection: Connection, column: Any, keys: list[Any]) -> dict[Any, int]:
+    """How many rows of ``column``'s table hold each of ``keys`` in it."""
+    query = select(column, func.count()).where(column.in_(keys)).group_by(column)
+    return dict(connection.execute(query).all())  # type: ignore[arg-type]
 
 
 def actor_view(connection: Connection, key: str) -> dict[str, Any] | None:
@@ -347,13 +376,7 @@ def document_views(
     if after is not None:
         query = query.where(documents.c.position > after)
     rows = connection.execute(query).all()
-    counts: dict[str, int] = dict(
-        connection.execute(
-            select(statement_versions.c.document, func.count())
-            .where(statement_versions.c.document.in_([row.document_id for row in rows]))
-            .group_by(statement_versions.c.document)
-        ).all()
-    )
+    counts = _counts(connection, statement_versions.c.document, [row.document_id for row in rows])
     return [{**_document_fields(row), "statements": counts.get(row.document_id, 0)} for row in rows]
 
 
@@ -409,13 +432,17 @@ def statement_list(connection: Connection, where: StatementFilter) -> list[dict[
         if value is not None:
             conditions.append(columns[name] == value)
     if where.story is not None:
-        conditions.append(columns.claim.in_(select(claims.c.key).where(claims.c.story == where.story)))
+        conditions.append(
+            columns.claim.in_(select(claims.c.key).where(claims.c.story == where.story))
+        )
     if where.version_ids is not None:
         conditions.append(columns.version_id.in_(sorted(where.version_ids)))
     if where.after is not None:
         conditions.append(columns.position > where.after)
     query = select(statement_versions).where(*conditions).order_by(columns.position)
-    return [statement_entry(version_of(row)) for row in connection.execute(query.limit(where.limit))]
+    return [
+        statement_entry(version_of(row)) for row in connection.execute(query.limit(where.limit))
+    ]
 
 
 def story_views(
@@ -426,13 +453,7 @@ def story_views(
     if after is not None:
         query = query.where(stories.c.key > after)
     rows = connection.execute(query).all()
-    counts: dict[str, int] = dict(
-        connection.execute(
-            select(claims.c.story, func.count())
-            .where(claims.c.story.in_([row.key for row in rows]))
-            .group_by(claims.c.story)
-        ).all()
-    )
+    counts = _counts(connection, claims.c.story, [row.key for row in rows])
     return [{**_story_fields(row), "claims": counts.get(row.key, 0)} for row in rows]
 
 
@@ -472,7 +493,9 @@ def _story_actors(
     keys = {v.actor for v in versions} | {v.relays for v in versions if v.relays}
     keys |= {hop for v in versions for hop in v.body["conduit"]}
     speakers = {v.actor for v in versions}
-    rows = connection.execute(select(actors).where(actors.c.key.in_(sorted(keys))).order_by(actors.c.key))
+    rows = connection.execute(
+        select(actors).where(actors.c.key.in_(sorted(keys))).order_by(actors.c.key)
+    )
     return [{**_actor_fields(r), "speaker": r.key in speakers} for r in rows]
 
 

@@ -28,7 +28,7 @@ def insert_versions(
     connection: Connection, backend: Backend, versions: Sequence[StatementVersion]
 ) -> None:
     """Insert new (standing) versions in one executemany."""
-    rows = [_row(backend, version) for version in versions]
+    rows = [version_row(backend, version) for version in versions]
     cursor = dbapi(connection).cursor()
     try:
         cursor.executemany(backend.sql(INSERT_VERSION_SQL), rows)
@@ -36,7 +36,10 @@ def insert_versions(
         cursor.close()
 
 
-def _row(backend: Backend, v: StatementVersion) -> tuple[Any, ...]:
+def version_row(
+    backend: Backend, v: StatementVersion, body_text: str | None = None
+) -> tuple[Any, ...]:
+    """A new (standing) version's row; its body as ``body_text`` when the caller has the JSON."""
     return (
         backend.encode_uuid(v.version_id),
         backend.encode_uuid(v.statement_id),
@@ -47,7 +50,7 @@ def _row(backend: Backend, v: StatementVersion) -> tuple[Any, ...]:
         v.document,
         backend.encode_instant(v.said_key),
         v.said_key_basis,
-        backend.encode_json(json.dumps(v.body)),
+        backend.encode_json(json.dumps(v.body) if body_text is None else body_text),
         v.position,
         backend.encode_instant(v.recorded_at),
         None,

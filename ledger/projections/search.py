@@ -21,24 +21,36 @@ from ledger.store.backend import dbapi
 
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 20
-INSERT = "INSERT INTO search_entries (kind, ref, claim, body) VALUES (%s, %s, %s, %s)"
+TABLE = "search_entries"
+COLUMNS = "kind, ref, claim, body"
+INSERT = f"INSERT INTO {TABLE} ({COLUMNS}) VALUES (%s, %s, %s, %s)"
+Entry = tuple[str, str, str, str]
+
+
+def claim_entry(key: str, propositions: Mapping[str, str]) -> Entry:
+    """A claim's entry: its propositions in every language."""
+    return ("claim", key, key, " ".join(propositions.values()))
+
+
+def version_entry(version: Any) -> Entry:
+    """A statement version's entry: its quote's exact text."""
+    return (
+        "statement",
+        str(version.version_id),
+        version.claim,
+        version.body["source"]["quote"]["exact"],
+    )
 
 
 def index_claim(
     connection: Connection, backend: Backend, key: str, propositions: Mapping[str, str]
 ) -> None:
-    _insert(connection, backend, [("claim", key, key, " ".join(propositions.values()))])
+    _insert(connection, backend, [claim_entry(key, propositions)])
 
 
-def index_versions(
-    connection: Connection, backend: Backend, versions: Iterable[Any]
-) -> None:
-    """One entry per statement version: its quote's exact text."""
-    rows = [
-        ("statement", str(v.version_id), v.claim, v.body["source"]["quote"]["exact"])
-        for v in versions
-    ]
-    _insert(connection, backend, rows)
+def index_versions(connection: Connection, backend: Backend, versions: Iterable[Any]) -> None:
+    """One entry per statement version."""
+    _insert(connection, backend, [version_entry(v) for v in versions])
 
 
 def clear(connection: Connection) -> None:
@@ -57,7 +69,7 @@ def refill(connection: Connection, backend: Backend) -> None:
     index_versions(connection, backend, versions)
 
 
-def _insert(connection: Connection, backend: Backend, rows: list[tuple[str, str, str, str]]) -> None:
+def _insert(connection: Connection, backend: Backend, rows: list[Entry]) -> None:
     if not rows:
         return
     cursor = dbapi(connection).cursor()

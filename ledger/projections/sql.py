@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, update
 
 from ledger.domain.events import (
     ActorRegistered,
@@ -27,7 +27,6 @@ from ledger.projections.derive import (
 )
 from ledger.projections import rows, search
 from ledger.projections.schema import (
-    PROJECTION_TABLES,
     actors,
     checkpoints,
     claims,
@@ -35,10 +34,9 @@ from ledger.projections.schema import (
     statement_versions,
     stories,
 )
-from ledger.store import Backend, RecordedEvent, SqlEventStore
+from ledger.store import Backend, RecordedEvent
 
 CHECKPOINT = "main"
-REBUILD_PAGE = 1000
 
 
 class SqlRegistry:
@@ -223,28 +221,6 @@ def standing_versions(connection: Connection, claim: str) -> Iterator[StatementV
 def version_of(row: Row[Any]) -> StatementVersion:
     """A ``select(statement_versions)`` row: its columns are in the dataclass's field order."""
     return StatementVersion(*row)  # type: ignore[call-arg]
-
-
-def rebuild(store: SqlEventStore, projection: SqlProjection) -> int:
-    """Empty the projection tables and fold the whole log in again, a page at a time.
-
-    Runs in one write transaction, so appends wait and readers see the old tables until it
-    commits. Returns the number of events folded.
-    """
-    with store.write_transaction() as connection:
-        for table in PROJECTION_TABLES:
-            connection.execute(delete(table))
-        search.clear(connection)
-        return fold_log(store, connection, projection)
-
-
-def fold_log(store: SqlEventStore, connection: Connection, projection: SqlProjection) -> int:
-    """Fold the whole log into empty projection tables, inside the caller's transaction."""
-    folded, after = 0, 0
-    while page := store.read_page_in(connection, after=after, limit=REBUILD_PAGE):
-        projection.fold(connection, page)
-        folded, after = folded + len(page), page[-1].position
-    return folded
 
 
 def checkpoint(connection: Connection) -> int:

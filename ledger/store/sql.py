@@ -331,6 +331,10 @@ class SqlEventStore:
         with self.read_connection() as connection:
             return self._stream_version(connection, stream)
 
+    def stream_version_in(self, connection: Connection, stream: str) -> int | None:
+        """``stream_version`` on a connection the caller holds (beside a view it reads)."""
+        return self._stream_version(connection, stream)
+
     def head_position(self) -> int:
         """The position of the last event, 0 for an empty log."""
         with self.read_connection() as connection:
@@ -348,14 +352,8 @@ class SqlEventStore:
             yield connection
 
     def _last_position_before(self, instant: datetime) -> int:
-        query = (
-            select(events_table.c.position)
-            .where(events_table.c.recorded_at < instant)
-            .order_by(events_table.c.recorded_at.desc(), events_table.c.position.desc())
-            .limit(1)
-        )
         with self.read_connection() as connection:
-            return connection.execute(query).scalar() or 0
+            return last_position_recorded(connection, instant, inclusive=False)
 
     @staticmethod
     def _stream_version(connection: Connection, stream: str) -> int | None:
@@ -422,3 +420,16 @@ def recorded_of(row: Row[Any]) -> RecordedEvent:
         prev_hash=row.prev_hash,
         hash=row.hash,
     )
+
+
+def last_position_recorded(connection: Connection, instant: datetime, *, inclusive: bool) -> int:
+    """The last position recorded before ``instant`` (at or before it, if ``inclusive``); 0 if none."""
+    recorded_at = events_table.c.recorded_at
+    bound = recorded_at <= instant if inclusive else recorded_at < instant
+    query = (
+        select(events_table.c.position)
+        .where(bound)
+        .order_by(recorded_at.desc(), events_table.c.position.desc())
+        .limit(1)
+    )
+    return connection.execute(query).scalar() or 0

@@ -13,7 +13,7 @@ from ledger.projections.derive import claim_state
 from ledger.projections.memory import InMemoryProjection
 from ledger.projections.queries import PointInTime
 from ledger.projections.snapshot import sql_snapshot
-from ledger.replay import parse_instant
+from ledger.projections.replay import parse_instant
 from ledger.seeding import SEED_NAMESPACE, SeedStory
 from tests.support.factories import CENTRAL_CLAIM, as_statement, changed, seed_entries, statement_json
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from ledger.bootstrap import App
 from ledger.domain.model import RetractionBasis
 from ledger.errors import InvalidEvent
-from ledger.replay import Axis, parse_instant, to_json_text
+from ledger.projections.replay import Axis, parse_instant, to_json_text
 from ledger.seeding import SEED_NAMESPACE
 from ledger.settings import Settings
 from ledger_cli.main import app as cli

@@ -1,0 +1,332 @@
+"""The bulk path: every projection table refilled from the whole log in one transaction.
+
+The live projection folds each append into the stored tables, reading and writing a claim's
+derivation every time. A rebuild has the whole log before it, so it folds in memory instead:
+the log is read in large pages, statement versions go in with one executemany per page, each
+claim's derivation is kept in memory and written once at the end, and the secondary indexes
+are built after the load rather than maintained row by row. Derivations use the same pure
+functions as the live path (``derive.extend_claim`` and ``derive.derive_claim``), so both give
+the same tables; the property test checks it.
+"""
+
+from __future__ import annotations
+
+
+import orjson
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, text
+
+from ledger.domain.events import (
+    ActorRegistered,
+    ClaimRegistered,
+    DocumentRegistered,
+    StoryRegistered,
+    decode,
+)
+from ledger.projections import rows, search
+from ledger.projections.derive import (
+    EMPTY_CLAIM,
+    ClaimDerivation,
+    StatementVersion,
+    derive_claim,
+    extend_claim,
+    new_version,
+)
+from ledger.projections.schema import (
+    PROJECTION_TABLES,
+    actors,
+    claims,
+    documents,
+    stances,
+    statement_versions,
+    stories,
+)
+from ledger.projections.sql import (
+    CHECKPOINT,
+    REGISTRATIONS,
+    _claim_row,
+    _document_row,
+    _end_current,
+    _registration_row,
+    _story_row,
+    standing_versions,
+)
+from ledger.store import Backend, RecordedEvent, SqlEventStore
+from ledger.store.backend import dbapi
+from ledger.store.rows import COLUMNS
+
+PAGE = 5_000
+"""Events read and folded at a time: large enough that per-page costs vanish, small enough
+that a page (events and their versions) stays a few tens of megabytes."""
+CLAIMS_AT_ONCE = 1_000
+"""Claims written per statement at the end: their rows and stance JSON are built a batch at a
+time, not all at once."""
+
+# Built after the load. The statement_id index stays: a retraction or correction finds the
+# version it ends through it while the load runs.
+DEFERRED_INDEXES = tuple(
+    index
+    for index in statement_versions.indexes
+    if [column.name for column in index.columns] != ["statement_id"]
+)
+POSTGRES_SEARCH_INDEX = (
+    "ix_search_entries_document",
+    "CREATE INDEX ix_search_entries_document ON search_entries USING gin (document)",
+)
+
+
+def rebuild(store: SqlEventStore) -> int:
+    """Empty the projection tables and fold the whole log in again.
+
+    Runs in one write transaction, so appends wait and readers see the old tables until it
+    commits. Returns the number of events folded.
+    """
+    with store.write_transaction() as connection:
+        for table in PROJECTION_TABLES:
+            connection.execute(delete(table))
+        search.clear(connection)
+        return fold_log(store, connection)
+
+
+def fold_log(store: SqlEventStore, connection: Connection) -> int:
+    """Fold the whole log into empty projection tables, inside the caller's transaction."""
+    fold = BulkFold(connection, store.backend)
+    with deferred_indexes(connection, store.backend):
+        after = 0
+        while page := _raw_page(connection, store.backend, after):
+            fold.add_page(page)
+            after = page[-1][0]
+    fold.finish()
+    return fold.folded
+
+
+def _raw_page(connection: Connection, backend: Backend, after: int) -> list[Sequence[Any]]:
+    """A page of the log's rows with ``data`` and ``metadata`` as the JSON text stored.
+
+    A statement's data is the body its version stores: the text goes in as it was read.
+    """
+    columns = COLUMNS
+    if backend.name == "postgresql":
+        columns = columns.replace("data, metadata", "data::text, metadata::text")
+    sql = f"SELECT {columns} FROM events WHERE position > %s ORDER BY position LIMIT %s"
+    return dbapi(connection).execute(backend.sql(sql), (after, PAGE)).fetchall()
+
+
+@contextmanager
+def deferred_indexes(connection: Connection, backend: Backend) -> Iterator[None]:
+    """Drop the secondary indexes a load would maintain row by row; create them after it.
+
+    Inside the caller's transaction (both backends run DDL transactionally), so a failed
+    rebuild rolls the indexes back with everything else. On PostgreSQL the dropped index
+    locks its table until the commit: readers wait for the rebuild instead of reading the old
+    tables, as appends already do.
+    """
+    for index in DEFERRED_INDEXES:
+        index.drop(connection)
+    postgres = backend.name == "postgresql"
+    if postgres:
+        connection.execute(text(f"DROP INDEX {POSTGRES_SEARCH_INDEX[0]}"))
+    yield
+    for index in DEFERRED_INDEXES:
+        index.create(connection)
+    if postgres:
+        connection.execute(text(POSTGRES_SEARCH_INDEX[1]))
+
+
+class BulkFold:
+    """The log folded page by page: versions written per page, claims kept in memory.
+
+    A claim whose versions only grow is extended in memory with each page's new versions. A
+    claim one of whose versions is ended (a retraction, a correction) is marked and derived
+    afresh from its standing versions at the end, once the indexes exist again.
+    """
+
+    def __init__(self, connection: Connection, backend: Backend) -> None:
+        self.connection = connection
+        self.backend = backend
+        self.folded = 0
+        self.last_position = 0
+        self.claim_rows: dict[str, dict[str, Any]] = {}
+        self.derivations: dict[str, ClaimDerivation] = {}
+        self.changed_at: dict[str, int] = {}
+        self.reread: set[str] = set()
+        self.dates: dict[str, date | None] = {}
+        # Versions not yet written, each with its body's JSON text when the log's row gave it.
+        self.pending: list[tuple[StatementVersion, str | None]] = []
+        self.pending_statements: set[uuid.UUID] = set()
+        self.opened: dict[str, list[StatementVersion]] = {}
+        self.entries: list[tuple[str, str, str, str]] = []
+
+    def add_page(self, page: list[Sequence[Any]]) -> None:
+        """Statements, nearly all of a log, take the short way: only their data is decoded."""
+        for row in page:
+            if row[4] == "StatementRecorded":
+                self._record(row)
+            else:
+                self._add(self._decoded(row))
+        self._flush()
+        self.folded += len(page)
+        self.last_position = page[-1][0]
+
+    def finish(self) -> None:
+        """Derive the claims marked for it, then write every claim and its stances."""
+        for claim in self.reread:
+            self.derivations[claim] = derive_claim(list(standing_versions(self.connection, claim)))
+        keys = list(self.claim_rows)
+        for start in range(0, len(keys), CLAIMS_AT_ONCE):
+            self._write_claims(keys[start : start + CLAIMS_AT_ONCE])
+        if self.folded:
+            rows.save_checkpoint(self.connection, self.backend, CHECKPOINT, self.last_position)
+
+    def _write_claims(self, keys: list[str]) -> None:
+        """Some claims' rows and stance rows; their derivations are let go once written."""
+        claim_rows, stance_rows = [], []
+        for key in keys:
+            derivation = self.derivations.pop(key)
+            claim_rows.append(
+                {
+                    **self.claim_rows.pop(key),
+                    "state": derivation.state,
+                    "summary": derivation.summary,
+                    "last_changed_position": self.changed_at.get(key),
+                }
+            )
+            stance_rows += [_stance_row(key, view) for view in derivation.stances.values()]
+        self.connection.execute(insert(claims), claim_rows)
+        if stance_rows:
+            self.connection.execute(insert(stances), stance_rows)
+
+    def _decoded(self, row: Sequence[Any]) -> RecordedEvent:
+        """The event a row holds, through the backend's codec (its JSON was read as text)."""
+        if self.backend.name == "postgresql":
+            row = (*row[:5], orjson.loads(row[5]), orjson.loads(row[6]), *row[7:])
+        return self.backend.decode_row(row)
+
+    def _record(self, row: Sequence[Any]) -> None:
+        """A StatementRecorded row: its event id is the version's and the statement's."""
+        position, event_id, data, recorded_at = row[0], row[1], row[5], row[7]
+        version_id = event_id if isinstance(event_id, uuid.UUID) else uuid.UUID(hex=event_id)
+        recorded = self.backend.decode_instant(recorded_at)
+        self._open(version_id, version_id, orjson.loads(data), position, recorded, data)
+
+    def _add(self, event: RecordedEvent) -> None:
+        if event.type == "StatementRecorded":
+            self._open(
+                event.event_id, event.event_id, event.data, event.position, event.recorded_at
+            )
+        elif event.type in ("StatementRetracted", "StatementCorrected"):
+            self._end(event)
+        elif event.type in REGISTRATIONS:
+            self._register(event)
+
+    def _open(
+        self,
+        version_id: uuid.UUID,
+        root: uuid.UUID,
+        body: Any,
+        position: int,
+        recorded_at: datetime,
+        body_text: str | None = None,
+    ) -> None:
+        version = new_version(
+            version_id=version_id,
+            statement_id=root,
+            body=body,
+            document_dated=self.dates.get(body["source"]["document"]),
+            position=position,
+            recorded_at=recorded_at,
+        )
+        self.pending.append((version, body_text))
+        self.pending_statements.add(root)
+        self.changed_at[version.claim] = position
+        if version.claim not in self.reread:
+            self.opened.setdefault(version.claim, []).append(version)
+
+    def _end(self, event: RecordedEvent) -> None:
+        statement_id = uuid.UUID(event.data["statement_id"])
+        if statement_id in self.pending_statements:
+            self._flush()  # the version being ended is still waiting to be written
+        ended_by = "retracted" if event.type == "StatementRetracted" else "corrected"
+        claim = _end_current(self.connection, statement_id, event, ended_by)
+        if claim is not None:
+            self.changed_at[claim] = event.position
+            self.reread.add(claim)
+            self.opened.pop(claim, None)
+        if ended_by == "corrected":
+            body = event.data["statement"]
+            self._open(event.event_id, statement_id, body, event.position, event.recorded_at)
+
+    def _register(self, event: RecordedEvent) -> None:
+        payload = decode(event)
+        match payload:
+            case DocumentRegistered():
+                self.dates[payload.document_id] = payload.dated
+                self.connection.execute(insert(documents), _document_row(payload, event))
+            case ActorRegistered():
+                row = _registration_row(payload, event, "name", "kind")
+                self.connection.execute(insert(actors), row)
+            case ClaimRegistered():
+                self.claim_rows[payload.key] = _claim_row(payload, event)
+                self.derivations[payload.key] = EMPTY_CLAIM
+                self.entries.append(search.claim_entry(payload.key, payload.propositions))
+            case StoryRegistered():
+                self.connection.execute(insert(stories), _story_row(payload, event))
+                for key in payload.claims:
+                    if key in self.claim_rows:
+                        self.claim_rows[key]["story"] = payload.key
+
+    def _flush(self) -> None:
+        """Write the pending versions and search entries; fold the versions into their claims."""
+        versions = [version for version, _ in self.pending]
+        load(
+            self.connection,
+            self.backend,
+            statement_versions.name,
+            rows.VERSION_COLUMNS,
+            [rows.version_row(self.backend, version, text) for version, text in self.pending],
+        )
+        self.entries += [search.version_entry(version) for version in versions]
+        load(self.connection, self.backend, search.TABLE, search.COLUMNS, self.entries)
+        for claim, opened in self.opened.items():
+            self.derivations[claim] = extend_claim(self.derivations.get(claim, EMPTY_CLAIM), opened)
+        self.pending, self.opened, self.entries = [], {}, []
+        self.pending_statements.clear()
+
+
+def load(
+    connection: Connection,
+    backend: Backend,
+    table: str,
+    columns: str,
+    values: Sequence[Sequence[Any]],
+) -> None:
+    """Rows into ``table``: COPY on PostgreSQL, one executemany on SQLite."""
+    if not values:
+        return
+    driver = dbapi(connection)
+    if backend.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for value in values:
+                copy.write_row(value)
+        return
+    marks = ", ".join(["?"] * len(values[0]))
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
+    finally:
+        cursor.close()
+
+
+def _stance_row(claim: str, view: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "claim": claim,
+        "actor": view["actor"],
+        "stance": view["stance"],
+        "version_id": uuid.UUID(view["version_id"]),
+        "view": view,
+    }

@@ -1,0 +1,245 @@
+"""The read models: what the read side returns and the API sends, each declared once.
+
+Frozen pydantic models, so the HTTP layer uses them as its response models and the OpenAPI
+document describes them. Their fields are the views' fields: nothing beyond them is sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ledger.domain.model import SaidAt, SourceAnchor, TextPositionSelector, TextQuoteSelector
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class PointInTimeView(View):
+    as_of: str | None
+    known_at: str | None
+
+
+class StanceView(View):
+    """An actor's standing stance, with its conduit chain and the quote it rests on."""
+
+    actor: str
+    stance: str
+    statement_id: str
+    version_id: str
+    said_at: SaidAt
+    said_key: str
+    said_key_basis: str
+    conduit: list[str]
+    relays: str | None
+    relayed_by: list[str]
+    source: SourceAnchor
+    note: str | None
+    position: int
+    recorded_at: str
+    corrected: bool
+
+
+class ClaimView(View):
+    """A claim's state (asserted, denied, contested, ...) and every actor's stance on it."""
+
+    key: str
+    propositions: dict[str, str] = Field(description="The proposition by language (BCP 47).")
+    proposition_en: str | None = Field(description="propositions.en (the first API's field).")
+    proposition_de: str | None = Field(description="propositions.de (the first API's field).")
+    story: str | None
+    note: str | None
+    registered_at: str
+    state: str
+    asserted_by: list[str]
+    denied_by: list[str]
+    declined_by: list[str]
+    questioned_by: list[str]
+    reported_by: list[str]
+    relayed_by: dict[str, list[str]]
+    statements: int
+    first_said_at: str | None
+    first_recorded_at: str | None
+    last_changed_position: int | None
+    stances: list[StanceView]
+    point_in_time: PointInTimeView
+
+
+class StatementEntry(View):
+    """One version of a statement and whether it still stands."""
+
+    statement_id: str
+    version_id: str
+    claim: str
+    actor: str
+    stance: str
+    relays: str | None
+    conduit: list[str]
+    said_at: SaidAt
+    said_key: str
+    source: SourceAnchor
+    note: str | None
+    position: int
+    recorded_at: str
+    status: str
+    ended_position: int | None
+    withdrawn_at: str | None = Field(
+        default=None, description="When the source withdrew it (a source_changed retraction)."
+    )
+
+
+class ClaimHistory(View):
+    claim: str
+    statements: list[StatementEntry]
+
+
+class StatementView(View):
+    """A statement with every version, oldest first."""
+
+    statement_id: str
+    status: str
+    current: StatementEntry
+    versions: list[StatementEntry]
+
+
+class ActorSummary(View):
+    key: str
+    name: str
+    kind: str
+    note: str | None
+    registered_at: str
+    statements: int
+
+
+class ActorView(View):
+    """An actor and everything it said, about which claims."""
+
+    key: str
+    name: str
+    kind: str
+    note: str | None
+    registered_at: str
+    claims: list[str]
+    statements: list[StatementEntry]
+
+
+class DocumentFields(View):
+    """What every view of a document starts with."""
+
+    document_id: str
+    publisher: str | None
+    language: str
+    dated: str | None
+    sha256: str
+    note: str | None
+    registered_at: str
+
+
+class DocumentSummary(DocumentFields):
+    statements: int
+    position: int = Field(description="The order it was registered in.")
+
+
+class Selectors(View):
+    quote: TextQuoteSelector
+    position: TextPositionSelector
+
+
+class AnchorOccurrence(Selectors):
+    """One occurrence: its number (1-based, text order) and its W3C selectors."""
+
+    occurrence: int
+    selectors: list[dict[str, Any]]
+
+
+class AnchorAnswer(View):
+    """Every occurrence of the exact text in the document."""
+
+    document: str
+    exact: str
+    context: int = Field(description="Code points of prefix and suffix, fewer at the edges.")
+    occurrences: list[AnchorOccurrence]
+
+
+class StorySummary(View):
+    key: str
+    title: str
+    description: str | None
+    registered_at: str
+    claims: int
+
+
+class Span(View):
+    from_: str = Field(alias="from")
+    to: str
+
+
+class StoryExtent(View):
+    said: Span | None
+    recorded: Span | None
+
+
+class StoryActor(View):
+    key: str
+    name: str
+    kind: str
+    speaker: bool
+    note: str | None
+    registered_at: str
+
+
+class StoryView(View):
+    """A story: its claims now, the actors and documents of their statements, its extent."""
+
+    key: str
+    title: str
+    description: str | None
+    registered_at: str
+    claims: list[ClaimView]
+    actors: list[StoryActor]
+    documents: list[dict[str, Any]]
+    extent: StoryExtent
+
+
+class DocumentView(DocumentFields):
+    """A document's text and hash, and every quote anchor into it."""
+
+    text: str
+    anchors: list[StatementEntry]
+    position: int = Field(description="The order it was registered in.")
+
+
+class ClaimStateChange(View):
+    claim: str
+    before: str
+    after: str
+    changed: bool
+
+
+class ActorStanceChange(View):
+    actor: str
+    before: str | None
+    after: str | None
+
+
+class ReplayStep(View):
+    step: int
+    at: str
+    type: str
+    position: int
+    event_id: str
+    statement: StatementEntry
+    claim_state: ClaimStateChange
+    actor_stance: ActorStanceChange
+
+
+class Replay(View):
+    """The story between two instants, step by step, on the said or the recorded axis."""
+
+    axis: str
+    from_: str = Field(alias="from")
+    to: str
+    claim: str | None
+    steps: list[ReplayStep]
