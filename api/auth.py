@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import MutableMapping
+from typing import Any
 
 from api.settings import Scope, TokenSpec
 
@@ -39,10 +41,32 @@ def match_token(token: str, specs: tuple[TokenSpec, ...]) -> TokenSpec | None:
     return found
 
 
-def authorize(authorization: str | None, specs: tuple[TokenSpec, ...], scope: Scope) -> TokenSpec:
+PRESENTED = "ledger.presented_token"
+
+
+def presented_token(
+    state: MutableMapping[str, Any], authorization: str | None, specs: tuple[TokenSpec, ...]
+) -> tuple[str | None, TokenSpec | None]:
+    """The request's bearer token and the configured token it matches, hashed once per request.
+
+    ``state`` is the ASGI scope's per-request state: the rate limiter asks first, the route's
+    authorization after it, and the second asker gets the first one's answer.
+    """
+    if PRESENTED not in state:
+        token = bearer_token(authorization)
+        state[PRESENTED] = (token, None if token is None else match_token(token, specs))
+    found: tuple[str | None, TokenSpec | None] = state[PRESENTED]
+    return found
+
+
+def authorize(
+    authorization: str | None,
+    specs: tuple[TokenSpec, ...],
+    scope: Scope,
+    state: MutableMapping[str, Any] | None = None,
+) -> TokenSpec:
     """The token allowed to act with ``scope``; raise Unauthenticated or Forbidden otherwise."""
-    token = bearer_token(authorization)
-    spec = None if token is None else match_token(token, specs)
+    token, spec = presented_token({} if state is None else state, authorization, specs)
     if spec is None:
         raise Unauthenticated("a bearer token is needed" if token is None else "unknown token")
     if scope not in spec.scopes and not (scope is Scope.READ and Scope.WRITE in spec.scopes):

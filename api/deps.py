@@ -90,8 +90,21 @@ def _header(credentials: HTTPAuthorizationCredentials | None) -> str | None:
     return None if credentials is None else f"{credentials.scheme} {credentials.credentials}"
 
 
-def _authorized(request: Request, spec: TokenSpec) -> TokenSpec:
-    """Note the token's name (never the token) for the request's log line."""
+def _state(request: Request) -> dict[str, Any]:
+    """The request's ASGI state, where the rate limiter left the token it matched."""
+    state: dict[str, Any] = request.scope.setdefault("state", {})
+    return state
+
+
+def _authorize(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+    settings: ApiSettings,
+    scope: Scope,
+) -> TokenSpec:
+    """The caller's token if it carries ``scope``; its name (never the token) goes to the log."""
+    header = _header(credentials)
+    spec = authorize(header, settings.tokens, scope, _state(request))
     request.state.token_name = spec.name
     return spec
 
@@ -100,19 +113,19 @@ def require_write(
     request: Request, credentials: Credentials, settings: ApiSettingsDep
 ) -> TokenSpec:
     """The caller's token, if it carries the write scope (else 401 or 403)."""
-    return _authorized(request, authorize(_header(credentials), settings.tokens, Scope.WRITE))
+    return _authorize(request, credentials, settings, Scope.WRITE)
 
 
 async def require_read(request: Request, credentials: Credentials, settings: ApiSettingsDep) -> None:
     """Reads are open unless LEDGER_READS_REQUIRE_TOKEN is set; then any read token will do."""
     if settings.reads_require_token:
-        _authorized(request, authorize(_header(credentials), settings.tokens, Scope.READ))
+        _authorize(request, credentials, settings, Scope.READ)
 
 
 def require_metrics(request: Request, credentials: Credentials, settings: ApiSettingsDep) -> None:
     """/metrics is open unless LEDGER_METRICS_REQUIRE_TOKEN is set; then the metrics scope."""
     if settings.metrics_require_token:
-        _authorized(request, authorize(_header(credentials), settings.tokens, Scope.METRICS))
+        _authorize(request, credentials, settings, Scope.METRICS)
 
 
 Writer = Annotated[TokenSpec, Depends(require_write)]

@@ -18,7 +18,7 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.auth import bearer_token, match_token
+from api.auth import presented_token
 from api.problems import ProblemResponse, problem
 from api.settings import TokenSpec
 
@@ -53,8 +53,8 @@ class RateLimit:
         await self.app(scope, receive, send)
 
     def client_key(self, scope: Scope) -> str:
-        token = bearer_token(Headers(scope=scope).get("authorization"))
-        spec = None if token is None else match_token(token, self.tokens)
+        authorization = Headers(scope=scope).get("authorization")
+        _, spec = presented_token(scope.setdefault("state", {}), authorization, self.tokens)
         if spec is not None:
             return f"token:{spec.name}"
         client = scope.get("client")
