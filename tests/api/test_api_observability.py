@@ -26,7 +26,7 @@ from tests.support.api_fixtures import (
     peskov_denial,
     sha256,
 )
-from tests.api.test_api_reads import sse_events
+from tests.support.api_fixtures import sse_events
 
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]

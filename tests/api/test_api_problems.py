@@ -11,39 +11,11 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.deps import get_queries
 from ledger.settings import Settings
-from tests.support.api_fixtures import WRITE, api_settings, head, peskov_denial
+from tests.support.api_fixtures import WRITE, api_settings, assert_problem, head, peskov_denial
+from tests.support.bodies import BAD_BODIES, VALID
 
 
 JSON = {"Content-Type": "application/json"}
-VALID = json.dumps(peskov_denial(), ensure_ascii=False)
-START = '"start": 2345'
-assert START in VALID
-
-
-def nested(depth: int) -> str:
-    return VALID.replace('"note": ', '"note": ' + "[" * depth + "]" * depth + ', "x": ', 1)
-
-
-BAD_BODIES = {
-    "nan": VALID.replace(START, '"start": NaN'),
-    "infinity": VALID.replace(START, '"start": Infinity'),
-    "minus-infinity": VALID.replace(START, '"start": -Infinity'),
-    "float-overflow": VALID.replace(START, '"start": 1e999'),
-    "huge-int": VALID.replace(START, '"start": ' + "9" * 5000),
-    "long-int": VALID.replace(START, '"start": ' + "9" * 30),
-    "lone-surrogate": VALID.replace('"note": "', '"note": "\\ud800', 1),
-    "lone-surrogate-key": VALID.replace('"note": "', '"\\udfff": 1, "note": "', 1),
-    "nul": VALID.replace('"note": "', '"note": "\\u0000', 1),
-    "duplicate-keys": VALID.replace(
-        '"stance": "denies"', '"stance": "denies", "stance": "asserts"'
-    ),
-    "deep-nesting": nested(5000),
-    "moderate-nesting": nested(40),
-    "not-json": "{claim: peskov}",
-    "truncated": VALID[:-5],
-}
-
-
 @pytest.mark.parametrize("name", sorted(BAD_BODIES))
 def test_bodies_python_would_accept_badly_are_400(client: TestClient, name: str) -> None:
     before = head(client)
@@ -185,12 +157,3 @@ def test_an_unexpected_error_is_a_500_problem_without_details(seeded_settings: S
         response = client.get("/v1/claims")
     assert_problem(response, 500)
     assert "secret" not in response.text
-
-
-def assert_problem(response: object, status: int) -> dict[str, object]:
-    assert response.status_code == status, response.text  # type: ignore[attr-defined]
-    assert response.headers["content-type"] == "application/problem+json"  # type: ignore[attr-defined]
-    problem = response.json()  # type: ignore[attr-defined]
-    assert {"type", "title", "status", "detail"} <= set(problem)
-    assert problem["status"] == status
-    return problem  # type: ignore[no-any-return]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import threading
 import time
 from pathlib import Path
@@ -14,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from ledger.settings import Settings
-from tests.support.api_fixtures import CENTRAL, WRITE, api_settings, head, peskov_denial
+from tests.support.api_fixtures import CENTRAL, WRITE, api_settings, head, peskov_denial, sse_events
 
 
 
@@ -155,16 +154,6 @@ def test_the_feed_pages_in_position_order_with_link_headers(client: TestClient) 
     assert seen == list(range(1, total + 1))
     end = client.get("/v1/events", params={"after": total}).json()
     assert end == {"events": [], "after": total, "next": total, "has_more": False}
-
-
-def sse_events(response: Any) -> list[tuple[int, dict[str, Any]]]:
-    events, event_id = [], None
-    for line in response.iter_lines():
-        if line.startswith("id:"):
-            event_id = int(line[3:].strip())
-        elif line.startswith("data:"):
-            events.append((event_id, json.loads(line[5:].strip())))
-    return events
 
 
 def test_the_stream_sends_events_with_their_position_as_id(client: TestClient) -> None:

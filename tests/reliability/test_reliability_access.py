@@ -29,7 +29,7 @@ from tests.support.api_fixtures import (
     seed_statement_id,
 )
 from tests.support.server import LedgerServer
-from tests.api.test_api_problems import assert_problem
+from tests.support.api_fixtures import assert_problem
 
 
 PESKOV = seed_statement_id("000-peskov-denies-regular-contact")

@@ -26,7 +26,7 @@ from ledger.store import SqlEventStore
 from ledger.store.postgres import normalize_url
 from tests.support.api_fixtures import CENTRAL, WRITE, api_settings, head, peskov_denial
 from tests.support.reliability_checks import audit_ledger
-from tests.api.test_api_problems import assert_problem
+from tests.support.api_fixtures import assert_problem
 
 
 MAX_PAGES = 1_073_741_823  # SQLite's default max_page_count

@@ -17,7 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.api_fixtures import CENTRAL, WRITE, head, peskov_denial
-from tests.api.test_api_problems import BAD_BODIES, VALID, assert_problem
+from tests.support.bodies import BAD_BODIES, VALID
+from tests.support.api_fixtures import assert_problem
 
 
 JSON = {"Content-Type": "application/json"}

@@ -21,7 +21,7 @@ from ledger.store.schema import checkpoints, events, merkle_nodes, merkle_tiles
 from ledger.store.tree import TILE_LEVELS, TreeReader, rebuild_tree
 from tests.support.api_fixtures import signing_key_file
 from tests.support.databases import fresh_database_url
-from tests.unit.test_merkle import mth
+from tests.support.merkle_oracle import mth
 
 
 def append_many(store: SqlEventStore, sizes: list[int], stream: str = "s") -> None:

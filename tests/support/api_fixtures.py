@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -149,3 +150,22 @@ def client(seeded_settings: Settings) -> Iterator[TestClient]:
     """A TestClient on the seeded ledger, with a write token and a read-only token configured."""
     with TestClient(create_app(seeded_settings, api_settings())) as test_client:
         yield test_client
+
+
+def assert_problem(response: object, status: int) -> dict[str, object]:
+    assert response.status_code == status, response.text  # type: ignore[attr-defined]
+    assert response.headers["content-type"] == "application/problem+json"  # type: ignore[attr-defined]
+    problem = response.json()  # type: ignore[attr-defined]
+    assert {"type", "title", "status", "detail"} <= set(problem)
+    assert problem["status"] == status
+    return problem  # type: ignore[no-any-return]
+
+
+def sse_events(response: Any) -> list[tuple[int, dict[str, Any]]]:
+    events, event_id = [], None
+    for line in response.iter_lines():
+        if line.startswith("id:"):
+            event_id = int(line[3:].strip())
+        elif line.startswith("data:"):
+            events.append((event_id, json.loads(line[5:].strip())))
+    return events

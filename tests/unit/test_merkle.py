@@ -1,6 +1,6 @@
 """RFC 9162 hashing and proofs against transparency-dev/merkle's published vectors and an oracle.
 
-The vectors (../shared/vectors/merkle) are the standard's; the oracle below is written straight
+The vectors (../shared/vectors/merkle) are the standard's; the oracle (tests/support/merkle_oracle.py) is written straight
 from the RFC's recursive definitions (MTH, PATH, SUBPROOF), independent of ``ledger.audit.merkle``
 which produces proofs from subtree ranges and verifies them with the RFC's bit-walking algorithm.
 """
@@ -8,7 +8,6 @@ which produces proofs from subtree ranges and verifies them with the RFC's bit-w
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import random
 from pathlib import Path
@@ -18,52 +17,10 @@ import pytest
 
 from ledger.audit import merkle
 from ledger.audit.merkle import ProofError
+from tests.support.merkle_oracle import mth, oracle_leaf, path, subproof
 
 VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "merkle"
 CASES = sorted(p for p in VECTORS.glob("*.json") if p.name != "roots.json")
-
-
-# -- the oracle: RFC 9162 section 2.1, word for word ----------------------------------------
-
-
-def oracle_leaf(data: bytes) -> bytes:
-    return hashlib.sha256(b"\x00" + data).digest()
-
-
-def oracle_k(n: int) -> int:
-    k = 1
-    while k * 2 < n:
-        k *= 2
-    return k
-
-
-def mth(d: list[bytes]) -> bytes:
-    """MTH over leaf *inputs*."""
-    if not d:
-        return hashlib.sha256(b"").digest()
-    if len(d) == 1:
-        return oracle_leaf(d[0])
-    k = oracle_k(len(d))
-    return hashlib.sha256(b"\x01" + mth(d[:k]) + mth(d[k:])).digest()
-
-
-def path(m: int, d: list[bytes]) -> list[bytes]:
-    if len(d) <= 1:
-        return []
-    k = oracle_k(len(d))
-    if m < k:
-        return path(m, d[:k]) + [mth(d[k:])]
-    return path(m - k, d[k:]) + [mth(d[:k])]
-
-
-def subproof(m: int, d: list[bytes], b: bool) -> list[bytes]:
-    n = len(d)
-    if m == n:
-        return [] if b else [mth(d)]
-    k = oracle_k(n)
-    if m <= k:
-        return subproof(m, d[:k], b) + [mth(d[k:])]
-    return subproof(m - k, d[k:], False) + [mth(d[:k])]
 
 
 def ledger_proof(ranges: list[tuple[int, int]], inputs: list[bytes]) -> list[bytes]:
