@@ -23,12 +23,18 @@ NO_STREAM: Final = "no_stream"
 
 @dataclass(frozen=True, slots=True)
 class NewEvent:
-    """An event to append; ``event_id`` is generated unless the client supplies one."""
+    """An event to append; ``event_id`` is generated unless the client supplies one.
+
+    ``payload`` is the typed domain event ``data`` was dumped from, when the writer built one:
+    the live projection folds it as is instead of decoding ``data`` again. The store never
+    reads it, and it takes no part in equality (a retry compares data and metadata).
+    """
 
     type: str
     data: Mapping[str, Any]
     metadata: Mapping[str, Any] = field(default_factory=dict)
     event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    payload: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
