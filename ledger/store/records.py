@@ -99,7 +99,7 @@ def canonical_text(value: Any) -> str:
     if (
         text[:1] not in _NUMBER_START
         and _FLOAT_OR_BIG_INT.search(text) is None
-        and _HIGH_CHARACTER.search(text) is None
+        and (text.isascii() or _HIGH_CHARACTER.search(text) is None)
     ):
         return text
     return rfc8785.dumps(value).decode("utf-8")
@@ -174,8 +174,12 @@ def envelope_hash(
 
 
 def _string(value: str) -> str:
-    """A JSON string: for strings (keys aside), Python's escaping is RFC 8785's."""
-    return json.dumps(value, ensure_ascii=False)
+    """A JSON string: for strings (keys aside), Python's escaping is RFC 8785's. The encoder
+    ``json.dumps(value, ensure_ascii=False)`` uses, without building a JSONEncoder per call."""
+    return _encode_string(value)
+
+
+_encode_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
 def expected_hash(event: RecordedEvent) -> str:
