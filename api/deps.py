@@ -6,6 +6,7 @@ thread pool, a hop per dependency per request that costs more than the work itse
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from urllib.parse import urlencode
@@ -24,7 +25,7 @@ from ledger.paging import DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest
 from ledger.projections.queries import PointInTime
 from ledger.audit.log import TransparencyLog
 from ledger.projections.replay import parse_instant
-from ledger.service import Ledger, LedgerQueries
+from ledger.service import Ledger, LedgerQueries, WriteOptions
 from ledger.store import ANY, ExpectedVersion, SqlEventStore
 
 bearer = HTTPBearer(auto_error=False, description="A token configured in LEDGER_API_TOKENS")
@@ -207,6 +208,26 @@ def idempotency_key(
 
 
 IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
+
+
+def write_options(writer: Writer, key: IdempotencyKeyDep) -> WriteOptions:
+    """How a registration is written: its Idempotency-Key (which derives the event id and is
+    kept in the metadata) and the metadata naming the channel and the token."""
+    return WriteOptions(idempotency_key=key, metadata={"via": "http", "token": writer.name})
+
+
+WriteOptionsDep = Annotated[WriteOptions, Depends(write_options)]
+
+
+def guarded_write_options(
+    options: WriteOptionsDep, expected: ExpectedVersionDep
+) -> WriteOptions:
+    """A write to a claim's stream: the registration's options and the version If-Match expects
+    (a body's own ``event_id`` is added with ``replace``)."""
+    return replace(options, expected_version=expected)
+
+
+GuardedWriteDep = Annotated[WriteOptions, Depends(guarded_write_options)]
 
 
 KEY = KEY_PATTERN.pattern  # the domain's own patterns: a bad key never reaches the database

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection
 
 from ledger.domain.events import (
     ActorRegistered,
@@ -23,8 +23,8 @@ from ledger.domain.events import (
     actor_stream,
     claim_stream,
     document_stream,
+    event_data,
     story_stream,
-    to_new_event,
 )
 from ledger.domain import anchoring
 from ledger.domain.model import RetractionBasis, Statement, StatementDraft
@@ -33,15 +33,15 @@ from ledger.errors import ConcurrencyError, EventIdConflict, InvalidEvent, NotFo
 from ledger.paging import Page, PageRequest, paged
 from ledger.projections import queries, search
 from ledger.projections.queries import NOW, ClaimFilter, PointInTime, StatementFilter
-from ledger.projections.schema import statement_versions
 from ledger.projections.rebuild import rebuild
-from ledger.projections.sql import SqlProjection, SqlRegistry
+from ledger.projections.sql import SqlProjection, SqlRegistry, StatementFacts
 from ledger.projections.replay import Axis, timeline
 from ledger.store.tree import rebuild_tree
 from ledger.store import (
     ANY,
     NO_STREAM,
     ExpectedVersion,
+    NewEvent,
     RecordedEvent,
     SqlEventStore,
     Verification,
@@ -70,33 +70,77 @@ def event_id_for(idempotency_key: str | None, event_id: uuid.UUID | None) -> uui
     return derived
 
 
+@dataclass(frozen=True, slots=True)
+class WriteOptions:
+    """How any write is made: the stream version it expects, its event id or Idempotency-Key
+    (which derives the id and is kept in the metadata), and the metadata it carries."""
+
+    expected_version: ExpectedVersion = ANY
+    event_id: uuid.UUID | None = None
+    idempotency_key: str | None = None
+    metadata: Metadata = field(default_factory=dict)
+
+    def resolved_event_id(self) -> uuid.UUID | None:
+        return event_id_for(self.idempotency_key, self.event_id)
+
+    def full_metadata(self) -> dict[str, Any]:
+        merged = dict(self.metadata)
+        if self.idempotency_key is not None:
+            merged["idempotency_key"] = self.idempotency_key
+        return merged
+
+    def new_event(self, payload: DomainEvent, data: Mapping[str, Any] | None = None) -> NewEvent:
+        """The store-level event carrying ``payload`` (as ``data``, when a writer keeps an older
+        shape of the same event, like the seed's ``ClaimRegistered.first_shape``)."""
+        return NewEvent(
+            type=type(payload).__name__,
+            data=dict(data) if data is not None else event_data(payload),
+            metadata=self.full_metadata(),
+            event_id=self.resolved_event_id() or uuid.uuid4(),
+            payload=payload,
+        )
+
+
+def _options(
+    expected_version: ExpectedVersion = ANY,
+    event_id: uuid.UUID | None = None,
+    idempotency_key: str | None = None,
+    metadata: Metadata | None = None,
+    options: WriteOptions | None = None,
+) -> WriteOptions:
+    """The options of a write, given whole (``options``) or field by field."""
+    if options is not None:
+        return options
+    return WriteOptions(expected_version, event_id, idempotency_key, metadata or {})
+
+
 class Ledger:
-    """Registers documents, actors and claims; records, retracts and corrects statements."""
+    """Registers documents, actors and claims; records, retracts and corrects statements.
+
+    Checks against the registry run on a read connection before a write takes the append lock:
+    registrations are never changed or removed, so what a check found still holds inside the
+    lock. Only what depends on the stream's state (its version, a statement's standing version,
+    a claim's story) is read inside it.
+    """
 
     def __init__(self, store: SqlEventStore) -> None:
         self.store = store
 
+    def _check(self, check: Callable[[SqlRegistry], T]) -> T:
+        """Run ``check`` against the registry as committed, outside the append lock."""
+        with self.store.read_connection() as connection:
+            return check(SqlRegistry(connection, self.store.backend))
+
     def register_document(self, document: DocumentRegistered, **options: Any) -> RecordedEvent:
         """Register a source text; its publisher, if named, must be a registered actor."""
-
-        def work(connection: Connection) -> RecordedEvent:
-            if document.publisher and not SqlRegistry(connection, self.store.backend).has_actor(
-                document.publisher
-            ):
-                raise InvalidEvent("publisher", "no such actor is registered")
-            return self._register(
-                connection, document_stream(document.document_id), document, **options
-            )
-
-        return self.store.write(work)
+        publisher = document.publisher
+        if publisher and not self._check(lambda registry: registry.has_actor(publisher)):
+            raise InvalidEvent("publisher", "no such actor is registered")
+        return self._register(document_stream(document.document_id), document, **options)
 
     def register_actor(self, actor: ActorRegistered, **options: Any) -> RecordedEvent:
         """Register someone who makes or relays statements."""
-
-        def work(connection: Connection) -> RecordedEvent:
-            return self._register(connection, actor_stream(actor.key), actor, **options)
-
-        return self.store.write(work)
+        return self._register(actor_stream(actor.key), actor, **options)
 
     def register_claim(
         self, claim: ClaimRegistered, *, first_shape: bool = False, **options: Any
@@ -106,59 +150,45 @@ class Ledger:
         ``first_shape`` writes the claim as the ledger first wrote claims, when it fits (the
         seed's claims, so that their events stay byte-identical).
         """
+        story = claim.story
+        if story is not None and not self._check(lambda registry: registry.has_story(story)):
+            raise InvalidEvent("story", "no such story is registered (POST /v1/stories)")
         data = claim.first_shape() if first_shape else None
-
-        def work(connection: Connection) -> RecordedEvent:
-            registry = SqlRegistry(connection, self.store.backend)
-            if claim.story is not None and not registry.has_story(claim.story):
-                raise InvalidEvent("story", "no such story is registered (POST /v1/stories)")
-            return self._register(
-                connection, claim_stream(claim.key), claim, data=data, **options
-            )
-
-        return self.store.write(work)
+        return self._register(claim_stream(claim.key), claim, data=data, **options)
 
     def register_story(self, story: StoryRegistered, **options: Any) -> RecordedEvent:
-        """Register a story; the claims it lists must exist and belong to no other story."""
+        """Register a story; the claims it lists must exist and belong to no other story.
 
-        def work(connection: Connection) -> RecordedEvent:
-            registry = SqlRegistry(connection, self.store.backend)
-            for index, key in enumerate(story.claims):
-                if not registry.has_claim(key):
-                    raise InvalidEvent(f"claims[{index}]", "no such claim is registered")
-                owner = registry.story_of(key)
-                if owner is not None and owner != story.key:
-                    raise InvalidEvent(f"claims[{index}]", f"the claim is in story {owner!r}")
-            return self._register(connection, story_stream(story.key), story, **options)
+        Which story a claim is in can change (a story registered meanwhile), so that is
+        checked inside the append lock; that the claims exist is checked before it.
+        """
+        self._check(lambda registry: _claims_exist(registry, story))
 
-        return self.store.write(work)
+        def owners(connection: Connection) -> None:
+            _claims_free(SqlRegistry(connection, self.store.backend), story)
+
+        return self._register(story_stream(story.key), story, inside=owners, **options)
 
     def record_statement(
-        self,
-        statement: Statement | StatementDraft,
-        *,
-        expected_version: ExpectedVersion = ANY,
-        event_id: uuid.UUID | None = None,
-        idempotency_key: str | None = None,
-        metadata: Metadata | None = None,
+        self, statement: Statement | StatementDraft, **options: Any
     ) -> RecordedEvent:
         """Append a statement to its claim's stream once it passes every check.
 
         A draft's quote is anchored in its document first: the event stores the full anchor.
         """
-        event_id = event_id_for(idempotency_key, event_id)
-        metadata = _with_key(metadata, idempotency_key)
+        write = _options(**options)
 
-        def work(connection: Connection) -> RecordedEvent:
-            registry = SqlRegistry(connection, self.store.backend)
+        def checked(registry: SqlRegistry) -> Statement:
             anchored = anchored_statement(statement, registry)
             validate_statement(anchored, registry)
-            payload = StatementRecorded(**anchored.model_dump())
-            return self._append(
-                connection, anchored.claim, payload, expected_version, event_id, metadata
-            )
+            return anchored
 
-        return self.store.write(work)
+        anchored = self._check(checked)
+        event = write.new_event(StatementRecorded.of(anchored))
+        stream = claim_stream(anchored.claim)
+        return self.store.write(
+            lambda connection: self._append(connection, stream, event, write.expected_version)
+        )
 
     def retract_statement(
         self,
@@ -167,10 +197,7 @@ class Ledger:
         reason: str,
         basis: RetractionBasis,
         withdrawn_at: datetime | None = None,
-        expected_version: ExpectedVersion = ANY,
-        event_id: uuid.UUID | None = None,
-        idempotency_key: str | None = None,
-        metadata: Metadata | None = None,
+        **options: Any,
     ) -> RecordedEvent:
         """Stop counting a statement from now on; it stays in the log and in the replay.
 
@@ -184,23 +211,20 @@ class Ledger:
         except ValidationError as error:
             raise InvalidEvent("withdrawn_at", error.errors()[0]["msg"]) from None
 
-        def retraction(connection: Connection, root: uuid.UUID, claim: str) -> DomainEvent:
-            self._check_withdrawal(connection, root, withdrawn_at)
-            return payload.model_copy(update={"statement_id": root})
+        def retraction(registry: SqlRegistry, standing: StatementFacts) -> DomainEvent:
+            self._check_withdrawal(registry, standing.statement_id, withdrawn_at)
+            return payload.model_copy(update={"statement_id": standing.statement_id})
 
-        asked = _asked(payload)
-        return self._amend(
-            statement_id, asked, retraction, expected_version, event_id, idempotency_key, metadata
-        )
+        return self._amend(statement_id, _asked(payload), retraction, _options(**options))
 
     def _check_withdrawal(
-        self, connection: Connection, root: uuid.UUID, withdrawn_at: datetime | None
+        self, registry: SqlRegistry, root: uuid.UUID, withdrawn_at: datetime | None
     ) -> None:
         if withdrawn_at is None:
             return
         if withdrawn_at > self.store.clock():
             raise InvalidEvent("withdrawn_at", "is in the future")
-        said = _said_start(connection, root)
+        said = registry.said_start(root)
         if said is not None and withdrawn_at < said:
             raise InvalidEvent("withdrawn_at", "is before the statement was said")
 
@@ -211,130 +235,128 @@ class Ledger:
         *,
         reason: str,
         basis: RetractionBasis,
-        expected_version: ExpectedVersion = ANY,
-        event_id: uuid.UUID | None = None,
-        idempotency_key: str | None = None,
-        metadata: Metadata | None = None,
+        **options: Any,
     ) -> RecordedEvent:
-        """Replace a statement's reading from now on; the original stays in the log."""
+        """Replace a statement's reading from now on; the original stays in the log.
 
-        def anchored(connection: Connection) -> Statement:
-            registry = SqlRegistry(connection, self.store.backend)
-            return anchored_statement(corrected, registry, field="statement.")
+        The checks run before the append lock in the order they always ran (the statement
+        stands, the claim stays, the quote anchors, the registry knows everything named); a
+        retry is confirmed against what it asks instead, which need not pass today's checks.
+        """
+        write = _options(**options)
+        event_id = write.resolved_event_id()
 
-        def correction(connection: Connection, root: uuid.UUID, claim: str) -> DomainEvent:
-            if corrected.claim != claim:
-                raise InvalidEvent("statement.claim", f"a correction stays on claim {claim!r}")
-            statement = anchored(connection)
-            validate_statement(
-                statement, SqlRegistry(connection, self.store.backend), field="statement."
-            )
+        def checked(registry: SqlRegistry) -> Statement:
+            retry = event_id is not None and self.store.get_event_in(registry.connection, event_id)
+            if not retry:
+                _stays_on_claim(corrected, standing_statement(registry, statement_id))
+            statement = anchored_statement(corrected, registry, field="statement.")
+            if not retry:
+                validate_statement(statement, registry, field="statement.")
+            return statement
+
+        statement = self._check(checked)
+
+        def correction(registry: SqlRegistry, standing: StatementFacts) -> DomainEvent:
+            _stays_on_claim(corrected, standing)
             return StatementCorrected(
-                statement_id=root, reason=reason, basis=basis, statement=statement
+                statement_id=standing.statement_id, reason=reason, basis=basis, statement=statement
             )
 
-        def asked(connection: Connection) -> Mapping[str, Any]:
-            statement = anchored(connection).model_dump(mode="json")
-            return {"reason": reason, "basis": basis, "statement": statement}
-
-        return self._amend(
-            statement_id, asked, correction, expected_version, event_id, idempotency_key, metadata
-        )
+        asked = {"reason": reason, "basis": basis, "statement": statement.model_dump(mode="json")}
+        return self._amend(statement_id, asked, correction, write)
 
     def _amend(
         self,
         statement_id: uuid.UUID,
-        asked: Mapping[str, Any] | Callable[[Connection], Mapping[str, Any]],
-        build: Callable[[Connection, uuid.UUID, str], DomainEvent],
-        expected_version: ExpectedVersion,
-        event_id: uuid.UUID | None,
-        idempotency_key: str | None,
-        metadata: Metadata | None,
+        asked: Mapping[str, Any],
+        build: Callable[[SqlRegistry, StatementFacts], DomainEvent],
+        write: WriteOptions,
     ) -> RecordedEvent:
-        """Append a retraction or correction of a standing statement, or return its retry."""
-        event_id = event_id_for(idempotency_key, event_id)
-        metadata = _with_key(metadata, idempotency_key)
+        """Append a retraction or correction of a standing statement, or return its retry.
+
+        The statement's standing version depends on its claim's stream, so it is read inside
+        the append lock.
+        """
+        event_id = write.resolved_event_id()
 
         def work(connection: Connection) -> RecordedEvent:
-            retry = self._stored_retry(connection, event_id)
+            registry = SqlRegistry(connection, self.store.backend)
+            retry = None if event_id is None else self.store.get_event_in(connection, event_id)
             if retry is not None:
-                expected = asked(connection) if callable(asked) else asked
-                return _confirmed_retry(connection, retry, statement_id, expected)
-            root, claim = standing_statement(connection, statement_id)
-            payload = build(connection, root, claim)
-            return self._append(connection, claim, payload, expected_version, event_id, metadata)
+                return _confirmed_retry(registry, retry, statement_id, asked)
+            standing = standing_statement(registry, statement_id)
+            event = write.new_event(build(registry, standing))
+            stream = claim_stream(standing.claim)
+            return self._append(connection, stream, event, write.expected_version)
 
         return self.store.write(work)
 
     def _register(
         self,
-        connection: Connection,
         stream: str,
         payload: DomainEvent,
         *,
-        event_id: uuid.UUID | None = None,
-        metadata: Metadata | None = None,
         data: Mapping[str, Any] | None = None,
+        inside: Callable[[Connection], None] | None = None,
+        **options: Any,
     ) -> RecordedEvent:
-        event = to_new_event(payload, event_id=event_id, metadata=metadata, data=data)
-        try:
-            return self.store.append_in(connection, stream, [event], expected_version=NO_STREAM)[0]
-        except ConcurrencyError:
-            raise StateConflict(f"{stream} is already registered") from None
+        """Append a registration, the first event of its stream; ``inside`` checks what only
+        holds under the append lock."""
+        event = _options(**options).new_event(payload, data)
+
+        def work(connection: Connection) -> RecordedEvent:
+            if inside is not None:
+                inside(connection)
+            try:
+                return self._append(connection, stream, event, NO_STREAM)
+            except ConcurrencyError:
+                raise StateConflict(f"{stream} is already registered") from None
+
+        return self.store.write(work)
 
     def _append(
-        self,
-        connection: Connection,
-        claim: str,
-        payload: DomainEvent,
-        expected_version: ExpectedVersion,
-        event_id: uuid.UUID | None,
-        metadata: Metadata | None,
+        self, connection: Connection, stream: str, event: NewEvent, expected: ExpectedVersion
     ) -> RecordedEvent:
-        event = to_new_event(payload, event_id=event_id, metadata=metadata)
-        stream = claim_stream(claim)
-        return self.store.append_in(connection, stream, [event], expected_version=expected_version)[
-            0
-        ]
-
-    def _stored_retry(
-        self, connection: Connection, event_id: uuid.UUID | None
-    ) -> RecordedEvent | None:
-        """A retry of a retraction or correction finds its event already stored."""
-        if event_id is None:
-            return None
-        return self.store.get_event_in(connection, event_id)
+        return self.store.append_in(connection, stream, [event], expected_version=expected)[0]
 
 
-def standing_statement(connection: Connection, statement_id: uuid.UUID) -> tuple[uuid.UUID, str]:
+def _claims_exist(registry: SqlRegistry, story: StoryRegistered) -> None:
+    for index, key in enumerate(story.claims):
+        if not registry.has_claim(key):
+            raise InvalidEvent(f"claims[{index}]", "no such claim is registered")
+
+
+def _claims_free(registry: SqlRegistry, story: StoryRegistered) -> None:
+    for index, key in enumerate(story.claims):
+        owner = registry.story_of(key)
+        if owner is not None and owner != story.key:
+            raise InvalidEvent(f"claims[{index}]", f"the claim is in story {owner!r}")
+
+
+def _stays_on_claim(corrected: Statement | StatementDraft, standing: StatementFacts) -> None:
+    if corrected.claim != standing.claim:
+        raise InvalidEvent("statement.claim", f"a correction stays on claim {standing.claim!r}")
+
+
+def standing_statement(registry: SqlRegistry, statement_id: uuid.UUID) -> StatementFacts:
     """The root id and claim of the statement ``statement_id`` names, if it still stands."""
-    row = _latest_version(connection, statement_id)
-    if row is None:
+    latest = registry.latest_version(statement_id)
+    if latest is None:
         raise NotFound(f"no statement {statement_id}")
-    if row.ended_by == "retracted":
+    if latest.ended_by == "retracted":
         raise StateConflict(f"statement {statement_id} is already retracted")
-    return row.statement_id, row.claim
-
-
-def _latest_version(connection: Connection, statement_id: uuid.UUID) -> Any:
-    """The newest version of the statement that ``statement_id`` names (its root or a version)."""
-    columns = statement_versions.c
-    query = (
-        select(columns.statement_id, columns.claim, columns.ended_by)
-        .where(or_(columns.statement_id == statement_id, columns.version_id == statement_id))
-        .order_by(columns.position.desc())
-    )
-    return connection.execute(query).first()
+    return latest
 
 
 def _confirmed_retry(
-    connection: Connection,
+    registry: SqlRegistry,
     stored: RecordedEvent,
     statement_id: uuid.UUID,
     expected: Mapping[str, Any],
 ) -> RecordedEvent:
     """A stored retraction or correction is returned for a retry only if the retry asks the same."""
-    version = _latest_version(connection, statement_id)
+    version = registry.latest_version(statement_id)
     same = (
         stored.type in ("StatementRetracted", "StatementCorrected")
         and version is not None
@@ -348,26 +370,8 @@ def _confirmed_retry(
 
 def _asked(payload: DomainEvent) -> dict[str, Any]:
     """What a retry must ask again to get the stored event: its data but the statement id."""
-    data = to_new_event(payload).data
+    data = event_data(payload)
     return {name: value for name, value in data.items() if name != "statement_id"}
-
-
-def _said_start(connection: Connection, root: uuid.UUID) -> datetime | None:
-    """When the standing version of a statement says it was said, if its source dates it."""
-    columns = statement_versions.c
-    row = connection.execute(
-        select(columns.said_key, columns.said_key_basis).where(
-            columns.statement_id == root, columns.ended_position.is_(None)
-        )
-    ).first()
-    return row.said_key if row is not None and row.said_key_basis == "said_at" else None
-
-
-def _with_key(metadata: Metadata | None, idempotency_key: str | None) -> dict[str, Any]:
-    merged = dict(metadata or {})
-    if idempotency_key is not None:
-        merged["idempotency_key"] = idempotency_key
-    return merged
 
 
 class LedgerQueries:

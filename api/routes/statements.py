@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -10,22 +11,19 @@ from fastapi import APIRouter, Query, Request, Response
 from api.deps import (
     DOCUMENT_ID,
     KEY,
-    ExpectedVersionDep,
-    IdempotencyKeyDep,
+    GuardedWriteDep,
     KnownQuery,
     LedgerDep,
     LogDep,
     PageDep,
     QueriesDep,
     ReadAccess,
-    Writer,
     link_next,
 )
 from api.exports import JSON, STATEMENT_OFFERS, negotiated, statement_annotation
 from api.problems import responses
 from api.responses import trusted_json
 from api.schemas import CorrectionIn, RetractionIn, StatementIn
-from api.settings import TokenSpec
 from api.receipts import with_receipt
 from api.views import StatementList, StatementView, WrittenEvent
 from ledger.audit.log import TransparencyLog
@@ -46,10 +44,6 @@ def written(
     return with_receipt(event, log)
 
 
-def metadata(writer: TokenSpec) -> dict[str, str]:
-    return {"via": "http", "token": writer.name}
-
-
 @router.post(
     "",
     status_code=201,
@@ -62,9 +56,7 @@ def record_statement(
     response: Response,
     ledger: LedgerDep,
     log: LogDep,
-    writer: Writer,
-    expected_version: ExpectedVersionDep,
-    idempotency_key: IdempotencyKeyDep,
+    options: GuardedWriteDep,
 ) -> dict[str, Any]:
     """Record one statement on its claim; If-Match guards the claim's version.
 
@@ -72,10 +64,7 @@ def record_statement(
     picks one when it occurs more than once) and stores the full anchor."""
     event = ledger.record_statement(
         body.statement(),
-        expected_version=expected_version,
-        event_id=body.event_id,
-        idempotency_key=idempotency_key,
-        metadata=metadata(writer),
+        options=replace(options, event_id=body.event_id),
     )
     return written(response, event, event.event_id, log)
 
@@ -142,9 +131,7 @@ def retract_statement(
     response: Response,
     ledger: LedgerDep,
     log: LogDep,
-    writer: Writer,
-    expected_version: ExpectedVersionDep,
-    idempotency_key: IdempotencyKeyDep,
+    options: GuardedWriteDep,
 ) -> dict[str, Any]:
     """Stop counting a statement from now on; it stays in the log. ``source_changed``: the
     source withdrew it, at ``withdrawn_at`` (default now); on the said axis it stood until then."""
@@ -153,10 +140,7 @@ def retract_statement(
         reason=body.reason,
         basis=body.basis,
         withdrawn_at=body.withdrawn_at,
-        expected_version=expected_version,
-        event_id=body.event_id,
-        idempotency_key=idempotency_key,
-        metadata=metadata(writer),
+        options=replace(options, event_id=body.event_id),
     )
     return written(response, event, event.data["statement_id"], log)
 
@@ -173,9 +157,7 @@ def correct_statement(
     response: Response,
     ledger: LedgerDep,
     log: LogDep,
-    writer: Writer,
-    expected_version: ExpectedVersionDep,
-    idempotency_key: IdempotencyKeyDep,
+    options: GuardedWriteDep,
 ) -> dict[str, Any]:
     """Replace a statement's reading from now on; the original stays in the log."""
     event = ledger.correct_statement(
@@ -183,9 +165,6 @@ def correct_statement(
         body.statement,
         reason=body.reason,
         basis=body.basis,
-        expected_version=expected_version,
-        event_id=body.event_id,
-        idempotency_key=idempotency_key,
-        metadata=metadata(writer),
+        options=replace(options, event_id=body.event_id),
     )
     return written(response, event, event.data["statement_id"], log)

@@ -6,7 +6,7 @@ import hashlib
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -21,7 +21,6 @@ from ledger.domain.model import (
     Statement,
 )
 from ledger.errors import InvalidEvent
-from ledger.store import NewEvent, RecordedEvent
 
 
 class DocumentRegistered(Frozen):
@@ -110,6 +109,12 @@ class ClaimRegistered(Frozen):
 class StatementRecorded(Statement):
     """An actor's stance on a claim, as read in a document."""
 
+    @classmethod
+    def of(cls, statement: Statement) -> StatementRecorded:
+        """The event recording ``statement``, which is valid already: no second validation."""
+        fields = {name: getattr(statement, name) for name in Statement.model_fields}
+        return cls.model_construct(set(Statement.model_fields), **fields)
+
 
 class StatementRetracted(Frozen):
     """A recorded statement stops counting from here on; the original stays in the log."""
@@ -181,22 +186,9 @@ def story_stream(key: str) -> str:
     return f"story:{key}"
 
 
-def to_new_event(
-    payload: DomainEvent,
-    *,
-    event_id: uuid.UUID | None = None,
-    metadata: Mapping[str, Any] | None = None,
-    data: Mapping[str, Any] | None = None,
-) -> NewEvent:
-    """The store-level event carrying ``payload`` (as ``data``, when a writer keeps an older
-    shape of the same event, like the seed's ``ClaimRegistered.first_shape``)."""
-    data = dict(data) if data is not None else payload.model_dump(mode="json", exclude=_unset(payload))
-    return NewEvent(
-        type=type(payload).__name__,
-        data=data,
-        metadata=dict(metadata or {}),
-        event_id=event_id or uuid.uuid4(),
-    )
+def event_data(payload: DomainEvent) -> dict[str, Any]:
+    """The event data ``payload`` is stored as: its fields as JSON values."""
+    return payload.model_dump(mode="json", exclude=_unset(payload))
 
 
 def _unset(payload: DomainEvent) -> set[str]:
@@ -207,7 +199,17 @@ def _unset(payload: DomainEvent) -> set[str]:
     return set()
 
 
-def decode(event: RecordedEvent) -> DomainEvent | None:
+class Envelope(Protocol):
+    """What decoding needs of a stored event: its type's name and its data."""
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def data(self) -> Mapping[str, Any]: ...
+
+
+def decode(event: Envelope) -> DomainEvent | None:
     """The domain event a stored event carries, or None for a type this code does not know.
 
     An event of a known type whose data does not fit it is refused: projections could not fold it.

@@ -197,8 +197,10 @@ class StatementDraft(Frozen):
     note: ShortText | None = None
 
     def anchored(self, source: SourceAnchor) -> Statement:
-        """The statement with its full anchor."""
-        return Statement(**{**self.model_dump(exclude={"source"}), "source": source})
+        """The statement with its full anchor; every field is valid already, so none is
+        validated again."""
+        fields = {name: getattr(self, name) for name in Statement.model_fields if name != "source"}
+        return Statement.model_construct(set(Statement.model_fields), **fields, source=source)
 
 
 class RetractionBasis(StrEnum):

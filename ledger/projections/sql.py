@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, insert, or_, select, update
 
 from ledger.domain.events import (
     ActorRegistered,
@@ -39,8 +40,18 @@ from ledger.store import Backend, RecordedEvent
 CHECKPOINT = "main"
 
 
+@dataclass(frozen=True, slots=True)
+class StatementFacts:
+    """What a retraction or correction needs of a statement's newest version."""
+
+    statement_id: uuid.UUID
+    claim: str
+    ended_by: str | None
+
+
 class SqlRegistry:
-    """The registered documents, actors and claims, read inside the writer's transaction."""
+    """The registered documents, actors and claims, and the statements' versions, as one
+    connection sees them (a read connection before the append lock, the writer's inside)."""
 
     def __init__(self, connection: Connection, backend: Backend) -> None:
         self.connection, self.backend = connection, backend
@@ -61,6 +72,27 @@ class SqlRegistry:
     def story_of(self, claim: str) -> str | None:
         return rows.story_of(self.connection, self.backend, claim)
 
+    def latest_version(self, statement_id: uuid.UUID) -> StatementFacts | None:
+        """The newest version of the statement ``statement_id`` names (its root or a version)."""
+        columns = statement_versions.c
+        query = (
+            select(columns.statement_id, columns.claim, columns.ended_by)
+            .where(or_(columns.statement_id == statement_id, columns.version_id == statement_id))
+            .order_by(columns.position.desc())
+        )
+        row = self.connection.execute(query).first()
+        return None if row is None else StatementFacts(row.statement_id, row.claim, row.ended_by)
+
+    def said_start(self, root: uuid.UUID) -> datetime | None:
+        """When the standing version of a statement says it was said, if its source dates it."""
+        columns = statement_versions.c
+        row = self.connection.execute(
+            select(columns.said_key, columns.said_key_basis).where(
+                columns.statement_id == root, columns.ended_position.is_(None)
+            )
+        ).first()
+        return row.said_key if row is not None and row.said_key_basis == "said_at" else None
+
 
 class SqlProjection:
     """Folds events into the projection tables; a Projector for the store."""
@@ -68,18 +100,37 @@ class SqlProjection:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
 
-    def apply(self, connection: Connection, recorded: Sequence[RecordedEvent]) -> None:
-        """Check that every event fits its type, then fold them in (the live path)."""
-        for event in recorded:
-            decode(event)  # raises InvalidEvent for data the projections could not fold
-        self.fold(connection, recorded)
+    def apply(
+        self,
+        connection: Connection,
+        recorded: Sequence[RecordedEvent],
+        payloads: Sequence[object] = (),
+    ) -> None:
+        """Fold newly recorded events in (the live path). ``payloads`` holds the typed event a
+        writer built for each, or None; an event without one (appended to the store directly)
+        is decoded first, which refuses data the projections could not fold."""
+        typed = [
+            payload if payload is not None else decode(event)
+            for event, payload in zip(recorded, _padded(payloads, len(recorded)), strict=True)
+        ]
+        self.fold(connection, recorded, typed)
 
-    def fold(self, connection: Connection, events: Sequence[RecordedEvent]) -> None:
-        """Fold events the log already holds: no validation, version rows inserted in bulk."""
+    def fold(
+        self,
+        connection: Connection,
+        events: Sequence[RecordedEvent],
+        payloads: Sequence[object] = (),
+    ) -> None:
+        """Fold events in, version rows inserted in bulk; a registration without its typed
+        payload (a rebuild's) is decoded here."""
         fold = _Fold(connection, self.backend)
-        for event in events:
-            fold.add(event)
+        for event, payload in zip(events, _padded(payloads, len(events)), strict=True):
+            fold.add(event, payload)
         fold.finish(events[-1].position)
+
+
+def _padded(payloads: Sequence[object], length: int) -> Sequence[object]:
+    return payloads if len(payloads) == length else [None] * length
 
 
 class _Fold:
@@ -97,14 +148,14 @@ class _Fold:
         self.opened: dict[str, list[StatementVersion]] = {}
         self.reread: set[str] = set()
 
-    def add(self, event: RecordedEvent) -> None:
+    def add(self, event: RecordedEvent, payload: object = None) -> None:
         if event.type == "StatementRecorded":
             self._open(event.event_id, event.event_id, event.data, event)
         elif event.type in ("StatementRetracted", "StatementCorrected"):
             self._flush()  # the version being ended may still be pending
             self._end_or_replace(event)
         elif event.type in REGISTRATIONS:
-            self._register(event)
+            self._register(event, payload if payload is not None else decode(event))
 
     def finish(self, position: int) -> None:
         self._flush()
@@ -147,8 +198,7 @@ class _Fold:
             root = uuid.UUID(event.data["statement_id"])
             self._open(event.event_id, root, event.data["statement"], event)
 
-    def _register(self, event: RecordedEvent) -> None:
-        payload = decode(event)
+    def _register(self, event: RecordedEvent, payload: object) -> None:
         match payload:
             case DocumentRegistered():
                 self.connection.execute(insert(documents), _document_row(payload, event))

@@ -23,12 +23,18 @@ NO_STREAM: Final = "no_stream"
 
 @dataclass(frozen=True, slots=True)
 class NewEvent:
-    """An event to append; ``event_id`` is generated unless the client supplies one."""
+    """An event to append; ``event_id`` is generated unless the client supplies one.
+
+    ``payload`` is the typed domain event ``data`` was dumped from, when the writer built one:
+    the live projection folds it as is instead of decoding ``data`` again. The store never
+    reads it, and it takes no part in equality (a retry compares data and metadata).
+    """
 
     type: str
     data: Mapping[str, Any]
     metadata: Mapping[str, Any] = field(default_factory=dict)
     event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    payload: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +99,7 @@ def canonical_text(value: Any) -> str:
     if (
         text[:1] not in _NUMBER_START
         and _FLOAT_OR_BIG_INT.search(text) is None
-        and _HIGH_CHARACTER.search(text) is None
+        and (text.isascii() or _HIGH_CHARACTER.search(text) is None)
     ):
         return text
     return rfc8785.dumps(value).decode("utf-8")
@@ -168,8 +174,12 @@ def envelope_hash(
 
 
 def _string(value: str) -> str:
-    """A JSON string: for strings (keys aside), Python's escaping is RFC 8785's."""
-    return json.dumps(value, ensure_ascii=False)
+    """A JSON string: for strings (keys aside), Python's escaping is RFC 8785's. The encoder
+    ``json.dumps(value, ensure_ascii=False)`` uses, without building a JSONEncoder per call."""
+    return _encode_string(value)
+
+
+_encode_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
 def expected_hash(event: RecordedEvent) -> str:

@@ -42,8 +42,16 @@ READ_PAGE = 500
 class Projector(Protocol):
     """Keeps a read model in step with the log, inside the append's own transaction."""
 
-    def apply(self, connection: Connection, recorded: Sequence[RecordedEvent]) -> None:
-        """Fold newly recorded events into the read model; raise to refuse the whole append."""
+    def apply(
+        self,
+        connection: Connection,
+        recorded: Sequence[RecordedEvent],
+        payloads: Sequence[object] = (),
+    ) -> None:
+        """Fold newly recorded events into the read model; raise to refuse the whole append.
+
+        ``payloads`` are the appended events' typed payloads (None where a writer gave none).
+        """
         ...
 
 
@@ -205,8 +213,10 @@ class SqlEventStore:
             return self._retry_or_conflict(connection, stream, events, inserted)
         recorded = [row.event for row in rows]
         self.tree.extend(connection, head.position, [event.hash for event in recorded])
-        for projector in self.projectors:
-            projector.apply(connection, recorded)
+        if self.projectors:
+            payloads = [event.payload for event in events]
+            for projector in self.projectors:
+                projector.apply(connection, recorded, payloads)
         return recorded
 
     def _retry_or_conflict(
