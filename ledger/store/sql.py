@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 import rfc8785
-from sqlalchemy import Connection, Engine, RootTransaction, Row, func, select
+from sqlalchemy import Connection, Engine, RootTransaction, func, select
 from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import ConcurrencyError, EventIdConflict, InvalidEvent
@@ -27,7 +27,15 @@ from ledger.store.records import (
     canonical_text,
     envelope_hash,
 )
-from ledger.store.rows import Head, PendingRow, insert_rows, read_head, read_rows
+from ledger.store.rows import (
+    Head,
+    PendingRow,
+    insert_rows,
+    read_event_row,
+    read_head,
+    read_rows,
+    read_stream_rows,
+)
 from ledger.store.schema import events as events_table
 from ledger.store.tree import TreeWriter
 
@@ -226,12 +234,10 @@ class SqlEventStore:
         self, connection: Connection, stream: str, events: Sequence[NewEvent]
     ) -> list[RecordedEvent] | None:
         ids = [event.event_id for event in events]
-        rows = connection.execute(
-            select(events_table).where(events_table.c.event_id.in_(ids))
-        ).all()
-        if not rows:
+        found = [self.get_event_in(connection, event_id) for event_id in ids]
+        stored = {event.event_id: event for event in found if event is not None}
+        if not stored:
             return None
-        stored = {row.event_id: recorded_of(row) for row in rows}
         for event in events:
             match = stored.get(event.event_id)
             if match is None or not match.same_content_as(event, stream):
@@ -272,14 +278,8 @@ class SqlEventStore:
         self, stream: str, *, from_version: int = 1, limit: int | None = None
     ) -> list[RecordedEvent]:
         """A stream's events from ``from_version`` on, in version order."""
-        query = (
-            select(events_table)
-            .where(events_table.c.stream == stream, events_table.c.version >= from_version)
-            .order_by(events_table.c.version)
-            .limit(limit)
-        )
         with self.read_connection() as connection:
-            return [recorded_of(row) for row in connection.execute(query)]
+            return read_stream_rows(connection, self.backend, stream, from_version, limit)
 
     def read_all(
         self, *, after: int = 0, limit: int | None = None, page_size: int = READ_PAGE
@@ -319,12 +319,9 @@ class SqlEventStore:
         with self.read_connection() as connection:
             return self.get_event_in(connection, event_id)
 
-    @staticmethod
-    def get_event_in(connection: Connection, event_id: uuid.UUID) -> RecordedEvent | None:
+    def get_event_in(self, connection: Connection, event_id: uuid.UUID) -> RecordedEvent | None:
         """``get_event`` on a connection the caller holds."""
-        query = select(events_table).where(events_table.c.event_id == event_id)
-        row = connection.execute(query).first()
-        return None if row is None else recorded_of(row)
+        return read_event_row(connection, self.backend, event_id)
 
     def stream_version(self, stream: str) -> int | None:
         """The stream's last version, or None when it has no events."""
@@ -408,17 +405,3 @@ def check_expected_version(stream: str, expected: ExpectedVersion, current: int 
     if current != expected:
         raise ConcurrencyError(stream, expected, current)
 
-
-def recorded_of(row: Row[Any]) -> RecordedEvent:
-    return RecordedEvent(
-        position=row.position,
-        event_id=row.event_id,
-        stream=row.stream,
-        version=row.version,
-        type=row.type,
-        data=row.data,
-        metadata=row.metadata,
-        recorded_at=row.recorded_at,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-    )
