@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 import rfc8785
-from sqlalchemy import Connection, Engine, RootTransaction, func, select
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, Engine, RootTransaction, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import ConcurrencyError, EventIdConflict, InvalidEvent
@@ -370,10 +371,41 @@ class SqlEventStore:
                 raise
             raise translated from error
 
+    # -- health --------------------------------------------------------------------------------
+    # Probes report the driver's own failure (readiness shows its kind), so they skip the
+    # translation every other read and write goes through.
+
+    def probe_reachable(self) -> None:
+        """Raise unless the database answers a trivial query."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at, None before the first migration."""
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def probe_writable(self) -> None:
+        """A trial write on the appends' own connection, under the append lock, rolled back.
+
+        It meets the same locks, limits and file as an append (a full SQLite file, a read-only
+        file or session, a standby); raises the translated error when the database refuses it.
+        """
+        try:
+            with self.write_transaction() as connection:
+                connection.exec_driver_sql(self.backend.probe_sql())
+                raise _RollBack
+        except _RollBack:
+            pass
+
     def close(self) -> None:
         with self._append_lock:
             self._close_writer()
         self.engine.dispose()
+
+
+class _RollBack(Exception):
+    """Ends a probe's write transaction without committing it."""
 
 
 def _canonical(value: Any, field: str) -> str:
