@@ -1,8 +1,7 @@
 """Readiness: the database answers, its schema is at the migrations' head, and it takes writes.
 
-Two signals say whether writes work. The probe tries one: a scratch table filled and rolled
-back on the connection appends use, so it meets the same locks, limits and file as an append
-(a full SQLite file, a read-only file or PostgreSQL session, a standby). Faults a rolled-back
+Two signals say whether writes work. The probe tries one (``SqlEventStore.probe_writable``: a
+scratch table filled and rolled back on the connection appends use). Faults a rolled-back
 write cannot meet, such as a disk that fills only when the commit is flushed, are caught by the
 second: a write the database refused for storage reasons keeps the probe failing for
 ``FAULT_MEMORY_SECONDS`` unless a later write got through (the log's head moved).
@@ -15,7 +14,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 import migrations
@@ -26,12 +24,6 @@ from ledger.store import SqlEventStore
 
 CheckResult = tuple[bool, str]
 FAULT_MEMORY_SECONDS = 30.0
-# The trial write: a scratch table with about 64 KiB in it, so a database with less room than
-# a few appends need fails the probe (a table alone may fit in one free page).
-PROBE_SQL = {
-    "sqlite": "CREATE TABLE ledger_readiness_probe AS SELECT zeroblob(65536) AS headroom",
-    "postgresql": "CREATE TABLE ledger_readiness_probe AS SELECT g FROM generate_series(1, 2048) g",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +66,11 @@ class WriteFaults:
 
 def readiness(app: App, faults: WriteFaults | None = None) -> dict[str, CheckResult]:
     """Each check's outcome in order; later checks are skipped once the database is unreachable."""
-    engine = app.store.engine
-    results = {"database": _run(lambda: _reachable(engine))}
+    results = {"database": _run(lambda: _reachable(app.store))}
     if not results["database"][0]:
         skipped = (False, "skipped: the database is unreachable")
         return {**results, "migrations": skipped, "writable": skipped}
-    results["migrations"] = _run(lambda: _at_head(engine))
+    results["migrations"] = _run(lambda: _at_head(app.store))
     results["writable"] = _run(lambda: _writable(app.store, faults))
     return results
 
@@ -103,31 +94,21 @@ def _run(check: Callable[[], CheckResult]) -> CheckResult:
         return False, type(error).__name__
 
 
-def _reachable(engine: Engine) -> CheckResult:
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+def _reachable(store: SqlEventStore) -> CheckResult:
+    store.probe_reachable()
     return True, "reachable"
 
 
-def _at_head(engine: Engine) -> CheckResult:
-    current, head = migrations.current_revision(engine), migrations.head_revision()
+def _at_head(store: SqlEventStore) -> CheckResult:
+    current, head = store.schema_revision(), migrations.head_revision()
     if current != head:
         return False, f"schema at {current or 'nothing'}, migrations head is {head}"
     return True, f"at head {head}"
 
 
-class _RollBack(Exception):
-    """Ends the probe's write transaction without committing it."""
-
-
 def _writable(store: SqlEventStore, faults: WriteFaults | None) -> CheckResult:
     """A trial write on the appends' own connection, rolled back; then any recent write fault."""
-    try:
-        with store.write_transaction() as connection:  # the append lock, as an append takes it
-            connection.exec_driver_sql(PROBE_SQL[store.backend.name])
-            raise _RollBack
-    except _RollBack:
-        pass
+    store.probe_writable()
     fault = None if faults is None else faults.current(head_or_none(store))
     if fault is not None:
         ago = time.monotonic() - fault.at

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -11,9 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from psycopg import Error as PostgresDriverError
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from api.auth import Forbidden, Unauthenticated
@@ -199,24 +196,6 @@ def storage_unavailable(request: Request, error: Exception) -> ProblemResponse:
     return problem(503, "storage-unavailable", error.reason, title=title, headers=headers)
 
 
-def driver_error(request: Request, error: Exception) -> ProblemResponse:
-    """A database driver's error that reached the API untranslated: translate it here.
-
-    The store's driver-level paths can let ``sqlite3`` or ``psycopg`` errors escape; the
-    backend knows what they mean (a full or read-only database is a 503, not a 500).
-    """
-    ledger_app = getattr(request.app.state, "ledger", None)
-    translated = None if ledger_app is None else ledger_app.store.backend.translate(error)
-    if isinstance(translated, StorageUnavailable):
-        return storage_unavailable(request, translated)
-    if translated is not None:
-        for kind, status, slug, title in STATUS_OF:
-            if isinstance(translated, kind):
-                return _ledger_problem(translated, status, slug, title)
-    log.error("database error on %s %s", request.method, request.url.path, exc_info=error)
-    return problem(500, None, "the server failed to handle this request")
-
-
 async def request_validation(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, RequestValidationError)
     errors = validation_errors(error.errors())
@@ -289,8 +268,6 @@ def install(app: FastAPI) -> None:
     """Register every handler: the one exception-handler module of the API."""
     app.add_exception_handler(LedgerError, ledger_error)
     app.add_exception_handler(StorageUnavailable, storage_unavailable)
-    for driver_error_type in (DBAPIError, sqlite3.Error, PostgresDriverError):
-        app.add_exception_handler(driver_error_type, driver_error)
     app.add_exception_handler(RequestValidationError, request_validation)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(UnknownQueryParameter, unknown_query)

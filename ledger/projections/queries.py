@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, or_, select
 
 from ledger.projections.derive import StatementVersion, derive_claim
 from ledger.projections.schema import (
@@ -28,7 +28,7 @@ from ledger.projections.sql import version_of
 from ledger.store import Backend
 from ledger.store.backend import dbapi
 from ledger.store.records import format_instant
-from ledger.store.schema import events
+from ledger.store.schema import events, fixed_sql
 from ledger.store.sql import last_position_recorded
 
 
@@ -81,11 +81,20 @@ def claim_view(connection: Connection, key: str, at: PointInTime = NOW) -> dict[
 
 # A claim's current view, the most read of all, in two fixed statements through the driver:
 # the claim's row with the summary the projection stored, and its stored stance views.
-CURRENT_CLAIM_SQL = (
-    "SELECT key, propositions, story, note, recorded_at, summary, last_changed_position "
-    "FROM claims WHERE key = %s"
+CURRENT_CLAIM_SQL = fixed_sql(
+    select(
+        claims.c.key,
+        claims.c.propositions,
+        claims.c.story,
+        claims.c.note,
+        claims.c.recorded_at,
+        claims.c.summary,
+        claims.c.last_changed_position,
+    ).where(claims.c.key == bindparam("key"))
 )
-CURRENT_STANCES_SQL = "SELECT view FROM stances WHERE claim = %s ORDER BY actor"
+CURRENT_STANCES_SQL = fixed_sql(
+    select(stances.c.view).where(stances.c.claim == bindparam("claim")).order_by(stances.c.actor)
+)
 
 
 class _ClaimRow(NamedTuple):
@@ -103,12 +112,13 @@ def current_claim_view(connection: Connection, backend: Backend, key: str) -> di
     if found is None:
         return None
     key, propositions, story, note, recorded_at, summary, last_changed = found
+    codec = backend.codec
     row = _ClaimRow(
-        key, backend.decode_json(propositions), story, note, backend.decode_instant(recorded_at)
+        key, codec.decode_json(propositions), story, note, codec.decode_instant(recorded_at)
     )
     views = driver.execute(backend.sql(CURRENT_STANCES_SQL), (key,)).fetchall()
-    stance_list = [backend.decode_json(view) for (view,) in views]
-    return _view(row, backend.decode_json(summary), stance_list, last_changed, NOW)
+    stance_list = [codec.decode_json(view) for (view,) in views]
+    return _view(row, codec.decode_json(summary), stance_list, last_changed, NOW)
 
 
 def _claim_query(key: str | None, where: ClaimFilter) -> Any:

@@ -59,6 +59,7 @@ from ledger.projections.sql import (
 from ledger.store import Backend, RecordedEvent, SqlEventStore
 from ledger.store.backend import dbapi
 from ledger.store.rows import COLUMNS
+from ledger.store.schema import column_list
 
 PAGE = 5_000
 """Events read and folded at a time: large enough that per-page costs vanish, small enough
@@ -205,13 +206,13 @@ class BulkFold:
         """The event a row holds, through the backend's codec (its JSON was read as text)."""
         if self.backend.name == "postgresql":
             row = (*row[:5], orjson.loads(row[5]), orjson.loads(row[6]), *row[7:])
-        return self.backend.decode_row(row)
+        return self.backend.codec.events.decode(row)
 
     def _record(self, row: Sequence[Any]) -> None:
         """A StatementRecorded row: its event id is the version's and the statement's."""
         position, event_id, data, recorded_at = row[0], row[1], row[5], row[7]
         version_id = event_id if isinstance(event_id, uuid.UUID) else uuid.UUID(hex=event_id)
-        recorded = self.backend.decode_instant(recorded_at)
+        recorded = self.backend.codec.decode_instant(recorded_at)
         self._open(version_id, version_id, orjson.loads(data), position, recorded, data)
 
     def _add(self, event: RecordedEvent) -> None:
@@ -287,7 +288,7 @@ class BulkFold:
             self.connection,
             self.backend,
             statement_versions.name,
-            rows.VERSION_COLUMNS,
+            column_list(statement_versions),
             [rows.version_row(self.backend, version, text) for version, text in self.pending],
         )
         self.entries += [search.version_entry(version) for version in versions]

@@ -2,26 +2,65 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam, delete, literal_column, select, update
 
 from ledger.projections.derive import StatementVersion
+from ledger.projections.schema import (
+    actors,
+    checkpoints,
+    claims,
+    documents,
+    statement_versions,
+    stances,
+    stories,
+)
 from ledger.store import Backend
 from ledger.store.backend import dbapi
+from ledger.store.codec import Codec, RowMapper
+from ledger.store.schema import fixed_sql, insert_sql
 
-VERSION_COLUMNS = (
-    "version_id, statement_id, claim, actor, stance, relays, document, said_key, said_key_basis,"
-    " body, position, recorded_at, ended_position, ended_at, ended_by, withdrawn_at"
+INSERT_VERSION_SQL = insert_sql(statement_versions)
+INSERT_STANCE_SQL = insert_sql(stances)
+DOCUMENT_FACTS_SQL = fixed_sql(
+    select(documents.c.document_id, documents.c.publisher, documents.c.text).where(
+        documents.c.document_id == bindparam("document_id")
+    )
 )
-INSERT_VERSION_SQL = (
-    f"INSERT INTO statement_versions ({VERSION_COLUMNS}) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+DOCUMENT_DATE_SQL = fixed_sql(
+    select(documents.c.dated).where(documents.c.document_id == bindparam("document_id"))
 )
+HAS_KEY_SQL = {
+    table.name: fixed_sql(select(literal_column("1")).where(table.c.key == bindparam("key")))
+    for table in (actors, claims, stories)
+}
+STORY_SQL = fixed_sql(select(claims.c.story).where(claims.c.key == bindparam("key")))
+SUMMARY_SQL = fixed_sql(select(claims.c.summary).where(claims.c.key == bindparam("key")))
+VIEWS_SQL = fixed_sql(
+    select(stances.c.actor, stances.c.view).where(stances.c.claim == bindparam("claim"))
+)
+# Written in the table's column order: the SET list follows it.
+UPDATE_CLAIM_SQL = fixed_sql(
+    update(claims)
+    .where(claims.c.key == bindparam("claim"))
+    .values(state=bindparam("s"), summary=bindparam("m"), last_changed_position=bindparam("p"))
+)
+DELETE_STANCES_SQL = fixed_sql(delete(stances).where(stances.c.claim == bindparam("claim")))
+UPDATE_CHECKPOINT_SQL = fixed_sql(
+    update(checkpoints).where(checkpoints.c.name == bindparam("n")).values(position=bindparam("p"))
+)
+INSERT_CHECKPOINT_SQL = insert_sql(checkpoints)
+
+
+@functools.cache
+def version_mapper(codec: Codec) -> RowMapper[StatementVersion]:
+    return RowMapper(StatementVersion, statement_versions, codec)
 
 
 def insert_versions(
@@ -37,27 +76,12 @@ def insert_versions(
 
 
 def version_row(
-    backend: Backend, v: StatementVersion, body_text: str | None = None
-) -> tuple[Any, ...]:
+    backend: Backend, version: StatementVersion, body_text: str | None = None
+) -> list[Any]:
     """A new (standing) version's row; its body as ``body_text`` when the caller has the JSON."""
-    return (
-        backend.encode_uuid(v.version_id),
-        backend.encode_uuid(v.statement_id),
-        v.claim,
-        v.actor,
-        v.stance,
-        v.relays,
-        v.document,
-        backend.encode_instant(v.said_key),
-        v.said_key_basis,
-        backend.encode_json(json.dumps(v.body) if body_text is None else body_text),
-        v.position,
-        backend.encode_instant(v.recorded_at),
-        None,
-        None,
-        None,
-        None,
-    )
+    codec = backend.codec
+    given = {} if body_text is None else {"body": codec.encode_json(body_text)}
+    return version_mapper(codec).encode(version, **given)
 
 
 # The live path: every append reads the registries and a claim's derivation and writes them
@@ -71,26 +95,22 @@ def fetch_one(connection: Connection, backend: Backend, sql: str, *params: Any) 
 def document_facts(
     connection: Connection, backend: Backend, document_id: str
 ) -> tuple[str, str | None, str] | None:
-    sql = "SELECT document_id, publisher, text FROM documents WHERE document_id = %s"
-    row = fetch_one(connection, backend, sql, document_id)
+    row = fetch_one(connection, backend, DOCUMENT_FACTS_SQL, document_id)
     return None if row is None else (row[0], row[1], row[2])
 
 
 def document_date(connection: Connection, backend: Backend, document_id: str) -> date | None:
-    row = fetch_one(
-        connection, backend, "SELECT dated FROM documents WHERE document_id = %s", document_id
-    )
-    return None if row is None else backend.decode_date(row[0])
+    row = fetch_one(connection, backend, DOCUMENT_DATE_SQL, document_id)
+    return None if row is None else backend.codec.decode_date(row[0])
 
 
 def has_key(connection: Connection, backend: Backend, table: str, key: str) -> bool:
     """Whether ``key`` is registered in ``actors``, ``claims`` or ``stories`` (fixed names)."""
-    assert table in ("actors", "claims", "stories")
-    return fetch_one(connection, backend, f"SELECT 1 FROM {table} WHERE key = %s", key) is not None
+    return fetch_one(connection, backend, HAS_KEY_SQL[table], key) is not None
 
 
 def story_of(connection: Connection, backend: Backend, claim: str) -> str | None:
-    row = fetch_one(connection, backend, "SELECT story FROM claims WHERE key = %s", claim)
+    row = fetch_one(connection, backend, STORY_SQL, claim)
     return None if row is None else row[0]
 
 
@@ -98,16 +118,10 @@ def read_derivation(
     connection: Connection, backend: Backend, claim: str
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """A claim's stored summary and its stance views by actor."""
-    driver = dbapi(connection)
-    summary = driver.execute(
-        backend.sql("SELECT summary FROM claims WHERE key = %s"), (claim,)
-    ).fetchone()
-    views = driver.execute(
-        backend.sql("SELECT actor, view FROM stances WHERE claim = %s"), (claim,)
-    )
-    return backend.decode_json(summary[0]), {
-        actor: backend.decode_json(view) for actor, view in views
-    }
+    driver, decode = dbapi(connection), backend.codec.decode_json
+    summary = driver.execute(backend.sql(SUMMARY_SQL), (claim,)).fetchone()
+    views = driver.execute(backend.sql(VIEWS_SQL), (claim,))
+    return decode(summary[0]), {actor: decode(view) for actor, view in views}
 
 
 def write_derivation(
@@ -121,27 +135,26 @@ def write_derivation(
     changed: list[dict[str, Any]],
 ) -> None:
     """Delete the replaced stance rows, insert the changed ones, and update the claim."""
-    driver = dbapi(connection)
+    driver, codec = dbapi(connection), backend.codec
     if replaced:
         marks = ", ".join(["%s"] * len(replaced))
         driver.execute(
-            backend.sql(f"DELETE FROM stances WHERE claim = %s AND actor IN ({marks})"),
+            backend.sql(f"{DELETE_STANCES_SQL} AND {stances.c.actor.name} IN ({marks})"),
             (claim, *replaced),
         )
     if changed:
         cursor = driver.cursor()
         try:
             cursor.executemany(
-                backend.sql(
-                    "INSERT INTO stances (claim, actor, stance, version_id, view) VALUES (%s, %s, %s, %s, %s)"
-                ),
+                backend.sql(INSERT_STANCE_SQL),
                 [
-                    (
-                        claim,
-                        v["actor"],
-                        v["stance"],
-                        backend.encode_uuid(uuid.UUID(v["version_id"])),
-                        backend.encode_json(json.dumps(v)),
+                    codec.params(
+                        stances,
+                        claim=claim,
+                        actor=v["actor"],
+                        stance=v["stance"],
+                        version_id=uuid.UUID(v["version_id"]),
+                        view=v,
                     )
                     for v in changed
                 ],
@@ -149,21 +162,19 @@ def write_derivation(
         finally:
             cursor.close()
     driver.execute(
-        backend.sql(
-            "UPDATE claims SET state = %s, summary = %s, last_changed_position = %s WHERE key = %s"
-        ),
-        (state, backend.encode_json(json.dumps(summary)), position, claim),
+        backend.sql(UPDATE_CLAIM_SQL),
+        (state, codec.encode_json(json.dumps(summary)), position, claim),
     )
 
 
 def save_checkpoint(connection: Connection, backend: Backend, name: str, position: int) -> None:
     driver = dbapi(connection)
     updated = driver.execute(
-        backend.sql("UPDATE projection_checkpoints SET position = %s WHERE name = %s"),
+        backend.sql(UPDATE_CHECKPOINT_SQL),
         (position, name),
     )
     if updated.rowcount == 0:
         driver.execute(
-            backend.sql("INSERT INTO projection_checkpoints (name, position) VALUES (%s, %s)"),
+            backend.sql(INSERT_CHECKPOINT_SQL),
             (name, position),
         )

@@ -269,8 +269,8 @@ def standing_versions(connection: Connection, claim: str) -> Iterator[StatementV
 
 
 def version_of(row: Row[Any]) -> StatementVersion:
-    """A ``select(statement_versions)`` row: its columns are in the dataclass's field order."""
-    return StatementVersion(*row)  # type: ignore[call-arg]
+    """A ``select(statement_versions)`` row, matched to the dataclass's fields by column name."""
+    return StatementVersion(**row._mapping)
 
 
 def checkpoint(connection: Connection) -> int:

@@ -1,27 +1,26 @@
 """What differs between databases: how the engine is opened, how appends are serialized,
-and how driver errors become ledger errors. The store itself is written once, over this."""
+how driver errors become ledger errors, and (in ``codec``) how the driver stores each column
+type. The store itself is written once, over this."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
-from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import LedgerError
-from ledger.store.records import RecordedEvent
+from ledger.store.codec import Codec
 
 IMMUTABLE_MESSAGE = "ledger: events are immutable"
 
 
 class Backend(Protocol):
-    """One database's particulars, behind the one store."""
+    """One database's dialect, behind the one store: engine, append lock, errors, probes."""
 
     name: str
     driver_errors: tuple[type[Exception], ...]  # what the driver raises on the hot path
+    codec: Codec  # values to and from the driver's rows, for every driver-level read and write
 
     def create_engine(self, url: str) -> Engine:
         """An engine configured for the ledger's durability and locking needs."""
@@ -39,38 +38,8 @@ class Backend(Protocol):
         """``statement`` (written with ``%s`` placeholders) in the driver's parameter style."""
         ...
 
-    def encode_row(
-        self, event: RecordedEvent, data_text: str, metadata_text: str
-    ) -> tuple[Any, ...]:
-        """The event as driver parameters for ``rows.COLUMNS``; data and metadata given as JSON."""
-        ...
-
-    def decode_instant(self, value: Any) -> datetime:
-        """A ``recorded_at`` value as the driver returns it, as an aware UTC datetime."""
-        ...
-
-    def decode_row(self, row: Sequence[Any]) -> RecordedEvent:
-        """A row of ``rows.COLUMNS`` as the driver returns it, as a recorded event."""
-        ...
-
-    def encode_uuid(self, value: uuid.UUID) -> Any:
-        """A UUID as the driver stores it in a ``Uuid`` column."""
-        ...
-
-    def encode_instant(self, value: datetime) -> Any:
-        """An aware datetime as the driver stores it in a ``UtcDateTime`` column."""
-        ...
-
-    def encode_json(self, text: str) -> Any:
-        """JSON text as the driver stores it in a ``JsonType`` column."""
-        ...
-
-    def decode_json(self, value: Any) -> Any:
-        """A ``JsonType`` column's value as the driver returns it, as Python values."""
-        ...
-
-    def decode_date(self, value: Any) -> date | None:
-        """A ``Date`` column's value as the driver returns it."""
+    def probe_sql(self) -> str:
+        """A trial write for readiness: fills a scratch table the caller rolls back."""
         ...
 
 

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
-from datetime import UTC, date, datetime
-from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ledger.errors import ImmutableEventError, InvalidEvent, LedgerError, StorageUnavailable
 from ledger.store.backend import IMMUTABLE_MESSAGE, dbapi
-from ledger.store.records import RecordedEvent
+from ledger.store.codec import Codec, PostgresCodec
 
 # Any fixed 64-bit number, the same in every process that appends to this database.
 APPEND_LOCK_KEY = 7_305_116_101_118_101_114
@@ -47,6 +42,7 @@ class PostgresBackend:
 
     name = "postgresql"
     driver_errors: tuple[type[Exception], ...] = (psycopg.Error,)
+    codec: Codec = PostgresCodec()
 
     def create_engine(self, url: str) -> Engine:
         return create_engine(normalize_url(url), pool_pre_ping=True)
@@ -62,54 +58,8 @@ class PostgresBackend:
     def sql(self, statement: str) -> str:
         return statement
 
-    def encode_row(
-        self, event: RecordedEvent, data_text: str, metadata_text: str
-    ) -> tuple[Any, ...]:
-        return (
-            event.position,
-            event.event_id,
-            event.stream,
-            event.version,
-            event.type,
-            Jsonb(data_text, dumps=_as_is),
-            Jsonb(metadata_text, dumps=_as_is),
-            event.recorded_at,
-            event.prev_hash,
-            event.hash,
-        )
-
-    def decode_row(self, row: Sequence[Any]) -> RecordedEvent:
-        position, event_id, stream, version, type_, data, metadata, recorded_at, prev, hash_ = row
-        return RecordedEvent(
-            position=position,
-            event_id=event_id,
-            stream=stream,
-            version=version,
-            type=type_,
-            data=data,
-            metadata=metadata,
-            recorded_at=recorded_at.astimezone(UTC),
-            prev_hash=prev,
-            hash=hash_,
-        )
-
-    def encode_uuid(self, value: uuid.UUID) -> Any:
-        return value
-
-    def encode_instant(self, value: datetime) -> Any:
-        return value
-
-    def encode_json(self, text: str) -> Any:
-        return Jsonb(text, dumps=_as_is)
-
-    def decode_json(self, value: Any) -> Any:
-        return value
-
-    def decode_date(self, value: Any) -> date | None:
-        return value  # type: ignore[no-any-return]
-
-    def decode_instant(self, value: Any) -> datetime:
-        return value.astimezone(UTC)  # type: ignore[no-any-return]
+    def probe_sql(self) -> str:
+        return "CREATE TABLE ledger_readiness_probe AS SELECT g FROM generate_series(1, 2048) g"
 
     def translate(self, error: DBAPIError | psycopg.Error) -> LedgerError | None:
         """SQLAlchemy's wrapped errors, or the driver's own from the driver-level hot path."""
@@ -142,7 +92,3 @@ def normalize_url(url: str) -> str:
     parsed = make_url(url)
     return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
-
-def _as_is(text: str) -> str:
-    """The JSON text is canonical already: hand it to PostgreSQL without encoding it again."""
-    return text

@@ -2,7 +2,8 @@
 
 Appends are the ledger's busiest path and SQLAlchemy's statement building would cost more than
 the commit itself, so the store reads the tail and writes rows through the driver connection
-underneath its SQLAlchemy transaction. Reads and everything else stay in SQLAlchemy Core.
+underneath its SQLAlchemy transaction, and reads the log the same way, decoding every row in
+one place (``Codec.events``). The SQL is generated from ``schema.py`` once, at import.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from sqlalchemy import Connection
 
 from ledger.store.backend import Backend, dbapi
 from ledger.store.records import GENESIS_HASH, RecordedEvent
+from ledger.store.schema import column_list, events, insert_sql
 
-COLUMNS = "position, event_id, stream, version, type, data, metadata, recorded_at, prev_hash, hash"
+COLUMNS = column_list(events)
 
 # The tail of the log and the stream's version in one statement. It runs after the append lock
 # is taken, so it sees every append committed before this one.
@@ -27,10 +29,7 @@ HEAD_SQL = (
 STREAM_VERSION_SQL = "SELECT max(version) FROM events WHERE stream = %s"
 # A stored event id makes its row a no-op instead of an error: the caller counts the rows
 # written and treats a shortfall as a retry (or a conflict) without aborting the transaction.
-INSERT_SQL = (
-    f"INSERT INTO events ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-    "ON CONFLICT (event_id) DO NOTHING"
-)
+INSERT_SQL = insert_sql(events, " ON CONFLICT (event_id) DO NOTHING")
 
 
 class PendingRow(NamedTuple):
@@ -61,7 +60,7 @@ def read_head(connection: Connection, backend: Backend, stream: str) -> Head:
     if row is None:
         return Head(None, 0, GENESIS_HASH, None)
     position, hash_, recorded_at, version = row
-    return Head(version, position, hash_, backend.decode_instant(recorded_at))
+    return Head(version, position, hash_, backend.codec.decode_instant(recorded_at))
 
 
 def insert_rows(connection: Connection, backend: Backend, pending: Sequence[PendingRow]) -> int:
@@ -69,7 +68,7 @@ def insert_rows(connection: Connection, backend: Backend, pending: Sequence[Pend
     driver = dbapi(connection)
     cursor = driver.cursor()
     try:
-        rows = [backend.encode_row(*row) for row in pending]
+        rows = [encode_event(backend, *row) for row in pending]
         if len(rows) == 1:
             cursor.execute(backend.sql(INSERT_SQL), rows[0])
         else:
@@ -79,13 +78,48 @@ def insert_rows(connection: Connection, backend: Backend, pending: Sequence[Pend
         cursor.close()
 
 
-PAGE_SQL = f"SELECT {COLUMNS} FROM events WHERE position > %s ORDER BY position LIMIT %s"
+def encode_event(
+    backend: Backend, event: RecordedEvent, data_text: str, metadata_text: str
+) -> list[Any]:
+    """The event as parameters for ``INSERT_SQL``, its data and metadata as canonical JSON."""
+    codec = backend.codec
+    return codec.events.encode(
+        event, data=codec.encode_json(data_text), metadata=codec.encode_json(metadata_text)
+    )
+
+
+SELECT_SQL = f"SELECT {COLUMNS} FROM events"
+PAGE_SQL = f"{SELECT_SQL} WHERE position > %s ORDER BY position LIMIT %s"
+STREAM_SQL = f"{SELECT_SQL} WHERE stream = %s AND version >= %s ORDER BY version"
+BY_ID_SQL = f"{SELECT_SQL} WHERE event_id = %s"
 
 
 def read_rows(
     connection: Connection, backend: Backend, after: int, limit: int
 ) -> list[RecordedEvent]:
-    """A page of the log after ``after``, decoded by the backend: the path replays and feeds take."""
-    driver = dbapi(connection)
-    rows = driver.execute(backend.sql(PAGE_SQL), (after, limit)).fetchall()
-    return [backend.decode_row(row) for row in rows]
+    """A page of the log after ``after``: the path replays and feeds take."""
+    return select_events(connection, backend, PAGE_SQL, after, limit)
+
+
+def read_stream_rows(
+    connection: Connection, backend: Backend, stream: str, from_version: int, limit: int | None
+) -> list[RecordedEvent]:
+    """A stream's events from ``from_version`` on, in version order."""
+    if limit is None:
+        return select_events(connection, backend, STREAM_SQL, stream, from_version)
+    return select_events(connection, backend, STREAM_SQL + " LIMIT %s", stream, from_version, limit)
+
+
+def read_event_row(connection: Connection, backend: Backend, event_id: Any) -> RecordedEvent | None:
+    """One event by id, or None."""
+    found = select_events(connection, backend, BY_ID_SQL, backend.codec.encode_uuid(event_id))
+    return found[0] if found else None
+
+
+def select_events(
+    connection: Connection, backend: Backend, sql: str, *params: Any
+) -> list[RecordedEvent]:
+    """Every row ``sql`` (a ``SELECT_SQL`` with conditions) selects, decoded by the codec."""
+    rows = dbapi(connection).execute(backend.sql(sql), params).fetchall()
+    decode = backend.codec.events.decode
+    return [decode(row) for row in rows]

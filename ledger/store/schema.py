@@ -23,8 +23,11 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    insert,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine.default import DefaultDialect
+from sqlalchemy.sql import Executable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -113,3 +116,24 @@ checkpoints = Table(
     Column("signed_at", UtcDateTime(), nullable=False),
     CheckConstraint("size >= 0", name="size_not_negative"),
 )
+
+
+# The driver-level hot paths run fixed SQL: it is compiled here, once at import, from the tables
+# above, so no statement keeps a column list of its own. ``%s`` placeholders, positional in the
+# order the statement names them; ``Backend.sql`` turns them into the driver's own style.
+FIXED_SQL_DIALECT = DefaultDialect(paramstyle="format")
+
+
+def fixed_sql(statement: Executable, suffix: str = "") -> str:
+    """``statement`` as the plain SQL text both backends run, compiled once."""
+    return str(statement.compile(dialect=FIXED_SQL_DIALECT)) + suffix  # type: ignore[attr-defined]
+
+
+def column_list(table: Table) -> str:
+    """``table``'s column names in its order, as a SELECT or INSERT lists them."""
+    return ", ".join(column.name for column in table.c)
+
+
+def insert_sql(table: Table, suffix: str = "") -> str:
+    """An INSERT of every column of ``table``, in the table's order."""
+    return fixed_sql(insert(table), suffix)

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 import rfc8785
-from sqlalchemy import Connection, Engine, RootTransaction, Row, func, select
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, Engine, RootTransaction, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import ConcurrencyError, EventIdConflict, InvalidEvent
@@ -27,7 +28,15 @@ from ledger.store.records import (
     canonical_text,
     envelope_hash,
 )
-from ledger.store.rows import Head, PendingRow, insert_rows, read_head, read_rows
+from ledger.store.rows import (
+    Head,
+    PendingRow,
+    insert_rows,
+    read_event_row,
+    read_head,
+    read_rows,
+    read_stream_rows,
+)
 from ledger.store.schema import events as events_table
 from ledger.store.tree import TreeWriter
 
@@ -236,12 +245,10 @@ class SqlEventStore:
         self, connection: Connection, stream: str, events: Sequence[NewEvent]
     ) -> list[RecordedEvent] | None:
         ids = [event.event_id for event in events]
-        rows = connection.execute(
-            select(events_table).where(events_table.c.event_id.in_(ids))
-        ).all()
-        if not rows:
+        found = [self.get_event_in(connection, event_id) for event_id in ids]
+        stored = {event.event_id: event for event in found if event is not None}
+        if not stored:
             return None
-        stored = {row.event_id: recorded_of(row) for row in rows}
         for event in events:
             match = stored.get(event.event_id)
             if match is None or not match.same_content_as(event, stream):
@@ -282,14 +289,8 @@ class SqlEventStore:
         self, stream: str, *, from_version: int = 1, limit: int | None = None
     ) -> list[RecordedEvent]:
         """A stream's events from ``from_version`` on, in version order."""
-        query = (
-            select(events_table)
-            .where(events_table.c.stream == stream, events_table.c.version >= from_version)
-            .order_by(events_table.c.version)
-            .limit(limit)
-        )
         with self.read_connection() as connection:
-            return [recorded_of(row) for row in connection.execute(query)]
+            return read_stream_rows(connection, self.backend, stream, from_version, limit)
 
     def read_all(
         self, *, after: int = 0, limit: int | None = None, page_size: int = READ_PAGE
@@ -329,12 +330,9 @@ class SqlEventStore:
         with self.read_connection() as connection:
             return self.get_event_in(connection, event_id)
 
-    @staticmethod
-    def get_event_in(connection: Connection, event_id: uuid.UUID) -> RecordedEvent | None:
+    def get_event_in(self, connection: Connection, event_id: uuid.UUID) -> RecordedEvent | None:
         """``get_event`` on a connection the caller holds."""
-        query = select(events_table).where(events_table.c.event_id == event_id)
-        row = connection.execute(query).first()
-        return None if row is None else recorded_of(row)
+        return read_event_row(connection, self.backend, event_id)
 
     def stream_version(self, stream: str) -> int | None:
         """The stream's last version, or None when it has no events."""
@@ -381,10 +379,41 @@ class SqlEventStore:
                 raise
             raise translated from error
 
+    # -- health --------------------------------------------------------------------------------
+    # Probes report the driver's own failure (readiness shows its kind), so they skip the
+    # translation every other read and write goes through.
+
+    def probe_reachable(self) -> None:
+        """Raise unless the database answers a trivial query."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at, None before the first migration."""
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def probe_writable(self) -> None:
+        """A trial write on the appends' own connection, under the append lock, rolled back.
+
+        It meets the same locks, limits and file as an append (a full SQLite file, a read-only
+        file or session, a standby); raises the translated error when the database refuses it.
+        """
+        try:
+            with self.write_transaction() as connection:
+                connection.exec_driver_sql(self.backend.probe_sql())
+                raise _RollBack
+        except _RollBack:
+            pass
+
     def close(self) -> None:
         with self._append_lock:
             self._close_writer()
         self.engine.dispose()
+
+
+class _RollBack(Exception):
+    """Ends a probe's write transaction without committing it."""
 
 
 def _canonical(value: Any, field: str) -> str:
@@ -415,21 +444,6 @@ def check_expected_version(stream: str, expected: ExpectedVersion, current: int 
         raise InvalidEvent("expected_version", "'any', 'no_stream' or a version number")
     if current != expected:
         raise ConcurrencyError(stream, expected, current)
-
-
-def recorded_of(row: Row[Any]) -> RecordedEvent:
-    return RecordedEvent(
-        position=row.position,
-        event_id=row.event_id,
-        stream=row.stream,
-        version=row.version,
-        type=row.type,
-        data=row.data,
-        metadata=row.metadata,
-        recorded_at=row.recorded_at,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-    )
 
 
 def last_position_recorded(connection: Connection, instant: datetime, *, inclusive: bool) -> int:

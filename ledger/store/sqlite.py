@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import sqlite3
-import uuid
-from collections.abc import Sequence
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import ImmutableEventError, LedgerError, StorageUnavailable
 from ledger.store.backend import IMMUTABLE_MESSAGE, dbapi
-from ledger.store.records import RecordedEvent
-
-# SQLAlchemy's storage format for DateTime on SQLite: the store's rows must read back through it.
-SQLITE_INSTANT = "%Y-%m-%d %H:%M:%S.%f"
+from ledger.store.codec import Codec, SqliteCodec
 
 WRITE_OPTION = "ledger_write"
 # What SQLite says when it cannot take writes, and the reason the ledger gives for it.
@@ -43,6 +35,7 @@ class SqliteBackend:
 
     name = "sqlite"
     driver_errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+    codec: Codec = SqliteCodec()
 
     def __init__(self, busy_timeout_ms: int = 10_000) -> None:
         self.busy_timeout_ms = busy_timeout_ms
@@ -79,56 +72,9 @@ class SqliteBackend:
     def sql(self, statement: str) -> str:
         return statement.replace("%s", "?")
 
-    def encode_row(
-        self, event: RecordedEvent, data_text: str, metadata_text: str
-    ) -> tuple[Any, ...]:
-        """Stored the way SQLAlchemy stores them: hex UUIDs, JSON text, naive UTC timestamps."""
-        return (
-            event.position,
-            self.encode_uuid(event.event_id),
-            event.stream,
-            event.version,
-            event.type,
-            data_text,
-            metadata_text,
-            self.encode_instant(event.recorded_at),
-            event.prev_hash,
-            event.hash,
-        )
-
-    def decode_row(self, row: Sequence[Any]) -> RecordedEvent:
-        position, event_id, stream, version, type_, data, metadata, recorded_at, prev, hash_ = row
-        return RecordedEvent(
-            position=position,
-            event_id=uuid.UUID(hex=event_id),
-            stream=stream,
-            version=version,
-            type=type_,
-            data=json.loads(data),
-            metadata=json.loads(metadata),
-            recorded_at=self.decode_instant(recorded_at),
-            prev_hash=prev,
-            hash=hash_,
-        )
-
-    def encode_uuid(self, value: uuid.UUID) -> Any:
-        return value.hex
-
-    def encode_instant(self, value: datetime) -> Any:
-        return _sqlite_instant(value)
-
-    def encode_json(self, text: str) -> Any:
-        return text
-
-    def decode_json(self, value: Any) -> Any:
-        return json.loads(value)
-
-    def decode_date(self, value: Any) -> date | None:
-        return None if value is None else date.fromisoformat(value)
-
-    def decode_instant(self, value: Any) -> datetime:
-        instant = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-        return instant.replace(tzinfo=UTC)
+    def probe_sql(self) -> str:
+        """About 64 KiB: a file with less room than a few appends need fails the probe."""
+        return "CREATE TABLE ledger_readiness_probe AS SELECT zeroblob(65536) AS headroom"
 
     def translate(self, error: DBAPIError | sqlite3.Error) -> LedgerError | None:
         """SQLAlchemy's wrapped errors, or the driver's own from the driver-level hot path."""
@@ -145,7 +91,3 @@ def _begin(connection: Connection) -> None:
     mode = "IMMEDIATE" if connection.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
     dbapi(connection).execute(f"BEGIN {mode}")
 
-
-@functools.lru_cache(maxsize=64)
-def _sqlite_instant(value: datetime) -> str:
-    return value.astimezone(UTC).strftime(SQLITE_INSTANT)

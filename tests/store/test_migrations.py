@@ -59,7 +59,7 @@ def test_0010_turns_stored_claims_into_language_maps_and_indexes_them(
     try:
         with store.read_connection() as connection:
             row = connection.execute(text("SELECT propositions, story FROM claims")).one()
-            propositions = store.backend.decode_json(row[0])
+            propositions = store.backend.codec.decode_json(row[0])
             assert propositions == {"en": "Musk spoke", "de": "Musk sprach"} and row[1] is None
             assert search.matching_claims(connection, store.backend, "sprach") == {"k"}
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import pytest
 
@@ -213,11 +214,26 @@ def test_live_projections_equal_a_rebuild_and_the_in_memory_model(
     assert live["checkpoint"] == folded
 
 
-def test_statement_version_fields_follow_the_table_columns() -> None:
-    """``version_of`` builds versions positionally from table rows: the orders must agree."""
+def test_statement_version_fields_are_the_table_columns() -> None:
+    """Versions are mapped to and from rows by column name: every field is a column and back."""
     from dataclasses import fields
 
     from ledger.projections.derive import StatementVersion
     from ledger.projections.schema import statement_versions
 
-    assert [f.name for f in fields(StatementVersion)] == [c.name for c in statement_versions.columns]
+    assert {f.name for f in fields(StatementVersion)} == {c.key for c in statement_versions.columns}
+
+
+def test_version_of_maps_columns_by_name_not_by_order(seeded_app: App) -> None:
+    """A select naming the columns in reverse order still reads the same versions."""
+    from sqlalchemy import select
+
+    from ledger.projections.schema import statement_versions
+    from ledger.projections.sql import version_of
+
+    columns = list(statement_versions.c)
+    with seeded_app.store.read_connection() as connection:
+        forward = [version_of(r) for r in connection.execute(select(*columns))]
+        backward = [version_of(r) for r in connection.execute(select(*reversed(columns)))]
+    assert forward and forward == backward
+    assert all(isinstance(v.said_key, datetime) and v.said_key.tzinfo for v in forward)
