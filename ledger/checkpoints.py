@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import Connection, desc, select
+from sqlalchemy import Connection
 
+from ledger.audit.log import latest_checkpoint
 from ledger.audit.note import Checkpoint as NoteCheckpoint
 from ledger.audit.note import NoteError, VerifierKey, open_note, split_note
-from ledger.store.schema import checkpoints
 from ledger.store.tree import TreeReader
 
 
@@ -66,12 +66,8 @@ class KeptCheckpoints:
         self.verifier = verifier
 
     def latest(self, connection: Connection) -> Checkpoint | None:
-        row = connection.execute(
-            select(checkpoints.c.size, checkpoints.c.note)
-            .order_by(desc(checkpoints.c.size))
-            .limit(1)
-        ).first()
-        return None if row is None else Checkpoint(row.size, row.note)
+        kept = latest_checkpoint(connection)
+        return None if kept is None else Checkpoint(kept.size, kept.note)
 
     def verify_imported(self, connection: Connection, text: str, head: int) -> str | None:
         try:

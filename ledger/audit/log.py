@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, desc, func, select
+from sqlalchemy import Connection, desc, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -32,7 +32,7 @@ from ledger.audit.note import (
 from ledger.errors import InvalidEvent, LedgerError, NotFound, StorageUnavailable
 from ledger.store import RecordedEvent, SqlEventStore, utc_now
 from ledger.store.records import format_instant
-from ledger.store.schema import checkpoints, events
+from ledger.store.schema import checkpoints
 from ledger.store.tree import TreeReader
 
 
@@ -129,7 +129,7 @@ class TransparencyLog:
     def _sign_head(self) -> SignedCheckpoint:
         key = self._key()
         with self.store.read_connection() as connection:
-            size = _tree_size(connection)
+            size = SqlEventStore.head_position_in(connection)
             kept = _checkpoint_at(connection, size)
             if kept is not None:
                 return kept
@@ -159,15 +159,15 @@ class TransparencyLog:
         return signed if kept is None else kept
 
     def _insert_if_new(self) -> Any:
-        dialect = self.store.engine.dialect.name
+        dialect = self.store.backend.name
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         return insert(checkpoints).on_conflict_do_nothing(index_elements=["size"])
 
     def latest(self) -> SignedCheckpoint:
         """The newest checkpoint, signing one first when the log has none or has grown."""
         with self.store.read_connection() as connection:
-            kept = _latest_checkpoint(connection)
-            size = _tree_size(connection)
+            kept = latest_checkpoint(connection)
+            size = SqlEventStore.head_position_in(connection)
         if kept is not None and kept.size == size:
             return kept
         try:
@@ -179,7 +179,7 @@ class TransparencyLog:
 
     def latest_kept(self) -> SignedCheckpoint | None:
         with self.store.read_connection() as connection:
-            return _latest_checkpoint(connection)
+            return latest_checkpoint(connection)
 
     def at_size(self, size: int) -> SignedCheckpoint:
         with self.store.read_connection() as connection:
@@ -219,8 +219,8 @@ class TransparencyLog:
         if self.key is None:
             return None
         with self.store.read_connection() as connection:
-            kept = _latest_checkpoint(connection)
-            size = _tree_size(connection)
+            kept = latest_checkpoint(connection)
+            size = SqlEventStore.head_position_in(connection)
         if kept is not None and kept.size >= size:
             return None
         return self.sign()
@@ -283,9 +283,9 @@ class TransparencyLog:
         }
 
     def _size_within(self, connection: Connection, size: int | None, field: str) -> int:
-        current = _tree_size(connection)
+        current = SqlEventStore.head_position_in(connection)
         if size is None:
-            kept = _latest_checkpoint(connection)
+            kept = latest_checkpoint(connection)
             return kept.size if kept is not None else current
         if not 0 <= size <= current:
             raise InvalidEvent(field, f"a tree size from 0 to the current size {current}")
@@ -300,16 +300,13 @@ class TransparencyLog:
         return self.key
 
 
-def _tree_size(connection: Connection) -> int:
-    return connection.execute(select(func.max(events.c.position))).scalar() or 0
-
-
 def _checkpoint_at(connection: Connection, size: int) -> SignedCheckpoint | None:
     row = connection.execute(select(checkpoints).where(checkpoints.c.size == size)).first()
     return None if row is None else _signed(row)
 
 
-def _latest_checkpoint(connection: Connection) -> SignedCheckpoint | None:
+def latest_checkpoint(connection: Connection) -> SignedCheckpoint | None:
+    """The newest kept checkpoint, or None before the first."""
     query = select(checkpoints).order_by(desc(checkpoints.c.size)).limit(1)
     row = connection.execute(query).first()
     return None if row is None else _signed(row)

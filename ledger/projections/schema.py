@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import BigInteger, Column, Date, Index, Integer, String, Table, Text, Uuid
 
 from ledger.store.schema import JsonType, PositionType, UtcDateTime, metadata
+
+
+def recorded_columns() -> tuple[Column[int], Column[datetime]]:
+    """Where the log recorded what a row holds: its position and time (fresh columns each call)."""
+    return (
+        Column("position", PositionType, nullable=False),
+        Column("recorded_at", UtcDateTime(), nullable=False),
+    )
+
 
 documents = Table(
     "documents",
@@ -16,8 +27,7 @@ documents = Table(
     Column("sha256", String(64), nullable=False),
     Column("text", Text, nullable=False),
     Column("note", Text),
-    Column("position", PositionType, nullable=False),
-    Column("recorded_at", UtcDateTime(), nullable=False),
+    *recorded_columns(),
 )
 
 actors = Table(
@@ -27,8 +37,7 @@ actors = Table(
     Column("name", String(200), nullable=False),
     Column("kind", String(20), nullable=False),
     Column("note", Text),
-    Column("position", PositionType, nullable=False),
-    Column("recorded_at", UtcDateTime(), nullable=False),
+    *recorded_columns(),
 )
 
 stories = Table(
@@ -37,8 +46,7 @@ stories = Table(
     Column("key", String(100), primary_key=True),
     Column("title", Text, nullable=False),
     Column("description", Text),
-    Column("position", PositionType, nullable=False),
-    Column("recorded_at", UtcDateTime(), nullable=False),
+    *recorded_columns(),
 )
 
 claims = Table(
@@ -48,8 +56,7 @@ claims = Table(
     Column("propositions", JsonType, nullable=False),
     Column("story", String(100), index=True),
     Column("note", Text),
-    Column("position", PositionType, nullable=False),
-    Column("recorded_at", UtcDateTime(), nullable=False),
+    *recorded_columns(),
     Column("state", String(20), nullable=False),
     Column("summary", JsonType, nullable=False),
     Column("last_changed_position", PositionType),
@@ -71,8 +78,7 @@ statement_versions = Table(
     Column("said_key", UtcDateTime(), nullable=False),
     Column("said_key_basis", String(20), nullable=False),
     Column("body", JsonType, nullable=False),
-    Column("position", PositionType, nullable=False),
-    Column("recorded_at", UtcDateTime(), nullable=False),
+    *recorded_columns(),
     Column("ended_position", BigInteger().with_variant(Integer(), "sqlite")),
     Column("ended_at", UtcDateTime()),
     Column("ended_by", String(30)),

@@ -118,6 +118,11 @@ class Codec:
         """The event log's rows: the one place a ``RecordedEvent`` is built from a row."""
         return RowMapper(RecordedEvent, events, self)
 
+    @functools.cached_property
+    def events_row(self) -> Callable[..., list[Any]]:
+        """``events_row(event, data, metadata)``: an INSERT's parameters, the JSON given encoded."""
+        return self.events.encoder("data", "metadata")
+
 
 class RowMapper(Generic[T]):
     """A dataclass and a table's rows, both ways, matched by column name through a codec."""
@@ -135,19 +140,37 @@ class RowMapper(Generic[T]):
             *[row[i] if convert is None else convert(row[i]) for i, convert in self._from_row]
         )
 
-    def encode(self, value: object, **given: Any) -> list[Any]:
-        """``value``'s attributes as parameters for all the table's columns, in its order.
+    def encode(self, value: object) -> list[Any]:
+        """``value``'s attributes as parameters for all the table's columns, in its order."""
+        return self._encode_all(value)
 
-        ``given`` supplies parameters already encoded (an event's canonical JSON, say).
+    @functools.cached_property
+    def _encode_all(self) -> Callable[..., list[Any]]:
+        return self.encoder()
+
+    def encoder(self, *given: str) -> Callable[..., list[Any]]:
+        """``encode`` with the columns ``given`` passed in already encoded, in that order.
+
+        ``encoder("data", "metadata")(event, data, metadata)``: an event's canonical JSON is
+        made once, before the row, so the row takes it as it is.
         """
-        row = []
-        for key, convert in self._to_row:
+        # Generated once per table and codec, so the hot path runs one flat expression: an
+        # attribute or a given value per column, through its converter where it has one.
+        scope: dict[str, Any] = {}
+        terms = []
+        for i, (key, convert) in enumerate(self._to_row):
             if key in given:
-                row.append(given[key])
+                terms.append(f"given_{given.index(key)}")
+            elif convert is None:
+                terms.append(f"value.{key}")
             else:
-                attribute = getattr(value, key)
-                row.append(attribute if convert is None else convert(attribute))
-        return row
+                scope[f"convert_{i}"] = convert
+                terms.append(f"convert_{i}(value.{key})")
+        arguments = "".join(f", given_{i}" for i in range(len(given)))
+        source = f"def encode(value{arguments}):\n    return [{', '.join(terms)}]\n"
+        exec(compile(source, f"<row encoder of {self.kind.__name__}>", "exec"), scope)  # noqa: S102
+        encode: Callable[..., list[Any]] = scope["encode"]
+        return encode
 
 
 class SqliteCodec(Codec):

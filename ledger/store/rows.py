@@ -83,9 +83,8 @@ def encode_event(
 ) -> list[Any]:
     """The event as parameters for ``INSERT_SQL``, its data and metadata as canonical JSON."""
     codec = backend.codec
-    return codec.events.encode(
-        event, data=codec.encode_json(data_text), metadata=codec.encode_json(metadata_text)
-    )
+    encode = codec.events_row
+    return encode(event, codec.encode_json(data_text), codec.encode_json(metadata_text))
 
 
 SELECT_SQL = f"SELECT {COLUMNS} FROM events"
