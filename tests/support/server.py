@@ -102,7 +102,7 @@ class LedgerServer:
         return self.base
 
     def _wait_until_ready(self) -> None:
-        deadline, last = time.monotonic() + START_SECONDS, "no answer"
+        deadline, last, pause = time.monotonic() + START_SECONDS, "no answer", 0.02
         while time.monotonic() < deadline:
             if self.process is None or self.process.poll() is not None:
                 raise RuntimeError(f"ledger serve exited:\n{self.log.read_text()[-3000:]}")
@@ -113,7 +113,8 @@ class LedgerServer:
                 last = response.text
             except httpx.TransportError as error:
                 last = repr(error)
-            time.sleep(0.05)
+            time.sleep(pause)  # a server still migrating or warming up is not hammered
+            pause = min(pause * 2, 0.5)
         tail = self.log.read_text()[-3000:]
         raise RuntimeError(f"ledger serve not ready in {START_SECONDS} s: {last}\n{tail}")
 
