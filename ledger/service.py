@@ -413,14 +413,28 @@ class LedgerQueries:
 
             return paged("statements", page, fetch, lambda entry: entry["position"])
 
-    def stories(self, page: PageRequest = PageRequest()) -> Page:
+    def _listed(
+        self,
+        name: str,
+        page: PageRequest,
+        views: Callable[[Connection, Any, int], list[dict[str, Any]]],
+        cursor_field: str,
+    ) -> Page:
+        """A page of one kind of view, each page read by ``views`` after a cursor value."""
         with self.store.read_connection() as connection:
             return paged(
-                "stories",
+                name,
                 page,
-                lambda after, limit: queries.story_views(connection, after, limit),
-                lambda story: story["key"],
+                lambda after, limit: views(connection, after, limit),
+                lambda view: view[cursor_field],
             )
+
+    def _read(self, read: Callable[[Connection], T]) -> T:
+        with self.store.read_connection() as connection:
+            return read(connection)
+
+    def stories(self, page: PageRequest = PageRequest()) -> Page:
+        return self._listed("stories", page, queries.story_views, "key")
 
     def story(self, key: str) -> dict[str, Any]:
         with self.store.read_connection() as connection:
@@ -453,42 +467,26 @@ class LedgerQueries:
 
     def all_claims(self) -> list[dict[str, Any]]:
         """Every claim now, unpaged (whole-ledger exports)."""
-        with self.store.read_connection() as connection:
-            return queries.claim_views(connection)
+        return self._read(queries.claim_views)
 
     def all_actors(self) -> list[dict[str, Any]]:
-        with self.store.read_connection() as connection:
-            return queries.actor_views(connection)
+        return self._read(queries.actor_views)
 
     def all_documents(self) -> list[dict[str, Any]]:
-        with self.store.read_connection() as connection:
-            return queries.document_views(connection)
+        return self._read(queries.document_views)
 
     def statement_entries(self) -> list[dict[str, Any]]:
-        with self.store.read_connection() as connection:
-            return queries.statement_entries(connection)
+        return self._read(queries.statement_entries)
 
     def actors(self, page: PageRequest = PageRequest()) -> Page:
-        with self.store.read_connection() as connection:
-            return paged(
-                "actors",
-                page,
-                lambda after, limit: queries.actor_views(connection, after, limit),
-                lambda actor: actor["key"],
-            )
+        return self._listed("actors", page, queries.actor_views, "key")
 
     def actor(self, key: str) -> dict[str, Any]:
         with self.store.read_connection() as connection:
             return _found(queries.actor_view(connection, key), f"no actor {key!r}")
 
     def documents(self, page: PageRequest = PageRequest()) -> Page:
-        with self.store.read_connection() as connection:
-            return paged(
-                "documents",
-                page,
-                lambda after, limit: queries.document_views(connection, after, limit),
-                lambda document: document["position"],
-            )
+        return self._listed("documents", page, queries.document_views, "position")
 
     def document(self, document_id: str) -> dict[str, Any]:
         with self.store.read_connection() as connection:

@@ -116,7 +116,9 @@ def _run_in_savepoint(write: _Write[Any], connection: Connection) -> None:
     """Run one write of a batch so that its refusal undoes its own statements only.
 
     Plain SAVEPOINT statements through the driver: SQLAlchemy's nested transactions cost more
-    than the write itself.
+    than the write itself. A savepoint is never released: each write opens a new one of the
+    same name inside the last (ROLLBACK TO names the newest), and the commit ends them all. That
+    saves a round trip per write of a batch, where RELEASE would cost one.
     """
     driver = dbapi(connection)
     driver.execute(f"SAVEPOINT {SAVEPOINT}")
@@ -124,7 +126,4 @@ def _run_in_savepoint(write: _Write[Any], connection: Connection) -> None:
         write.result = write.work(connection)
     except LedgerError as error:
         driver.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
-        driver.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
         write.error = error
-        return
-    driver.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
