@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -59,6 +59,12 @@ INSERT_CHECKPOINT_SQL = insert_sql(checkpoints)
 
 
 @functools.cache
+def _version_with_body(mapper: RowMapper[StatementVersion]) -> Callable[..., list[Any]]:
+    """A version's row with its body given as stored JSON (the rebuild has the event's text)."""
+    return mapper.encoder("body")
+
+
+@functools.cache
 def version_mapper(codec: Codec) -> RowMapper[StatementVersion]:
     return RowMapper(StatementVersion, statement_versions, codec)
 
@@ -79,9 +85,10 @@ def version_row(
     backend: Backend, version: StatementVersion, body_text: str | None = None
 ) -> list[Any]:
     """A new (standing) version's row; its body as ``body_text`` when the caller has the JSON."""
-    codec = backend.codec
-    given = {} if body_text is None else {"body": codec.encode_json(body_text)}
-    return version_mapper(codec).encode(version, **given)
+    mapper = version_mapper(backend.codec)
+    if body_text is None:
+        return mapper.encode(version)
+    return _version_with_body(mapper)(version, backend.codec.encode_json(body_text))
 
 
 # The live path: every append reads the registries and a claim's derivation and writes them
