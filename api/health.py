@@ -19,7 +19,6 @@ from sqlalchemy.exc import SQLAlchemyError
 import migrations
 from ledger.bootstrap import App
 from ledger.errors import StorageUnavailable
-from ledger.projections.sql import checkpoint as projection_checkpoint
 from ledger.store import SqlEventStore
 
 CheckResult = tuple[bool, str]
@@ -124,15 +123,13 @@ def ledger_state(app: App | None) -> dict[str, float | None]:
     if app is None:
         return state
     try:
-        with app.store.read_connection() as connection:
-            head = app.store.head_position_in(connection)
-            latest = app.checkpoints.latest(connection)
-            folded = projection_checkpoint(connection)
+        progress = app.queries.progress(app.checkpoints)
     except Exception:  # noqa: BLE001 - a scrape reports what it can, it never fails
         return state
+    head = progress.head
     state["ledger_log_head_position"] = head
-    state["ledger_checkpoint_size"] = None if latest is None else latest.size
-    state["ledger_projection_lag_events"] = max(0, head - folded)
+    state["ledger_checkpoint_size"] = progress.checkpoint_size
+    state["ledger_projection_lag_events"] = max(0, head - progress.folded)
     if app.replicas is not None:
         lags = [r.get("lag_events") for r in app.replicas.lag(head)]
         known = [lag for lag in lags if lag is not None]

@@ -26,6 +26,7 @@ from ledger.domain.events import (
     event_data,
     story_stream,
 )
+from ledger.checkpoints import CheckpointSource
 from ledger.domain import anchoring
 from ledger.domain.model import RetractionBasis, Statement, StatementDraft
 from ledger.domain.validation import anchored_statement, validate_statement
@@ -35,6 +36,7 @@ from ledger.projections import queries, search
 from ledger.projections.queries import NOW, ClaimFilter, PointInTime, StatementFilter
 from ledger.projections.rebuild import rebuild
 from ledger.projections.sql import SqlProjection, SqlRegistry, StatementFacts
+from ledger.projections.sql import checkpoint as projection_checkpoint
 from ledger.projections.replay import Axis, timeline
 from ledger.store.tree import rebuild_tree
 from ledger.store import (
@@ -374,12 +376,32 @@ def _asked(payload: DomainEvent) -> dict[str, Any]:
     return {name: value for name, value in data.items() if name != "statement_id"}
 
 
+@dataclass(frozen=True, slots=True)
+class LogProgress:
+    """How far the log, its signed checkpoints and its projections have got."""
+
+    head: int
+    checkpoint_size: int | None
+    folded: int
+
+
 class LedgerQueries:
     """What the ledger says now and at earlier points; every read the API and CLI make."""
 
     def __init__(self, store: SqlEventStore, projection: SqlProjection) -> None:
         self.store = store
         self.projection = projection
+
+    def progress(self, checkpoints: CheckpointSource) -> LogProgress:
+        """The log's head, the latest signed checkpoint's size and the projections' position,
+        read in one transaction (the gauges ``/metrics`` shows)."""
+        with self.store.read_connection() as connection:
+            latest = checkpoints.latest(connection)
+            return LogProgress(
+                head=self.store.head_position_in(connection),
+                checkpoint_size=None if latest is None else latest.size,
+                folded=projection_checkpoint(connection),
+            )
 
     def claims(
         self,
