@@ -11,22 +11,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam, func, literal_column, select
 
 from ledger.store.backend import Backend, dbapi
 from ledger.store.records import GENESIS_HASH, RecordedEvent
-from ledger.store.schema import column_list, events, insert_sql
+from ledger.store.schema import column_list, events, fixed_sql, insert_sql
 
 COLUMNS = column_list(events)
 
 # The tail of the log and the stream's version in one statement. It runs after the append lock
 # is taken, so it sees every append committed before this one.
-HEAD_SQL = (
-    "SELECT e.position, e.hash, e.recorded_at, "
-    "(SELECT max(version) FROM events WHERE stream = %s) "
-    "FROM events e ORDER BY e.position DESC LIMIT 1"
+_STREAM_VERSION = select(func.max(events.c.version)).where(events.c.stream == bindparam("stream"))
+# The log's tail and one stream's version in one query: what every append reads first.
+HEAD_SQL = fixed_sql(
+    select(
+        events.c.position,
+        events.c.hash,
+        events.c.recorded_at,
+        _STREAM_VERSION.scalar_subquery(),
+    )
+    .order_by(events.c.position.desc())
+    .limit(literal_column("1"))
 )
-STREAM_VERSION_SQL = "SELECT max(version) FROM events WHERE stream = %s"
+STREAM_VERSION_SQL = fixed_sql(_STREAM_VERSION)
 # A stored event id makes its row a no-op instead of an error: the caller counts the rows
 # written and treats a shortfall as a retry (or a conflict) without aborting the transaction.
 INSERT_SQL = insert_sql(events, " ON CONFLICT (event_id) DO NOTHING")

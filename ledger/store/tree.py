@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Final
 
-from sqlalchemy import Connection, and_, delete, or_, select
+from sqlalchemy import Connection, and_, bindparam, delete, or_, select
 
 from ledger.audit.merkle import (
     EMPTY_ROOT,
@@ -30,15 +30,23 @@ from ledger.audit.merkle import (
     root_of,
 )
 from ledger.store.backend import Backend, dbapi
-from ledger.store.schema import events, merkle_nodes, merkle_tiles
+from ledger.store.schema import events, fixed_sql, insert_sql, merkle_nodes, merkle_tiles
 
 TILE_LEVELS: Final = 8
 TILE_WIDTH: Final = 1 << TILE_LEVELS
 
-HASHES_SQL = "SELECT hash FROM events WHERE position > %s AND position <= %s ORDER BY position"
-NODE_SQL = "SELECT hash FROM merkle_nodes WHERE level = %s AND idx = %s"
-INSERT_NODE_SQL = "INSERT INTO merkle_nodes (level, idx, hash) VALUES (%s, %s, %s)"
-INSERT_TILE_SQL = "INSERT INTO merkle_tiles (idx, hashes) VALUES (%s, %s)"
+HASHES_SQL = fixed_sql(
+    select(events.c.hash)
+    .where(events.c.position > bindparam("after"), events.c.position <= bindparam("last"))
+    .order_by(events.c.position)
+)
+NODE_SQL = fixed_sql(
+    select(merkle_nodes.c.hash).where(
+        merkle_nodes.c.level == bindparam("level"), merkle_nodes.c.idx == bindparam("idx")
+    )
+)
+INSERT_NODE_SQL = insert_sql(merkle_nodes)
+INSERT_TILE_SQL = insert_sql(merkle_tiles)
 
 StoredNode = tuple[int, int, bytes]
 
