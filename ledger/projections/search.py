@@ -57,6 +57,17 @@ def clear(connection: Connection) -> None:
     dbapi(connection).execute("DELETE FROM search_entries")
 
 
+def recreate(connection: Connection) -> None:
+    """SQLite: drop the FTS5 table and create it again, empty, from the statement the schema
+    stored for it (the migration stays the one source of its definition)."""
+    driver = dbapi(connection)
+    (create,) = driver.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)
+    ).fetchone()
+    driver.execute(f"DROP TABLE {TABLE}")
+    driver.execute(create)
+
+
 def refill(connection: Connection, backend: Backend) -> None:
     """Index afresh what the claims and statement_versions tables hold (rows copied in)."""
     from ledger.projections.schema import claims, statement_versions
