@@ -144,6 +144,7 @@ def fold_log(store: SqlEventStore, connection: Connection) -> int:
         while page := _raw_page(connection, store.backend, after):
             fold.add_page(page)
             after = page[-1][0]
+        search.index_all_versions(connection, store.backend)
     fold.finish()
     return fold.folded
 
@@ -325,7 +326,6 @@ class BulkFold:
 
     def _flush(self) -> None:
         """Write the pending versions and search entries; fold the versions into their claims."""
-        versions = [version for version, _ in self.pending]
         load(
             self.connection,
             self.backend,
@@ -333,7 +333,6 @@ class BulkFold:
             rows.VERSION_COLUMNS,
             [rows.version_row(self.backend, version, text) for version, text in self.pending],
         )
-        self.entries += [search.version_entry(version) for version in versions]
         load(self.connection, self.backend, search.TABLE, search.COLUMNS, self.entries)
         for claim, opened in self.opened.items():
             self.derivations[claim] = extend_claim(self.derivations.get(claim, EMPTY_CLAIM), opened)
