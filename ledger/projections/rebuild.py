@@ -67,8 +67,10 @@ CLAIMS_AT_ONCE = 1_000
 """Claims written per statement at the end: their rows and stance JSON are built a batch at a
 time, not all at once."""
 
-SQLITE_BULK = {"cache_size": -65_536, "temp_store": 2}
-"""64 MB of page cache (well inside the rebuild's memory bound) and temporary b-trees in memory."""
+SQLITE_BULK = {"cache_size": -16_384}
+"""16 MB of page cache (the default is 2 MB). Not more, and temporary b-trees stay on disk: at 1M
+events the rebuild peaks at about 270 MB already, and an index build's sort held in memory
+(``temp_store = MEMORY``) would grow with the log past the 300 MB bound."""
 POSTGRES_MAINTENANCE_MEMORY = "128MB"
 
 # Built after the load. The statement_id index stays: a retraction or correction finds the
@@ -117,7 +119,7 @@ def bulk_settings(connection: Connection, backend: Backend) -> Iterator[None]:
     """Settings for one large load, for this transaction (PostgreSQL) or this connection while
     the rebuild runs (SQLite, restored after it).
 
-    SQLite: a larger page cache and temporary b-trees in memory (index builds sort there).
+    SQLite: a larger page cache (16 MB).
     PostgreSQL: more memory for the index builds after the load. ``synchronous_commit`` stays:
     the rebuild commits once, and it must be as durable as any write.
     """
