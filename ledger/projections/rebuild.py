@@ -68,6 +68,12 @@ CLAIMS_AT_ONCE = 1_000
 """Claims written per statement at the end: their rows and stance JSON are built a batch at a
 time, not all at once."""
 
+SQLITE_BULK = {"cache_size": -16_384}
+"""16 MB of page cache (the default is 2 MB). Not more, and temporary b-trees stay on disk: at 1M
+events the rebuild peaks at about 270 MB already, and an index build's sort held in memory
+(``temp_store = MEMORY``) would grow with the log past the 300 MB bound."""
+POSTGRES_MAINTENANCE_MEMORY = "128MB"
+
 # Built after the load. The statement_id index stays: a retraction or correction finds the
 # version it ends through it while the load runs.
 DEFERRED_INDEXES = tuple(
@@ -87,11 +93,50 @@ def rebuild(store: SqlEventStore) -> int:
     Runs in one write transaction, so appends wait and readers see the old tables until it
     commits. Returns the number of events folded.
     """
-    with store.write_transaction() as connection:
-        for table in PROJECTION_TABLES:
-            connection.execute(delete(table))
-        search.clear(connection)
+    with store.write_transaction() as connection, bulk_settings(connection, store.backend):
+        empty_projections(connection, store.backend)
         return fold_log(store, connection)
+
+
+def empty_projections(connection: Connection, backend: Backend) -> None:
+    """Every projection table emptied, inside the caller's transaction.
+
+    PostgreSQL truncates (transactional there). SQLite deletes the plain tables (its DELETE
+    without WHERE drops their pages at once) and drops the FTS5 table and creates it again
+    from the statement the schema stored for it: deleting FTS5 rows one by one costs more
+    than a rebuild's whole load of them.
+    """
+    if backend.name == "postgresql":
+        names = ", ".join([table.name for table in PROJECTION_TABLES] + [search.TABLE])
+        connection.execute(text(f"TRUNCATE {names}"))
+        return
+    for table in PROJECTION_TABLES:
+        connection.execute(delete(table))
+    search.recreate(connection)
+
+
+@contextmanager
+def bulk_settings(connection: Connection, backend: Backend) -> Iterator[None]:
+    """Settings for one large load, for this transaction (PostgreSQL) or this connection while
+    the rebuild runs (SQLite, restored after it).
+
+    SQLite: a larger page cache (16 MB).
+    PostgreSQL: more memory for the index builds after the load. ``synchronous_commit`` stays:
+    the rebuild commits once, and it must be as durable as any write.
+    """
+    driver = dbapi(connection)
+    if backend.name == "postgresql":
+        driver.execute(f"SET LOCAL maintenance_work_mem = '{POSTGRES_MAINTENANCE_MEMORY}'")
+        yield
+        return
+    saved = {name: driver.execute(f"PRAGMA {name}").fetchone()[0] for name in SQLITE_BULK}
+    for name, value in SQLITE_BULK.items():
+        driver.execute(f"PRAGMA {name} = {value}")
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            driver.execute(f"PRAGMA {name} = {value}")
 
 
 def fold_log(store: SqlEventStore, connection: Connection) -> int:
@@ -102,6 +147,7 @@ def fold_log(store: SqlEventStore, connection: Connection) -> int:
         while page := _raw_page(connection, store.backend, after):
             fold.add_page(page)
             after = page[-1][0]
+        search.index_all_versions(connection, store.backend)
     fold.finish()
     return fold.folded
 
@@ -283,7 +329,6 @@ class BulkFold:
 
     def _flush(self) -> None:
         """Write the pending versions and search entries; fold the versions into their claims."""
-        versions = [version for version, _ in self.pending]
         load(
             self.connection,
             self.backend,
@@ -291,7 +336,6 @@ class BulkFold:
             column_list(statement_versions),
             [rows.version_row(self.backend, version, text) for version, text in self.pending],
         )
-        self.entries += [search.version_entry(version) for version in versions]
         load(self.connection, self.backend, search.TABLE, search.COLUMNS, self.entries)
         for claim, opened in self.opened.items():
             self.derivations[claim] = extend_claim(self.derivations.get(claim, EMPTY_CLAIM), opened)

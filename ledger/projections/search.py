@@ -13,7 +13,8 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Text, cast, column, func, literal, select, table
+from sqlalchemy.sql.elements import ColumnElement
 
 from ledger.errors import InvalidEvent
 from ledger.store import Backend
@@ -55,6 +56,54 @@ def index_versions(connection: Connection, backend: Backend, versions: Iterable[
 
 def clear(connection: Connection) -> None:
     dbapi(connection).execute("DELETE FROM search_entries")
+
+
+def index_all_versions(connection: Connection, backend: Backend) -> None:
+    """One entry for every row of ``statement_versions``, in one ``INSERT ... SELECT``.
+
+    A rebuild's bulk path: the same entries ``version_entry`` gives (a test compares them),
+    read out of each version's stored body by the database's JSON functions.
+    """
+    connection.execute(version_entries_insert(backend))
+
+
+def version_entries_insert(backend: Backend) -> Any:
+    """``version_entry`` in SQL, built from the ``statement_versions`` table: ``json_extract``
+    on SQLite, ``#>>`` on PostgreSQL."""
+    from ledger.projections.schema import statement_versions
+
+    versions = statement_versions.c
+    entries = table(TABLE, *(column(name) for name in COLUMNS.split(", ")))
+    quote = versions.body[("source", "quote", "exact")].as_string()
+    query = select(
+        literal("statement"), _uuid_text(backend, versions.version_id), versions.claim, quote
+    )
+    return entries.insert().from_select(list(entries.c), query)
+
+
+def _uuid_text(backend: Backend, value: Any) -> ColumnElement[str]:
+    """``str(uuid)`` of a stored UUID: PostgreSQL's cast gives it; SQLite stores 32 hex digits."""
+    if backend.name == "postgresql":
+        return cast(value, Text)
+    parts = [func.substr(value, start, length) for start, length in UUID_GROUPS]
+    joined: ColumnElement[str] = parts[0]
+    for part in parts[1:]:
+        joined = joined.op("||")(literal("-")).op("||")(part)
+    return joined
+
+
+UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+
+
+def recreate(connection: Connection) -> None:
+    """SQLite: drop the FTS5 table and create it again, empty, from the statement the schema
+    stored for it (the migration stays the one source of its definition)."""
+    driver = dbapi(connection)
+    (create,) = driver.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)
+    ).fetchone()
+    driver.execute(f"DROP TABLE {TABLE}")
+    driver.execute(create)
 
 
 def refill(connection: Connection, backend: Backend) -> None:

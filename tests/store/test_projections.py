@@ -16,7 +16,13 @@ from ledger.projections.queries import PointInTime
 from ledger.projections.snapshot import sql_snapshot
 from ledger.projections.replay import parse_instant
 from ledger.seeding import SEED_NAMESPACE, SeedStory
-from tests.support.factories import CENTRAL_CLAIM, as_statement, changed, seed_entries, statement_json
+from tests.support.factories import (
+    CENTRAL_CLAIM,
+    as_statement,
+    changed,
+    seed_entries,
+    statement_json,
+)
 
 
 def seeded_id(key: str) -> uuid.UUID:
@@ -237,3 +243,46 @@ def test_version_of_maps_columns_by_name_not_by_order(seeded_app: App) -> None:
         backward = [version_of(r) for r in connection.execute(select(*reversed(columns)))]
     assert forward and forward == backward
     assert all(isinstance(v.said_key, datetime) and v.said_key.tzinfo for v in forward)
+
+
+
+def _search_entries(app: App) -> list[tuple[str, str, str, str]]:
+    from ledger.store.backend import dbapi
+
+    with app.store.read_connection() as connection:
+        rows = dbapi(connection).execute("SELECT kind, ref, claim, body FROM search_entries")
+        return sorted((kind, ref, claim, body) for kind, ref, claim, body in rows)
+
+
+def test_a_rebuild_indexes_the_same_search_entries_as_the_live_projection(
+    seeded_app: App,
+) -> None:
+    """The rebuild fills the search index in SQL (``INSERT ... SELECT`` with the dialect's
+    JSON functions); it must give exactly the entries ``search.version_entry`` derives."""
+    from ledger.projections import search
+    from ledger.projections.sql import version_of
+    from ledger.projections.schema import claims, statement_versions
+    from sqlalchemy import select
+
+    seeded_app.ledger.retract_statement(
+        seeded_id("004-peskov-denies-regular-contact"),
+        reason="r",
+        basis=RetractionBasis.SOURCE_CHANGED,
+    )
+    live = _search_entries(seeded_app)
+    with seeded_app.store.read_connection() as connection:
+        versions = [version_of(row) for row in connection.execute(select(statement_versions))]
+        claim_rows = connection.execute(select(claims.c.key, claims.c.propositions)).all()
+    derived = sorted(
+        [search.version_entry(version) for version in versions]
+        + [search.claim_entry(key, propositions) for key, propositions in claim_rows]
+    )
+    assert any(kind == "statement" for kind, *_ in live)
+
+    seeded_app.queries.rebuild_projections()
+
+    assert live == _search_entries(seeded_app) == derived
+    kind, ref, claim, body = next(entry for entry in live if entry[0] == "statement")
+    with seeded_app.store.read_connection() as connection:
+        found = search.matching_statements(connection, seeded_app.store.backend, body)
+    assert uuid.UUID(ref) in found
