@@ -1,14 +1,28 @@
-"""Request bodies: the core's own models plus an optional event id, with seed-story examples."""
+"""Request bodies: the core's values (or their fields plus an optional event id), with
+seed-story examples. No body is a domain event: a body carries what a writer asks; the ledger
+makes the event."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pydantic import ConfigDict, Field
 
-from ledger.domain.model import Frozen, RetractionBasis, ShortText, StatementDraft
+from ledger.domain.model import (
+    Actor,
+    Claim,
+    Document,
+    Frozen,
+    RetractionBasis,
+    ShortText,
+    StatementDraft,
+    StatementDraftFields,
+    Story,
+)
+
+Value = TypeVar("Value", Actor, Claim, Document, Story)
 
 PESKOV_DENIES: dict[str, Any] = {
     "claim": "musk-putin-regular-contact-since-2022",
@@ -39,7 +53,20 @@ PESKOV_DENIES_EXACT_ONLY: dict[str, Any] = {
 }
 
 
-class StatementIn(StatementDraft):
+def registration_body(value: type[Value], component: str) -> type[Value]:
+    """The body registering a ``value``: the value itself, named ``component`` in the OpenAPI
+    document (the name clients have always known it by: the event it becomes)."""
+    body = type(component, (value,), {"__doc__": value.__doc__, "__module__": __name__})
+    return cast(type[Value], body)
+
+
+ActorBody = registration_body(Actor, "ActorRegistered")
+ClaimBody = registration_body(Claim, "ClaimRegistered")
+DocumentBody = registration_body(Document, "DocumentRegistered")
+StoryBody = registration_body(Story, "StoryRegistered")
+
+
+class StatementIn(StatementDraftFields):
     """A statement to record; ``event_id`` optional (an Idempotency-Key derives one). The quote
     may be its exact text alone: the ledger anchors it in the document."""
 

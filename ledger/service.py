@@ -24,11 +24,20 @@ from ledger.domain.events import (
     claim_stream,
     document_stream,
     event_data,
+    registered,
     story_stream,
 )
 from ledger.checkpoints import CheckpointSource
 from ledger.domain import anchoring
-from ledger.domain.model import RetractionBasis, Statement, StatementDraft
+from ledger.domain.model import (
+    Actor,
+    Claim,
+    Document,
+    RetractionBasis,
+    Statement,
+    StatementDraft,
+    Story,
+)
 from ledger.domain.validation import anchored_statement, validate_statement
 from ledger.errors import ConcurrencyError, EventIdConflict, InvalidEvent, NotFound, StateConflict
 from ledger.paging import Page, PageRequest, paged
@@ -133,43 +142,47 @@ class Ledger:
         with self.store.read_connection() as connection:
             return check(SqlRegistry(connection, self.store.backend))
 
-    def register_document(self, document: DocumentRegistered, **options: Any) -> RecordedEvent:
+    def register_document(self, document: Document, **options: Any) -> RecordedEvent:
         """Register a source text; its publisher, if named, must be a registered actor."""
-        publisher = document.publisher
+        event = registered(DocumentRegistered, document)
+        publisher = event.publisher
         if publisher and not self._check(lambda registry: registry.has_actor(publisher)):
             raise InvalidEvent("publisher", "no such actor is registered")
-        return self._register(document_stream(document.document_id), document, **options)
+        return self._register(document_stream(event.document_id), event, **options)
 
-    def register_actor(self, actor: ActorRegistered, **options: Any) -> RecordedEvent:
+    def register_actor(self, actor: Actor, **options: Any) -> RecordedEvent:
         """Register someone who makes or relays statements."""
-        return self._register(actor_stream(actor.key), actor, **options)
+        event = registered(ActorRegistered, actor)
+        return self._register(actor_stream(event.key), event, **options)
 
     def register_claim(
-        self, claim: ClaimRegistered, *, first_shape: bool = False, **options: Any
+        self, claim: Claim, *, first_shape: bool = False, **options: Any
     ) -> RecordedEvent:
         """Register a proposition that statements can be about, in its story if it names one.
 
         ``first_shape`` writes the claim as the ledger first wrote claims, when it fits (the
         seed's claims, so that their events stay byte-identical).
         """
-        story = claim.story
+        event = registered(ClaimRegistered, claim)
+        story = event.story
         if story is not None and not self._check(lambda registry: registry.has_story(story)):
             raise InvalidEvent("story", "no such story is registered (POST /v1/stories)")
-        data = claim.first_shape() if first_shape else None
-        return self._register(claim_stream(claim.key), claim, data=data, **options)
+        data = event.first_shape() if first_shape else None
+        return self._register(claim_stream(event.key), event, data=data, **options)
 
-    def register_story(self, story: StoryRegistered, **options: Any) -> RecordedEvent:
+    def register_story(self, story: Story, **options: Any) -> RecordedEvent:
         """Register a story; the claims it lists must exist and belong to no other story.
 
         Which story a claim is in can change (a story registered meanwhile), so that is
         checked inside the append lock; that the claims exist is checked before it.
         """
-        self._check(lambda registry: _claims_exist(registry, story))
+        event = registered(StoryRegistered, story)
+        self._check(lambda registry: _claims_exist(registry, event))
 
         def owners(connection: Connection) -> None:
-            _claims_free(SqlRegistry(connection, self.store.backend), story)
+            _claims_free(SqlRegistry(connection, self.store.backend), event)
 
-        return self._register(story_stream(story.key), story, inside=owners, **options)
+        return self._register(story_stream(event.key), event, inside=owners, **options)
 
     def record_statement(
         self, statement: Statement | StatementDraft, **options: Any

@@ -10,21 +10,15 @@ from fastapi import APIRouter, Response
 from api.deps import LedgerDep, LogDep, WriteOptionsDep
 from api.problems import responses
 from api.receipts import with_receipt
+from api.schemas import ActorBody, ClaimBody, DocumentBody, StoryBody
 from api.views import WrittenEvent
-from ledger.domain.events import (
-    ActorRegistered,
-    ClaimRegistered,
-    DocumentRegistered,
-    StoryRegistered,
-)
+from ledger.domain.model import Actor, Claim, Document, Story
 from ledger.service import Ledger
 from ledger.store import RecordedEvent
 
 router = APIRouter(prefix="/v1", tags=["registry"])
 REGISTER_PROBLEMS = responses(400, 401, 403, 409, 413, 415, 422, 503)
-Registration = TypeVar(
-    "Registration", ActorRegistered, ClaimRegistered, DocumentRegistered, StoryRegistered
-)
+Registration = TypeVar("Registration", Actor, Claim, Document, Story)
 
 
 def registration_route(
@@ -61,7 +55,7 @@ def registration_route(
 registration_route(
     "register_actor",
     "/actors",
-    ActorRegistered,
+    ActorBody,
     lambda ledger, body, options: ledger.register_actor(body, options=options),
     lambda body: f"/v1/actors/{body.key}",
     "Register an actor (409 if its key is taken).",
@@ -69,7 +63,7 @@ registration_route(
 registration_route(
     "register_claim",
     "/claims",
-    ClaimRegistered,
+    ClaimBody,
     lambda ledger, body, options: ledger.register_claim(body, options=options),
     lambda body: f"/v1/claims/{body.key}",
     "Register a claim, stated neutrally in one language or more (``propositions``), in the\n"
@@ -78,7 +72,7 @@ registration_route(
 registration_route(
     "register_document",
     "/documents",
-    DocumentRegistered,
+    DocumentBody,
     lambda ledger, body, options: ledger.register_document(body, options=options),
     lambda body: f"/v1/documents/{body.document_id}",
     "Register a source text with the SHA-256 of its UTF-8 bytes (409 if its id is taken).",
@@ -86,7 +80,7 @@ registration_route(
 registration_route(
     "register_story",
     "/stories",
-    StoryRegistered,
+    StoryBody,
     lambda ledger, body, options: ledger.register_story(body, options=options),
     lambda body: f"/v1/stories/{body.key}",
     "Register a story: a key, a title and a description (409 if its key is taken). Claims\n"

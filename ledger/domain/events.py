@@ -2,108 +2,54 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
 from pydantic import Field, ValidationError, model_validator
 
 from ledger.domain.model import (
-    ActorKind,
-    DocumentId,
+    Actor,
+    Claim,
+    Document,
     Frozen,
-    Key,
-    Propositions,
     RetractionBasis,
-    ShortText,
     Statement,
+    Story,
 )
 from ledger.errors import InvalidEvent
 
 
-class DocumentRegistered(Frozen):
-    """A source text entered the ledger; its text is kept whole so every quote can be checked."""
-
-    document_id: DocumentId
-    publisher: Key | None = None
-    language: str = Field(min_length=2, max_length=8)
-    dated: date | None = None
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    text: str = Field(min_length=1, max_length=1_000_000)
-    note: ShortText | None = None
-
-    @model_validator(mode="after")
-    def _hash_matches_text(self) -> DocumentRegistered:
-        if hashlib.sha256(self.text.encode("utf-8")).hexdigest() != self.sha256:
-            raise ValueError("sha256 does not match the UTF-8 bytes of text")
-        return self
+class DocumentRegistered(Document):
+    """A document was registered (its fields: ``Document``)."""
 
 
-class ActorRegistered(Frozen):
-    """Someone who makes or relays statements: an outlet, a person, an organisation, a group."""
-
-    key: Key
-    name: str = Field(min_length=1, max_length=200)
-    kind: ActorKind
-    note: ShortText | None = None
+class ActorRegistered(Actor):
+    """An actor was registered (its fields: ``Actor``)."""
 
 
-class StoryRegistered(Frozen):
-    """A story: the claims a newsroom follows together, under a key and a title.
-
-    ``claims`` gathers claims registered before the story (the seed's, written in the first
-    shape of ClaimRegistered); claims registered later name their story themselves.
-    """
-
-    key: Key
-    title: str = Field(min_length=1, max_length=300)
-    description: ShortText | None = None
-    claims: list[Key] = Field(default_factory=list, max_length=10_000)
+class StoryRegistered(Story):
+    """A story was registered (its fields: ``Story``)."""
 
 
-class ClaimRegistered(Frozen):
-    """A proposition the statements are about, stated neutrally, in one language or more.
+class ClaimRegistered(Claim):
+    """A claim was registered (its fields: ``Claim``, which reads the first shape too)."""
 
-    Events written before stories existed carry ``proposition_en`` and ``proposition_de``; they
-    are read as the language map (stored data is never rewritten, only read anew).
-    """
 
-    key: Key
-    propositions: Propositions
-    story: Key | None = None
-    note: ShortText | None = None
+Registration = TypeVar(
+    "Registration", DocumentRegistered, ActorRegistered, ClaimRegistered, StoryRegistered
+)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _upcast_first_shape(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or "propositions" in data:
-            return data
-        if "proposition_en" not in data and "proposition_de" not in data:
-            return data
-        data = dict(data)
-        by_language = {
-            language: data.pop(f"proposition_{language}")
-            for language in ("en", "de")
-            if f"proposition_{language}" in data
-        }
-        return {**data, "propositions": by_language}
 
-    def first_shape(self) -> dict[str, Any] | None:
-        """The data as the ledger first wrote claims, if this claim fits that shape, else None.
-
-        The seed writes its claims this way so that its events stay byte-identical across
-        versions and a seed re-run over an older ledger appends nothing.
-        """
-        if self.story is not None or set(self.propositions) != {"en", "de"}:
-            return None
-        return {
-            "key": self.key,
-            "proposition_en": self.propositions["en"],
-            "proposition_de": self.propositions["de"],
-            "note": self.note,
-        }
+def registered(
+    event_type: type[Registration], value: Document | Actor | Claim | Story
+) -> Registration:
+    """The event registering ``value``, which is valid already: no second validation."""
+    if isinstance(value, event_type):
+        return value
+    fields = {name: getattr(value, name) for name in event_type.model_fields}
+    return event_type.model_construct(value.model_fields_set, **fields)
 
 
 class StatementRecorded(Statement):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -184,8 +185,9 @@ class SourceAnchorIn(Frozen):
         return self
 
 
-class StatementDraft(Frozen):
-    """A statement as a writer sends it: its anchor may be the quote's exact text alone."""
+class StatementDraftFields(Frozen):
+    """The fields of a statement as a writer sends it: the draft's, and those of any request
+    body carrying one (which adds its own fields, so it does not subclass the draft)."""
 
     claim: Key
     actor: Key
@@ -196,11 +198,98 @@ class StatementDraft(Frozen):
     relays: Key | None = None
     note: ShortText | None = None
 
+
+class StatementDraft(StatementDraftFields):
+    """A statement as a writer sends it: its anchor may be the quote's exact text alone."""
+
     def anchored(self, source: SourceAnchor) -> Statement:
         """The statement with its full anchor; every field is valid already, so none is
         validated again."""
         fields = {name: getattr(self, name) for name in Statement.model_fields if name != "source"}
         return Statement.model_construct(set(Statement.model_fields), **fields, source=source)
+
+
+class Document(Frozen):
+    """A source text entered the ledger; its text is kept whole so every quote can be checked."""
+
+    document_id: DocumentId
+    publisher: Key | None = None
+    language: str = Field(min_length=2, max_length=8)
+    dated: date | None = None
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    text: str = Field(min_length=1, max_length=1_000_000)
+    note: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _hash_matches_text(self) -> Self:
+        if hashlib.sha256(self.text.encode("utf-8")).hexdigest() != self.sha256:
+            raise ValueError("sha256 does not match the UTF-8 bytes of text")
+        return self
+
+
+class Actor(Frozen):
+    """Someone who makes or relays statements: an outlet, a person, an organisation, a group."""
+
+    key: Key
+    name: str = Field(min_length=1, max_length=200)
+    kind: ActorKind
+    note: ShortText | None = None
+
+
+class Story(Frozen):
+    """A story: the claims a newsroom follows together, under a key and a title.
+
+    ``claims`` gathers claims registered before the story (the seed's, written in the first
+    shape of ClaimRegistered); claims registered later name their story themselves.
+    """
+
+    key: Key
+    title: str = Field(min_length=1, max_length=300)
+    description: ShortText | None = None
+    claims: list[Key] = Field(default_factory=list, max_length=10_000)
+
+
+class Claim(Frozen):
+    """A proposition the statements are about, stated neutrally, in one language or more.
+
+    Events written before stories existed carry ``proposition_en`` and ``proposition_de``; they
+    are read as the language map (stored data is never rewritten, only read anew).
+    """
+
+    key: Key
+    propositions: Propositions
+    story: Key | None = None
+    note: ShortText | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upcast_first_shape(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "propositions" in data:
+            return data
+        if "proposition_en" not in data and "proposition_de" not in data:
+            return data
+        data = dict(data)
+        by_language = {
+            language: data.pop(f"proposition_{language}")
+            for language in ("en", "de")
+            if f"proposition_{language}" in data
+        }
+        return {**data, "propositions": by_language}
+
+    def first_shape(self) -> dict[str, Any] | None:
+        """The data as the ledger first wrote claims, if this claim fits that shape, else None.
+
+        The seed writes its claims this way so that its events stay byte-identical across
+        versions and a seed re-run over an older ledger appends nothing.
+        """
+        if self.story is not None or set(self.propositions) != {"en", "de"}:
+            return None
+        return {
+            "key": self.key,
+            "proposition_en": self.propositions["en"],
+            "proposition_de": self.propositions["de"],
+            "note": self.note,
+        }
 
 
 class RetractionBasis(StrEnum):
