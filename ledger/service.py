@@ -37,6 +37,17 @@ from ledger.projections.schema import statement_versions
 from ledger.projections.rebuild import rebuild
 from ledger.projections.sql import SqlProjection, SqlRegistry
 from ledger.projections.replay import Axis, timeline
+from ledger.projections.views import (
+    ActorSummary,
+    ActorView,
+    ClaimView,
+    DocumentSummary,
+    DocumentView,
+    StatementEntry,
+    StatementView,
+    StorySummary,
+    StoryView,
+)
 from ledger.store.tree import rebuild_tree
 from ledger.store import (
     ANY,
@@ -112,9 +123,7 @@ class Ledger:
             registry = SqlRegistry(connection, self.store.backend)
             if claim.story is not None and not registry.has_story(claim.story):
                 raise InvalidEvent("story", "no such story is registered (POST /v1/stories)")
-            return self._register(
-                connection, claim_stream(claim.key), claim, data=data, **options
-            )
+            return self._register(connection, claim_stream(claim.key), claim, data=data, **options)
 
         return self.store.write(work)
 
@@ -383,50 +392,50 @@ class LedgerQueries:
         where: ClaimFilter = ClaimFilter(),
         page: PageRequest = PageRequest(),
         q: str | None = None,
-    ) -> Page:
+    ) -> Page[ClaimView]:
         """A page of claims by key; ``q`` keeps those whose proposition or quotes match."""
         with self.store.read_connection() as connection:
             if q is not None:
                 found = search.matching_claims(connection, self.store.backend, q)
                 where = replace(where, keys=found)
 
-            def fetch(after: Any, limit: int) -> list[dict[str, Any]]:
+            def fetch(after: Any, limit: int) -> list[ClaimView]:
                 return queries.claim_views(connection, at, replace(where, after=after, limit=limit))
 
-            return paged("claims", page, fetch, lambda claim: claim["key"])
+            return paged("claims", page, fetch, lambda claim: claim.key)
 
     def statements(
         self, where: StatementFilter, page: PageRequest = PageRequest(), q: str | None = None
-    ) -> Page:
+    ) -> Page[StatementEntry]:
         """A page of statements (latest versions) in recording order; ``q`` searches quotes."""
         with self.store.read_connection() as connection:
             if q is not None:
                 found = search.matching_statements(connection, self.store.backend, q)
                 where = replace(where, version_ids=found)
 
-            def fetch(after: Any, limit: int) -> list[dict[str, Any]]:
+            def fetch(after: Any, limit: int) -> list[StatementEntry]:
                 return queries.statement_list(connection, replace(where, after=after, limit=limit))
 
-            return paged("statements", page, fetch, lambda entry: entry["position"])
+            return paged("statements", page, fetch, lambda entry: entry.position)
 
-    def stories(self, page: PageRequest = PageRequest()) -> Page:
+    def stories(self, page: PageRequest = PageRequest()) -> Page[StorySummary]:
         with self.store.read_connection() as connection:
             return paged(
                 "stories",
                 page,
                 lambda after, limit: queries.story_views(connection, after, limit),
-                lambda story: story["key"],
+                lambda story: story.key,
             )
 
-    def story(self, key: str) -> dict[str, Any]:
+    def story(self, key: str) -> StoryView:
         with self.store.read_connection() as connection:
             return _found(queries.story_view(connection, key), f"no story {key!r}")
 
-    def claim(self, key: str, at: PointInTime = NOW) -> dict[str, Any]:
+    def claim(self, key: str, at: PointInTime = NOW) -> ClaimView:
         with self.store.read_connection() as connection:
             return _found(queries.claim_view(connection, key, at), f"no claim {key!r}")
 
-    def claim_and_version(self, key: str) -> tuple[dict[str, Any], int | None]:
+    def claim_and_version(self, key: str) -> tuple[ClaimView, int | None]:
         """The claim's current view and its stream's version, read in one transaction."""
         with self.store.read_connection() as connection:
             view = queries.current_claim_view(connection, self.store.backend, key)
@@ -437,56 +446,56 @@ class LedgerQueries:
         """A page of the global log after position ``after``."""
         return self.store.read_page(after=after, limit=limit)
 
-    def claim_history(self, key: str) -> list[dict[str, Any]]:
+    def claim_history(self, key: str) -> list[StatementEntry]:
         with self.store.read_connection() as connection:
             return _found(queries.claim_history(connection, key), f"no claim {key!r}")
 
-    def statement(self, statement_id: uuid.UUID) -> dict[str, Any]:
+    def statement(self, statement_id: uuid.UUID) -> StatementView:
         with self.store.read_connection() as connection:
             return _found(
                 queries.statement_view(connection, statement_id), f"no statement {statement_id}"
             )
 
-    def all_claims(self) -> list[dict[str, Any]]:
+    def all_claims(self) -> list[ClaimView]:
         """Every claim now, unpaged (whole-ledger exports)."""
         with self.store.read_connection() as connection:
             return queries.claim_views(connection)
 
-    def all_actors(self) -> list[dict[str, Any]]:
+    def all_actors(self) -> list[ActorSummary]:
         with self.store.read_connection() as connection:
             return queries.actor_views(connection)
 
-    def all_documents(self) -> list[dict[str, Any]]:
+    def all_documents(self) -> list[DocumentSummary]:
         with self.store.read_connection() as connection:
             return queries.document_views(connection)
 
-    def statement_entries(self) -> list[dict[str, Any]]:
+    def statement_entries(self) -> list[StatementEntry]:
         with self.store.read_connection() as connection:
             return queries.statement_entries(connection)
 
-    def actors(self, page: PageRequest = PageRequest()) -> Page:
+    def actors(self, page: PageRequest = PageRequest()) -> Page[ActorSummary]:
         with self.store.read_connection() as connection:
             return paged(
                 "actors",
                 page,
                 lambda after, limit: queries.actor_views(connection, after, limit),
-                lambda actor: actor["key"],
+                lambda actor: actor.key,
             )
 
-    def actor(self, key: str) -> dict[str, Any]:
+    def actor(self, key: str) -> ActorView:
         with self.store.read_connection() as connection:
             return _found(queries.actor_view(connection, key), f"no actor {key!r}")
 
-    def documents(self, page: PageRequest = PageRequest()) -> Page:
+    def documents(self, page: PageRequest = PageRequest()) -> Page[DocumentSummary]:
         with self.store.read_connection() as connection:
             return paged(
                 "documents",
                 page,
                 lambda after, limit: queries.document_views(connection, after, limit),
-                lambda document: document["position"],
+                lambda document: document.position,
             )
 
-    def document(self, document_id: str) -> dict[str, Any]:
+    def document(self, document_id: str) -> DocumentView:
         with self.store.read_connection() as connection:
             return _found(
                 queries.document_view(connection, document_id), f"no document {document_id!r}"
@@ -495,7 +504,7 @@ class LedgerQueries:
     def anchors(self, document_id: str, exact: str) -> dict[str, Any]:
         """Every occurrence of ``exact`` in the document, with its full anchor."""
         view = self.document(document_id)
-        found = anchoring.occurrences(view["text"], exact)
+        found = anchoring.occurrences(view.text, exact)
         return {
             "document": document_id,
             "exact": exact,
@@ -517,9 +526,7 @@ class LedgerQueries:
                 _found(queries.claim_view(connection, claim), f"no claim {claim!r}")
             if story is not None:
                 _found(queries.story_view(connection, story), f"no story {story!r}")
-            return timeline(
-                connection, start=start, end=end, axis=axis, claim=claim, story=story
-            )
+            return timeline(connection, start=start, end=end, axis=axis, claim=claim, story=story)
 
     def pinned_position(self, known_at: datetime) -> int | None:
         """The log position a view known at ``known_at`` is fixed at, or None if not yet fixed."""

@@ -6,8 +6,13 @@ document describes them. Their fields are the views' fields: nothing beyond them
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from enum import Enum
+from functools import lru_cache, partial
+from types import UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin
 
+import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledger.domain.model import SaidAt, SourceAnchor, TextPositionSelector, TextQuoteSelector
@@ -243,3 +248,76 @@ class Replay(View):
     to: str
     claim: str | None
     steps: list[ReplayStep]
+
+
+# Trusted construction: the read side builds views from data the ledger validated when it was
+# appended (stored JSON, projection rows). ``model_construct`` runs no validators (SaidAt's among
+# them); the plan below builds the nested models too, so the views serialize as their types.
+
+Convert = Callable[[Any], Any]
+
+
+def trusted(cls: type[V], data: Mapping[str, Any]) -> V:
+    """``cls`` from already-valid ``data`` (keys by alias), nested models included, unvalidated."""
+    if isinstance(data, cls):
+        return data
+    values: dict[str, Any] = {}
+    get = data.get
+    for name, key, convert, default in _plan(cls):
+        value = get(key, default)
+        if convert is not None and value is not None and value is not _REQUIRED:
+            value = convert(value)
+        values[name] = value
+    return _constructed(cls, values)
+
+
+def _constructed(cls: type[V], values: dict[str, Any]) -> V:
+    """What ``cls.model_construct(**values)`` makes, for complete ``values``: it checks each
+    field for an alias and a default again, which costs more than the view's whole read."""
+    view = cls.__new__(cls)
+    _set(view, "__dict__", values)
+    _set(view, "__pydantic_fields_set__", set(values))
+    _set(view, "__pydantic_extra__", None)
+    _set(view, "__pydantic_private__", None)
+    return view
+
+
+_set = object.__setattr__
+
+
+V = TypeVar("V", bound=BaseModel)
+_REQUIRED = object()
+
+
+@lru_cache(maxsize=None)
+def _plan(cls: type[BaseModel]) -> tuple[tuple[str, str, Convert | None, Any], ...]:
+    return tuple(
+        (
+            name,
+            field.alias or name,
+            _converter(field.annotation),
+            _REQUIRED if field.is_required() else field.get_default(call_default_factory=True),
+        )
+        for name, field in cls.model_fields.items()
+    )
+
+
+def _converter(annotation: Any) -> Convert | None:
+    """How to turn a stored JSON value into ``annotation`` without validating (None: as is)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return partial(trusted, annotation)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return annotation
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin in (Union, UnionType):
+        inner = [_converter(arg) for arg in args if arg is not type(None)]
+        return inner[0] if len(inner) == 1 else None
+    if origin is list and args:
+        item = _converter(args[0])
+        return None if item is None else (lambda values: [item(value) for value in values])
+    return None
+
+
+def to_json(value: Any) -> bytes:
+    """Compact UTF-8 JSON of views (and lists and dicts holding them), by alias, as FastAPI writes."""
+    return pydantic_core.to_json(value, by_alias=True)
