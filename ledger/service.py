@@ -39,14 +39,17 @@ from ledger.projections.sql import SqlProjection, SqlRegistry
 from ledger.projections.replay import Axis, timeline
 from ledger.projections.views import (
     ActorSummary,
+    AnchorAnswer,
     ActorView,
     ClaimView,
     DocumentSummary,
     DocumentView,
+    Replay,
     StatementEntry,
     StatementView,
     StorySummary,
     StoryView,
+    trusted,
 )
 from ledger.store.tree import rebuild_tree
 from ledger.store import (
@@ -501,16 +504,17 @@ class LedgerQueries:
                 queries.document_view(connection, document_id), f"no document {document_id!r}"
             )
 
-    def anchors(self, document_id: str, exact: str) -> dict[str, Any]:
+    def anchors(self, document_id: str, exact: str) -> AnchorAnswer:
         """Every occurrence of ``exact`` in the document, with its full anchor."""
         view = self.document(document_id)
         found = anchoring.occurrences(view.text, exact)
-        return {
+        answer = {
             "document": document_id,
             "exact": exact,
             "context": anchoring.CONTEXT,
             "occurrences": [occurrence.to_json() for occurrence in found],
         }
+        return trusted(AnchorAnswer, answer)
 
     def replay(
         self,
@@ -520,7 +524,7 @@ class LedgerQueries:
         axis: Axis,
         claim: str | None = None,
         story: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Replay:
         with self.store.read_connection() as connection:
             if claim is not None:
                 _found(queries.claim_view(connection, claim), f"no claim {claim!r}")

@@ -51,9 +51,9 @@ def read_document(
     responses=responses(400, 404, 413, 415, 422),
 )
 def find_anchors(
-    document_id: DocumentIdPath, body: AnchorRequest, queries: QueriesDep
-) -> dict[str, Any]:
+    document_id: DocumentIdPath, body: AnchorRequest, queries: QueriesDep, response: Response
+) -> Response:
     """Every occurrence of the exact text in the document, as a TextQuoteSelector (prefix and
     suffix of up to ``context`` code points) and a TextPositionSelector in code points.
     Writes nothing: a statement may give ``quote.exact`` alone and the ledger anchors it."""
-    return queries.anchors(document_id, body.exact)
+    return trusted_json(queries.anchors(document_id, body.exact), response)

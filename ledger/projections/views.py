@@ -238,6 +238,8 @@ class ReplayStep(View):
     statement: StatementEntry
     claim_state: ClaimStateChange
     actor_stance: ActorStanceChange
+    reason: str | None = Field(default=None, description="A retraction's or correction's reason.")
+    basis: str | None = Field(default=None, description="A retraction's basis.")
 
 
 class Replay(View):
@@ -248,6 +250,7 @@ class Replay(View):
     to: str
     claim: str | None
     steps: list[ReplayStep]
+    story: str | None = Field(default=None, description="The story asked for, if one was.")
 
 
 # Trusted construction: the read side builds views from data the ledger validated when it was
@@ -262,21 +265,24 @@ def trusted(cls: type[V], data: Mapping[str, Any]) -> V:
     if isinstance(data, cls):
         return data
     values: dict[str, Any] = {}
-    get = data.get
+    given: set[str] = set()
     for name, key, convert, default in _plan(cls):
-        value = get(key, default)
-        if convert is not None and value is not None and value is not _REQUIRED:
-            value = convert(value)
-        values[name] = value
-    return _constructed(cls, values)
+        if key in data:
+            value = data[key]
+            values[name] = value if convert is None or value is None else convert(value)
+            given.add(name)
+        elif default is not _REQUIRED:
+            values[name] = default
+    return _constructed(cls, values, given)
 
 
-def _constructed(cls: type[V], values: dict[str, Any]) -> V:
-    """What ``cls.model_construct(**values)`` makes, for complete ``values``: it checks each
-    field for an alias and a default again, which costs more than the view's whole read."""
+def _constructed(cls: type[V], values: dict[str, Any], given: set[str]) -> V:
+    """What ``cls.model_construct(given, **values)`` makes, for complete ``values``: it looks
+    up each field's alias and default again, which costs more than the rest of the build.
+    ``given`` (the fields set) are those the data held: ``exclude_unset`` dumps the data."""
     view = cls.__new__(cls)
     _set(view, "__dict__", values)
-    _set(view, "__pydantic_fields_set__", set(values))
+    _set(view, "__pydantic_fields_set__", given)
     _set(view, "__pydantic_extra__", None)
     _set(view, "__pydantic_private__", None)
     return view
