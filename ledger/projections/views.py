@@ -6,7 +6,7 @@ document describes them. Their fields are the views' fields: nothing beyond them
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from enum import Enum
 from functools import lru_cache, partial
 from types import UnionType
