@@ -352,15 +352,30 @@ def actor_views(
     connection: Connection, after: str | None = None, limit: int | None = None
 ) -> list[ActorSummary]:
     """Actors by key, after ``after``, at most ``limit``, with how many statements each made."""
-    query = select(actors).order_by(actors.c.key).limit(limit)
-    if after is not None:
-        query = query.where(actors.c.key > after)
-    rows = connection.execute(query).all()
-    counts = _counts(connection, statement_versions.c.actor, [row.key for row in rows])
+    page = _Listed(actors.c.key, "key", statement_versions.c.actor, "statements")
     return [
-        trusted(ActorSummary, {**_actor_fields(row), "statements": counts.get(row.key, 0)})
-        for row in rows
+        trusted(ActorSummary, {**_actor_fields(row), page.counted: count})
+        for row, count in page.rows(connection, after, limit)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    """A paged list of registered things in ``order``, each with how many rows of another
+    table hold its ``key`` in ``counted_by`` (the view's field ``counted``)."""
+
+    order: Any
+    key: str
+    counted_by: Any
+    counted: str
+
+    def rows(self, connection: Connection, after: Any, limit: int | None) -> list[tuple[Any, int]]:
+        query = select(self.order.table).order_by(self.order).limit(limit)
+        if after is not None:
+            query = query.where(self.order > after)
+        rows = connection.execute(query).all()
+        counts = _counts(connection, self.counted_by, [getattr(row, self.key) for row in rows])
+        return [(row, counts.get(getattr(row, self.key), 0)) for row in rows]
 
 
 def _counts(connection: Connection, column: Any, keys: list[Any]) -> dict[Any, int]:
@@ -400,16 +415,10 @@ def document_views(
     connection: Connection, after: int | None = None, limit: int | None = None
 ) -> list[DocumentSummary]:
     """Documents in registration order, after position ``after``, at most ``limit``."""
-    query = select(documents).order_by(documents.c.position).limit(limit)
-    if after is not None:
-        query = query.where(documents.c.position > after)
-    rows = connection.execute(query).all()
-    counts = _counts(connection, statement_versions.c.document, [row.document_id for row in rows])
+    page = _Listed(documents.c.position, "document_id", statement_versions.c.document, "statements")
     return [
-        trusted(
-            DocumentSummary, {**_document_fields(row), "statements": counts.get(row.document_id, 0)}
-        )
-        for row in rows
+        trusted(DocumentSummary, {**_document_fields(row), page.counted: count})
+        for row, count in page.rows(connection, after, limit)
     ]
 
 
@@ -485,14 +494,10 @@ def story_views(
     connection: Connection, after: str | None = None, limit: int | None = None
 ) -> list[StorySummary]:
     """Stories by key, after ``after``, at most ``limit``, with how many claims each gathers."""
-    query = select(stories).order_by(stories.c.key).limit(limit)
-    if after is not None:
-        query = query.where(stories.c.key > after)
-    rows = connection.execute(query).all()
-    counts = _counts(connection, claims.c.story, [row.key for row in rows])
+    page = _Listed(stories.c.key, "key", claims.c.story, "claims")
     return [
-        trusted(StorySummary, {**_story_fields(row), "claims": counts.get(row.key, 0)})
-        for row in rows
+        trusted(StorySummary, {**_story_fields(row), page.counted: count})
+        for row, count in page.rows(connection, after, limit)
     ]
 
 
