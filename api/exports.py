@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import Request, Response
 
 from api.negotiation import negotiate
+from ledger.projections.views import StatementView
 from ledger.errors import NotFound
 from ledger.formats import Context, Links, Scope, annotation, prov, schema_org
 from ledger.service import LedgerQueries
@@ -48,9 +49,9 @@ def links(request: Request) -> Links:
 def context(request: Request, queries: LedgerQueries) -> Context:
     return Context(
         links=links(request),
-        actors={actor["key"]: actor for actor in queries.all_actors()},
-        documents={doc["document_id"]: doc for doc in queries.all_documents()},
-        claims={claim["key"]: claim for claim in queries.all_claims()},
+        actors={actor.key: actor for actor in queries.all_actors()},
+        documents={doc.document_id: doc for doc in queries.all_documents()},
+        claims={claim.key: claim for claim in queries.all_claims()},
     )
 
 
@@ -75,7 +76,7 @@ def export(
             raise NotFound(f"no page {page} of {scope.label}")
         return json_ld(body, fmt)
     if fmt is Format.SCHEMA_ORG:
-        claims = [c for c in ctx.claims.values() if scope.kind != "claim" or c["key"] == scope.key]
+        claims = [c for c in ctx.claims.values() if scope.kind != "claim" or c.key == scope.key]
         return json_ld(schema_org.claims_document(scope, claims, entries, ctx), fmt)
     graph = prov.graph(scope, entries, ctx)
     if fmt is Format.PROV_TURTLE:
@@ -89,17 +90,16 @@ def json_ld(body: dict[str, Any], fmt: Format) -> Response:
 
 
 def statement_annotation(
-    request: Request, queries: LedgerQueries, view: dict[str, Any], version: str | None
+    request: Request, queries: LedgerQueries, view: StatementView, version: str | None
 ) -> Response:
     """One version of a statement (its current one unless ``version`` names another)."""
     negotiate(request.headers.get("accept"), [annotation.MEDIA_TYPE])
-    versions = view["versions"]
     chosen = (
-        view["current"]
+        view.current
         if version is None
-        else next((v for v in versions if v["version_id"] == version), None)
+        else next((v for v in view.versions if v.version_id == version), None)
     )
     if chosen is None:
-        raise NotFound(f"statement {view['statement_id']} has no version {version}")
+        raise NotFound(f"statement {view.statement_id} has no version {version}")
     body = annotation.annotation(chosen, context(request, queries))
     return json_ld(body, Format.ANNOTATIONS)

@@ -109,7 +109,7 @@ def _measure(dbs: Databases, url: str, size: int) -> list[float]:
             started = time.perf_counter()
             view = app.queries.claim(key, at)
             latencies.append(time.perf_counter() - started)
-            assert view["key"] == key
+            assert view.key == key
     finally:
         app.close()
     return latencies

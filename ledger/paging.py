@@ -7,7 +7,7 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ledger.errors import InvalidEvent
 
@@ -32,15 +32,17 @@ class PageRequest:
         except (ValueError, UnicodeError, binascii.Error):
             decoded = None
         if not isinstance(decoded, dict) or decoded.get("list") != kind or "after" not in decoded:
-            raise InvalidEvent("cursor", f"not a cursor of this list ({kind}): pass a 'next' from it")
+            raise InvalidEvent(
+                "cursor", f"not a cursor of this list ({kind}): pass a 'next' from it"
+            )
         return decoded["after"]
 
 
 @dataclass(frozen=True, slots=True)
-class Page:
+class Page(Generic[T]):
     """One page of a list, and the cursor of the next (None on the last page)."""
 
-    items: list[dict[str, Any]]
+    items: list[T]
     next_cursor: str | None
 
 
@@ -52,9 +54,9 @@ def cursor_for(kind: str, after: Any) -> str:
 def paged(
     kind: str,
     request: PageRequest,
-    fetch: Callable[[Any, int], Sequence[dict[str, Any]]],
-    sort_key: Callable[[dict[str, Any]], Any],
-) -> Page:
+    fetch: Callable[[Any, int], Sequence[T]],
+    sort_key: Callable[[T], Any],
+) -> Page[T]:
     """Fetch one more item than asked: if it comes, there is a next page after the last shown."""
     items = list(fetch(request.after(kind), request.limit + 1))
     if len(items) <= request.limit:

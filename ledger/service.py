@@ -47,6 +47,20 @@ from ledger.projections.rebuild import rebuild
 from ledger.projections.sql import SqlProjection, SqlRegistry, StatementFacts
 from ledger.projections.sql import checkpoint as projection_checkpoint
 from ledger.projections.replay import Axis, timeline
+from ledger.projections.views import (
+    ActorSummary,
+    AnchorAnswer,
+    ActorView,
+    ClaimView,
+    DocumentSummary,
+    DocumentView,
+    Replay,
+    StatementEntry,
+    StatementView,
+    StorySummary,
+    StoryView,
+    trusted,
+)
 from ledger.store.tree import rebuild_tree
 from ledger.store import (
     ANY,
@@ -60,6 +74,7 @@ from ledger.store import (
 )
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d2c3e-8a51-4e0b-9a57-1c2b9d0e4f10")
 Metadata = Mapping[str, Any]
@@ -422,64 +437,64 @@ class LedgerQueries:
         where: ClaimFilter = ClaimFilter(),
         page: PageRequest = PageRequest(),
         q: str | None = None,
-    ) -> Page:
+    ) -> Page[ClaimView]:
         """A page of claims by key; ``q`` keeps those whose proposition or quotes match."""
         with self.store.read_connection() as connection:
             if q is not None:
                 found = search.matching_claims(connection, self.store.backend, q)
                 where = replace(where, keys=found)
 
-            def fetch(after: Any, limit: int) -> list[dict[str, Any]]:
+            def fetch(after: Any, limit: int) -> list[ClaimView]:
                 return queries.claim_views(connection, at, replace(where, after=after, limit=limit))
 
-            return paged("claims", page, fetch, lambda claim: claim["key"])
+            return paged("claims", page, fetch, lambda claim: claim.key)
 
     def statements(
         self, where: StatementFilter, page: PageRequest = PageRequest(), q: str | None = None
-    ) -> Page:
+    ) -> Page[StatementEntry]:
         """A page of statements (latest versions) in recording order; ``q`` searches quotes."""
         with self.store.read_connection() as connection:
             if q is not None:
                 found = search.matching_statements(connection, self.store.backend, q)
                 where = replace(where, version_ids=found)
 
-            def fetch(after: Any, limit: int) -> list[dict[str, Any]]:
+            def fetch(after: Any, limit: int) -> list[StatementEntry]:
                 return queries.statement_list(connection, replace(where, after=after, limit=limit))
 
-            return paged("statements", page, fetch, lambda entry: entry["position"])
+            return paged("statements", page, fetch, lambda entry: entry.position)
 
     def _listed(
         self,
         name: str,
         page: PageRequest,
-        views: Callable[[Connection, Any, int], list[dict[str, Any]]],
+        views: Callable[[Connection, Any, int], list[V]],
         cursor_field: str,
-    ) -> Page:
+    ) -> Page[V]:
         """A page of one kind of view, each page read by ``views`` after a cursor value."""
         with self.store.read_connection() as connection:
             return paged(
                 name,
                 page,
                 lambda after, limit: views(connection, after, limit),
-                lambda view: view[cursor_field],
+                lambda view: getattr(view, cursor_field),
             )
 
     def _read(self, read: Callable[[Connection], T]) -> T:
         with self.store.read_connection() as connection:
             return read(connection)
 
-    def stories(self, page: PageRequest = PageRequest()) -> Page:
+    def stories(self, page: PageRequest = PageRequest()) -> Page[StorySummary]:
         return self._listed("stories", page, queries.story_views, "key")
 
-    def story(self, key: str) -> dict[str, Any]:
+    def story(self, key: str) -> StoryView:
         with self.store.read_connection() as connection:
             return _found(queries.story_view(connection, key), f"no story {key!r}")
 
-    def claim(self, key: str, at: PointInTime = NOW) -> dict[str, Any]:
+    def claim(self, key: str, at: PointInTime = NOW) -> ClaimView:
         with self.store.read_connection() as connection:
             return _found(queries.claim_view(connection, key, at), f"no claim {key!r}")
 
-    def claim_and_version(self, key: str) -> tuple[dict[str, Any], int | None]:
+    def claim_and_version(self, key: str) -> tuple[ClaimView, int | None]:
         """The claim's current view and its stream's version, read in one transaction."""
         with self.store.read_connection() as connection:
             view = queries.current_claim_view(connection, self.store.backend, key)
@@ -490,55 +505,56 @@ class LedgerQueries:
         """A page of the global log after position ``after``."""
         return self.store.read_page(after=after, limit=limit)
 
-    def claim_history(self, key: str) -> list[dict[str, Any]]:
+    def claim_history(self, key: str) -> list[StatementEntry]:
         with self.store.read_connection() as connection:
             return _found(queries.claim_history(connection, key), f"no claim {key!r}")
 
-    def statement(self, statement_id: uuid.UUID) -> dict[str, Any]:
+    def statement(self, statement_id: uuid.UUID) -> StatementView:
         with self.store.read_connection() as connection:
             return _found(
                 queries.statement_view(connection, statement_id), f"no statement {statement_id}"
             )
 
-    def all_claims(self) -> list[dict[str, Any]]:
+    def all_claims(self) -> list[ClaimView]:
         """Every claim now, unpaged (whole-ledger exports)."""
         return self._read(queries.claim_views)
 
-    def all_actors(self) -> list[dict[str, Any]]:
+    def all_actors(self) -> list[ActorSummary]:
         return self._read(queries.actor_views)
 
-    def all_documents(self) -> list[dict[str, Any]]:
+    def all_documents(self) -> list[DocumentSummary]:
         return self._read(queries.document_views)
 
-    def statement_entries(self) -> list[dict[str, Any]]:
+    def statement_entries(self) -> list[StatementEntry]:
         return self._read(queries.statement_entries)
 
-    def actors(self, page: PageRequest = PageRequest()) -> Page:
+    def actors(self, page: PageRequest = PageRequest()) -> Page[ActorSummary]:
         return self._listed("actors", page, queries.actor_views, "key")
 
-    def actor(self, key: str) -> dict[str, Any]:
+    def actor(self, key: str) -> ActorView:
         with self.store.read_connection() as connection:
             return _found(queries.actor_view(connection, key), f"no actor {key!r}")
 
-    def documents(self, page: PageRequest = PageRequest()) -> Page:
+    def documents(self, page: PageRequest = PageRequest()) -> Page[DocumentSummary]:
         return self._listed("documents", page, queries.document_views, "position")
 
-    def document(self, document_id: str) -> dict[str, Any]:
+    def document(self, document_id: str) -> DocumentView:
         with self.store.read_connection() as connection:
             return _found(
                 queries.document_view(connection, document_id), f"no document {document_id!r}"
             )
 
-    def anchors(self, document_id: str, exact: str) -> dict[str, Any]:
+    def anchors(self, document_id: str, exact: str) -> AnchorAnswer:
         """Every occurrence of ``exact`` in the document, with its full anchor."""
         view = self.document(document_id)
-        found = anchoring.occurrences(view["text"], exact)
-        return {
+        found = anchoring.occurrences(view.text, exact)
+        answer = {
             "document": document_id,
             "exact": exact,
             "context": anchoring.CONTEXT,
             "occurrences": [occurrence.to_json() for occurrence in found],
         }
+        return trusted(AnchorAnswer, answer)
 
     def replay(
         self,
@@ -548,15 +564,13 @@ class LedgerQueries:
         axis: Axis,
         claim: str | None = None,
         story: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Replay:
         with self.store.read_connection() as connection:
             if claim is not None:
                 _found(queries.claim_view(connection, claim), f"no claim {claim!r}")
             if story is not None:
                 _found(queries.story_view(connection, story), f"no story {story!r}")
-            return timeline(
-                connection, start=start, end=end, axis=axis, claim=claim, story=story
-            )
+            return timeline(connection, start=start, end=end, axis=axis, claim=claim, story=story)
 
     def pinned_position(self, known_at: datetime) -> int | None:
         """The log position a view known at ``known_at`` is fixed at, or None if not yet fixed."""

@@ -19,6 +19,7 @@ from ledger.audit.note import NoteError, SigningKey
 from ledger.bootstrap import App, open_app
 from ledger.errors import LedgerError
 from ledger.projections.replay import Axis, parse_instant, to_json_text
+from ledger.projections.views import AnchorAnswer
 from ledger.seeding import SeedClock, SeedReport, load_story, seed
 from ledger.settings import Settings
 from ledger_cli.audit import audit_app
@@ -180,18 +181,27 @@ def anchor(
     with opened(Settings()) as ledger_app, ledger_errors():
         found = ledger_app.queries.anchors(document, exact)
     if as_json:
-        typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(_anchor_json(found), ensure_ascii=False, indent=2))
         return
-    occurrences = found["occurrences"]
+    occurrences = found.occurrences
     if not occurrences:
         typer.secho(f"error: not found in {document}", err=True, fg=typer.colors.RED)
         raise typer.Exit(code=1)
     for item in occurrences:
-        quote, position = item["quote"], item["position"]
-        typer.echo(f"occurrence {item['occurrence']}: code points {position['start']}-{position['end']}")
-        typer.echo(f"  prefix: {json.dumps(quote['prefix'], ensure_ascii=False)}")
-        typer.echo(f"  exact:  {json.dumps(quote['exact'], ensure_ascii=False)}")
-        typer.echo(f"  suffix: {json.dumps(quote['suffix'], ensure_ascii=False)}")
+        quote, position = item.quote, item.position
+        typer.echo(f"occurrence {item.occurrence}: code points {position.start}-{position.end}")
+        typer.echo(f"  prefix: {json.dumps(quote.prefix, ensure_ascii=False)}")
+        typer.echo(f"  exact:  {json.dumps(quote.exact, ensure_ascii=False)}")
+        typer.echo(f"  suffix: {json.dumps(quote.suffix, ensure_ascii=False)}")
+
+
+def _anchor_json(found: AnchorAnswer) -> dict[str, Any]:
+    """The answer as ``anchor --json`` has always printed it: each occurrence's number first."""
+    fields = found.model_dump(mode="json")
+    occurrences = [
+        {"occurrence": item.pop("occurrence"), **item} for item in fields["occurrences"]
+    ]
+    return {**fields, "occurrences": occurrences}
 
 
 def _print_report(report: SeedReport) -> None:

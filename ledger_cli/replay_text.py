@@ -2,56 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Any
+from ledger.projections.views import Replay, ReplayStep, StatementEntry
 
 
-def render_replay(replay: dict[str, Any]) -> str:
-    axis = "said-time" if replay["axis"] == "said" else "recorded-time"
-    scope = f", claim {replay['claim']}" if replay["claim"] else ""
-    steps = replay["steps"]
+def render_replay(replay: Replay) -> str:
+    axis = "said-time" if replay.axis == "said" else "recorded-time"
+    scope = f", claim {replay.claim}" if replay.claim else ""
+    steps = replay.steps
     lines = [
-        f"Replay on the {axis} axis, {replay['from']} to {replay['to']}{scope}: {len(steps)} steps"
+        f"Replay on the {axis} axis, {replay.from_} to {replay.to}{scope}: {len(steps)} steps"
     ]
     day = None
     for step in steps:
-        if step["at"][:10] != day:
-            day = step["at"][:10]
+        if step.at[:10] != day:
+            day = step.at[:10]
             lines += ["", day]
         lines += _step_lines(step)
     return "\n".join(lines)
 
 
-def _step_lines(step: dict[str, Any]) -> list[str]:
-    statement, state = step["statement"], step["claim_state"]
-    verb = _verb(step["type"], statement)
-    change = (
-        f"{state['before']} -> {state['after']}" if state["changed"] else f"stays {state['after']}"
-    )
-    relay = f" (relaying {statement['relays']})" if statement["relays"] else ""
+def _step_lines(step: ReplayStep) -> list[str]:
+    statement, state = step.statement, step.claim_state
+    verb = _verb(step.type, statement)
+    change = f"{state.before} -> {state.after}" if state.changed else f"stays {state.after}"
+    relay = f" (relaying {statement.relays})" if statement.relays else ""
+    source = statement.source
     lines = [
-        f"  #{step['step']:<3} {statement['actor']} {verb}{relay} {statement['claim']}   [{change}]",
-        f"       \u201c{_shorten(statement['source']['quote']['exact'])}\u201d",
-        f"       read in {statement['source']['document']} via {' -> '.join(statement['conduit'])}"
+        f"  #{step.step:<3} {statement.actor} {verb}{relay} {statement.claim}   [{change}]",
+        f"       \u201c{_shorten(source.quote.exact)}\u201d",
+        f"       read in {source.document} via {' -> '.join(statement.conduit)}"
         f"; said {_said(statement)}",
     ]
-    if step.get("reason"):
-        lines.append(f"       reason: {step['reason']} ({step['basis']})")
+    if step.reason:
+        lines.append(f"       reason: {step.reason} ({step.basis})")
     return lines
 
 
-def _verb(event_type: str, statement: dict[str, Any]) -> str:
+def _verb(event_type: str, statement: StatementEntry) -> str:
     if event_type == "StatementRetracted":
-        return f"RETRACTED ({statement['stance']})"
+        return f"RETRACTED ({statement.stance})"
     if event_type == "StatementCorrected":
-        return f"CORRECTED to {statement['stance']}"
-    return str(statement["stance"])
+        return f"CORRECTED to {statement.stance}"
+    return str(statement.stance)
 
 
-def _said(statement: dict[str, Any]) -> str:
-    said = statement["said_at"]
-    if said["precision"] == "unknown":
+def _said(statement: StatementEntry) -> str:
+    said = statement.said_at
+    if said.precision == "unknown":
         return "on an unknown date"
-    return f"{said['value']} ({said['precision']})"
+    return f"{said.value} ({said.precision.value})"
 
 
 def _shorten(text: str, limit: int = 110) -> str:

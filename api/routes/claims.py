@@ -26,7 +26,9 @@ from ledger.projections.queries import ClaimFilter
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"], dependencies=[ReadAccess, KnownQuery])
 ClaimKey = Annotated[str, Path(pattern=KEY, examples=["musk-putin-regular-contact-since-2022"])]
-ClaimState = Literal["asserted", "denied", "contested", "unanswered", "questioned", "reported", "unstated"]
+ClaimState = Literal[
+    "asserted", "denied", "contested", "unanswered", "questioned", "reported", "unstated"
+]
 SEARCH_TEXT = Query(min_length=1, max_length=200, description="Full-text search: every word.")
 
 
@@ -37,7 +39,9 @@ def list_claims(
     queries: QueriesDep,
     at: AtDep,
     page: PageDep,
-    story: Annotated[str | None, Query(pattern=KEY, description="Only this story's claims.")] = None,
+    story: Annotated[
+        str | None, Query(pattern=KEY, description="Only this story's claims.")
+    ] = None,
     actor: Annotated[
         str | None, Query(pattern=KEY, description="Only claims this actor made statements on.")
     ] = None,

@@ -9,27 +9,31 @@ from fastapi import APIRouter, Path, Request, Response
 from api.deps import DOCUMENT_ID, KnownQuery, PageDep, QueriesDep, ReadAccess, link_next
 from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
 from api.problems import responses
+from api.responses import trusted_json
 from api.schemas import AnchorRequest
 from api.views import AnchorAnswer, DocumentList, DocumentView
 from ledger.formats import document_scope
 
-router = APIRouter(prefix="/v1/documents", tags=["documents"], dependencies=[ReadAccess, KnownQuery])
-DocumentIdPath = Annotated[
-    str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])
-]
+router = APIRouter(
+    prefix="/v1/documents", tags=["documents"], dependencies=[ReadAccess, KnownQuery]
+)
+DocumentIdPath = Annotated[str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])]
 
 
 @router.get("", response_model=DocumentList, responses=responses(400, 422))
 def list_documents(
     request: Request, response: Response, queries: QueriesDep, page: PageDep
-) -> dict[str, Any]:
+) -> Response:
     """A page of registered documents (without their text) in registration order."""
     found = queries.documents(page)
-    return {"documents": found.items, "next": link_next(request, response, found)}
+    next_cursor = link_next(request, response, found)
+    return trusted_json({"documents": found.items, "next": next_cursor}, response)
 
 
 @router.get("/{document_id}", response_model=DocumentView, responses=responses(400, 404, 406, 422))
-def read_document(document_id: DocumentIdPath, request: Request, queries: QueriesDep) -> Any:
+def read_document(
+    document_id: DocumentIdPath, request: Request, response: Response, queries: QueriesDep
+) -> Any:
     """A document's text, its SHA-256, and every quote anchor into it.
 
     By ``Accept``, its export instead (schema.org, Web Annotation collection, PROV).
@@ -38,7 +42,7 @@ def read_document(document_id: DocumentIdPath, request: Request, queries: Querie
     view = queries.document(document_id)
     if chosen != JSON:
         return export(request, queries, document_scope(document_id), FORMAT_OF[chosen])
-    return view
+    return trusted_json(view, response)
 
 
 @router.post(
@@ -47,9 +51,9 @@ def read_document(document_id: DocumentIdPath, request: Request, queries: Querie
     responses=responses(400, 404, 413, 415, 422),
 )
 def find_anchors(
-    document_id: DocumentIdPath, body: AnchorRequest, queries: QueriesDep
-) -> dict[str, Any]:
+    document_id: DocumentIdPath, body: AnchorRequest, queries: QueriesDep, response: Response
+) -> Response:
     """Every occurrence of the exact text in the document, as a TextQuoteSelector (prefix and
     suffix of up to ``context`` code points) and a TextPositionSelector in code points.
     Writes nothing: a statement may give ``quote.exact`` alone and the ledger anchors it."""
-    return queries.anchors(document_id, body.exact)
+    return trusted_json(queries.anchors(document_id, body.exact), response)

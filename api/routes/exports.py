@@ -9,7 +9,7 @@ same documents by ``Accept`` (see api/exports.py).
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
@@ -31,13 +31,11 @@ FORMAT_DOC = {
         "text/turtle": {"schema": {"type": "string"}},
     },
 }
+# Every export route answers in its format, not JSON, and documents the same problems.
+EXPORTED: dict[str, Any] = {"response_class": Response, "responses": {200: FORMAT_DOC, **PROBLEMS}}
 
 
-@router.get(
-    "/v1/statements/{statement_id}/annotation",
-    response_class=Response,
-    responses={200: FORMAT_DOC, **PROBLEMS},
-)
+@router.get("/v1/statements/{statement_id}/annotation", **EXPORTED)
 def get_statement_annotation(
     statement_id: uuid.UUID,
     request: Request,
@@ -51,11 +49,7 @@ def get_statement_annotation(
     return statement_annotation(request, queries, view, None if version is None else str(version))
 
 
-@router.get(
-    "/v1/claims/{key}/export/{format}",
-    response_class=Response,
-    responses={200: FORMAT_DOC, **PROBLEMS},
-)
+@router.get("/v1/claims/{key}/export/{format}", **EXPORTED)
 def export_claim(
     key: Annotated[str, Path(pattern=KEY, examples=["musk-putin-regular-contact-since-2022"])],
     format: Format,
@@ -68,11 +62,7 @@ def export_claim(
     return export(request, queries, claim_scope(key), format, page)
 
 
-@router.get(
-    "/v1/documents/{document_id}/export/{format}",
-    response_class=Response,
-    responses={200: FORMAT_DOC, **PROBLEMS},
-)
+@router.get("/v1/documents/{document_id}/export/{format}", **EXPORTED)
 def export_document(
     document_id: Annotated[str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])],
     format: Format,
@@ -85,7 +75,7 @@ def export_document(
     return export(request, queries, document_scope(document_id), format, page)
 
 
-@router.get("/v1/export/{format}", response_class=Response, responses={200: FORMAT_DOC, **PROBLEMS})
+@router.get("/v1/export/{format}", **EXPORTED)
 def export_ledger(
     format: Format, request: Request, queries: QueriesDep, page: Page = None
 ) -> Response:

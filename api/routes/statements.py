@@ -84,7 +84,9 @@ def list_statements(
     document: Annotated[
         str | None, Query(pattern=DOCUMENT_ID, description="Only those read in this document.")
     ] = None,
-    claim: Annotated[str | None, Query(pattern=KEY, description="Only those on this claim.")] = None,
+    claim: Annotated[
+        str | None, Query(pattern=KEY, description="Only those on this claim.")
+    ] = None,
     stance: Annotated[Stance | None, Query(description="Only those taking this stance.")] = None,
     story: Annotated[str | None, Query(pattern=KEY, description="Only this story's.")] = None,
     q: Annotated[
@@ -93,9 +95,7 @@ def list_statements(
 ) -> Response:
     """A page of statements, each as its latest version (standing, retracted or withdrawn),
     in the order the ledger recorded those versions."""
-    where = StatementFilter(
-        actor=actor, document=document, claim=claim, stance=stance, story=story
-    )
+    where = StatementFilter(actor=actor, document=document, claim=claim, stance=stance, story=story)
     found = queries.statements(where, page, q)
     next_cursor = link_next(request, response, found)
     return trusted_json({"statements": found.items, "next": next_cursor}, response)
@@ -107,7 +107,9 @@ def list_statements(
     responses=responses(400, 404, 406, 422),
     dependencies=[ReadAccess],
 )
-def read_statement(statement_id: uuid.UUID, request: Request, queries: QueriesDep) -> Any:
+def read_statement(
+    statement_id: uuid.UUID, request: Request, response: Response, queries: QueriesDep
+) -> Any:
     """One statement by its id or a version's id, with every version.
 
     By ``Accept``, its current version as a W3C Web Annotation instead.
@@ -116,7 +118,7 @@ def read_statement(statement_id: uuid.UUID, request: Request, queries: QueriesDe
     view = queries.statement(statement_id)
     if chosen != JSON:
         return statement_annotation(request, queries, view, None)
-    return view
+    return trusted_json(view, response)
 
 
 @router.post(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
 from api.deps import KEY, KnownQuery, PageDep, QueriesDep, ReadAccess, link_next
 from api.problems import responses
+from api.responses import trusted_json
 from api.views import StoryList, StoryView
 
 router = APIRouter(prefix="/v1/stories", tags=["stories"], dependencies=[ReadAccess, KnownQuery])
@@ -16,16 +17,19 @@ router = APIRouter(prefix="/v1/stories", tags=["stories"], dependencies=[ReadAcc
 @router.get("", response_model=StoryList, responses=responses(400, 422))
 def list_stories(
     request: Request, response: Response, queries: QueriesDep, page: PageDep
-) -> dict[str, Any]:
+) -> Response:
     """A page of stories by key, with how many claims each gathers."""
     found = queries.stories(page)
-    return {"stories": found.items, "next": link_next(request, response, found)}
+    next_cursor = link_next(request, response, found)
+    return trusted_json({"stories": found.items, "next": next_cursor}, response)
 
 
 @router.get("/{key}", response_model=StoryView, responses=responses(400, 404, 422))
 def read_story(
-    key: Annotated[str, Path(pattern=KEY, examples=["musk-putin-contacts"])], queries: QueriesDep
-) -> dict[str, Any]:
+    key: Annotated[str, Path(pattern=KEY, examples=["musk-putin-contacts"])],
+    queries: QueriesDep,
+    response: Response,
+) -> Response:
     """A story: its claims now, the actors and documents of their statements, and its first and
     last instants on the said and the recorded axis."""
-    return queries.story(key)
+    return trusted_json(queries.story(key), response)

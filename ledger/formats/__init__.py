@@ -1,6 +1,6 @@
 """The ledger's views in the ecosystem's formats, as plain dicts and rdflib graphs.
 
-Each builder takes the projections' views (the same dicts the JSON API answers with) and a
+Each builder takes the projections' views (the same frozen view types the JSON API answers with) and a
 ``base`` IRI (the server's own URL, so every node is an absolute IRI a client can fetch).
 Nothing here knows HTTP: ``api/`` only negotiates and serializes.
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from ledger.projections.views import ActorSummary, ClaimView, DocumentSummary, StatementEntry
 
 LEDGER_VOCAB = "urn:claims-ledger:vocab#"
 
@@ -43,12 +43,12 @@ class Links:
     def statement(self, statement_id: str) -> str:
         return f"{self.base}/v1/statements/{statement_id}"
 
-    def version(self, entry: Mapping[str, Any]) -> str:
+    def version(self, entry: StatementEntry) -> str:
         """A statement version: its statement's IRI with the version's id as a fragment."""
-        return f"{self.statement(entry['statement_id'])}#version-{entry['version_id']}"
+        return f"{self.statement(entry.statement_id)}#version-{entry.version_id}"
 
-    def annotation(self, entry: Mapping[str, Any]) -> str:
-        return f"{self.statement(entry['statement_id'])}/annotation?version={entry['version_id']}"
+    def annotation(self, entry: StatementEntry) -> str:
+        return f"{self.statement(entry.statement_id)}/annotation?version={entry.version_id}"
 
     def event(self, position: int) -> str:
         return f"{self.base}/v1/events?after={position - 1}&limit=1"
@@ -65,9 +65,9 @@ class Scope:
     key: str | None
     label: str
     path: str
-    keep: Callable[[Mapping[str, Any]], bool] = field(default=lambda entry: True)
+    keep: Callable[[StatementEntry], bool] = field(default=lambda entry: True)
 
-    def entries(self, entries: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    def entries(self, entries: Sequence[StatementEntry]) -> list[StatementEntry]:
         return [entry for entry in entries if self.keep(entry)]
 
 
@@ -77,7 +77,7 @@ def claim_scope(key: str) -> Scope:
         key,
         f"Statements on the claim {key}",
         f"/v1/claims/{key}",
-        lambda entry: entry["claim"] == key,
+        lambda entry: entry.claim == key,
     )
 
 
@@ -87,7 +87,7 @@ def document_scope(document_id: str) -> Scope:
         document_id,
         f"Statements quoted from {document_id}",
         f"/v1/documents/{document_id}",
-        lambda entry: entry["source"]["document"] == document_id,
+        lambda entry: entry.source.document == document_id,
     )
 
 
@@ -100,10 +100,10 @@ class Context:
     """What the builders look up besides the entries: actors, documents and claims by key."""
 
     links: Links
-    actors: Mapping[str, Mapping[str, Any]]
-    documents: Mapping[str, Mapping[str, Any]]
-    claims: Mapping[str, Mapping[str, Any]]
+    actors: Mapping[str, ActorSummary]
+    documents: Mapping[str, DocumentSummary]
+    claims: Mapping[str, ClaimView]
 
     def actor_name(self, key: str) -> str:
         actor = self.actors.get(key)
-        return str(actor["name"]) if actor else key
+        return str(actor.name) if actor else key

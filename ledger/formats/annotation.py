@@ -9,10 +9,11 @@ processor expands every key.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ledger.formats import LEDGER_VOCAB, Context, Scope
+from ledger.projections.views import StatementEntry
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
@@ -44,19 +45,19 @@ STANCE_WORDS = {
 }
 
 
-def annotation(entry: Mapping[str, Any], context: Context, *, embedded: bool = False) -> dict:
+def annotation(entry: StatementEntry, context: Context, *, embedded: bool = False) -> dict:
     """One statement version as a Web Annotation (without ``@context`` when ``embedded``)."""
     links = context.links
-    source = entry["source"]
-    document = context.documents.get(source["document"], {})
-    quote = source["quote"]
+    source = entry.source
+    document = context.documents.get(source.document)
+    quote = source.quote
     body = {
         "@context": CONTEXT,
         "id": links.annotation(entry),
         "type": "Annotation",
         "motivation": "classifying",
-        "created": entry["recorded_at"],
-        "generated": entry["recorded_at"],
+        "created": entry.recorded_at,
+        "generated": entry.recorded_at,
         "creator": {"id": links.ledger(), "type": "Software", "name": "Claims ledger"},
         "canonical": links.annotation(entry),
         "body": [
@@ -67,49 +68,49 @@ def annotation(entry: Mapping[str, Any], context: Context, *, embedded: bool = F
                 "language": "en",
                 "value": describe(entry, context),
             },
-            {"id": links.claim(entry["claim"]), "type": "Dataset"},
+            {"id": links.claim(entry.claim), "type": "Dataset"},
         ],
         "target": {
             "type": "SpecificResource",
             "source": {
-                "id": links.document(source["document"]),
+                "id": links.document(source.document),
                 "type": "Text",
                 "format": "text/plain",
-                "language": document.get("language", "und"),
+                "language": document.language if document else "und",
             },
             "selector": [
-                {"type": "TextQuoteSelector", **quote},
-                {"type": "TextPositionSelector", **source["position"]},
+                {"type": "TextQuoteSelector", **quote.model_dump()},
+                {"type": "TextPositionSelector", **source.position.model_dump()},
             ],
         },
-        "speaker": links.actor(entry["actor"]),
-        "stance": entry["stance"],
-        "claim": links.claim(entry["claim"]),
-        "conduit": [links.actor(hop) for hop in entry["conduit"]],
-        "statement": links.statement(entry["statement_id"]),
-        "status": entry["status"],
-        "saidPrecision": entry["said_at"]["precision"],
+        "speaker": links.actor(entry.actor),
+        "stance": entry.stance,
+        "claim": links.claim(entry.claim),
+        "conduit": [links.actor(hop) for hop in entry.conduit],
+        "statement": links.statement(entry.statement_id),
+        "status": entry.status,
+        "saidPrecision": entry.said_at.precision.value,
     }
-    if entry["said_at"].get("value") is not None:
-        body["saidAt"] = entry["said_at"]["value"]
-    if entry.get("relays"):
-        body["relays"] = links.actor(entry["relays"])
+    if entry.said_at.value is not None:
+        body["saidAt"] = entry.said_at.value
+    if entry.relays:
+        body["relays"] = links.actor(entry.relays)
     if embedded:
         del body["@context"]
     return body
 
 
-def describe(entry: Mapping[str, Any], context: Context) -> str:
+def describe(entry: StatementEntry, context: Context) -> str:
     """The statement in one English sentence: speaker, stance, claim (and whom it relays)."""
-    claim = context.claims.get(entry["claim"], {})
-    proposition = claim.get("proposition_en", entry["claim"])
-    speaker = context.actor_name(entry["actor"])
-    stance = STANCE_WORDS.get(entry["stance"], entry["stance"])
-    relayed = f" (relaying {context.actor_name(entry['relays'])})" if entry.get("relays") else ""
+    claim = context.claims.get(entry.claim)
+    proposition = claim.proposition_en if claim else entry.claim
+    speaker = context.actor_name(entry.actor)
+    stance = STANCE_WORDS.get(entry.stance, entry.stance)
+    relayed = f" (relaying {context.actor_name(entry.relays)})" if entry.relays else ""
     return f"{speaker}{relayed} {stance}: “{proposition}”"
 
 
-def collection(scope: Scope, entries: Sequence[Mapping[str, Any]], context: Context) -> dict:
+def collection(scope: Scope, entries: Sequence[StatementEntry], context: Context) -> dict:
     """An ``AnnotationCollection`` of the scope's statement versions, paged by IRI."""
     total = len(entries)
     pages = page_count(total)
@@ -127,7 +128,7 @@ def collection(scope: Scope, entries: Sequence[Mapping[str, Any]], context: Cont
 
 
 def page(
-    scope: Scope, entries: Sequence[Mapping[str, Any]], context: Context, number: int
+    scope: Scope, entries: Sequence[StatementEntry], context: Context, number: int
 ) -> dict | None:
     """Page ``number`` (from 0) of the collection, or None if there is no such page."""
     total = len(entries)

@@ -15,13 +15,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import PROV
 
 from ledger.formats import LEDGER_VOCAB, Context, Scope
+from ledger.projections.views import StatementEntry
 
 LEDGER = Namespace(LEDGER_VOCAB)
 TURTLE = "text/turtle"
@@ -48,58 +48,58 @@ SELECT DISTINCT ?relayer ?speaker WHERE {
 """
 
 
-def graph(scope: Scope, entries: Sequence[Mapping[str, Any]], context: Context) -> Graph:
+def graph(scope: Scope, entries: Sequence[StatementEntry], context: Context) -> Graph:
     """The PROV-O graph of the scope's statement versions (every version, ended ones too)."""
     g = Graph(bind_namespaces="none")
     for prefix, namespace in (("prov", PROV), ("ledger", LEDGER), ("rdfs", RDFS), ("xsd", XSD)):
         g.bind(prefix, namespace)
     chosen = scope.entries(entries)
     previous: dict[str, URIRef] = {}
-    for entry in sorted(chosen, key=lambda e: e["position"]):
+    for entry in sorted(chosen, key=lambda e: e.position):
         node = _statement(g, entry, context)
-        earlier = previous.get(entry["statement_id"])
+        earlier = previous.get(entry.statement_id)
         if earlier is not None:
             g.add((node, PROV.wasRevisionOf, earlier))
-        previous[entry["statement_id"]] = node
+        previous[entry.statement_id] = node
     for key in sorted({hop for entry in chosen for hop in _agents(entry)}):
         _agent(g, key, context)
     return g
 
 
-def _agents(entry: Mapping[str, Any]) -> list[str]:
-    return [entry["actor"], *entry["conduit"], *([entry["relays"]] if entry.get("relays") else [])]
+def _agents(entry: StatementEntry) -> list[str]:
+    return [entry.actor, *entry.conduit, *([entry.relays] if entry.relays else [])]
 
 
-def _statement(g: Graph, entry: Mapping[str, Any], context: Context) -> URIRef:
+def _statement(g: Graph, entry: StatementEntry, context: Context) -> URIRef:
     links = context.links
     node = URIRef(links.version(entry))
     g.add((node, RDF.type, PROV.Entity))
     g.add((node, RDF.type, LEDGER.Statement))
-    g.add((node, PROV.wasAttributedTo, URIRef(links.actor(entry["actor"]))))
-    g.add((node, PROV.generatedAtTime, Literal(entry["recorded_at"], datatype=XSD.dateTime)))
-    g.add((node, PROV.specializationOf, URIRef(links.statement(entry["statement_id"]))))
-    g.add((node, LEDGER.claim, URIRef(links.claim(entry["claim"]))))
-    g.add((node, LEDGER.stance, LEDGER[entry["stance"]]))
-    g.add((node, LEDGER.quote, Literal(entry["source"]["quote"]["exact"])))
-    g.add((node, PROV.hadPrimarySource, URIRef(links.document(entry["source"]["document"]))))
-    if entry.get("relays"):
+    g.add((node, PROV.wasAttributedTo, URIRef(links.actor(entry.actor))))
+    g.add((node, PROV.generatedAtTime, Literal(entry.recorded_at, datatype=XSD.dateTime)))
+    g.add((node, PROV.specializationOf, URIRef(links.statement(entry.statement_id))))
+    g.add((node, LEDGER.claim, URIRef(links.claim(entry.claim))))
+    g.add((node, LEDGER.stance, LEDGER[entry.stance]))
+    g.add((node, LEDGER.quote, Literal(entry.source.quote.exact)))
+    g.add((node, PROV.hadPrimarySource, URIRef(links.document(entry.source.document))))
+    if entry.relays:
         relayed = URIRef(f"{links.version(entry)}-relayed")
         g.add((relayed, RDF.type, PROV.Entity))
         g.add((relayed, RDF.type, LEDGER.RelayedStatement))
-        g.add((relayed, PROV.wasAttributedTo, URIRef(links.actor(entry["relays"]))))
+        g.add((relayed, PROV.wasAttributedTo, URIRef(links.actor(entry.relays))))
         g.add((node, PROV.wasDerivedFrom, relayed))
     _conduit(g, node, entry, context)
-    if entry["status"] == "retracted" and entry.get("ended_position") is not None:
-        ending = URIRef(links.event(entry["ended_position"]))
+    if entry.status == "retracted" and entry.ended_position is not None:
+        ending = URIRef(links.event(entry.ended_position))
         g.add((ending, RDF.type, PROV.Activity))
         g.add((ending, RDFS.label, Literal("retraction")))
         g.add((node, PROV.wasInvalidatedBy, ending))
     return node
 
 
-def _conduit(g: Graph, node: URIRef, entry: Mapping[str, Any], context: Context) -> None:
+def _conduit(g: Graph, node: URIRef, entry: StatementEntry, context: Context) -> None:
     """One hop entity per outlet before the speaker, each derived from the next one inward."""
-    hops = entry["conduit"][:-1]
+    hops = entry.conduit[:-1]
     inner = node
     for index in reversed(range(len(hops))):
         hop = URIRef(f"{context.links.version(entry)}-hop-{index}")

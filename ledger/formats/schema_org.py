@@ -9,10 +9,11 @@ ledger records who said what; it rates nothing, so it emits no ``ClaimReview``
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ledger.formats import Context, Scope
+from ledger.projections.views import ClaimView, StatementEntry
 
 SCHEMA_CONTEXT = "https://schema.org"
 MEDIA_TYPE = 'application/ld+json; profile="https://schema.org"'
@@ -25,90 +26,88 @@ ACTOR_TYPES = {
 
 def claims_document(
     scope: Scope,
-    claims: Sequence[Mapping[str, Any]],
-    entries: Sequence[Mapping[str, Any]],
+    claims: Sequence[ClaimView],
+    entries: Sequence[StatementEntry],
     context: Context,
 ) -> dict[str, Any]:
     """One ``Claim`` (a claim scope) or a ``@graph`` of every claim the scope's entries touch."""
-    standing = [entry for entry in scope.entries(entries) if entry["status"] == "standing"]
-    by_claim: dict[str, list[Mapping[str, Any]]] = {}
+    standing = [entry for entry in scope.entries(entries) if entry.status == "standing"]
+    by_claim: dict[str, list[StatementEntry]] = {}
     for entry in standing:
-        by_claim.setdefault(entry["claim"], []).append(entry)
-    chosen = [c for c in claims if scope.kind != "document" or c["key"] in by_claim]
-    nodes = [claim(c, by_claim.get(c["key"], []), context) for c in chosen]
+        by_claim.setdefault(entry.claim, []).append(entry)
+    chosen = [c for c in claims if scope.kind != "document" or c.key in by_claim]
+    nodes = [claim(c, by_claim.get(c.key, []), context) for c in chosen]
     if scope.kind == "claim" and len(nodes) == 1:
         return {"@context": SCHEMA_CONTEXT, **nodes[0]}
     return {"@context": SCHEMA_CONTEXT, "@graph": nodes}
 
 
-def claim(
-    view: Mapping[str, Any], entries: Sequence[Mapping[str, Any]], context: Context
-) -> dict[str, Any]:
+def claim(view: ClaimView, entries: Sequence[StatementEntry], context: Context) -> dict[str, Any]:
     links = context.links
     appearances = [appearance(entry, context) for entry in entries]
     node: dict[str, Any] = {
         "@type": "Claim",
-        "@id": links.claim(view["key"]),
-        "url": links.claim(view["key"]),
-        "name": view["proposition_en"],
-        "text": view["proposition_en"],
+        "@id": links.claim(view.key),
+        "url": links.claim(view.key),
+        "name": view.proposition_en,
+        "text": view.proposition_en,
         "inLanguage": "en",
         "workTranslation": {
             "@type": "Claim",
-            "text": view["proposition_de"],
+            "text": view.proposition_de,
             "inLanguage": "de",
         },
         "author": [agent(key, context) for key in _speakers(entries)],
         "appearance": appearances,
-        "dateCreated": view.get("first_said_at"),
-        "sdDatePublished": view.get("registered_at"),
+        "dateCreated": view.first_said_at,
+        "sdDatePublished": view.registered_at,
     }
     if appearances:
-        first = min(entries, key=lambda entry: (entry["said_key"], entry["position"]))
+        first = min(entries, key=lambda entry: (entry.said_key, entry.position))
         node["firstAppearance"] = appearance(first, context)
     return {key: value for key, value in node.items() if value is not None}
 
 
-def appearance(entry: Mapping[str, Any], context: Context) -> dict[str, Any]:
+def appearance(entry: StatementEntry, context: Context) -> dict[str, Any]:
     """Where the claim appeared: the quote, who said it, in which document, when."""
     links = context.links
-    source = entry["source"]
-    document = context.documents.get(source["document"], {})
-    speaker = agent(entry["actor"], context)
+    source = entry.source
+    document = context.documents.get(source.document)
+    speaker = agent(entry.actor, context)
     node: dict[str, Any] = {
         "@type": "Quotation",
         "@id": links.version(entry),
-        "text": source["quote"]["exact"],
+        "text": source.quote.exact,
         "author": speaker,
         "spokenByCharacter": speaker,
-        "keywords": entry["stance"],
-        "description": f"{context.actor_name(entry['actor'])} {entry['stance']} the claim",
+        "keywords": entry.stance,
+        "description": f"{context.actor_name(entry.actor)} {entry.stance} the claim",
         "isPartOf": {
             "@type": "NewsArticle",
-            "@id": links.document(source["document"]),
-            "url": links.document(source["document"]),
-            "inLanguage": document.get("language"),
-            "datePublished": document.get("dated"),
-            "publisher": agent(document["publisher"], context)
-            if document.get("publisher")
+            "@id": links.document(source.document),
+            "url": links.document(source.document),
+            "inLanguage": document.language if document else None,
+            "datePublished": document.dated if document else None,
+            "publisher": agent(document.publisher, context)
+            if document and document.publisher
             else None,
         },
-        "dateCreated": entry["said_at"].get("value"),
-        "sdDatePublished": entry["recorded_at"],
-        "citation": links.statement(entry["statement_id"]),
+        "dateCreated": entry.said_at.value,
+        "sdDatePublished": entry.recorded_at,
+        "citation": links.statement(entry.statement_id),
     }
     node["isPartOf"] = {k: v for k, v in node["isPartOf"].items() if v is not None}
     return {key: value for key, value in node.items() if value is not None}
 
 
 def agent(key: str, context: Context) -> dict[str, Any]:
-    actor = context.actors.get(key, {})
+    actor = context.actors.get(key)
     return {
-        "@type": ACTOR_TYPES.get(str(actor.get("kind")), "Organization"),
+        "@type": ACTOR_TYPES.get(str(actor.kind if actor else None), "Organization"),
         "@id": context.links.actor(key),
         "name": context.actor_name(key),
     }
 
 
-def _speakers(entries: Sequence[Mapping[str, Any]]) -> list[str]:
-    return sorted({entry["actor"] for entry in entries})
+def _speakers(entries: Sequence[StatementEntry]) -> list[str]:
+    return sorted({entry.actor for entry in entries})

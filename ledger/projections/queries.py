@@ -25,6 +25,20 @@ from ledger.projections.schema import (
     stories,
 )
 from ledger.projections.sql import version_of
+from ledger.projections.views import (
+    ActorSummary,
+    ActorView,
+    ClaimView,
+    DocumentSummary,
+    DocumentView,
+    StatementEntry,
+    StatementView,
+    StoryActor,
+    StoryExtent,
+    StorySummary,
+    StoryView,
+    trusted,
+)
 from ledger.store import Backend
 from ledger.store.backend import dbapi
 from ledger.store.records import format_instant
@@ -67,13 +81,13 @@ class ClaimFilter:
 
 def claim_views(
     connection: Connection, at: PointInTime = NOW, where: ClaimFilter = ClaimFilter()
-) -> list[dict[str, Any]]:
+) -> list[ClaimView]:
     """The claims the ledger knew at ``at.known_at`` that ``where`` selects, by key, with their
     state and stances; at most ``where.limit``."""
     return _claim_views(connection, at, key=None, where=where)
 
 
-def claim_view(connection: Connection, key: str, at: PointInTime = NOW) -> dict[str, Any] | None:
+def claim_view(connection: Connection, key: str, at: PointInTime = NOW) -> ClaimView | None:
     """One claim's state and stances, or None if the ledger did not know it then."""
     views = _claim_views(connection, at, key=key, where=ClaimFilter())
     return views[0] if views else None
@@ -105,7 +119,7 @@ class _ClaimRow(NamedTuple):
     recorded_at: datetime
 
 
-def current_claim_view(connection: Connection, backend: Backend, key: str) -> dict[str, Any] | None:
+def current_claim_view(connection: Connection, backend: Backend, key: str) -> ClaimView | None:
     """``claim_view`` now: what the projection stored, nothing derived again."""
     driver = dbapi(connection)
     found = driver.execute(backend.sql(CURRENT_CLAIM_SQL), (key,)).fetchone()
@@ -139,7 +153,7 @@ def _claim_query(key: str | None, where: ClaimFilter) -> Any:
 
 def _claim_views(
     connection: Connection, at: PointInTime, key: str | None, where: ClaimFilter
-) -> list[dict[str, Any]]:
+) -> list[ClaimView]:
     query = _claim_query(key, where)
     if at.is_now:
         if where.state is not None:
@@ -159,11 +173,11 @@ def _claim_views(
         for row in registered
     ]
     if where.state is not None:
-        views = [view for view in views if view["state"] == where.state][: where.limit]
+        views = [view for view in views if view.state == where.state][: where.limit]
     return views
 
 
-def _current_views(connection: Connection, claim_query: Any) -> list[dict[str, Any]]:
+def _current_views(connection: Connection, claim_query: Any) -> list[ClaimView]:
     rows = connection.execute(claim_query).all()
     stance_query = (
         select(stances.c.claim, stances.c.view)
@@ -237,7 +251,7 @@ def _last_changes(
 
 def _derived_view(
     row: Any, standing: Sequence[StatementVersion], last_change: int | None, at: PointInTime
-) -> dict[str, Any]:
+) -> ClaimView:
     derivation = derive_claim(standing)
     stance_list = [derivation.stances[actor] for actor in sorted(derivation.stances)]
     return _view(row, derivation.summary, stance_list, last_change, at)
@@ -249,21 +263,26 @@ def _view(
     stance_list: list[dict[str, Any]],
     last_changed_position: int | None,
     at: PointInTime,
-) -> dict[str, Any]:
-    return {
-        "key": row.key,
-        "propositions": row.propositions,
-        # The first API's two fields, kept for its clients: null when the map lacks the language.
-        "proposition_en": row.propositions.get("en"),
-        "proposition_de": row.propositions.get("de"),
-        "story": row.story,
-        "note": row.note,
-        "registered_at": format_instant(row.recorded_at),
-        **summary,
-        "last_changed_position": last_changed_position,
-        "stances": stance_list,
-        "point_in_time": at.to_json(),
-    }
+) -> ClaimView:
+    """The claim's view from its row, its summary and its stance views, all stored or derived
+    from validated events: built trusted, with no validation."""
+    return trusted(
+        ClaimView,
+        {
+            "key": row.key,
+            "propositions": row.propositions,
+            # The first API's two fields, kept for its clients: null when the map lacks the language.
+            "proposition_en": row.propositions.get("en"),
+            "proposition_de": row.propositions.get("de"),
+            "story": row.story,
+            "note": row.note,
+            "registered_at": format_instant(row.recorded_at),
+            **summary,
+            "last_changed_position": last_changed_position,
+            "stances": stance_list,
+            "point_in_time": at.to_json(),
+        },
+    )
 
 
 def position_known_at(connection: Connection, instant: datetime | None) -> int | None:
@@ -293,29 +312,32 @@ def version_status(version: StatementVersion) -> str:
     return version.ended_by or "standing"
 
 
-def statement_entry(version: StatementVersion) -> dict[str, Any]:
+def statement_entry(version: StatementVersion) -> StatementEntry:
     """A statement version as lists show it: who, what stance, where, and whether it stands."""
     body = version.body
-    return {
-        "statement_id": str(version.statement_id),
-        "version_id": str(version.version_id),
-        "claim": version.claim,
-        "actor": version.actor,
-        "stance": version.stance,
-        "relays": version.relays,
-        "conduit": body["conduit"],
-        "said_at": body["said_at"],
-        "said_key": format_instant(version.said_key),
-        "source": body["source"],
-        "note": body.get("note"),
-        "position": version.position,
-        "recorded_at": format_instant(version.recorded_at),
-        "status": version_status(version),
-        "ended_position": version.ended_position,
-        "withdrawn_at": None
-        if version.withdrawn_at is None
-        else format_instant(version.withdrawn_at),
-    }
+    return trusted(
+        StatementEntry,
+        {
+            "statement_id": str(version.statement_id),
+            "version_id": str(version.version_id),
+            "claim": version.claim,
+            "actor": version.actor,
+            "stance": version.stance,
+            "relays": version.relays,
+            "conduit": body["conduit"],
+            "said_at": body["said_at"],
+            "said_key": format_instant(version.said_key),
+            "source": body["source"],
+            "note": body.get("note"),
+            "position": version.position,
+            "recorded_at": format_instant(version.recorded_at),
+            "status": version_status(version),
+            "ended_position": version.ended_position,
+            "withdrawn_at": None
+            if version.withdrawn_at is None
+            else format_instant(version.withdrawn_at),
+        },
+    )
 
 
 def _versions_where(connection: Connection, *conditions: Any) -> list[StatementVersion]:
@@ -323,7 +345,7 @@ def _versions_where(connection: Connection, *conditions: Any) -> list[StatementV
     return [version_of(row) for row in connection.execute(query)]
 
 
-def claim_history(connection: Connection, key: str) -> list[dict[str, Any]] | None:
+def claim_history(connection: Connection, key: str) -> list[StatementEntry] | None:
     """Every statement version on a claim in the order the ledger recorded them."""
     if connection.execute(select(claims.c.key).where(claims.c.key == key)).first() is None:
         return None
@@ -331,21 +353,39 @@ def claim_history(connection: Connection, key: str) -> list[dict[str, Any]] | No
     return [statement_entry(version) for version in versions]
 
 
-def statement_entries(connection: Connection) -> list[dict[str, Any]]:
+def statement_entries(connection: Connection) -> list[StatementEntry]:
     """Every statement version in the ledger, in the order it recorded them."""
     return [statement_entry(version) for version in _versions_where(connection)]
 
 
 def actor_views(
     connection: Connection, after: str | None = None, limit: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[ActorSummary]:
     """Actors by key, after ``after``, at most ``limit``, with how many statements each made."""
-    query = select(actors).order_by(actors.c.key).limit(limit)
-    if after is not None:
-        query = query.where(actors.c.key > after)
-    rows = connection.execute(query).all()
-    counts = _counts(connection, statement_versions.c.actor, [row.key for row in rows])
-    return [{**_actor_fields(row), "statements": counts.get(row.key, 0)} for row in rows]
+    page = _Listed(actors.c.key, "key", statement_versions.c.actor, "statements")
+    return [
+        trusted(ActorSummary, {**_actor_fields(row), page.counted: count})
+        for row, count in page.rows(connection, after, limit)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    """A paged list of registered things in ``order``, each with how many rows of another
+    table hold its ``key`` in ``counted_by`` (the view's field ``counted``)."""
+
+    order: Any
+    key: str
+    counted_by: Any
+    counted: str
+
+    def rows(self, connection: Connection, after: Any, limit: int | None) -> list[tuple[Any, int]]:
+        query = select(self.order.table).order_by(self.order).limit(limit)
+        if after is not None:
+            query = query.where(self.order > after)
+        rows = connection.execute(query).all()
+        counts = _counts(connection, self.counted_by, [getattr(row, self.key) for row in rows])
+        return [(row, counts.get(getattr(row, self.key), 0)) for row in rows]
 
 
 def _counts(connection: Connection, column: Any, keys: list[Any]) -> dict[Any, int]:
@@ -354,18 +394,21 @@ def _counts(connection: Connection, column: Any, keys: list[Any]) -> dict[Any, i
     return dict(connection.execute(query).all())  # type: ignore[arg-type]
 
 
-def actor_view(connection: Connection, key: str) -> dict[str, Any] | None:
+def actor_view(connection: Connection, key: str) -> ActorView | None:
     """An actor and what it said, about which claims."""
     row = connection.execute(select(actors).where(actors.c.key == key)).first()
     if row is None:
         return None
     versions = _versions_where(connection, statement_versions.c.actor == key)
     entries = [statement_entry(version) for version in versions]
-    return {
-        **_actor_fields(row),
-        "claims": sorted({entry["claim"] for entry in entries}),
-        "statements": entries,
-    }
+    return trusted(
+        ActorView,
+        {
+            **_actor_fields(row),
+            "claims": sorted({entry.claim for entry in entries}),
+            "statements": entries,
+        },
+    )
 
 
 def _actor_fields(row: Any) -> dict[str, Any]:
@@ -380,17 +423,16 @@ def _actor_fields(row: Any) -> dict[str, Any]:
 
 def document_views(
     connection: Connection, after: int | None = None, limit: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[DocumentSummary]:
     """Documents in registration order, after position ``after``, at most ``limit``."""
-    query = select(documents).order_by(documents.c.position).limit(limit)
-    if after is not None:
-        query = query.where(documents.c.position > after)
-    rows = connection.execute(query).all()
-    counts = _counts(connection, statement_versions.c.document, [row.document_id for row in rows])
-    return [{**_document_fields(row), "statements": counts.get(row.document_id, 0)} for row in rows]
+    page = _Listed(documents.c.position, "document_id", statement_versions.c.document, "statements")
+    return [
+        trusted(DocumentSummary, {**_document_fields(row), page.counted: count})
+        for row, count in page.rows(connection, after, limit)
+    ]
 
 
-def document_view(connection: Connection, document_id: str) -> dict[str, Any] | None:
+def document_view(connection: Connection, document_id: str) -> DocumentView | None:
     """A document's text and hash, and every quote anchor the ledger has into it."""
     row = connection.execute(
         select(documents).where(documents.c.document_id == document_id)
@@ -398,11 +440,14 @@ def document_view(connection: Connection, document_id: str) -> dict[str, Any] | 
     if row is None:
         return None
     versions = _versions_where(connection, statement_versions.c.document == document_id)
-    return {
-        **_document_fields(row),
-        "text": row.text,
-        "anchors": [statement_entry(version) for version in versions],
-    }
+    return trusted(
+        DocumentView,
+        {
+            **_document_fields(row),
+            "text": row.text,
+            "anchors": [statement_entry(version) for version in versions],
+        },
+    )
 
 
 def _document_fields(row: Any) -> dict[str, Any]:
@@ -433,7 +478,7 @@ class StatementFilter:
     limit: int | None = None
 
 
-def statement_list(connection: Connection, where: StatementFilter) -> list[dict[str, Any]]:
+def statement_list(connection: Connection, where: StatementFilter) -> list[StatementEntry]:
     """Statements in the order their latest versions were recorded, standing or not."""
     columns = statement_versions.c
     conditions: list[Any] = [or_(columns.ended_by.is_(None), columns.ended_by != "corrected")]
@@ -457,17 +502,16 @@ def statement_list(connection: Connection, where: StatementFilter) -> list[dict[
 
 def story_views(
     connection: Connection, after: str | None = None, limit: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[StorySummary]:
     """Stories by key, after ``after``, at most ``limit``, with how many claims each gathers."""
-    query = select(stories).order_by(stories.c.key).limit(limit)
-    if after is not None:
-        query = query.where(stories.c.key > after)
-    rows = connection.execute(query).all()
-    counts = _counts(connection, claims.c.story, [row.key for row in rows])
-    return [{**_story_fields(row), "claims": counts.get(row.key, 0)} for row in rows]
+    page = _Listed(stories.c.key, "key", claims.c.story, "claims")
+    return [
+        trusted(StorySummary, {**_story_fields(row), page.counted: count})
+        for row, count in page.rows(connection, after, limit)
+    ]
 
 
-def story_view(connection: Connection, key: str) -> dict[str, Any] | None:
+def story_view(connection: Connection, key: str) -> StoryView | None:
     """A story with its claims, the actors and documents of their statements, and its extent
     on both time axes (every version counts: a withdrawn statement still spans its time)."""
     row = connection.execute(select(stories).where(stories.c.key == key)).first()
@@ -476,15 +520,18 @@ def story_view(connection: Connection, key: str) -> dict[str, Any] | None:
     claim_list = claim_views(connection, NOW, ClaimFilter(story=key))
     versions = _versions_where(
         connection,
-        statement_versions.c.claim.in_([claim["key"] for claim in claim_list]),
+        statement_versions.c.claim.in_([claim.key for claim in claim_list]),
     )
-    return {
-        **_story_fields(row),
-        "claims": claim_list,
-        "actors": _story_actors(connection, versions),
-        "documents": _story_documents(connection, versions),
-        "extent": story_extent(versions),
-    }
+    return trusted(
+        StoryView,
+        {
+            **_story_fields(row),
+            "claims": claim_list,
+            "actors": _story_actors(connection, versions),
+            "documents": _story_documents(connection, versions),
+            "extent": story_extent(versions),
+        },
+    )
 
 
 def _story_fields(row: Any) -> dict[str, Any]:
@@ -496,9 +543,7 @@ def _story_fields(row: Any) -> dict[str, Any]:
     }
 
 
-def _story_actors(
-    connection: Connection, versions: Sequence[StatementVersion]
-) -> list[dict[str, Any]]:
+def _story_actors(connection: Connection, versions: Sequence[StatementVersion]) -> list[StoryActor]:
     """Every actor the story's statements name: speakers, conduit hops and those relayed."""
     keys = {v.actor for v in versions} | {v.relays for v in versions if v.relays}
     keys |= {hop for v in versions for hop in v.body["conduit"]}
@@ -506,7 +551,7 @@ def _story_actors(
     rows = connection.execute(
         select(actors).where(actors.c.key.in_(sorted(keys))).order_by(actors.c.key)
     )
-    return [{**_actor_fields(r), "speaker": r.key in speakers} for r in rows]
+    return [trusted(StoryActor, {**_actor_fields(r), "speaker": r.key in speakers}) for r in rows]
 
 
 def _story_documents(
@@ -517,11 +562,11 @@ def _story_documents(
     return [_document_fields(row) for row in connection.execute(query)]
 
 
-def story_extent(versions: Sequence[StatementVersion]) -> dict[str, Any]:
+def story_extent(versions: Sequence[StatementVersion]) -> StoryExtent:
     """The first and last instants of the story on each axis (null when it has no statements)."""
     said = [v.said_key for v in versions] + [v.withdrawn_at for v in versions if v.withdrawn_at]
     recorded = [v.recorded_at for v in versions] + [v.ended_at for v in versions if v.ended_at]
-    return {"said": _span(said), "recorded": _span(recorded)}
+    return trusted(StoryExtent, {"said": _span(said), "recorded": _span(recorded)})
 
 
 def _span(instants: Sequence[datetime]) -> dict[str, str] | None:
@@ -530,7 +575,7 @@ def _span(instants: Sequence[datetime]) -> dict[str, str] | None:
     return {"from": format_instant(min(instants)), "to": format_instant(max(instants))}
 
 
-def statement_view(connection: Connection, statement_id: Any) -> dict[str, Any] | None:
+def statement_view(connection: Connection, statement_id: Any) -> StatementView | None:
     """A statement by its id or a version's id: every version, oldest first, and its status."""
     columns = statement_versions.c
     root = connection.execute(
@@ -541,9 +586,12 @@ def statement_view(connection: Connection, statement_id: Any) -> dict[str, Any] 
     if root is None:
         return None
     versions = _versions_where(connection, columns.statement_id == root)
-    return {
-        "statement_id": str(root),
-        "status": version_status(versions[-1]),
-        "current": statement_entry(versions[-1]),
-        "versions": [statement_entry(version) for version in versions],
-    }
+    return trusted(
+        StatementView,
+        {
+            "statement_id": str(root),
+            "status": version_status(versions[-1]),
+            "current": statement_entry(versions[-1]),
+            "versions": [statement_entry(version) for version in versions],
+        },
+    )

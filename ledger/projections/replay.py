@@ -21,6 +21,7 @@ from ledger.projections.derive import StatementVersion, derive_claim, latest_by_
 from ledger.projections.queries import statement_entry
 from ledger.projections.schema import claims, statement_versions
 from ledger.projections.sql import version_of
+from ledger.projections.views import Replay, trusted
 from ledger.store.records import format_instant
 from ledger.store.schema import events
 
@@ -56,7 +57,7 @@ def timeline(
     axis: Axis,
     claim: str | None = None,
     story: str | None = None,
-) -> dict[str, Any]:
+) -> Replay:
     """The steps in ``[start, end]`` on ``axis``, each with the claim states before and after;
     only ``claim``'s, or only those of ``story``'s claims, when given."""
     if end < start:
@@ -74,7 +75,7 @@ def timeline(
         "claim": claim,
         "steps": [{"step": n, **step} for n, step in enumerate(steps, start=1)],
     }
-    return replay if story is None else {**replay, "story": story}
+    return trusted(Replay, replay if story is None else {**replay, "story": story})
 
 
 def _claims_in_view(
@@ -87,9 +88,14 @@ def _claims_in_view(
     return keys if claim is None else [key for key in keys if key == claim]
 
 
-def to_json_text(replay: dict[str, Any]) -> str:
-    """The replay as JSON text, byte-identical for the same ledger and query."""
-    return json.dumps(replay, ensure_ascii=False, sort_keys=True, indent=2)
+def to_json_text(replay: Replay) -> str:
+    """The replay as JSON text, byte-identical for the same ledger and query.
+
+    A step has ``reason`` and ``basis`` only when it ends a version, and the replay has
+    ``story`` only when asked for one: what was not given is left out (``exclude_unset``).
+    """
+    fields = replay.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True, indent=2)
 
 
 Moment = tuple[datetime, int]

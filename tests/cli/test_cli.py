@@ -101,11 +101,11 @@ def test_stories_load_records_a_story_now_and_a_rerun_appends_nothing(
     assert second.exit_code == 0 and "nothing appended" in second.output
     assert seeded_app.store.head_position() == after == before + 16
     story = seeded_app.queries.story("harbour-bridge")
-    assert len(story["claims"]) == 3
-    assert story["extent"]["recorded"]["from"] > "2026"  # recorded now, not in 2025
+    assert len(story.claims) == 3
+    assert story.extent.recorded is not None and story.extent.recorded.from_ > "2026"  # recorded now, not in 2025
     statements = seeded_app.queries.statements(StatementFilter(story="harbour-bridge")).items
     assert len(statements) == 6
-    assert all(len(s["source"]["quote"]["prefix"]) <= 32 for s in statements)
+    assert all(len(s.source.quote.prefix) <= 32 for s in statements)
 
 
 def test_a_story_file_with_a_quote_not_in_its_document_names_it_and_writes_nothing(

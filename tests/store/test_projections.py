@@ -59,16 +59,20 @@ def test_a_claims_state_follows_from_the_stances_that_stand(
 
 def test_each_actor_holds_its_latest_stance_with_its_conduit_and_quote(seeded_app: App) -> None:
     central = seeded_app.queries.claim(CENTRAL_CLAIM)
-    peskov = next(s for s in central["stances"] if s["actor"] == "peskov")
+    peskov = next(s for s in central.stances if s.actor == "peskov")
 
     # 000 does not date Peskov's words and prints no date of its own, so they sit on the said
     # axis where the ledger read them (25 Oct, 19:00): later than 004's "am 25. Oktober" (00:00).
-    assert peskov["stance"] == "denies"
-    assert peskov["conduit"] == ["outlet-000", "peskov"]
-    assert peskov["said_at"] == {"precision": "unknown", "value": None, "basis": None}
-    assert peskov["said_key_basis"] == "recorded_at"
-    assert peskov["source"]["quote"]["exact"].startswith("Regelmäßige Gespräche")
-    assert peskov["relayed_by"] == ["dan-tri", "outlet-000"]
+    assert peskov.stance == "denies"
+    assert peskov.conduit == ["outlet-000", "peskov"]
+    assert peskov.said_at.model_dump(mode="json") == {
+        "precision": "unknown",
+        "value": None,
+        "basis": None,
+    }
+    assert peskov.said_key_basis == "recorded_at"
+    assert peskov.source.quote.exact.startswith("Regelmäßige Gespräche")
+    assert peskov.relayed_by == ["dan-tri", "outlet-000"]
 
 
 def test_retracting_the_denials_turns_the_claim_back_to_asserted_and_keeps_the_originals(
@@ -83,9 +87,9 @@ def test_retracting_the_denials_turns_the_claim_back_to_asserted_and_keeps_the_o
     central = seeded_app.queries.claim(CENTRAL_CLAIM)
     history = seeded_app.queries.claim_history(CENTRAL_CLAIM)
 
-    assert central["state"] == "asserted" and central["denied_by"] == []
-    retracted = [h for h in history if h["status"] == "retracted"]
-    assert sorted(h["statement_id"] for h in retracted) == sorted(
+    assert central.state == "asserted" and central.denied_by == []
+    retracted = [h for h in history if h.status == "retracted"]
+    assert sorted(h.statement_id for h in retracted) == sorted(
         str(seeded_id(e.key)) for e in denials
     )
     assert seeded_app.queries.verify().ok
@@ -103,14 +107,14 @@ def test_a_correction_replaces_the_reading_from_then_on(seeded_app: App, story: 
     )
 
     view = seeded_app.queries.statement(seeded_id(key))
-    assert [v["status"] for v in view["versions"]] == ["corrected", "standing"]
-    assert view["current"]["version_id"] == str(event.event_id)
-    assert view["current"]["stance"] == "questions"
+    assert [v.status for v in view.versions] == ["corrected", "standing"]
+    assert view.current.version_id == str(event.event_id)
+    assert view.current.stance == "questions"
     central = seeded_app.queries.claim(CENTRAL_CLAIM)
-    peskov = next(s for s in central["stances"] if s["actor"] == "peskov")
-    assert peskov["stance"] == "questions" and peskov["corrected"] is True
+    peskov = next(s for s in central.stances if s.actor == "peskov")
+    assert peskov.stance == "questions" and peskov.corrected is True
     assert (
-        central["state"] == "asserted"
+        central.state == "asserted"
     )  # the corrected reading is Peskov's latest; no denial stands
 
 
@@ -170,7 +174,7 @@ def test_a_retried_retraction_returns_the_stored_event(seeded_app: App) -> None:
 def test_the_central_claim_as_of_a_said_time_and_as_known_at_a_recorded_time(
     seeded_app: App, point: PointInTime, state: str
 ) -> None:
-    assert seeded_app.queries.claim(CENTRAL_CLAIM, point)["state"] == state
+    assert seeded_app.queries.claim(CENTRAL_CLAIM, point).state == state
 
 
 def test_before_the_ledger_read_anything_it_knew_no_claims(seeded_app: App) -> None:
@@ -185,8 +189,8 @@ def test_a_statement_recorded_on_the_26th_about_the_25th_moves_only_the_said_axi
     said_by_25th = seeded_app.queries.claim(claim, at(as_of="2024-10-25"))
     known_by_25th = seeded_app.queries.claim(claim, at(known_at="2024-10-25"))
 
-    assert said_by_25th["state"] == "asserted" and said_by_25th["asserted_by"] == ["peskov"]
-    assert known_by_25th["state"] == "unstated"
+    assert said_by_25th.state == "asserted" and said_by_25th.asserted_by == ["peskov"]
+    assert known_by_25th.state == "unstated"
 
 
 def test_as_of_now_equals_the_stored_current_view(seeded_app: App) -> None:
@@ -194,7 +198,7 @@ def test_as_of_now_equals_the_stored_current_view(seeded_app: App) -> None:
     current = seeded_app.queries.claims().items
     derived = seeded_app.queries.claims(now).items
     strip = lambda views: [
-        {k: v for k, v in view.items() if k != "point_in_time"} for view in views
+        view.model_dump(mode="json", exclude={"point_in_time"}) for view in views
     ]  # noqa: E731
     assert strip(derived) == strip(current)
 

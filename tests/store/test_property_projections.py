@@ -292,7 +292,7 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
                 assert sql_snapshot(connection) == self.model.snapshot()
             for claim in CLAIMS:
                 expected = naive_state([s for s in self.standing.values() if s.claim == claim])
-                assert self.app.queries.claim(claim)["state"] == expected
+                assert self.app.queries.claim(claim).state == expected
                 for day in DAYS[1:]:
                     self._check_said_as_of(claim, datetime.fromisoformat(f"{day}T23:59:59+00:00"))
 
@@ -306,7 +306,7 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
                 if s.claim == claim and s.said <= instant < withdrawn_at
             ]
             view = self.app.queries.claim(claim, PointInTime(as_of=instant))
-            assert view["state"] == naive_state(counted)
+            assert view.state == naive_state(counted)
 
         def teardown(self) -> None:
             if not hasattr(self, "app"):

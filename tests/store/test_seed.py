@@ -43,11 +43,11 @@ def test_the_ledger_keeps_each_document_with_its_hash_and_anchors(
 ) -> None:
     for document in story.data.documents:
         view = seeded_app.queries.document(document.id)
-        assert view["sha256"] == hashlib.sha256(story.texts[document.id]).hexdigest()
-        for anchor in view["anchors"]:
-            position, quote = anchor["source"]["position"], anchor["source"]["quote"]
-            assert view["text"][position["start"] : position["end"]] == quote["exact"]
-        assert len(view["anchors"]) == sum(
+        assert view.sha256 == hashlib.sha256(story.texts[document.id]).hexdigest()
+        for anchor in view.anchors:
+            position, quote = anchor.source.position, anchor.source.quote
+            assert view.text[position.start : position.end] == quote.exact
+        assert len(view.anchors) == sum(
             1 for s in story.data.statements if s.document == document.id
         )
 
@@ -89,7 +89,7 @@ def test_seeded_events_are_recorded_when_their_document_was_read(
     read_at = {doc.id: doc.recorded_at for doc in story.data.documents}
     for entry in story.data.statements:
         view = seeded_app.queries.statement(_statement_id(seeded_app, entry.key))
-        assert view["current"]["recorded_at"].startswith(
+        assert view.current.recorded_at.startswith(
             read_at[entry.document].strftime("%Y-%m-%dT%H:%M")
         )
 
@@ -104,20 +104,20 @@ def _statement_id(seeded_app: App, key: str):  # type: ignore[no-untyped-def]
 
 def test_the_story_keeps_its_contradictions(seeded_app: App) -> None:
     central = seeded_app.queries.claim(CENTRAL_CLAIM)
-    assert central["state"] == "contested"
-    assert "wsj" in central["asserted_by"] and central["denied_by"] == ["peskov"]
-    assert {"t-online", "dan-tri"} <= set(central["relayed_by"]["wsj"])
+    assert central.state == "contested"
+    assert "wsj" in central.asserted_by and central.denied_by == ["peskov"]
+    assert {"t-online", "dan-tri"} <= set(central.relayed_by["wsj"])
     both_dates = [
         seeded_app.queries.claim(k)
         for k in ("us-election-on-15-november-2024", "us-election-on-5-november-2024")
     ]
-    assert [c["state"] for c in both_dates] == ["asserted", "asserted"]
+    assert [c.state for c in both_dates] == ["asserted", "asserted"]
     topic = seeded_app.queries.claim("musk-putin-call-about-space-and-technology")
     timing = seeded_app.queries.claim("musk-putin-call-before-february-2022")
-    assert topic["asserted_by"] == timing["asserted_by"] == ["peskov"]
+    assert topic.asserted_by == timing.asserted_by == ["peskov"]
     quotes = [
-        a["source"]["quote"]["exact"]
-        for a in seeded_app.queries.actor("warren-strobel")["statements"]
+        a.source.quote.exact
+        for a in seeded_app.queries.actor("warren-strobel").statements
     ]
     assert any("Warran Strobel" in quote for quote in quotes)
 
@@ -208,6 +208,6 @@ def test_the_seed_events_keep_their_hashes_and_the_story_comes_last(
         claims = [e for e in events if e.type == "ClaimRegistered"]
         assert all(set(e.data) == {"key", "proposition_en", "proposition_de", "note"} for e in claims)
         assert events[-1].type == "StoryRegistered"
-        assert len(ledger_app.queries.story("musk-putin-contacts")["claims"]) == len(claims)
+        assert len(ledger_app.queries.story("musk-putin-contacts").claims) == len(claims)
     finally:
         ledger_app.close()
