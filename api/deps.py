@@ -210,10 +210,15 @@ def idempotency_key(
 IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
 
 
-def write_options(writer: Writer, key: IdempotencyKeyDep) -> WriteOptions:
+def write_options(writer: Writer, key: IdempotencyKeyDep, log: LogDep) -> WriteOptions:
     """How a registration is written: its Idempotency-Key (which derives the event id and is
-    kept in the metadata) and the metadata naming the channel and the token."""
-    return WriteOptions(idempotency_key=key, metadata={"via": "http", "token": writer.name})
+    kept in the metadata), the metadata naming the channel and the token, and a receipt when
+    the ledger signs."""
+    return WriteOptions(
+        idempotency_key=key,
+        metadata={"via": "http", "token": writer.name},
+        receipt=log.key is not None,
+    )
 
 
 WriteOptionsDep = Annotated[WriteOptions, Depends(write_options)]

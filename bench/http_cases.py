@@ -49,21 +49,21 @@ def http_cases(dbs: Databases, requests: int, runs: int) -> tuple[list[Figure], 
         ledger_url, bare_db, read_db = _prepare(dbs)
         ledger_command = [str(Path(sys.executable).with_name("ledger")), "serve", "--no-access-log"]
         with _server(ledger_command, _ledger_env(ledger_url, Path(dbs.folder))) as port:
-            posts = _load(
+            posts = load(
                 port,
                 requests,
-                lambda c: c.post(
-                    "/v1/statements", json=body, headers={"Authorization": f"Bearer {TOKEN}"}
-                ),
-                201,
+                "POST",
+                "/v1/statements",
+                body,
+                {"Authorization": f"Bearer {TOKEN}"},
             )
-            gets = _load(port, requests, lambda c: c.get(f"/v1/claims/{CLAIM}"), 200)
+            gets = load(port, requests, "GET", f"/v1/claims/{CLAIM}")
         bare_command = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--no-access-log"]
         with _server(
             bare_command, {"BENCH_BARE_DB": bare_db, "BENCH_BARE_READ_DB": read_db}
         ) as port:
-            raw_posts = _load(port, requests, lambda c: c.post("/raw/statements", json=body), 201)
-            raw_gets = _load(port, requests, lambda c: c.get(f"/raw/claims/{CLAIM}"), 200)
+            raw_posts = load(port, requests, "POST", "/raw/statements", body)
+            raw_gets = load(port, requests, "GET", f"/raw/claims/{CLAIM}")
         post.ledger.append(posts.rate)
         post.baseline.append(raw_posts.rate)
         get.ledger.append(gets.rate)

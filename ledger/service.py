@@ -99,12 +99,15 @@ def event_id_for(idempotency_key: str | None, event_id: uuid.UUID | None) -> uui
 @dataclass(frozen=True, slots=True)
 class WriteOptions:
     """How any write is made: the stream version it expects, its event id or Idempotency-Key
-    (which derives the id and is kept in the metadata), and the metadata it carries."""
+    (which derives the id and is kept in the metadata), the metadata it carries, and whether
+    its writer wants a receipt (``receipt``: the commit holding it signs a checkpoint too, so the
+    receipt needs no signature or commit of its own)."""
 
     expected_version: ExpectedVersion = ANY
     event_id: uuid.UUID | None = None
     idempotency_key: str | None = None
     metadata: Metadata = field(default_factory=dict)
+    receipt: bool = False
 
     def resolved_event_id(self) -> uuid.UUID | None:
         return event_id_for(self.idempotency_key, self.event_id)
@@ -217,7 +220,8 @@ class Ledger:
         event = write.new_event(StatementRecorded.of(anchored))
         stream = claim_stream(anchored.claim)
         return self.store.write(
-            lambda connection: self._append(connection, stream, event, write.expected_version)
+            lambda connection: self._append(connection, stream, event, write.expected_version),
+            seal=write.receipt,
         )
 
     def retract_statement(
@@ -320,7 +324,7 @@ class Ledger:
             stream = claim_stream(standing.claim)
             return self._append(connection, stream, event, write.expected_version)
 
-        return self.store.write(work)
+        return self.store.write(work, seal=write.receipt)
 
     def _register(
         self,
@@ -333,7 +337,8 @@ class Ledger:
     ) -> RecordedEvent:
         """Append a registration, the first event of its stream; ``inside`` checks what only
         holds under the append lock."""
-        event = _options(**options).new_event(payload, data)
+        write = _options(**options)
+        event = write.new_event(payload, data)
 
         def work(connection: Connection) -> RecordedEvent:
             if inside is not None:
@@ -343,7 +348,7 @@ class Ledger:
             except ConcurrencyError:
                 raise StateConflict(f"{stream} is already registered") from None
 
-        return self.store.write(work)
+        return self.store.write(work, seal=write.receipt)
 
     def _append(
         self, connection: Connection, stream: str, event: NewEvent, expected: ExpectedVersion

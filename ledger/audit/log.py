@@ -1,9 +1,11 @@
 """The ledger as a transparency log: signed checkpoints, proofs, and receipts for writes.
 
 The tree itself is kept by the store inside each append (``ledger.store.tree``); this module
-reads it and signs it. Signing is never on the append path: a checkpoint is signed on demand
-(a write asking for its receipt, ``ledger checkpoint sign``) or by the server's timer, at most
-once per tree size, and every signed checkpoint is kept.
+reads it and signs it. A write asking for a receipt has its group commit sealed: the batch's
+new head is signed inside the append transaction and its checkpoint row commits with the events,
+one signature and no extra commit per batch, however many writers it holds. Otherwise a
+checkpoint is signed on demand (``ledger checkpoint sign``, ``GET /v1/audit/checkpoint``) or by
+the server's timer, at most once per tree size, and every signed checkpoint is kept.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from ledger.errors import InvalidEvent, LedgerError, NotFound, StorageUnavailabl
 from ledger.store import RecordedEvent, SqlEventStore, utc_now
 from ledger.store.records import format_instant
 from ledger.store.schema import checkpoints
-from ledger.store.tree import TreeReader
+from ledger.store.tree import TreeCache, TreeReader
 
 
 class NoSigningKey(LedgerError):
@@ -114,6 +116,11 @@ class TransparencyLog:
         self.origin = origin or (key.name if key is not None else "claims-ledger")
         self.clock = clock
         self._signing = threading.Lock()
+        self._newest: SignedCheckpoint | None = None  # the newest this process knows is kept
+        self._newest_lock = threading.Lock()
+        self.tree = TreeCache()  # what this log's readers read of the tree, shared
+        if key is not None:
+            store.sealer = self
 
     @property
     def verifier(self) -> VerifierKey:
@@ -133,9 +140,32 @@ class TransparencyLog:
             kept = _checkpoint_at(connection, size)
             if kept is not None:
                 return kept
-            root = TreeReader(connection).root(size)
+            root = TreeReader(connection).root(size)  # what is signed is read, never cached
         note = sign_note(Checkpoint(self.origin, size, root).text, key)
         return self._keep(SignedCheckpoint(size, root, note, self.clock()))
+
+    def seal(self, connection: Connection) -> Callable[[], None] | None:
+        """Sign the tree as this write transaction leaves it; keep the checkpoint in it.
+
+        The store calls this under the append lock, once per group commit holding a write that
+        wants a receipt, so the checkpoint is durable with the events it covers. Returns what
+        makes it this process's newest once the commit is durable (None if nothing grew).
+        """
+        size = SqlEventStore.head_position_in(connection)
+        newest = self._newest
+        if size == 0 or (newest is not None and newest.size >= size):
+            return None
+        root = TreeReader(connection).root(size)  # what is signed is read, never cached
+        note = sign_note(Checkpoint(self.origin, size, root).text, self._key())
+        signed = SignedCheckpoint(size, root, note, self.clock())
+        if connection.execute(self._insert_if_new(), _checkpoint_row(signed)).rowcount == 0:
+            return None  # signed already (a batch of retries only): that one is kept
+        return lambda: self._remember(signed)
+
+    def _remember(self, signed: SignedCheckpoint) -> None:
+        with self._newest_lock:
+            if self._newest is None or signed.size > self._newest.size:
+                self._newest = signed
 
     def _keep(self, signed: SignedCheckpoint) -> SignedCheckpoint:
         """Store a new checkpoint with the next group commit; a size signed already is kept as is.
@@ -143,20 +173,16 @@ class TransparencyLog:
         Another process may have signed this size first: the insert then does nothing and the
         checkpoint it stored is the one returned, so every size has one checkpoint only.
         """
-        row = {
-            "size": signed.size,
-            "root": signed.root,
-            "note": signed.note,
-            "signed_at": signed.signed_at,
-        }
+        row = _checkpoint_row(signed)
         insert = self._insert_if_new()
 
         def work(connection: Connection) -> SignedCheckpoint | None:
             connection.execute(insert, row)
             return _checkpoint_at(connection, signed.size)
 
-        kept = self.store.write(work)
-        return signed if kept is None else kept
+        kept = signed if (stored := self.store.write(work)) is None else stored
+        self._remember(kept)
+        return kept
 
     def _insert_if_new(self) -> Any:
         dialect = self.store.backend.name
@@ -191,9 +217,13 @@ class TransparencyLog:
     def covering(self, position: int) -> SignedCheckpoint:
         """A checkpoint whose tree holds ``position``: the newest kept one, or a new one.
 
-        Writers that arrive together share one signature: whoever signs covers every event
-        committed by then, and the others find it kept once they have the signing lock.
+        A write that asked for a receipt finds the checkpoint its own commit sealed, with no
+        read. Otherwise writers that arrive together share one signature: whoever signs covers
+        every event committed by then, and the others find it kept once they have the lock.
         """
+        newest = self._newest
+        if newest is not None and newest.size >= position:
+            return newest
         kept = self.latest_kept()
         if kept is not None and kept.size >= position:
             return kept
@@ -253,9 +283,12 @@ class TransparencyLog:
                 raise InvalidEvent(
                     "position", f"a position from 1 to the tree size {size} is needed"
                 )
-            reader = TreeReader(connection)
-            proof = reader.hashes(inclusion_ranges(position - 1, size))
-            return InclusionProof(position, size, reader.leaf(position - 1), proof)
+            return self._inclusion_in(connection, position, size)
+
+    def _inclusion_in(self, connection: Connection, position: int, size: int) -> InclusionProof:
+        reader = TreeReader(connection, self.tree)
+        proof = reader.hashes(inclusion_ranges(position - 1, size))
+        return InclusionProof(position, size, reader.leaf(position - 1), proof)
 
     def consistency(self, first: int, second: int | None = None) -> ConsistencyProof:
         """The proof that the tree of size ``first`` is a prefix of the tree of ``second``."""
@@ -264,17 +297,18 @@ class TransparencyLog:
             if not 1 <= first <= size:
                 raise InvalidEvent("from", f"a size from 1 to {size} (the 'to' size) is needed")
             ranges = consistency_ranges(first, size) if first < size else []
-            return ConsistencyProof(first, size, TreeReader(connection).hashes(ranges))
+            return ConsistencyProof(first, size, TreeReader(connection, self.tree).hashes(ranges))
 
     def root(self, size: int) -> bytes:
         with self.store.read_connection() as connection:
             self._size_within(connection, size, "size")
-            return TreeReader(connection).root(size)
+            return TreeReader(connection, self.tree).root(size)
 
     def receipt(self, event: RecordedEvent) -> dict[str, Any]:
         """What proves that the ledger accepted ``event``: a checkpoint and the inclusion proof."""
         signed = self.covering(event.position)
-        proof = self.inclusion(event.position, signed.size)
+        with self.store.read_connection() as connection:  # a signed size is a size the tree has
+            proof = self._inclusion_in(connection, event.position, signed.size)
         return {
             "position": event.position,
             "event_hash": event.hash,
@@ -303,6 +337,15 @@ class TransparencyLog:
 def _checkpoint_at(connection: Connection, size: int) -> SignedCheckpoint | None:
     row = connection.execute(select(checkpoints).where(checkpoints.c.size == size)).first()
     return None if row is None else _signed(row)
+
+
+def _checkpoint_row(signed: SignedCheckpoint) -> dict[str, Any]:
+    return {
+        "size": signed.size,
+        "root": signed.root,
+        "note": signed.note,
+        "signed_at": signed.signed_at,
+    }
 
 
 def latest_checkpoint(connection: Connection) -> SignedCheckpoint | None:

@@ -5,6 +5,10 @@ transaction (each in its own savepoint, so one refused write does not undo the o
 once, and hands each writer its own result or error. Writers that arrive meanwhile queue for the
 next batch, which the first of them leads. No caller is answered before the commit that holds
 its write is durable; with one writer at a time this is a plain transaction per write.
+
+A write may ask for its batch to be sealed: after the batch's writes and before its commit, the
+leader runs ``seal`` once on the same transaction (the transparency log signs the tree's new
+head there), so a batch of any size costs one seal and still one commit.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from ledger.store.backend import dbapi
 
 T = TypeVar("T")
 Work = Callable[[Connection], T]
+OnDurable = Callable[[], None]
+Seal = Callable[[Connection], OnDurable | None]
 MAX_BATCH = 256
 SAVEPOINT = "ledger_write"
 
@@ -28,10 +34,11 @@ SAVEPOINT = "ledger_write"
 class _Write(Generic[T]):
     """One caller's write: its work, then its outcome, and the event it waits on."""
 
-    __slots__ = ("work", "result", "error", "done", "leads", "wake")
+    __slots__ = ("work", "seals", "result", "error", "done", "leads", "wake")
 
-    def __init__(self, work: Work[T]) -> None:
+    def __init__(self, work: Work[T], seals: bool) -> None:
         self.work = work
+        self.seals = seals
         self.result: Any = None
         self.error: BaseException | None = None
         self.done = False
@@ -51,16 +58,21 @@ class GroupCommitter:
         self,
         transaction: Callable[[], AbstractContextManager[Connection]],
         after_commit: Callable[[int], None] | None = None,
+        seal: Seal | None = None,
     ) -> None:
         self._transaction = transaction
         self._after_commit = after_commit
+        self._seal = seal
         self._lock = threading.Lock()
         self._queue: list[_Write[Any]] = []
         self._leading = False
 
-    def run(self, work: Work[T]) -> T:
-        """Run ``work`` in a transaction, possibly shared; return once it is committed."""
-        write: _Write[T] = _Write(work)
+    def run(self, work: Work[T], *, seal: bool = False) -> T:
+        """Run ``work`` in a transaction, possibly shared; return once it is committed.
+
+        ``seal``: the transaction is sealed before its commit if this write succeeds in it.
+        """
+        write: _Write[T] = _Write(work, seal)
         with self._lock:
             self._queue.append(write)
             if not self._leading:
@@ -91,6 +103,7 @@ class GroupCommitter:
                 successor.wake.set()
 
     def _commit(self, batch: list[_Write[Any]]) -> None:
+        on_durable: OnDurable | None = None
         try:
             with self._transaction() as connection:
                 if len(batch) == 1:
@@ -98,11 +111,15 @@ class GroupCommitter:
                 else:
                     for write in batch:
                         _run_in_savepoint(write, connection)
+                if self._seal is not None and any(w.seals and w.error is None for w in batch):
+                    on_durable = self._seal(connection)
         except BaseException as error:  # the transaction failed: nothing in it is durable
             for write in batch:
                 if not isinstance(write.error, LedgerError) or write.error is error:
                     write.result, write.error = None, error
             return
+        if on_durable is not None:
+            on_durable()
         if self._after_commit is not None:
             self._after_commit(len(batch))
 

@@ -64,6 +64,14 @@ class Projector(Protocol):
         ...
 
 
+class Sealer(Protocol):
+    """Signs the tree as a group commit leaves it, inside that commit's own transaction."""
+
+    def seal(self, connection: Connection) -> Callable[[], None] | None:
+        """Run after a batch's writes, before its commit; return what to run once it is durable."""
+        ...
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -89,7 +97,9 @@ class SqlEventStore:
         self.commit_listeners: list[CommitListener] = []
         # Told of every write's duration and outcome (True when it returned a result).
         self.write_timers: list[WriteTimer] = []
-        self._committer = GroupCommitter(self.write_transaction, self._committed)
+        # Set by the transparency log when it has a key: writes asking for it are sealed.
+        self.sealer: Sealer | None = None
+        self._committer = GroupCommitter(self.write_transaction, self._committed, self._seal)
         self.tree = TreeWriter(backend)
         self._writer: Connection | None = None
         self._driver_errors: tuple[type[Exception], ...] = (DBAPIError, *backend.driver_errors)
@@ -102,6 +112,7 @@ class SqlEventStore:
         events: Sequence[NewEvent],
         *,
         expected_version: ExpectedVersion = ANY,
+        seal: bool = False,
     ) -> list[RecordedEvent]:
         """Append ``events`` to ``stream`` atomically, or return them as stored on a retry.
 
@@ -114,25 +125,30 @@ class SqlEventStore:
         return self.write(
             lambda connection: self.append_in(
                 connection, stream, events, expected_version=expected_version
-            )
+            ),
+            seal=seal,
         )
 
-    def write(self, work: Callable[[Connection], T]) -> T:
+    def write(self, work: Callable[[Connection], T], *, seal: bool = False) -> T:
         """Run ``work`` (checks, then ``append_in``) in a write transaction; return once durable.
 
         Concurrent calls share one transaction and one commit (see ``group_commit``); a
-        LedgerError from ``work`` undoes that call's writes only.
+        LedgerError from ``work`` undoes that call's writes only. ``seal``: the ``sealer``, if
+        the store has one, signs the tree that transaction leaves, in the same commit.
         """
         started = time.perf_counter()
         ok = False
         try:
-            result = self._committer.run(work)
+            result = self._committer.run(work, seal=seal)
             ok = True
             return result
         finally:
             elapsed = time.perf_counter() - started
             for timer in self.write_timers:
                 timer(elapsed, ok)
+
+    def _seal(self, connection: Connection) -> Callable[[], None] | None:
+        return None if self.sealer is None else self.sealer.seal(connection)
 
     def _committed(self, batch_size: int) -> None:
         for listener in self.commit_listeners:

@@ -15,6 +15,7 @@ from ledger.store.backend import IMMUTABLE_MESSAGE, dbapi
 from ledger.store.codec import Codec, SqliteCodec
 
 WRITE_OPTION = "ledger_write"
+READ_POOL_SIZE = 20
 # What SQLite says when it cannot take writes, and the reason the ledger gives for it.
 STORAGE_FAULTS = {
     "database or disk is full": "the database is full",
@@ -44,7 +45,14 @@ class SqliteBackend:
         database = make_url(url).database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": self.busy_timeout_ms / 1000})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": self.busy_timeout_ms / 1000},
+            # As many kept connections as the server's threads read with at once: a connection
+            # opened past the pool's size is configured (five PRAGMAs) and closed for one read.
+            pool_size=READ_POOL_SIZE,
+            max_overflow=READ_POOL_SIZE,
+        )
         event.listen(engine, "connect", self._configure_connection)
         event.listen(engine, "begin", _begin)
         return engine

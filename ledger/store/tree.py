@@ -14,6 +14,7 @@ most two tiles plus O(log n) stored nodes, never a walk of the log.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Final
 
@@ -35,11 +36,12 @@ from ledger.store.schema import events, fixed_sql, insert_sql, merkle_nodes, mer
 TILE_LEVELS: Final = 8
 TILE_WIDTH: Final = 1 << TILE_LEVELS
 
-HASHES_SQL = fixed_sql(
+HASHES_BETWEEN = (
     select(events.c.hash)
     .where(events.c.position > bindparam("after"), events.c.position <= bindparam("last"))
     .order_by(events.c.position)
 )
+HASHES_SQL = fixed_sql(HASHES_BETWEEN)
 NODE_SQL = fixed_sql(
     select(merkle_nodes.c.hash).where(
         merkle_nodes.c.level == bindparam("level"), merkle_nodes.c.idx == bindparam("idx")
@@ -122,11 +124,63 @@ class TreeWriter:
             cursor.close()
 
 
-class TreeReader:
-    """Hashes of any subtree of the tree of a given size, from stored nodes and tiles of leaves."""
+class TreeCache:
+    """What this process has read of the tree and knows cannot change, shared by its readers.
 
-    def __init__(self, connection: Connection) -> None:
+    A checkpoint or proof at the right edge needs that tile's leaves: up to 255 events that no
+    tile row holds yet. Reading and hashing all of them for every receipt cost more than the
+    write itself; kept here, a reader reads only the events appended since. Stored nodes are
+    kept too (about one per 256 events), and the complete subtrees inside the edge's tile.
+    Only readers on a read connection may use it: what they read is committed, so it never
+    changes (a write transaction's reads might still roll back). Signing never reads through it: a checkpoint signs what the database
+    holds, so a proof from the cache that disagrees with a rewritten database fails to verify.
+    """
+
+    def __init__(self) -> None:
+        self._edge: tuple[int, tuple[bytes, ...]] = (-1, ())
+        self._nodes: dict[Node, bytes] = {}
+        self._inner: dict[Node, bytes] = {}  # complete subtrees inside the edge's tile
+        self._lock = threading.Lock()
+
+    def leaves(self, tile: int) -> tuple[bytes, ...]:
+        """The known leaves of ``tile`` from its first on, or none."""
+        known_tile, leaves = self._edge
+        return leaves if known_tile == tile else ()
+
+    def offer_leaves(self, tile: int, leaves: tuple[bytes, ...]) -> None:
+        with self._lock:
+            known_tile, known = self._edge
+            if tile > known_tile or (tile == known_tile and len(leaves) > len(known)):
+                self._edge = (tile, leaves)
+            if tile > known_tile:
+                self._inner = {}
+
+    def inner(self, node: Node) -> bytes | None:
+        return self._inner.get(node)
+
+    def offer_inner(self, node: Node, digest: bytes) -> None:
+        """A complete subtree below tile level, kept while its tile is the edge's."""
+        level, index = node
+        if (index << level) // TILE_WIDTH == self._edge[0]:
+            self._inner[node] = digest
+
+    def node(self, node: Node) -> bytes | None:
+        return self._nodes.get(node)
+
+    def offer_nodes(self, nodes: dict[Node, bytes]) -> None:
+        with self._lock:
+            self._nodes.update(nodes)
+
+
+class TreeReader:
+    """Hashes of any subtree of the tree of a given size, from stored nodes and tiles of leaves.
+
+    ``cache`` keeps what readers on read connections read, between them.
+    """
+
+    def __init__(self, connection: Connection, cache: TreeCache | None = None) -> None:
         self.connection = connection
+        self.cache = cache
         self._tiles: dict[int, list[bytes]] = {}
         self._stored: dict[Node, bytes] = {}
 
@@ -148,11 +202,16 @@ class TreeReader:
             if node not in self._stored:
                 self._load_stored([node])
             return self._stored[node]
+        if self.cache is not None and (digest := self.cache.inner(node)) is not None:
+            return digest
         start = index << level
-        tile = start // TILE_WIDTH
-        leaves = self._tile(tile, start + (1 << level))
-        offset = start - tile * TILE_WIDTH
-        return root_of(leaves[offset : offset + (1 << level)])
+        if level == 0:
+            tile = start // TILE_WIDTH
+            return self._tile(tile, start + 1)[start - tile * TILE_WIDTH]
+        digest = node_hash(self.node((level - 1, 2 * index)), self.node((level - 1, 2 * index + 1)))
+        if self.cache is not None and level > 1:
+            self.cache.offer_inner(node, digest)
+        return digest
 
     def _tile(self, tile: int, needed_end: int) -> list[bytes]:
         """The leaves of one tile, at least up to leaf ``needed_end`` (the right edge may be short).
@@ -160,34 +219,51 @@ class TreeReader:
         A complete tile is one stored row; the tile at the right edge is read from the newest
         events' hashes, at most 255 of them.
         """
+        start = tile * TILE_WIDTH
         leaves = self._tiles.get(tile)
+        if leaves is None and self.cache is not None:
+            cached = self.cache.leaves(tile)
+            if start + len(cached) >= needed_end:
+                leaves = self._tiles[tile] = list(cached)
         if leaves is None:
             query = select(merkle_tiles.c.hashes).where(merkle_tiles.c.idx == tile)
             stored = self.connection.execute(query).scalar()
             if stored is not None:
                 leaves = split_hashes(bytes(stored))
                 self._tiles[tile] = leaves
-        if leaves is None or tile * TILE_WIDTH + len(leaves) < needed_end:
-            start = tile * TILE_WIDTH
-            query = (
-                select(events.c.hash)
-                .where(events.c.position > start, events.c.position <= start + TILE_WIDTH)
-                .order_by(events.c.position)
-            )
-            leaves = [event_leaf(h) for h in self.connection.execute(query).scalars()]
-            self._tiles[tile] = leaves
-        if tile * TILE_WIDTH + len(leaves) < needed_end:
+        if leaves is None or start + len(leaves) < needed_end:
+            leaves = self._tiles[tile] = self._edge_tile(tile)
+        if start + len(leaves) < needed_end:
             raise LookupError(f"the log has no leaf {needed_end - 1}")
         return leaves
 
+    def _edge_tile(self, tile: int) -> list[bytes]:
+        """A tile with no row yet: its cached leaves and the events' hashes after them."""
+        start = tile * TILE_WIDTH
+        known = self.cache.leaves(tile) if self.cache is not None else ()
+        hashes = self.connection.execute(
+            HASHES_BETWEEN, {"after": start + len(known), "last": start + TILE_WIDTH}
+        ).scalars()
+        leaves = (*known, *(event_leaf(h) for h in hashes.all()))
+        if self.cache is not None:
+            self.cache.offer_leaves(tile, leaves)
+        return list(leaves)
+
     def _load_stored(self, nodes: Sequence[Node]) -> None:
+        if self.cache is not None:
+            for node in nodes:
+                if (digest := self.cache.node(node)) is not None:
+                    self._stored[node] = digest
+            nodes = [node for node in nodes if node not in self._stored]
         if not nodes:
             return
         query = select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
             or_(*(and_(merkle_nodes.c.level == lv, merkle_nodes.c.idx == ix) for lv, ix in nodes))
         )
-        for level, index, digest in self.connection.execute(query):
-            self._stored[(level, index)] = bytes(digest)
+        read = {(level, index): bytes(digest) for level, index, digest in self.connection.execute(query)}
+        self._stored.update(read)
+        if self.cache is not None:
+            self.cache.offer_nodes(read)
         missing = [n for n in nodes if n not in self._stored]
         if missing:
             raise LookupError(f"merkle nodes {missing} are not stored: run `ledger projections rebuild`")

@@ -222,3 +222,69 @@ def test_the_migration_fills_the_tree_for_a_log_that_existed_before_it(
     finally:
         if url is not None:
             store.close()
+
+
+def test_proofs_read_through_the_shared_cache_match_the_oracle_as_the_log_grows(
+    store: SqlEventStore,
+) -> None:
+    """The cache of the right edge's leaves and subtrees, across tiles and completed tiles."""
+    log = TransparencyLog(store, None)
+    grown = 0
+    for count in [3, 1, 120, 131, 1, 1, 300, 200, 60]:
+        append_many(store, [count])
+        grown += count
+        inputs = leaf_inputs(store)
+        for size in {grown, grown - count + 1, max(1, grown - 300)}:
+            root = mth(inputs[:size])
+            assert log.root(size) == root
+            for position in {1, size, max(1, size - 1), (size + 1) // 2}:
+                proof = log.inclusion(position, size)
+                assert proof.leaf_hash == merkle.leaf_hash(inputs[position - 1])
+                merkle.verify_inclusion(position - 1, size, proof.leaf_hash, proof.proof, root)
+            first = max(1, size - count)
+            consistency = log.consistency(first, size)
+            merkle.verify_consistency(first, size, consistency.proof, mth(inputs[:first]), root)
+
+
+def test_a_sealed_write_commits_its_checkpoint_with_its_events(store: SqlEventStore) -> None:
+    key = SigningKey.generate("test.example/log")
+    log = TransparencyLog(store, key)
+    commits: list[int] = []
+    store.commit_listeners.append(commits.append)
+    store.append("s", [NewEvent("Noted", {"n": 0})])  # no receipt asked: nothing signed
+    assert log.history() == []
+    for n in range(1, 4):
+        recorded = store.append("s", [NewEvent("Noted", {"n": n})], seal=True)
+        assert [c.size for c in log.history()][-1] == recorded[0].position
+        assert log.covering(recorded[0].position).size == recorded[0].position
+    assert commits == [1, 1, 1, 1]  # one commit per write: the checkpoint rode in it
+    assert [c.size for c in log.history()] == [2, 3, 4]
+    inputs = leaf_inputs(store)
+    for signed in log.history():
+        assert open_checkpoint(signed.note, key.verifier).root == mth(inputs[: signed.size])
+
+
+def test_concurrent_sealed_writers_share_a_checkpoint_per_commit(store: SqlEventStore) -> None:
+    key = SigningKey.generate("test.example/log")
+    log = TransparencyLog(store, key)
+    commits: list[int] = []
+    store.commit_listeners.append(commits.append)
+    covered: list[tuple[int, int]] = []
+
+    def writer(name: str) -> None:
+        for i in range(25):
+            event = store.append(f"w-{name}", [NewEvent("Noted", {"i": i})], seal=True)[0]
+            covered.append((event.position, log.covering(event.position).size))
+
+    threads = [threading.Thread(target=writer, args=(str(n),)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    kept = log.history(limit=1000)
+    assert len(kept) == len(commits) <= 200  # one signature per group commit, not per write
+    assert all(size >= position for position, size in covered)
+    inputs = leaf_inputs(store)
+    assert kept[-1].size == len(inputs) == 200
+    for signed in kept:
+        assert open_checkpoint(signed.note, key.verifier).root == mth(inputs[: signed.size])
