@@ -225,6 +225,8 @@ class TreeReader:
             cached = self.cache.leaves(tile)
             if start + len(cached) >= needed_end:
                 leaves = self._tiles[tile] = list(cached)
+            elif cached:  # the edge's tile as last read: only the events appended since
+                leaves = self._tiles[tile] = self._edge_tile(tile)
         if leaves is None:
             query = select(merkle_tiles.c.hashes).where(merkle_tiles.c.idx == tile)
             stored = self.connection.execute(query).scalar()
