@@ -132,8 +132,9 @@ class TreeCache:
     write itself; kept here, a reader reads only the events appended since. Stored nodes are
     kept too (about one per 256 events), and the complete subtrees inside the edge's tile.
     Only readers on a read connection may use it: what they read is committed, so it never
-    changes (a write transaction's reads might still roll back). Signing never reads through it: a checkpoint signs what the database
-    holds, so a proof from the cache that disagrees with a rewritten database fails to verify.
+    changes (a write transaction's reads might still roll back). Signing never reads through
+    it: a checkpoint signs what the database holds, so a proof from the cache that disagrees
+    with a rewritten database fails to verify.
     """
 
     def __init__(self) -> None:
@@ -262,7 +263,8 @@ class TreeReader:
         query = select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
             or_(*(and_(merkle_nodes.c.level == lv, merkle_nodes.c.idx == ix) for lv, ix in nodes))
         )
-        read = {(level, index): bytes(digest) for level, index, digest in self.connection.execute(query)}
+        rows = self.connection.execute(query)
+        read = {(level, index): bytes(digest) for level, index, digest in rows}
         self._stored.update(read)
         if self.cache is not None:
             self.cache.offer_nodes(read)
