@@ -41,8 +41,10 @@ def batch_append(dbs: Databases, backend: str, batches: int, runs: int) -> Figur
 def concurrent_appends(
     dbs: Databases, backend: str, per_thread: int, runs: int, threads: int = 16
 ) -> Figure:
-    """16 threads appending single events, against one writer doing the same, both durable."""
-    figure = Figure(f"{threads} concurrent writers vs 1", backend, "events/s", target=2.0)
+    """16 threads appending single events, against one writer doing the same, both durable.
+    The target is 2.5x on SQLite and 2x on PostgreSQL (issue 13)."""
+    target = 2.5 if backend == "sqlite" else 2.0
+    figure = Figure(f"{threads} concurrent writers vs 1", backend, "events/s", target=target)
     for _ in range(runs):
         items = list(store_events(per_thread * threads))
         figure.baseline.append(len(items) / _ledger_appends(dbs, backend, items))

@@ -6,6 +6,12 @@ once, and hands each writer its own result or error. Writers that arrive meanwhi
 next batch, which the first of them leads. No caller is answered before the commit that holds
 its write is durable; with one writer at a time this is a plain transaction per write.
 
+A leader gathers before it takes its batch: when fewer writes are queued than its last batch
+held, it waits up to ``GATHER_SECONDS`` for that many. Without it, concurrent writers fall into
+a convoy: the writers of a batch of 16 are answered together, the first of them back leads a
+batch of one (a whole commit for one write) while the other 15 queue behind it, and half the
+commits hold a single write. A lone writer never waits (its last batch held one).
+
 A write may ask for its batch to be sealed: after the batch's writes and before its commit, the
 leader runs ``seal`` once on the same transaction (the transparency log signs the tree's new
 head there), so a batch of any size costs one seal and still one commit.
@@ -28,6 +34,7 @@ Work = Callable[[Connection], T]
 OnDurable = Callable[[], None]
 Seal = Callable[[Connection], OnDurable | None]
 MAX_BATCH = 256
+GATHER_SECONDS = 0.0005
 SAVEPOINT = "ledger_write"
 
 
@@ -64,8 +71,10 @@ class GroupCommitter:
         self._after_commit = after_commit
         self._seal = seal
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         self._queue: list[_Write[Any]] = []
         self._leading = False
+        self._last_batch = 1
 
     def run(self, work: Work[T], *, seal: bool = False) -> T:
         """Run ``work`` in a transaction, possibly shared; return once it is committed.
@@ -77,6 +86,8 @@ class GroupCommitter:
             self._queue.append(write)
             if not self._leading:
                 self._leading = write.leads = True
+            elif len(self._queue) >= self._last_batch:
+                self._arrived.notify()
         if not write.leads:
             write.wake.wait()
         if not write.done:
@@ -86,7 +97,9 @@ class GroupCommitter:
     def _lead(self) -> None:
         """Commit the queue's head batch, answer its writers, and pass the lead on."""
         with self._lock:
+            self._gather()
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            self._last_batch = len(batch)
         try:
             self._commit(batch)
         finally:
@@ -101,6 +114,13 @@ class GroupCommitter:
                 write.wake.set()
             if successor is not None:
                 successor.wake.set()
+
+    def _gather(self) -> None:
+        """Wait (the lock held, released while waiting) for as many writes as the last batch
+        held, or ``GATHER_SECONDS``, whichever comes first."""
+        expected = min(self._last_batch, MAX_BATCH)
+        if len(self._queue) < expected:
+            self._arrived.wait_for(lambda: len(self._queue) >= expected, GATHER_SECONDS)
 
     def _commit(self, batch: list[_Write[Any]]) -> None:
         on_durable: OnDurable | None = None
