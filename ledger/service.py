@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
@@ -65,11 +65,13 @@ from ledger.store.tree import rebuild_tree
 from ledger.store import (
     ANY,
     NO_STREAM,
+    CanonicalTexts,
     ExpectedVersion,
     NewEvent,
     RecordedEvent,
     SqlEventStore,
     Verification,
+    canonical_texts,
     verify,
 )
 
@@ -218,9 +220,11 @@ class Ledger:
 
         anchored = self._check(checked)
         event = write.new_event(StatementRecorded.of(anchored))
-        stream = claim_stream(anchored.claim)
+        stream, texts = claim_stream(anchored.claim), canonical_texts([event])
         return self.store.write(
-            lambda connection: self._append(connection, stream, event, write.expected_version),
+            lambda connection: self._append(
+                connection, stream, event, write.expected_version, texts
+            ),
             seal=write.receipt,
         )
 
@@ -339,21 +343,30 @@ class Ledger:
         holds under the append lock."""
         write = _options(**options)
         event = write.new_event(payload, data)
+        texts = canonical_texts([event])
 
         def work(connection: Connection) -> RecordedEvent:
             if inside is not None:
                 inside(connection)
             try:
-                return self._append(connection, stream, event, NO_STREAM)
+                return self._append(connection, stream, event, NO_STREAM, texts)
             except ConcurrencyError:
                 raise StateConflict(f"{stream} is already registered") from None
 
         return self.store.write(work, seal=write.receipt)
 
     def _append(
-        self, connection: Connection, stream: str, event: NewEvent, expected: ExpectedVersion
+        self,
+        connection: Connection,
+        stream: str,
+        event: NewEvent,
+        expected: ExpectedVersion,
+        texts: Sequence[CanonicalTexts] | None = None,
     ) -> RecordedEvent:
-        return self.store.append_in(connection, stream, [event], expected_version=expected)[0]
+        """Append one event; ``texts``, its canonical JSON encoded before the append lock."""
+        return self.store.append_in(
+            connection, stream, [event], expected_version=expected, texts=texts
+        )[0]
 
 
 def _claims_exist(registry: SqlRegistry, story: StoryRegistered) -> None:

@@ -10,7 +10,14 @@ from ledger.settings import Settings
 from ledger.store.backend import Backend
 from ledger.store.postgres import PostgresBackend
 from ledger.store.records import ANY, NO_STREAM, ExpectedVersion, NewEvent, RecordedEvent
-from ledger.store.sql import Clock, Projector, SqlEventStore, utc_now
+from ledger.store.sql import (
+    CanonicalTexts,
+    Clock,
+    Projector,
+    SqlEventStore,
+    canonical_texts,
+    utc_now,
+)
 from ledger.store.sqlite import SqliteBackend
 from ledger.store.verify import Verification, verify
 
@@ -18,6 +25,8 @@ __all__ = [
     "ANY",
     "NO_STREAM",
     "Backend",
+    "CanonicalTexts",
+    "canonical_texts",
     "Clock",
     "ExpectedVersion",
     "NewEvent",

@@ -122,9 +122,10 @@ class SqlEventStore:
         validate_stream(stream)
         if not events:
             raise InvalidEvent("events", "at least one event is needed")
+        texts = canonical_texts(events)
         return self.write(
             lambda connection: self.append_in(
-                connection, stream, events, expected_version=expected_version
+                connection, stream, events, expected_version=expected_version, texts=texts
             ),
             seal=seal,
         )
@@ -219,9 +220,12 @@ class SqlEventStore:
         events: Sequence[NewEvent],
         *,
         expected_version: ExpectedVersion = ANY,
+        texts: Sequence[CanonicalTexts] | None = None,
     ) -> list[RecordedEvent]:
         """``append`` inside a write transaction (``write`` or ``write_transaction``).
 
+        ``texts``: the events' ``canonical_texts``, when the caller encoded them before the
+        append lock (under it, concurrent writers wait for each other's encoding).
         A LedgerError leaves the transaction to be rolled back by the caller: nothing is kept.
         """
         head = read_head(connection, self.backend, stream)
@@ -232,7 +236,7 @@ class SqlEventStore:
             if retry is None:
                 raise
             return retry
-        rows = self._chain(stream, events, head)
+        rows = self._chain(stream, events, head, texts or canonical_texts(events))
         inserted = insert_rows(connection, self.backend, rows)
         if inserted < len(rows):
             return self._retry_or_conflict(connection, stream, events, inserted)
@@ -271,18 +275,20 @@ class SqlEventStore:
                 raise EventIdConflict(event.event_id)
         return [stored[event_id] for event_id in ids]
 
-    def _chain(self, stream: str, events: Sequence[NewEvent], head: Head) -> list[PendingRow]:
+    def _chain(
+        self,
+        stream: str,
+        events: Sequence[NewEvent],
+        head: Head,
+        texts: Sequence[CanonicalTexts],
+    ) -> list[PendingRow]:
         """The events as rows: numbered, timed, and each hashed onto the one before."""
         now = self.clock()
         recorded_at = now if head.recorded_at is None else max(now, head.recorded_at)
         rows: list[PendingRow] = []
         position, prev_hash, version = head.position, head.hash, head.version or 0
-        for event in events:
+        for event, (data_text, metadata_text) in zip(events, texts, strict=True):
             position, version = position + 1, version + 1
-            data_text, metadata_text = (
-                _canonical(event.data, "data"),
-                _canonical(event.metadata, "metadata"),
-            )
             fields: dict[str, Any] = dict(
                 position=position,
                 event_id=event.event_id,
@@ -430,6 +436,15 @@ class SqlEventStore:
 
 class _RollBack(Exception):
     """Ends a probe's write transaction without committing it."""
+
+
+CanonicalTexts = tuple[str, str]
+
+
+def canonical_texts(events: Sequence[NewEvent]) -> list[CanonicalTexts]:
+    """Each event's data and metadata as canonical JSON: what is stored and hashed. Raises
+    InvalidEvent for a value either backend could not store alike."""
+    return [(_canonical(e.data, "data"), _canonical(e.metadata, "metadata")) for e in events]
 
 
 def _canonical(value: Any, field: str) -> str:
