@@ -118,7 +118,7 @@ class GroupCommitter:
     def _gather(self) -> None:
         """Wait (the lock held, released while waiting) for as many writes as the last batch
         held, or ``GATHER_SECONDS``, whichever comes first."""
-        expected = min(self._last_batch, MAX_BATCH)
+        expected = self._last_batch  # never over MAX_BATCH: a batch is cut to it
         if len(self._queue) < expected:
             self._arrived.wait_for(lambda: len(self._queue) >= expected, GATHER_SECONDS)
 

@@ -236,7 +236,9 @@ class SqlEventStore:
             if retry is None:
                 raise
             return retry
-        rows = self._chain(stream, events, head, texts or canonical_texts(events))
+        rows = self._chain(
+            stream, events, head, canonical_texts(events) if texts is None else texts
+        )
         inserted = insert_rows(connection, self.backend, rows)
         if inserted < len(rows):
             return self._retry_or_conflict(connection, stream, events, inserted)
