@@ -207,7 +207,7 @@ class BulkFold:
         self.pending: list[tuple[StatementVersion, str | None]] = []
         self.pending_statements: set[uuid.UUID] = set()
         self.opened: dict[str, list[StatementVersion]] = {}
-        self.entries: list[tuple[str, str, str, str]] = []
+        self.entries: list[search.Entry] = []
 
     def add_page(self, page: list[Sequence[Any]]) -> None:
         """Statements, nearly all of a log, take the short way: only their data is decoded."""
@@ -320,7 +320,7 @@ class BulkFold:
             case ClaimRegistered():
                 self.claim_rows[payload.key] = _claim_row(payload, event)
                 self.derivations[payload.key] = EMPTY_CLAIM
-                self.entries.append(search.claim_entry(payload.key, payload.propositions))
+                self.entries.extend(search.claim_entries(payload.key, payload.propositions))
             case StoryRegistered():
                 self.connection.execute(insert(stories), _story_row(payload, event))
                 for key in payload.claims:
@@ -336,7 +336,13 @@ class BulkFold:
             column_list(statement_versions),
             [rows.version_row(self.backend, version, text) for version, text in self.pending],
         )
-        load(self.connection, self.backend, search.TABLE, search.COLUMNS, self.entries)
+        load(
+            self.connection,
+            self.backend,
+            search.TABLE,
+            search.COLUMNS,
+            search.stored(self.backend, self.entries),
+        )
         for claim, opened in self.opened.items():
             self.derivations[claim] = extend_claim(self.derivations.get(claim, EMPTY_CLAIM), opened)
         self.pending, self.opened, self.entries = [], {}, []

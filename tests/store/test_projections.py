@@ -250,12 +250,14 @@ def test_version_of_maps_columns_by_name_not_by_order(seeded_app: App) -> None:
 
 
 
-def _search_entries(app: App) -> list[tuple[str, str, str, str]]:
+def _search_entries(app: App) -> list[tuple[str, ...]]:
     from ledger.store.backend import dbapi
 
     with app.store.read_connection() as connection:
-        rows = dbapi(connection).execute("SELECT kind, ref, claim, body FROM search_entries")
-        return sorted((kind, ref, claim, body) for kind, ref, claim, body in rows)
+        rows = dbapi(connection).execute(
+            "SELECT kind, ref, claim, language, body FROM search_entries"
+        )
+        return sorted(tuple(row) for row in rows)
 
 
 def test_a_rebuild_indexes_the_same_search_entries_as_the_live_projection(
@@ -277,16 +279,26 @@ def test_a_rebuild_indexes_the_same_search_entries_as_the_live_projection(
     with seeded_app.store.read_connection() as connection:
         versions = [version_of(row) for row in connection.execute(select(statement_versions))]
         claim_rows = connection.execute(select(claims.c.key, claims.c.propositions)).all()
+        languages = search.document_languages(
+            connection, {version.body["source"]["document"] for version in versions}
+        )
     derived = sorted(
-        [search.version_entry(version) for version in versions]
-        + [search.claim_entry(key, propositions) for key, propositions in claim_rows]
+        search.stored(
+            seeded_app.store.backend,
+            [
+                search.version_entry(version, languages[version.body["source"]["document"]])
+                for version in versions
+            ]
+            + [e for key, propositions in claim_rows for e in search.claim_entries(key, propositions)],
+        )
     )
     assert any(kind == "statement" for kind, *_ in live)
 
     seeded_app.queries.rebuild_projections()
 
     assert live == _search_entries(seeded_app) == derived
-    kind, ref, claim, body = next(entry for entry in live if entry[0] == "statement")
+    kind, ref, claim, language, body = next(entry for entry in live if entry[0] == "statement")
+    quote = next(str(v.body["source"]["quote"]["exact"]) for v in versions if str(v.version_id) == ref)
     with seeded_app.store.read_connection() as connection:
-        found = search.matching_statements(connection, seeded_app.store.backend, body)
+        found = search.matching_statements(connection, seeded_app.store.backend, quote)
     assert uuid.UUID(ref) in found
