@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import Request, Response
 
+from api.language import preferences
 from api.negotiation import negotiate
 from ledger.projections.views import StatementView
 from ledger.errors import NotFound
@@ -52,6 +53,7 @@ def context(request: Request, queries: LedgerQueries) -> Context:
         actors={actor.key: actor for actor in queries.all_actors()},
         documents={doc.document_id: doc for doc in queries.all_documents()},
         claims={claim.key: claim for claim in queries.all_claims()},
+        languages=preferences(request.headers.get("accept-language")),
     )
 
 
@@ -76,8 +78,13 @@ def export(
             raise NotFound(f"no page {page} of {scope.label}")
         return json_ld(body, fmt)
     if fmt is Format.SCHEMA_ORG:
-        claims = [c for c in ctx.claims.values() if scope.kind != "claim" or c.key == scope.key]
-        return json_ld(schema_org.claims_document(scope, claims, entries, ctx), fmt)
+        claims = [c for c in ctx.claims.values() if scope.covers_claim(c)]
+        answer = json_ld(schema_org.claims_document(scope, claims, entries, ctx), fmt)
+        languages = sorted({l for c in claims if (l := ctx.proposition(c)[0])})
+        if languages:
+            answer.headers["Content-Language"] = ", ".join(languages)
+        answer.headers.append("Vary", "Accept-Language")
+        return answer
     graph = prov.graph(scope, entries, ctx)
     if fmt is Format.PROV_TURTLE:
         return Response(graph.serialize(format="turtle"), media_type=prov.TURTLE)

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_TOKEN = "dev-write-token"  # well known on purpose; refused in production
 DEV_TOKEN_SHA256 = hashlib.sha256(DEV_TOKEN.encode()).hexdigest()
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 TOKEN_ENTRY = re.compile(
     r"^(?P<name>[A-Za-z0-9._-]{1,64}):(?P<scopes>[a-z+]+):(?P<sha256>[0-9a-f]{64})$"
 )
@@ -58,6 +59,11 @@ class ApiSettings(BaseSettings):
     reads_require_token: bool = False
     metrics_require_token: bool = False
     cors_origins: list[str] = []
+    embed_origins: list[str] = Field(
+        default=[],
+        description="JSON list of origins (https://host[:port]) whose pages may frame "
+        "/embed/story/{key}; empty: none may",
+    )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     feed_poll_seconds: float = Field(default=0.5, gt=0, le=60)
     feed_ping_seconds: float = Field(default=15, gt=0)
@@ -66,6 +72,17 @@ class ApiSettings(BaseSettings):
         description="per-client limits like '20/second;600/minute'; empty means none",
         max_length=200,
     )
+
+    @field_validator("embed_origins")
+    @classmethod
+    def _embed_origins_are_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not ORIGIN.match(origin):
+                raise ValueError(
+                    f"embed_origins: {origin!r} is not an origin: give scheme://host[:port], "
+                    "like https://factcheck.example, without a path"
+                )
+        return value
 
     @field_validator("rate_limit")
     @classmethod

@@ -17,6 +17,7 @@ from api.deps import (
     link_next,
 )
 from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
+from api.language import Preferences, localized, localized_all, say_language
 from api.problems import responses
 from api.responses import trusted_json
 from api.views import ClaimList
@@ -47,6 +48,7 @@ def list_claims(
     ] = None,
     state: Annotated[ClaimState | None, Query(description="Only claims in this state.")] = None,
     q: Annotated[str | None, SEARCH_TEXT] = None,
+    languages: Preferences = [],  # noqa: B006 (a dependency: Accept-Language)
 ) -> Any:
     """A page of claims by key with state and stances (as_of: said-time, known_at: recorded);
     ``q`` finds claims whose propositions or quotes hold every word.
@@ -59,8 +61,10 @@ def list_claims(
     where = ClaimFilter(story=story, actor=actor, state=state)
     found = queries.claims(at, where, page, q)
     next_cursor = link_next(request, response, found)
+    claims = localized_all(found.items, languages)
+    say_language(response, claims)
     return trusted_json(
-        {"point_in_time": at.to_json(), "claims": found.items, "next": next_cursor}, response
+        {"point_in_time": at.to_json(), "claims": claims, "next": next_cursor}, response
     )
 
 
@@ -71,6 +75,7 @@ def read_claim(
     queries: QueriesDep,
     at: AtDep,
     response: Response,
+    languages: Preferences = [],  # noqa: B006 (a dependency: Accept-Language)
 ) -> Any:
     """One claim's state, stances, conduits and quotes; ETag is its stream version (current view).
 
@@ -84,6 +89,8 @@ def read_claim(
         response.headers["ETag"] = etag(version)
     if chosen != JSON:
         return export(request, queries, claim_scope(key), FORMAT_OF[chosen])
+    view = localized(view, languages)
+    say_language(response, [view])
     return trusted_json(view, response)
 
 

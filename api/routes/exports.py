@@ -1,7 +1,8 @@
 """The standard formats by explicit URL: Web Annotation, schema.org, PROV (Turtle, JSON-LD).
 
-``/v1/claims/{key}/export/{format}``, ``/v1/documents/{id}/export/{format}`` and
-``/v1/export/{format}`` (the whole ledger: the story, until stories exist) serve each format;
+``/v1/claims/{key}/export/{format}``, ``/v1/documents/{id}/export/{format}``,
+``/v1/stories/{key}/export/{format}`` (one story alone) and ``/v1/export/{format}`` (the whole
+ledger) serve each format;
 ``/v1/statements/{id}/annotation`` one statement version. The resources' own URLs offer the
 same documents by ``Accept`` (see api/exports.py).
 """
@@ -16,7 +17,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from api.deps import DOCUMENT_ID, KEY, QueriesDep, ReadAccess
 from api.exports import Format, export, statement_annotation
 from api.problems import responses
-from ledger.formats import claim_scope, document_scope, ledger_scope
+from ledger.formats import claim_scope, document_scope, ledger_scope, story_scope
 
 router = APIRouter(tags=["exports"], dependencies=[ReadAccess])
 PROBLEMS = responses(404, 406, 422)
@@ -75,9 +76,23 @@ def export_document(
     return export(request, queries, document_scope(document_id), format, page)
 
 
+@router.get("/v1/stories/{key}/export/{format}", **EXPORTED)
+def export_story(
+    key: Annotated[str, Path(pattern=KEY, examples=["musk-putin-contacts"])],
+    format: Format,
+    request: Request,
+    queries: QueriesDep,
+    page: Page = None,
+) -> Response:
+    """One story alone (its claims and every statement on them), in one format."""
+    story = queries.story(key)  # 404 for an unknown story
+    scope = story_scope(key, [claim.key for claim in story.claims])
+    return export(request, queries, scope, format, page)
+
+
 @router.get("/v1/export/{format}", **EXPORTED)
 def export_ledger(
     format: Format, request: Request, queries: QueriesDep, page: Page = None
 ) -> Response:
-    """The whole ledger (the story, until stories exist), in one format."""
+    """The whole ledger, every story, in one format."""
     return export(request, queries, ledger_scope(), format, page)

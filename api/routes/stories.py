@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
+from api.language import Preferences, localized_all, say_language
 from api.deps import KEY, KnownQuery, PageDep, QueriesDep, ReadAccess, link_next
 from api.problems import responses
 from api.responses import trusted_json
@@ -29,7 +30,11 @@ def read_story(
     key: Annotated[str, Path(pattern=KEY, examples=["musk-putin-contacts"])],
     queries: QueriesDep,
     response: Response,
+    languages: Preferences = [],  # noqa: B006 (a dependency: Accept-Language)
 ) -> Response:
     """A story: its claims now, the actors and documents of their statements, and its first and
-    last instants on the said and the recorded axis."""
-    return trusted_json(queries.story(key), response)
+    last instants on the said and the recorded axis. Propositions as Accept-Language asks."""
+    story = queries.story(key)
+    claims = localized_all(story.claims, languages)
+    say_language(response, claims)
+    return trusted_json(story.model_copy(update={"claims": claims}), response)

@@ -8,15 +8,15 @@ Nothing here knows HTTP: ``api/`` only negotiates and serializes.
 - :mod:`ledger.formats.schema_org`: schema.org ``Claim`` documents.
 - :mod:`ledger.formats.prov`: W3C PROV-O graphs of conduits, corrections and retractions.
 
-A :class:`Scope` says which part of the ledger an export covers: one claim, one document, or
-the whole ledger (which stands in for "the story" until stories exist; a story scope filters
-the same entries).
+A :class:`Scope` says which part of the ledger an export covers: one claim, one document, one
+story (its claims), or the whole ledger.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from ledger.languages import choose
 from ledger.projections.views import ActorSummary, ClaimView, DocumentSummary, StatementEntry
 
 LEDGER_VOCAB = "urn:claims-ledger:vocab#"
@@ -61,14 +61,19 @@ class Links:
 class Scope:
     """Which statements an export covers, and where it lives (``path`` under the base)."""
 
-    kind: str  # "claim", "document" or "ledger" (later: "story")
+    kind: str  # "claim", "document", "story" or "ledger"
     key: str | None
     label: str
     path: str
     keep: Callable[[StatementEntry], bool] = field(default=lambda entry: True)
+    claims: frozenset[str] | None = None
+    """The claims a claim or story scope covers (None: every claim)."""
 
     def entries(self, entries: Sequence[StatementEntry]) -> list[StatementEntry]:
         return [entry for entry in entries if self.keep(entry)]
+
+    def covers_claim(self, claim: ClaimView) -> bool:
+        return self.claims is None or claim.key in self.claims
 
 
 def claim_scope(key: str) -> Scope:
@@ -78,6 +83,20 @@ def claim_scope(key: str) -> Scope:
         f"Statements on the claim {key}",
         f"/v1/claims/{key}",
         lambda entry: entry.claim == key,
+        frozenset({key}),
+    )
+
+
+def story_scope(key: str, claims: Iterable[str]) -> Scope:
+    """Every statement on the story's claims, and those claims (even ones nobody stated yet)."""
+    keys = frozenset(claims)
+    return Scope(
+        "story",
+        key,
+        f"Statements on the claims of the story {key}",
+        f"/v1/stories/{key}",
+        lambda entry: entry.claim in keys,
+        keys,
     )
 
 
@@ -103,6 +122,13 @@ class Context:
     actors: Mapping[str, ActorSummary]
     documents: Mapping[str, DocumentSummary]
     claims: Mapping[str, ClaimView]
+    languages: Sequence[str] = ()
+    """The reader's language preferences, best first (from Accept-Language)."""
+
+    def proposition(self, view: ClaimView) -> tuple[str | None, str | None]:
+        """The claim's proposition in the reader's language (else its first): language, text."""
+        language = choose(view.propositions, self.languages)
+        return language, view.propositions.get(language) if language else None
 
     def actor_name(self, key: str) -> str:
         actor = self.actors.get(key)

@@ -103,7 +103,7 @@ def annotation(entry: StatementEntry, context: Context, *, embedded: bool = Fals
 def describe(entry: StatementEntry, context: Context) -> str:
     """The statement in one English sentence: speaker, stance, claim (and whom it relays)."""
     claim = context.claims.get(entry.claim)
-    proposition = claim.proposition_en if claim else entry.claim
+    proposition = context.proposition(claim)[1] if claim else entry.claim
     speaker = context.actor_name(entry.actor)
     stance = STANCE_WORDS.get(entry.stance, entry.stance)
     relayed = f" (relaying {context.actor_name(entry.relays)})" if entry.relays else ""

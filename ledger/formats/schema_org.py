@@ -4,7 +4,9 @@ Each statement version that still stands is an ``appearance`` of the claim: a ``
 whose ``text`` is the quote, verbatim, whose ``author`` (and ``spokenByCharacter``) is the
 speaker, ``isPartOf`` the document that printed it, with the dates the ledger knows. The
 ledger records who said what; it rates nothing, so it emits no ``ClaimReview``
-(docs/http-api.md shows how a fact-checker wraps this export in their own).
+(docs/http-api.md shows how a fact-checker wraps this export in their own). The claim's
+``name`` and ``text`` are its proposition in the reader's language (``Context.languages``, else
+its first language), each other language a ``workTranslation``.
 """
 
 from __future__ import annotations
@@ -45,18 +47,20 @@ def claims_document(
 def claim(view: ClaimView, entries: Sequence[StatementEntry], context: Context) -> dict[str, Any]:
     links = context.links
     appearances = [appearance(entry, context) for entry in entries]
+    language, text = context.proposition(view)
+    translations = [
+        {"@type": "Claim", "text": other, "inLanguage": tag}
+        for tag, other in view.propositions.items()
+        if tag != language
+    ]
     node: dict[str, Any] = {
         "@type": "Claim",
         "@id": links.claim(view.key),
         "url": links.claim(view.key),
-        "name": view.proposition_en,
-        "text": view.proposition_en,
-        "inLanguage": "en",
-        "workTranslation": {
-            "@type": "Claim",
-            "text": view.proposition_de,
-            "inLanguage": "de",
-        },
+        "name": text,
+        "text": text,
+        "inLanguage": language,
+        "workTranslation": translations or None,
         "author": [agent(key, context) for key in _speakers(entries)],
         "appearance": appearances,
         "dateCreated": view.first_said_at,

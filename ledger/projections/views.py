@@ -54,6 +54,14 @@ class ClaimView(View):
     propositions: dict[str, str] = Field(description="The proposition by language (BCP 47).")
     proposition_en: str | None = Field(description="propositions.en (the first API's field).")
     proposition_de: str | None = Field(description="propositions.de (the first API's field).")
+    proposition: str | None = Field(
+        default=None,
+        description="The proposition in the language Accept-Language prefers, else the claim's "
+        "first language (propositions sorted by tag).",
+    )
+    proposition_language: str | None = Field(
+        default=None, description="The language of `proposition` (also in Content-Language)."
+    )
     story: str | None
     note: str | None
     registered_at: str
