@@ -95,4 +95,4 @@ def embedded_story(
     """A story's compact view for an iframe, framed only by ``LEDGER_EMBED_ORIGINS``."""
     queries.story(key)  # 404 for an unknown story
     origins = request.app.state.api_settings.embed_origins
-    return _serve("embed.html", headers=embed_headers(origins))
+    return _serve("index.html", headers=embed_headers(origins))

@@ -2,31 +2,89 @@
 // states and stances come from /v1/claims at each moment, the moments from /v1/replay.
 "use strict";
 
+// Every word a reader sees comes from api/static/i18n/<language>.json, never from here.
+
 // Claim pages replay a claim's whole history: the window is wide enough for any story.
 const ALL_TIME = { from: "1900-01-01", to: "2999-12-31" };
-const DEFAULT_STORY = "musk-putin-contacts";
 const AXES = { said: "as_of", recorded: "known_at" };
-const STANCE_LABEL = {
-  asserts: "asserts", denies: "denies", reports: "reports",
-  declines_to_comment: "declines", questions: "questions",
-};
-const STANCE_WORDS = {
-  asserts: "asserts", denies: "denies", reports: "reports (relays)",
-  declines_to_comment: "declines to comment", questions: "questions",
-};
-const AXIS_WORDS = { said: "said-time", recorded: "recorded-time" };
-const SAID_KEY_BASIS = {
-  said_at: " (the date the source gives)",
-  document_date: " (no date of its own: the date its document prints)",
-  recorded_at: " (no date in the source: when the ledger read it)",
-};
+const LANGUAGES = ["de", "en"];  // the files in api/static/i18n/
+const FALLBACK_LANGUAGE = "en";
+// Up to this many actors the matrix is a grid with names written across; beyond, each claim
+// is a card listing the actors who took a stance (no sideways scrolling at any width).
+const GRID_ACTORS = 12;
+const STANCES = ["asserts", "denies", "reports", "declines_to_comment", "questions"];
 
 const page = {
   story: null, stories: [], storyView: null,
   axis: "said", index: null, pendingAt: null, showUnstated: false, focus: null,
   actors: [], actorByKey: new Map(), claimOrder: new Map(),
   moments: {}, views: new Map(), documents: new Map(), renderToken: 0,
+  lang: FALLBACK_LANGUAGE, langChosen: false, words: {}, allActors: new Map(),
+  claimFocus: null, statement: null, q: "", embed: null, claimNames: new Map(),
 };
+
+// ---------- the reader's language ----------
+
+function t(key, vars = {}) {
+  const text = page.words[key];
+  if (typeof text !== "string") return key;  // a missing word shows its key, to be caught
+  return text.replace(/\{(\w+)\}/g, (match, name) => (name in vars ? String(vars[name]) : match));
+}
+
+function tn(key, count, vars = {}) {
+  return t(`${key}_${count === 1 ? "one" : "other"}`, { count, ...vars });
+}
+
+function stanceLabel(stance) { return t(`stance.${stance}`); }
+function stanceWords(stance) { return t(`stance_long.${stance}`); }
+function stateWord(state) { return t(`state.${state}`); }
+
+// The URL's lang= (in the query or the hash) wins; else the browser's first language we have.
+function chooseLanguage(params) {
+  const asked = params.get("lang") || new URLSearchParams(location.search).get("lang");
+  if (asked && LANGUAGES.includes(asked)) return { lang: asked, chosen: true };
+  for (const tag of navigator.languages || [navigator.language || ""]) {
+    const primary = tag.split("-")[0].toLowerCase();
+    if (LANGUAGES.includes(primary)) return { lang: primary, chosen: false };
+  }
+  return { lang: FALLBACK_LANGUAGE, chosen: false };
+}
+
+async function loadWords(lang) {
+  const response = await fetch(`/static/i18n/${lang}.json`, { headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`/static/i18n/${lang}.json: ${response.status}`);
+  page.words = await response.json();
+  page.lang = lang;
+  document.documentElement.lang = lang;
+  applyWords();
+}
+
+// The page's own HTML names its words by key (data-i18n, data-i18n-aria-label).
+function applyWords() {
+  for (const element of document.querySelectorAll("[data-i18n]")) {
+    element.textContent = t(element.dataset.i18n);
+  }
+  for (const element of document.querySelectorAll("[data-i18n-aria-label]")) {
+    element.setAttribute("aria-label", t(element.dataset.i18nAriaLabel));
+  }
+  $("#language-picker").value = page.lang;
+}
+
+async function switchLanguage(lang) {
+  page.langChosen = true;
+  await loadWords(lang);
+  page.views = new Map();
+  page.documents = new Map();
+  page.claimNames = new Map();
+  const story = page.story;
+  page.story = null;  // its propositions come again, in the new language
+  const { parts, params } = parseHash();
+  params.set("lang", lang);
+  const path = parts.length ? `/${parts.map(encodeURIComponent).join("/")}`
+    : `/story/${encodeURIComponent(story || "")}`;
+  history.replaceState(null, "", `#${story || parts.length ? path : "/"}?${params}`);
+  await route();
+}
 
 // ---------- small helpers ----------
 
@@ -54,7 +112,9 @@ function fill(element, ...children) {
 }
 
 async function getJson(path) {
-  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  const response = await fetch(path, {
+    headers: { Accept: "application/json", "Accept-Language": page.lang },
+  });
   const body = await response.json().catch(() => null);
   if (!response.ok) {
     const detail = body && (body.detail || body.title);
@@ -65,32 +125,48 @@ async function getJson(path) {
 
 function showError(error) {
   const alert = $("#alert");
-  alert.textContent = `The ledger could not be read: ${error.message}`;
+  alert.textContent = t("error.read", { message: error.message });
   alert.hidden = false;
 }
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
 function formatDay(iso) {
   const [year, month, day] = iso.slice(0, 10).split("-").map(Number);
-  return `${day} ${MONTHS[month - 1]} ${year}`;
+  const months = page.words.months || [];
+  return t("date.day", { day, month: months[month - 1] || month, year });
 }
 
 function formatInstant(iso) {
   if (!iso) return "";
-  return `${formatDay(iso)}, ${iso.slice(11, 16)} UTC`;
+  return t("date.instant", { day: formatDay(iso), time: iso.slice(11, 16) });
 }
 
 function formatSaid(saidAt) {
-  if (!saidAt || saidAt.precision === "unknown") return "no date in the source";
+  if (!saidAt || saidAt.precision === "unknown") return t("said.none");
   if (saidAt.precision === "day") return formatDay(saidAt.value);
   if (saidAt.precision === "instant") return formatInstant(saidAt.value);
   return `${saidAt.value} (${saidAt.precision})`;
 }
 
 function actorName(key) {
-  const actor = page.actorByKey.get(key);
+  const actor = page.actorByKey.get(key) || page.allActors.get(key);
   return actor ? actor.name : key;
+}
+
+// A name to read, with its key on hover.
+function named(key) { return h("span", { class: "name", title: key, "data-key": key }, actorName(key)); }
+
+// A claim's proposition by key: from any claim view the page has read (keys only as fallback).
+function claimName(key) {
+  const claim = (page.claimsByKey && page.claimsByKey.get(key)) || page.claimNames.get(key);
+  return claim ? proposition(claim) : key;
+}
+
+function rememberClaims(claims) {
+  for (const claim of claims) page.claimNames.set(claim.key, claim);
+}
+
+function claimLink(key, attributes = {}) {
+  return h("a", { href: `#/claim/${encodeURIComponent(key)}`, title: key, ...attributes }, claimName(key));
 }
 
 // Anchors count code points; JavaScript strings count UTF-16 units, so slice code points.
@@ -111,7 +187,7 @@ function momentsOf(replay, axis, extent) {
   const first = extent ? extent.from : null;
   const start = {
     at: null, query: first ? justBefore(first) : "1900-01-01", steps: [],
-    label: first ? `Before ${formatDay(first)}` : "Before the story",
+    label: first ? t("moment.before", { day: formatDay(first) }) : t("moment.before_story"),
   };
   const later = [...byInstant].map(([at, steps]) => ({
     at, query: at, steps, label: momentLabel(at, axis),
@@ -140,15 +216,20 @@ function currentDays() {
 }
 
 async function loadStories() {
-  const answer = await getJson("/v1/stories?limit=1000");
+  const [answer, actors] = await Promise.all([
+    getJson("/v1/stories?limit=1000"), getJson("/v1/actors?limit=1000"),
+  ]);
   page.stories = answer.stories;
+  page.allActors = new Map(actors.actors.map((actor) => [actor.key, actor]));
   const picker = $("#story-picker");
   fill(picker, ...page.stories.map((story) => h("option", { value: story.key }, story.title)));
 }
 
+// No story is the default by its key: the one registered last is the newsroom's newest.
 function defaultStory() {
-  const keys = page.stories.map((story) => story.key);
-  return keys.includes(DEFAULT_STORY) ? DEFAULT_STORY : keys[0] || null;
+  const sorted = [...page.stories].sort((a, b) =>
+    b.registered_at.localeCompare(a.registered_at) || a.key.localeCompare(b.key));
+  return sorted.length ? sorted[0].key : null;
 }
 
 function replayOf(story, axis) {
@@ -182,10 +263,12 @@ async function loadStory(key) {
     const claim = step.claim_state.claim;
     if (!page.claimOrder.has(claim)) page.claimOrder.set(claim, page.claimOrder.size);
   }
+  rememberClaims(story.claims);
   $("#story-picker").value = key;
-  fill($("#timeline-title"), `How the story changed: ${story.title}`);
+  fill($("#timeline-title"), t("timeline.title_story", { title: story.title }));
   fill($("#story-description"), story.description || "");
   renderHead();
+  renderPictureChoice();
 }
 
 async function claimsAt(axis, moment) {
@@ -226,24 +309,30 @@ function renderHead() {
   const cells = page.actors.map((actor) => h("th", {
     scope: "col", "data-actor": actor.key, title: actor.key,
   }, h("span", { class: "col-name" }, actor.name)));
-  // Few columns have room for names written across; many are written upwards.
-  $("#matrix").classList.toggle("few-actors", page.actors.length <= 6);
+  // Names are written across; with more actors than a grid holds, each claim becomes a card.
+  const cards = page.actors.length > GRID_ACTORS;
+  $("#matrix").classList.toggle("few-actors", !cards);
+  $("#matrix").classList.toggle("many-actors", cards);
+  $("#matrix-caption").dataset.i18n = cards ? "matrix.caption_cards" : "matrix.caption";
+  $("#matrix-caption").textContent = t($("#matrix-caption").dataset.i18n);
   fill($("#matrix thead"), h("tr", {},
-    h("th", { scope: "col", class: "claim-col" }, "Claim and its state"), cells));
+    h("th", { scope: "col", class: "claim-col" }, t("matrix.claim_col")), cells));
 }
 
 function stateBadge(state, change) {
-  const badge = h("span", { class: `state st-${state}`, "data-role": "state" }, state);
+  const badge = h("span", { class: `state st-${state}`, "data-role": "state", "data-state": state },
+    stateWord(state));
   if (!change) return badge;
   return h("span", { class: "state-wrap changed" }, badge,
     h("span", { class: "was" }, change.before === "unstated"
-      ? " first stated at this moment" : ` changed from ${change.before}`));
+      ? t("change.first") : t("change.from", { state: stateWord(change.before) })));
 }
 
 function claimHeader(claim, change) {
   return h("th", { scope: "row", class: "claim-cell", tabindex: "-1", "data-col": "0" },
     h("a", { href: `#/claim/${encodeURIComponent(claim.key)}`, tabindex: "-1",
-             class: "claim-link", title: claim.key }, proposition(claim)),
+             class: "claim-link", title: claim.key,
+             lang: claim.proposition_language || null }, proposition(claim)),
     " ", stateBadge(claim.state, change));
 }
 
@@ -251,13 +340,14 @@ function stanceCell(claim, actor, stance, changed, column) {
   const attributes = { "data-actor": actor.key, "data-col": String(column), tabindex: "-1",
                        "data-label": actor.name };
   if (!stance) {
-    return h("td", { ...attributes, class: "cell empty", "aria-label": `${actor.name}: none` });
+    return h("td", { ...attributes, class: "cell empty", "aria-label": t("cell.none", { name: actor.name }) });
   }
   const classes = ["cell", "has-stance", `s-${stance.stance}`, changed ? "changed" : ""];
   return h("td", { ...attributes, class: classes.join(" "), "data-stance": stance.stance,
-                   title: `${actorName(actor.key)} ${STANCE_WORDS[stance.stance]}` },
-    h("span", { class: "stance-label" }, STANCE_LABEL[stance.stance] || stance.stance),
-    changed ? h("span", { class: "visually-hidden" }, " (changed at this moment)") : null);
+                   title: `${actorName(actor.key)} ${stanceWords(stance.stance)}` },
+    h("span", { class: "actor-label" }, actor.name),
+    h("span", { class: "stance-label" }, stanceLabel(stance.stance)),
+    changed ? h("span", { class: "visually-hidden" }, t("cell.changed")) : null);
 }
 
 function claimRow(claim, changes) {
@@ -265,8 +355,9 @@ function claimRow(claim, changes) {
   const cells = page.actors.map((actor, index) => stanceCell(claim, actor,
     stances.get(actor.key), changes.cells.has(`${claim.key}|${actor.key}`), index + 1));
   const unstated = claim.state === "unstated";
+  const classes = [unstated ? "unstated" : "", page.claimFocus === claim.key ? "focused" : ""];
   return h("tr", { "data-claim": claim.key, "data-state": claim.state,
-                   class: unstated ? "unstated" : null },
+                   class: classes.join(" ").trim() || null },
     claimHeader(claim, changes.states.get(claim.key)), cells);
 }
 
@@ -275,6 +366,7 @@ function renderMatrix(view, moment) {
   const claims = sortClaims(view.claims)
     .filter((claim) => page.showUnstated || claim.state !== "unstated");
   page.claimsByKey = new Map(view.claims.map((claim) => [claim.key, claim]));
+  rememberClaims(view.claims);
   fill($("#matrix tbody"), ...claims.map((claim) => claimRow(claim, changes)));
   const table = $("#matrix");
   table.hidden = claims.length === 0;
@@ -287,9 +379,9 @@ function renderMatrix(view, moment) {
 function emptyText(view) {
   const first = currentMoments()[1];
   if (view.claims.length === 0 && page.axis === "recorded" && first) {
-    return `The ledger had recorded nothing by then. It read its first text on ${first.label}.`;
+    return t("empty.recorded_nothing", { label: first.label });
   }
-  return "Nobody had stated any claim by then. Tick “Show claims nobody had stated yet” to list them.";
+  return t("empty.nobody");
 }
 
 function renderSummary(moment, view) {
@@ -299,27 +391,24 @@ function renderSummary(moment, view) {
     return;
   }
   const changed = [...changesAt(moment).states].map(([claim, change]) => h("li",
-    { "data-claim": claim }, h("a", { href: `#/claim/${encodeURIComponent(claim)}` }, claim), ": ",
-    h("span", { class: `state st-${change.before}` }, change.before), " → ",
-    h("span", { class: `state st-${change.after}` }, change.after)));
+    { "data-claim": claim }, claimLink(claim), ": ",
+    h("span", { class: `state st-${change.before}` }, stateWord(change.before)), " → ",
+    h("span", { class: `state st-${change.after}` }, stateWord(change.after))));
   const withdrawn = page.axis === "said"
     ? moment.steps.filter((step) => step.type === "StatementRetracted").length : 0;
   const count = moment.steps.length - withdrawn;
-  const verb = page.axis === "said" ? "said" : "recorded";
   const parts = [];
-  if (count) parts.push(`${count} statement${count === 1 ? "" : "s"} ${verb}`);
-  if (withdrawn) parts.push(`${withdrawn} withdrawn by ${withdrawn === 1 ? "its" : "their"} source`);
+  if (count) parts.push(tn(`summary.${page.axis}`, count));
+  if (withdrawn) parts.push(tn("summary.withdrawn", withdrawn));
   const headline = `${parts.join(", ")}; ` + (changed.length
-    ? `${changed.length} claim state${changed.length === 1 ? "" : "s"} changed`
-    : "no claim changed state");
+    ? tn("summary.changed", changed.length) : t("summary.unchanged"));
   const placed = page.axis === "said" &&
     moment.steps.some((step) => step.statement.said_at.precision === "unknown");
   fill(summary, [
     h("p", {}, h("strong", {}, moment.label), `: ${headline}.`,
-      placed ? h("span", { class: "hint" }, " Some give no date: the ledger places them at " +
-        "the date their document prints, or failing that when it read them.") : null),
+      placed ? h("span", { class: "hint" }, t("summary.placed")) : null),
     changed.length ? h("details", { class: "steps", open: changed.length <= 3 },
-      h("summary", {}, "Claim states that changed"),
+      h("summary", {}, t("summary.changes")),
       h("ul", { class: "changes" }, changed)) : null,
     stepsDetails(moment),
   ]);
@@ -328,23 +417,24 @@ function renderSummary(moment, view) {
 function describeStart(view) {
   const stated = view.claims.filter((claim) => claim.state !== "unstated").length;
   const label = currentMoments()[0].label;
-  if (page.axis === "recorded") return `${label}, the ledger had recorded nothing of this story.`;
-  return `${label}: ${stated} claim${stated === 1 ? "" : "s"} already stated ` +
-    "by statements said earlier.";
+  if (page.axis === "recorded") return t("summary.start_recorded", { label });
+  return tn("summary.start_said", stated, { label });
 }
 
 function stepsDetails(moment) {
   const items = moment.steps.map((step) => {
     const statement = step.statement;
-    const relay = statement.relays ? ` (relaying ${statement.relays})` : "";
+    const relay = statement.relays ? t("steps.relaying", { name: actorName(statement.relays) }) : "";
     const withdrawn = page.axis === "said" && step.type === "StatementRetracted"
-      ? "withdrawn by its source: " : "";
-    return h("li", {}, `#${step.step} ${withdrawn}${statement.actor} ` +
-      `${STANCE_WORDS[statement.stance]}` +
-      `${relay} ${step.claim_state.claim}, read in ${statement.source.document}`);
+      ? t("steps.withdrawn") : "";
+    return h("li", { title: `${statement.actor} · ${step.claim_state.claim}` }, t("steps.item", {
+      step: step.step, withdrawn, actor: actorName(statement.actor),
+      stance: stanceWords(statement.stance), relay, claim: claimName(step.claim_state.claim),
+      document: statement.source.document,
+    }));
   });
   return h("details", { class: "steps" },
-    h("summary", {}, `Every statement at this moment (${items.length})`), h("ol", {}, items));
+    h("summary", {}, t("steps.summary", { count: items.length })), h("ol", {}, items));
 }
 
 function renderControls() {
@@ -353,9 +443,9 @@ function renderControls() {
   const moment = moments[page.index];
   slider.max = String(moments.length - 1);
   slider.value = String(page.index);
-  slider.setAttribute("aria-valuetext", `${moment.label} (${page.index + 1} of ${moments.length})`);
-  $("#moment-label").textContent =
-    `${moment.label}, ${AXIS_WORDS[page.axis]} (moment ${page.index + 1} of ${moments.length})`;
+  const counted = { label: moment.label, n: page.index + 1, total: moments.length };
+  slider.setAttribute("aria-valuetext", t("moment.valuetext", counted));
+  $("#moment-label").textContent = t("moment.full", { ...counted, axis: t(`axis_words.${page.axis}`) });
   for (const radio of document.querySelectorAll("input[name=axis]")) {
     radio.checked = radio.value === page.axis;
   }
@@ -369,8 +459,9 @@ function renderDays(moments) {
   const days = currentDays();
   const box = $("#days");
   const shown = [...box.querySelectorAll("[data-day]")].map((button) => button.dataset.day);
-  if (shown.join() !== days.join()) {
-    fill(box, h("legend", {}, "Jump to the end of a day"), ...days.map((day) =>
+  if (shown.join() !== days.join() || box.dataset.lang !== page.lang) {
+    box.dataset.lang = page.lang;
+    fill(box, h("legend", {}, t("days.legend")), ...days.map((day) =>
       h("button", { type: "button", "data-day": day }, formatDay(`${day}T00:00:00Z`))));
   }
   for (const button of box.querySelectorAll("[data-day]")) {
@@ -380,6 +471,36 @@ function renderDays(moments) {
 }
 
 function lastIndex() { return currentMoments().length - 1; }
+
+// ---------- the pictures (drawn by pictures.js) ----------
+
+function renderPictureChoice() {
+  const select = $("#picture-claim");
+  const signature = `${page.story}|${page.lang}`;
+  if (select.dataset.signature !== signature) {
+    select.dataset.signature = signature;
+    fillPictureChoice(select);
+  }
+  select.value = page.claimFocus || "";
+}
+
+function fillPictureChoice(select) {
+  const claims = sortClaims(page.storyView.claims);
+  fill(select, h("option", { value: "" }, t("pictures.whole_story")),
+    ...claims.map((claim) => h("option", { value: claim.key, title: claim.key }, proposition(claim))));
+}
+
+function renderPictures(moment) {
+  if (!window.Pictures) return;
+  renderPictureChoice();
+  const data = {
+    moments: currentMoments(), index: page.index, axis: page.axis, moment,
+    actors: page.actors, claim: page.claimFocus,
+    actorName, claimName, t, tn, stanceLabel, formatDay,
+  };
+  window.Pictures.lanes($("#lanes-figure"), data);
+  window.Pictures.relays($("#relays-figure"), data);
+}
 
 async function renderTimeline() {
   const token = ++page.renderToken;
@@ -393,7 +514,9 @@ async function renderTimeline() {
   if (token !== page.renderToken) return;
   renderMatrix(view, moment);
   renderSummary(moment, view);
+  renderPictures(moment);
   table.setAttribute("aria-busy", "false");
+  $("#loading").hidden = true;
   const section = $("#timeline-view");
   section.dataset.axis = page.axis;
   section.dataset.moment = moment.at || "start";
@@ -415,11 +538,19 @@ function setAxis(axis) {
   renderTimeline().catch(showError);
 }
 
-// The URL keeps story, axis and moment, so a view can be shared: #/story/KEY?axis=said&at=...
+// The URL keeps story, axis and moment, and an opened statement, a claim the pictures show,
+// a search and a chosen language, so a view can be shared:
+// #/story/KEY?axis=said&at=...&claim=KEY&statement=ID&q=...&lang=de
 function writeTimelineHash() {
   const moment = currentMoments()[page.index];
   const at = moment && moment.at ? moment.at : "start";
-  const hash = `#/story/${encodeURIComponent(page.story)}?axis=${page.axis}&at=${at}`;
+  const params = new URLSearchParams({ axis: page.axis, at });
+  if (page.claimFocus) params.set("claim", page.claimFocus);
+  if (page.statement) params.set("statement", page.statement);
+  if (page.q) params.set("q", page.q);
+  if (page.langChosen) params.set("lang", page.lang);
+  const path = page.embed ? "" : `/story/${encodeURIComponent(page.story)}`;
+  const hash = `#${path}?${params}`.replace(/%3A/g, ":");
   if (location.hash !== hash) history.replaceState(null, "", hash);
 }
 
@@ -435,36 +566,39 @@ function indexAt(at) {
 }
 
 async function search(event) {
-  event.preventDefault();
+  if (event) event.preventDefault();
   const q = $("#search-q").value.trim();
   const results = $("#search-results");
+  page.q = q;
+  if (page.story) writeTimelineHash();
   if (!q) { fill(results); return; }
   const query = `story=${encodeURIComponent(page.story)}&q=${encodeURIComponent(q)}&limit=50`;
   const [claims, statements] = await Promise.all([
     getJson(`/v1/claims?${query}`), getJson(`/v1/statements?${query}`),
   ]);
+  rememberClaims(claims.claims);
   const claimItems = claims.claims.map((claim) => h("li", { "data-claim": claim.key },
-    h("a", { href: `#/claim/${encodeURIComponent(claim.key)}` }, proposition(claim)), " ",
-    stateBadge(claim.state)));
+    claimLink(claim.key), " ", stateBadge(claim.state)));
   const quoteItems = statements.statements.map((entry) => h("li",
     { "data-statement": entry.statement_id },
-    `${actorName(entry.actor)} ${STANCE_WORDS[entry.stance]}: `,
-    h("q", {}, entry.source.quote.exact), " ",
-    h("a", { href: `#/claim/${encodeURIComponent(entry.claim)}` }, entry.claim),
-    entry.status === "standing" ? null : h("span", { class: "hint" }, ` (${entry.status})`)));
+    `${actorName(entry.actor)} ${stanceWords(entry.stance)}: `,
+    h("q", {}, entry.source.quote.exact), " ", claimLink(entry.claim),
+    entry.status === "standing" ? null
+      : h("span", { class: "hint" }, ` (${t(`status_word.${entry.status}`)})`)));
   const total = claimItems.length + quoteItems.length;
   fill(results,
     h("p", { id: "search-count" }, total
-      ? `${claimItems.length} claim${claimItems.length === 1 ? "" : "s"} and ` +
-        `${quoteItems.length} quote${quoteItems.length === 1 ? "" : "s"} match “${q}”.`
-      : `Nothing in this story matches “${q}”.`),
+      ? t("search.count", { claims: tn("search.claims", claimItems.length),
+                            quotes: tn("search.quotes", quoteItems.length), q })
+      : t("search.nothing", { q })),
     claimItems.length ? h("ul", { class: "search-claims" }, claimItems) : null,
     quoteItems.length ? h("ul", { class: "search-quotes" }, quoteItems) : null);
 }
 
+// The server chose the proposition's language (Accept-Language); the map is the fallback.
 function proposition(claim) {
   const map = claim.propositions || {};
-  return map.en || Object.values(map)[0] || claim.key;
+  return claim.proposition || map[page.lang] || Object.values(map)[0] || claim.key;
 }
 
 function bindControls() {
@@ -477,7 +611,16 @@ function bindControls() {
     if (button) setMoment(dayIndex(currentMoments(), button.dataset.day));
   });
   $("#story-picker").addEventListener("change", (event) => {
+    page.claimFocus = null;
     location.hash = `#/story/${encodeURIComponent(event.target.value)}?axis=${page.axis}`;
+  });
+  $("#language-picker").addEventListener("change", (event) => {
+    switchLanguage(event.target.value).catch(showError);
+  });
+  $("#picture-claim").addEventListener("change", (event) => {
+    page.claimFocus = event.target.value || null;
+    writeTimelineHash();
+    renderTimeline().catch(showError);
   });
   $("#search").addEventListener("submit", (event) => search(event).catch(showError));
   $("#moment").addEventListener("input", (event) => setMoment(Number(event.target.value)));
@@ -617,9 +760,13 @@ async function openStatement(entry, claim, opener) {
   const dialog = $("#statement-dialog");
   const claimView = claim || await loadClaim(entry.claim);
   $("#statement-title").textContent =
-    `${actorName(entry.actor)} ${STANCE_WORDS[entry.stance] || entry.stance}`;
+    t("statement.title", { actor: actorName(entry.actor), stance: stanceWords(entry.stance) });
   fill($("#statement-body"), ...statementBody(entry, claimView, doc, statement, endings));
   dialog.dataset.statement = entry.statement_id;
+  if (isTimeline()) {
+    page.statement = entry.statement_id;
+    writeTimelineHash();
+  }
   dialog.dataset.opener = "";
   page.dialogOpener = opener || document.activeElement;
   if (!dialog.open) dialog.showModal();
@@ -628,16 +775,18 @@ async function openStatement(entry, claim, opener) {
 }
 
 function statementBody(entry, claim, doc, statement, endings) {
+  const shown = claim.proposition_language;
   return [
     h("p", { class: "proposition" }, h("span", { class: `stance s-${entry.stance}` },
-      STANCE_LABEL[entry.stance] || entry.stance), " ",
-      h("a", { href: `#/claim/${encodeURIComponent(claim.key)}`, "data-close": "" },
-        claim.proposition_en)),
-    h("p", { class: "proposition-de", lang: "de" }, claim.proposition_de),
-    h("h3", {}, `The quote in ${doc.document_id}`),
+      stanceLabel(entry.stance)), " ",
+      h("a", { href: `#/claim/${encodeURIComponent(claim.key)}`, "data-close": "",
+               title: claim.key, lang: shown || null }, proposition(claim))),
+    ...Object.entries(claim.propositions || {}).filter(([lang]) => lang !== shown).map(
+      ([lang, text]) => h("p", { class: "proposition-other", lang }, text)),
+    h("h3", {}, t("statement.quote_in", { document: doc.document_id })),
     quotedDocument(doc, entry.source),
-    h("p", { class: "hint" }, "Highlighted: the exact words the statement rests on, at " +
-      `code points ${entry.source.position.start} to ${entry.source.position.end}.`),
+    h("p", { class: "hint" }, t("statement.highlight",
+      { start: entry.source.position.start, end: entry.source.position.end })),
     statusBlock(entry, statement, endings),
     h("dl", { class: "facts" }, facts(entry, doc)),
   ];
@@ -645,29 +794,29 @@ function statementBody(entry, claim, doc, statement, endings) {
 
 function facts(entry, doc) {
   const rows = [
-    ["Speaker", `${actorName(entry.actor)} (${entry.actor})`],
-    ["Said", formatSaid(entry.said_at) +
+    [t("facts.speaker"), named(entry.actor)],
+    [t("facts.said"), formatSaid(entry.said_at) +
       (entry.said_at && entry.said_at.basis ? `. ${entry.said_at.basis}` : "")],
-    ["On the said axis at", entry.said_key ? momentLabel(entry.said_key, "said") +
-      (SAID_KEY_BASIS[entry.said_key_basis] || "") : null],
-    ["Recorded by the ledger", formatInstant(entry.recorded_at)],
-    ["Conduit", conduitChain(entry.conduit, doc)],
-    ["Relays", entry.relays ? actorName(entry.relays) : null],
-    ["Also relayed by", entry.relayed_by && entry.relayed_by.length
-      ? entry.relayed_by.join(", ") : null],
-    ["Read in", h("a", { href: `#/document/${encodeURIComponent(doc.document_id)}`,
+    [t("facts.said_axis"), entry.said_key ? momentLabel(entry.said_key, "said") +
+      (page.words[`said_basis.${entry.said_key_basis}`] || "") : null],
+    [t("facts.recorded"), formatInstant(entry.recorded_at)],
+    [t("facts.conduit"), conduitChain(entry.conduit, doc)],
+    [t("facts.relays"), entry.relays ? named(entry.relays) : null],
+    [t("facts.relayed_by"), entry.relayed_by && entry.relayed_by.length
+      ? entry.relayed_by.map((key, index) => [index ? ", " : "", named(key)]) : null],
+    [t("facts.read_in"), h("a", { href: `#/document/${encodeURIComponent(doc.document_id)}`,
                          "data-close": "" }, doc.document_id),
-      doc.dated ? ` (dated ${formatDay(doc.dated)})` : " (undated)"],
-    ["Note", entry.note],
+      doc.dated ? t("facts.dated", { day: formatDay(doc.dated) }) : t("facts.undated")],
+    [t("facts.note"), entry.note],
   ];
   return rows.filter(([, value]) => value).map(([term, ...value]) => [
     h("dt", {}, term), h("dd", {}, ...value)]);
 }
 
 function conduitChain(conduit, doc) {
-  return h("ol", { class: "conduit", "aria-label": "Conduit, from publisher to speaker" },
-    conduit.map((hop, index) => h("li", {}, h("span", { title: actorName(hop) }, hop),
-      index === 0 && doc.publisher === hop ? h("span", { class: "hint" }, " publisher") : null)));
+  return h("ol", { class: "conduit", "aria-label": t("conduit.label") },
+    conduit.map((hop, index) => h("li", {}, named(hop),
+      index === 0 && doc.publisher === hop ? h("span", { class: "hint" }, t("conduit.publisher")) : null)));
 }
 
 function statusBlock(entry, statement, endings) {
@@ -677,9 +826,9 @@ function statusBlock(entry, statement, endings) {
     index === position));
   const status = statement.status;
   const corrected = versions.length > 1;
-  let headline = "Standing: never corrected or retracted.";
-  if (status === "retracted") headline = "Retracted: it no longer counts from the retraction on.";
-  else if (corrected) headline = `Corrected: ${versions.length} versions; the latest stands.`;
+  let headline = t("status.standing");
+  if (status === "retracted") headline = t("status.retracted");
+  else if (corrected) headline = t("status.corrected", { count: versions.length });
   return h("div", { class: `status status-${status}${corrected ? " status-corrected" : ""}`,
                     "data-status": status, "data-versions": String(versions.length) },
     h("p", {}, h("strong", {}, headline)),
@@ -688,20 +837,21 @@ function statusBlock(entry, statement, endings) {
 
 function versionLine(version, index, ending, shown) {
   const end = ending
-    ? ` ${ending.type === "StatementRetracted" ? "Retracted" : "Corrected"} on ` +
-      `${formatInstant(ending.recorded_at)}: “${ending.data.reason}” (${ending.data.basis})`
+    ? t("version.end", {
+      verb: t(ending.type === "StatementRetracted" ? "version.retracted" : "version.corrected"),
+      date: formatInstant(ending.recorded_at), reason: ending.data.reason, basis: ending.data.basis })
     : "";
   return h("li", { class: shown ? "shown" : null },
-    `Version ${index + 1}, recorded ${formatInstant(version.recorded_at)}: ` +
-    `${version.actor} ${STANCE_WORDS[version.stance] || version.stance}.${end}` +
-    (shown ? " (the version shown here)" : ""));
+    t("version.line", { n: index + 1, recorded: formatInstant(version.recorded_at),
+                        actor: actorName(version.actor), stance: stanceWords(version.stance), end }) +
+    (shown ? t("version.shown") : ""));
 }
 
 function quotedDocument(doc, source) {
   const { start, end } = source.position;
   const points = doc.points;
   return h("div", { class: "document-text", tabindex: "0", lang: doc.language,
-                    "aria-label": `Text of ${doc.document_id}` },
+                    "aria-label": t("doc.text_of", { document: doc.document_id }) },
     cpSlice(points, 0, start),
     h("mark", { class: "quote", "data-start": String(start), "data-end": String(end) },
       cpSlice(points, start, end)),
@@ -719,10 +869,16 @@ function closeDialog() {
   if (dialog.open) dialog.close();
 }
 
+function isTimeline() { return !$("#timeline-view").hidden && Boolean(page.story); }
+
 function bindDialog() {
   const dialog = $("#statement-dialog");
   $("#dialog-close").addEventListener("click", closeDialog);
   dialog.addEventListener("close", () => {
+    if (page.statement && isTimeline()) {
+      page.statement = null;
+      writeTimelineHash();
+    }
     // Chromium gives focus back on close; this only catches a browser that left it nowhere.
     const opener = page.dialogOpener;
     const lost = document.activeElement === document.body || dialog.contains(document.activeElement);
@@ -748,15 +904,18 @@ async function renderClaim(key) {
     getJson(`/v1/replay?from=${ALL_TIME.from}&to=${ALL_TIME.to}&axis=said&claim=${encoded}`),
     getJson(`/v1/replay?from=${ALL_TIME.from}&to=${ALL_TIME.to}&axis=recorded&claim=${encoded}`),
   ]);
+  rememberClaims([claim]);
+  const shown = claim.proposition_language;
   fill(section,
-    h("p", {}, h("a", { href: timelineLink(claim.story) }, "← Back to the timeline")),
-    h("h1", { id: "claim-title", tabindex: "-1" }, proposition(claim)),
-    ...Object.entries(claim.propositions || {}).filter(([lang]) => lang !== "en").map(
-      ([lang, text]) => h("p", { lang, class: `proposition-${lang}` }, text)),
-    h("p", {}, "Claim ", h("code", {}, claim.key), " is now ", stateBadge(claim.state), "."),
+    h("p", {}, h("a", { href: timelineLink(claim.story) }, t("claim.back"))),
+    h("h1", { id: "claim-title", tabindex: "-1", lang: shown || null, title: claim.key },
+      proposition(claim)),
+    ...Object.entries(claim.propositions || {}).filter(([lang]) => lang !== shown).map(
+      ([lang, text]) => h("p", { lang, class: "proposition-other" }, text)),
+    h("p", {}, t("claim.now"), " ", stateBadge(claim.state)),
     claim.note ? h("p", { class: "hint" }, claim.note) : null,
     h("div", { class: "two-axes" }, stateTimeline(said, "said"), stateTimeline(recorded, "recorded")),
-    h("h2", {}, "Every statement version, in the order the ledger recorded them"),
+    h("h2", {}, t("claim.every_version")),
     historyTable(history.statements, claim));
   section.dataset.claim = key;
 }
@@ -765,32 +924,33 @@ function stateTimeline(replay, axis) {
   const items = replay.steps.map((step) => h("li", {
     class: step.claim_state.changed ? "changed" : null },
     h("span", { class: "when" }, momentLabel(step.at, axis)), " ",
-    `${step.statement.actor} ${STANCE_WORDS[step.statement.stance]}`, " ",
+    named(step.statement.actor), ` ${stanceWords(step.statement.stance)}`, " ",
     step.claim_state.changed
-      ? [h("span", { class: `state st-${step.claim_state.before}` }, step.claim_state.before),
-         " → ", h("span", { class: `state st-${step.claim_state.after}` }, step.claim_state.after)]
-      : h("span", { class: "hint" }, `stays ${step.claim_state.after}`)));
-  const title = axis === "said" ? "By said-time" : "By recorded-time";
+      ? [h("span", { class: `state st-${step.claim_state.before}` }, stateWord(step.claim_state.before)),
+         " → ", h("span", { class: `state st-${step.claim_state.after}` }, stateWord(step.claim_state.after))]
+      : h("span", { class: "hint" }, t("claim.stays", { state: stateWord(step.claim_state.after) }))));
+  const title = axis === "said" ? t("claim.by_said") : t("claim.by_recorded");
   return h("section", { class: "axis-timeline", "aria-label": title }, h("h2", {}, title),
-    items.length ? h("ol", {}, items) : h("p", {}, "Nothing on this axis yet."));
+    items.length ? h("ol", {}, items) : h("p", {}, t("claim.nothing")));
 }
 
 function historyTable(statements, claim) {
   const rows = statements.map((entry) => h("tr", { "data-statement": entry.statement_id },
     h("td", {}, formatInstant(entry.recorded_at)),
     h("td", {}, formatSaid(entry.said_at)),
-    h("td", {}, entry.actor),
-    h("td", {}, h("span", { class: `stance s-${entry.stance}` },
-      STANCE_LABEL[entry.stance] || entry.stance)),
-    h("td", {}, entry.conduit.join(" → ")),
-    h("td", { class: "quote-cell", lang: "de" }, `“${entry.source.quote.exact}”`),
-    h("td", {}, entry.status),
+    h("td", {}, named(entry.actor)),
+    h("td", {}, h("span", { class: `stance s-${entry.stance}` }, stanceLabel(entry.stance))),
+    h("td", {}, entry.conduit.map((hop, index) => [index ? " → " : "", named(hop)])),
+    h("td", { class: "quote-cell" }, `“${entry.source.quote.exact}”`),
+    h("td", {}, t(`status_word.${entry.status}`)),
     h("td", {}, h("button", { type: "button", class: "open",
       onclick: (event) => openStatement(entry, claim, event.currentTarget).catch(showError) },
-      "Open", h("span", { class: "visually-hidden" }, ` ${entry.actor} ${entry.stance}`)))));
+      t("open"), h("span", { class: "visually-hidden" },
+        ` ${actorName(entry.actor)} ${stanceWords(entry.stance)}`)))));
   return h("div", { class: "table-wrap" }, h("table", { class: "history" },
-    h("thead", {}, h("tr", {}, ["Recorded", "Said", "Actor", "Stance", "Conduit", "Quote",
-      "Status", h("span", { class: "visually-hidden" }, "Open")].map((name) =>
+    h("thead", {}, h("tr", {}, [t("history.recorded"), t("history.said"), t("history.actor"),
+      t("history.stance"), t("history.conduit"), t("history.quote"), t("history.status"),
+      h("span", { class: "visually-hidden" }, t("open"))].map((name) =>
       h("th", { scope: "col" }, name)))),
     h("tbody", {}, rows)));
 }
@@ -832,11 +992,11 @@ function documentText(doc, anchors, numbers) {
       class: part.covering.length > 1 ? "anchor overlap" : "anchor",
       id: starting.length ? `anchor-${numbers.get(starting[0].version_id)}` : null,
       tabindex: starting.length ? "-1" : null,
-      "data-anchors": ids.join(" "), title: `Anchor ${ids.join(", ")}`,
+      "data-anchors": ids.join(" "), title: t("document.anchor", { ids: ids.join(", ") }),
     }, text);
   });
   return h("div", { class: "document-text full", lang: doc.language, tabindex: "0",
-                    "aria-label": `Text of ${doc.document_id}` }, nodes);
+                    "aria-label": t("doc.text_of", { document: doc.document_id }) }, nodes);
 }
 
 function anchorList(anchors, numbers, claims) {
@@ -848,48 +1008,64 @@ function anchorList(anchors, numbers, claims) {
         event.preventDefault();
         const mark = document.getElementById(`anchor-${number}`);
         if (mark) { mark.focus(); mark.scrollIntoView({ block: "center" }); }
-      } }, `${anchor.actor} ${STANCE_WORDS[anchor.stance] || anchor.stance}`),
-      ` ${anchor.claim}`, anchor.status !== "standing" ? ` (${anchor.status})` : "",
+      } }, `${actorName(anchor.actor)} ${stanceWords(anchor.stance)}`),
+      ": ", claimLink(anchor.claim),
+      anchor.status !== "standing" ? ` (${t(`status_word.${anchor.status}`)})` : "",
       " ", h("button", { type: "button", class: "open",
         onclick: (event) => openStatement(anchor, claims.get(anchor.claim), event.currentTarget)
-          .catch(showError) }, "Open",
-        h("span", { class: "visually-hidden" }, ` anchor ${number}`)));
+          .catch(showError) }, t("open"),
+        h("span", { class: "visually-hidden" }, t("document.anchor_open", { n: number }))));
   });
   return h("ol", { class: "anchors" }, items);
 }
 
 async function renderDocument(id) {
   const section = $("#document-view");
-  const [doc, claims] = await Promise.all([loadDocument(id), getJson("/v1/claims")]);
+  const [doc, claims] = await Promise.all([loadDocument(id), getJson("/v1/claims?limit=1000")]);
   const byKey = new Map(claims.claims.map((claim) => [claim.key, claim]));
+  rememberClaims(claims.claims);
   const numbers = anchorNumbers(doc.anchors);
   fill(section,
-    h("p", {}, h("a", { href: "#/documents" }, "← All documents")),
+    h("p", {}, h("a", { href: documentsLink() }, t("documents.all"))),
     h("h1", { id: "document-title", tabindex: "-1" }, doc.document_id),
     h("dl", { class: "facts" },
-      h("dt", {}, "Publisher"), h("dd", {}, doc.publisher ? actorName(doc.publisher) : "unknown"),
-      h("dt", {}, "Dated"), h("dd", {}, doc.dated ? formatDay(doc.dated) : "no date printed"),
-      h("dt", {}, "Read by the ledger"), h("dd", {}, formatInstant(doc.registered_at)),
-      h("dt", {}, "SHA-256"), h("dd", {}, h("code", { class: "hash" }, doc.sha256)),
-      doc.note ? [h("dt", {}, "Note"), h("dd", {}, doc.note)] : null),
+      h("dt", {}, t("document.publisher")), h("dd", {}, doc.publisher ? named(doc.publisher) : t("document.unknown")),
+      h("dt", {}, t("document.dated")), h("dd", {}, doc.dated ? formatDay(doc.dated) : t("document.no_date")),
+      h("dt", {}, t("document.read")), h("dd", {}, formatInstant(doc.registered_at)),
+      h("dt", {}, t("document.sha")), h("dd", {}, h("code", { class: "hash" }, doc.sha256)),
+      doc.note ? [h("dt", {}, t("document.note")), h("dd", {}, doc.note)] : null),
     h("div", { class: "document-layout" },
-      h("section", { "aria-label": "Text with every quote anchor highlighted" },
-        h("h2", {}, `Text, ${doc.anchors.length} quote anchors highlighted`),
+      h("section", { "aria-label": t("document.text_label") },
+        h("h2", {}, t("document.text_heading", { count: doc.anchors.length })),
         documentText(doc, doc.anchors, numbers)),
-      h("section", { "aria-label": "Quote anchors" }, h("h2", {}, "Anchors"),
+      h("section", { "aria-label": t("document.anchors") }, h("h2", {}, t("document.anchors")),
         anchorList(doc.anchors, numbers, byKey))));
   section.dataset.document = id;
 }
 
-async function renderDocuments() {
+// The documents of one story (#/documents?story=KEY, from its story view), or of every story.
+async function renderDocuments(storyKey) {
   const section = $("#documents-view");
-  const list = await getJson("/v1/documents");
+  const story = storyKey ? await getJson(`/v1/stories/${encodeURIComponent(storyKey)}`) : null;
+  const list = await getJson("/v1/documents?limit=1000");
+  const wanted = story ? new Set(story.documents.map((doc) => doc.document_id)) : null;
+  const documents = list.documents.filter((doc) => !wanted || wanted.has(doc.document_id));
   fill(section,
-    h("h1", { id: "documents-title", tabindex: "-1" }, "Documents"),
-    h("ul", { class: "documents" }, list.documents.map((doc) => h("li", {},
+    h("h1", { id: "documents-title", tabindex: "-1" },
+      story ? t("documents.title_story", { title: story.title }) : t("documents.title")),
+    story ? h("p", {}, h("a", { href: "#/documents" }, t("documents.every_story"))) : null,
+    h("ul", { class: "documents" }, documents.map((doc) => h("li", { "data-document": doc.document_id },
       h("a", { href: `#/document/${encodeURIComponent(doc.document_id)}` }, doc.document_id),
-      ` — ${doc.publisher || "unknown publisher"}, ${doc.dated ? formatDay(doc.dated) : "undated"},`,
-      ` read ${formatInstant(doc.registered_at)}, ${doc.statements} statements`))));
+      t("documents.item", {
+        publisher: doc.publisher ? actorName(doc.publisher) : t("documents.unknown_publisher"),
+        dated: doc.dated ? formatDay(doc.dated) : t("documents.undated"),
+        read: formatInstant(doc.registered_at), count: doc.statements,
+      })))));
+  section.dataset.story = storyKey || "";
+}
+
+function documentsLink() {
+  return page.story ? `#/documents?story=${encodeURIComponent(page.story)}` : "#/documents";
 }
 
 // ---------- routing ----------
@@ -908,6 +1084,8 @@ function showView(id) {
     if (current) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
+  $("[data-nav=documents]").setAttribute("href", documentsLink());
+  if (id !== "timeline-view") $("#loading").hidden = true;
 }
 
 function timelineLink(story) {
@@ -919,6 +1097,12 @@ async function route({ initial = false } = {}) {
   closeDialog();
   $("#alert").hidden = true;
   const { parts, params } = parseHash();
+  if (page.embed) parts.splice(0, parts.length, "story", page.embed);
+  if (page.stories.length === 0) {
+    showView("welcome-view");
+    $("#loading").hidden = true;
+    return;
+  }
   if (parts[0] === "claim" && parts[1]) {
     showView("claim-view");
     await renderClaim(parts[1]);
@@ -927,20 +1111,15 @@ async function route({ initial = false } = {}) {
     await renderDocument(parts[1]);
   } else if (parts[0] === "documents") {
     showView("documents-view");
-    await renderDocuments();
+    await renderDocuments(params.get("story"));
   } else {
     const key = parts[0] === "story" && parts[1] ? parts[1] : page.story || defaultStory();
-    if (!key) {
-      showView("timeline-view");
-      fill($("#matrix-empty"), "The ledger holds no story yet: register one with POST /v1/stories.");
-      $("#matrix-empty").hidden = false;
-      return;
-    }
     if (key !== page.story) await loadStory(key);
     showView("timeline-view");
     readTimelineParams(params);
     writeTimelineHash();
     await renderTimeline();
+    await openFromUrl();
   }
   if (!initial) {
     const heading = $(".view:not([hidden]) h1");
@@ -950,19 +1129,72 @@ async function route({ initial = false } = {}) {
 
 function readTimelineParams(params) {
   if (params.get("axis") in AXES) page.axis = params.get("axis");
+  const claim = params.get("claim");
+  page.claimFocus = claim && page.storyView.claims.some((c) => c.key === claim) ? claim : null;
+  page.statement = params.get("statement");
+  const q = params.get("q") || "";
+  if (q !== page.q || $("#search-q").value !== q) {
+    $("#search-q").value = q;
+    page.pendingSearch = Boolean(q);
+  }
+  page.q = q;
   const moment = Number.parseInt(params.get("moment"), 10);
   if (params.get("at")) page.index = indexAt(params.get("at"));
   else if (Number.isInteger(moment)) page.index = Math.max(0, Math.min(moment, lastIndex()));
 }
 
+// A link followed within the page: its lang= may name another language.
+async function followUrl() {
+  const lang = parseHash().params.get("lang");
+  if (lang && LANGUAGES.includes(lang) && lang !== page.lang) await switchLanguage(lang);
+  else await route();
+}
+
+// What the URL opens besides the moment: a search and a statement (&q=, &statement=).
+async function openFromUrl() {
+  if (page.pendingSearch) {
+    page.pendingSearch = false;
+    await search(null);
+  }
+  if (page.statement && $("#statement-dialog").dataset.statement !== page.statement) {
+    const statement = await getJson(`/v1/statements/${encodeURIComponent(page.statement)}`);
+    const opener = document.querySelector(
+      `#matrix td[data-actor="${CSS.escape(statement.current.actor)}"]`);
+    await openStatement(statement.current, null, opener);
+  }
+}
+
+// In an iframe (/embed/story/KEY): the story's compact view; links open the full page.
+function bindEmbed() {
+  const match = location.pathname.match(/^\/embed\/story\/([^/]+)$/);
+  if (!match) return;
+  page.embed = decodeURIComponent(match[1]);
+  document.body.classList.add("embed");
+  const full = $("#embed-full");
+  full.closest("p").hidden = false;
+  full.href = `/#/story/${encodeURIComponent(page.embed)}`;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href^='#/']");
+    if (!link) return;
+    event.preventDefault();
+    window.open(`/${link.getAttribute("href")}`, "_blank", "noopener");
+  });
+}
+
 async function start() {
   bindControls();
   bindDialog();
+  bindEmbed();
   try {
+    const choice = chooseLanguage(parseHash().params);
+    page.langChosen = choice.chosen;
+    await loadWords(choice.lang);
     await loadStories();
     await route({ initial: true });
     window.addEventListener("hashchange", () => {
-      if (location.hash === "" || location.hash.startsWith("#/")) route().catch(showError);
+      if (location.hash === "" || location.hash.startsWith("#/") || location.hash.startsWith("#?")) {
+        followUrl().catch(showError);
+      }
     });
     document.body.dataset.ready = "true";
   } catch (error) {
