@@ -429,7 +429,8 @@ function stepsDetails(moment) {
       ? t("steps.withdrawn") : "";
     return h("li", { title: `${statement.actor} · ${step.claim_state.claim}` }, t("steps.item", {
       step: step.step, withdrawn, actor: actorName(statement.actor),
-      stance: stanceWords(statement.stance), relay, claim: claimName(step.claim_state.claim),
+      stance: relay ? stanceLabel(statement.stance) : stanceWords(statement.stance), relay,
+      claim: claimName(step.claim_state.claim),
       document: statement.source.document,
     }));
   });

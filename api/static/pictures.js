@@ -7,8 +7,10 @@
 
 (function definePictures() {
   const SVG = "http://www.w3.org/2000/svg";
-  const LANE = { label: 190, height: 28, top: 30, right: 16, mark: 8 };
+  const LANE = { label: 200, height: 28, top: 30, right: 16, mark: 8 };
   const GRAPH = { node: { width: 168, height: 34 }, column: 210, row: 48, margin: 16 };
+  // A column of many actors is drawn dense, so twenty council members stay on one screen.
+  const DENSE = { after: 10, height: 20, row: 25 };
 
   function s(tag, attributes = {}, ...children) {
     const element = document.createElementNS(SVG, tag);
@@ -78,7 +80,7 @@
       const name = data.actorName(actor.key);
       svg.append(s("line", { class: "lane", x1: LANE.label, x2: width - LANE.right, y1: y, y2: y }),
         s("text", { class: "lane-name", x: LANE.label - 8, y: y + 4, "text-anchor": "end" },
-          s("title", {}, `${name} (${actor.key})`), shorten(name, 26)));
+          s("title", {}, `${name} (${actor.key})`), shorten(name, 25)));
       const mine = shown.filter(({ step }) => step.statement.actor === actor.key);
       const entries = mine.map(({ step, slot }) => {
         svg.append(mark(step, x(slot), y, data));
@@ -115,7 +117,7 @@
                            "data-claim": step.claim_state.claim },
       s("title", {}, `${label}: ${data.claimName(step.claim_state.claim)}${markWord(step, data)}`),
       s("circle", { cx, cy, r: LANE.mark }),
-      s("text", { x: cx, y: cy + 3.5, "text-anchor": "middle" }, label.slice(0, 1).toUpperCase()));
+      s("text", { x: cx, y: cy + 3.5, "text-anchor": "middle" }, data.t(`stance_mark.${stance}`)));
     if (step.type === "StatementCorrected") {
       group.append(s("circle", { class: "corrected", cx, cy, r: LANE.mark + 3.5 }));
     }
@@ -188,12 +190,18 @@
       (columns[column] = columns[column] || []).push(actor);
     }
     const place = new Map();
-    columns.forEach((actors, column) => actors.forEach((actor, row) => place.set(actor, {
-      x: GRAPH.margin + column * GRAPH.column, y: GRAPH.margin + row * GRAPH.row,
-    })));
     const rows = Math.max(1, ...columns.map((actors) => (actors ? actors.length : 0)));
+    const dense = rows > DENSE.after;
+    const rowHeight = dense ? DENSE.row : GRAPH.row;
+    const nodeHeight = dense ? DENSE.height : GRAPH.node.height;
+    columns.forEach((actors, column) => {
+      const top = GRAPH.margin + ((rows - actors.length) * rowHeight) / 2;
+      actors.forEach((actor, row) => place.set(actor, {
+        x: GRAPH.margin + column * GRAPH.column, y: top + row * rowHeight, height: nodeHeight,
+      }));
+    });
     const width = Math.max(figure.clientWidth || 0, GRAPH.margin * 2 + columns.length * GRAPH.column);
-    const height = GRAPH.margin * 2 + rows * GRAPH.row;
+    const height = GRAPH.margin * 2 + rows * rowHeight;
     const svg = s("svg", { class: "relays", viewBox: `0 0 ${width} ${height}`, width, height });
     svg.append(s("defs", {}, s("marker", { id: "relay-arrow", viewBox: "0 0 10 10", refX: "10", refY: "5",
       markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" },
@@ -214,8 +222,8 @@
       const name = data.actorName(actor);
       svg.append(s("g", { class: "node", "data-actor": actor },
         s("title", {}, `${name} (${actor})`),
-        s("rect", { x: at.x, y: at.y, rx: 5, width: GRAPH.node.width, height: GRAPH.node.height }),
-        s("text", { x: at.x + 8, y: at.y + 21 }, shorten(name, 24))));
+        s("rect", { x: at.x, y: at.y, rx: 5, width: GRAPH.node.width, height: at.height }),
+        s("text", { x: at.x + 8, y: at.y + at.height / 2 + 4 }, shorten(name, 24))));
     }
     if (!edges.length) svg.append(s("text", { class: "empty", x: GRAPH.margin, y: GRAPH.margin + 16 }, data.t("relays.empty")));
     const description = data.t("relays.desc", { moment: data.moment.label, count: edges.reduce((sum, e) => sum + e.count, 0), actors: place.size });
@@ -224,12 +232,13 @@
   }
 
   function edgePath(from, to) {
-    const { width, height } = GRAPH.node;
+    const { width } = GRAPH.node;
+    const height = from.height;
     const forward = to.x > from.x;
     const x1 = forward ? from.x + width : from.x + width / 2;
     const y1 = forward ? from.y + height / 2 : from.y + height;
     const x2 = forward ? to.x : to.x + width / 2;
-    const y2 = forward ? to.y + height / 2 : to.y;
+    const y2 = forward ? to.y + to.height / 2 : to.y;
     const bend = forward ? (x2 - x1) / 2 : 30;
     return forward
       ? `M${x1},${y1}C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}`

@@ -160,7 +160,7 @@ def test_the_story_reads_in_german_with_names_not_keys_and_fits_1280_px(german: 
     chips = page.locator(f'#matrix tr[data-claim="{story.PROPOSAL}"] td.has-stance')
     expect(chips).to_have_count(len(story.COUNCIL) + 1)  # 20 members and the paper
     expect(chips.first).to_be_visible()
-    german.shot("said-2025-06-05")
+    german.shot("said-2025-06-05", full_page=True)
 
     page.locator(f'#matrix tr[data-claim="{story.ENERGY}"] td[data-actor="{story.DIRECTOR}"]').click()
     dialog = page.locator("#statement-dialog")
@@ -245,6 +245,7 @@ def test_both_pictures_are_there_with_text_and_follow_the_time_control(
     expect(page.locator("#relays-figure .picture-text li").first).to_contain_text(
         "gab die Worte von"
     )
+    page.locator("#pictures").scroll_into_view_if_needed()
     german.shot("pictures-2025-06-02")
 
     page.locator('#days [data-day="2025-06-05"]').click()
@@ -255,7 +256,8 @@ def test_both_pictures_are_there_with_text_and_follow_the_time_control(
     expect(page.locator('#lanes-figure g.mark[data-type="StatementRetracted"] path.withdrawn')).to_have_count(1)
     assert edges.count() >= 2 + len(story.COUNCIL)  # each member's words passed on by the paper
     expect(page.locator("#lanes-figure .picture-text > ul > li")).to_have_count(len(story.ACTORS))
-    german.shot("pictures-2025-06-05")
+    page.locator("#lanes-figure").scroll_into_view_if_needed()
+    german.shot("pictures-2025-06-05", full_page=True)
 
     page.locator("#previous").click()  # the slider's step back: the pictures go with it
     settled(german)
@@ -265,6 +267,7 @@ def test_both_pictures_are_there_with_text_and_follow_the_time_control(
     expect(page).to_have_url(re.compile(f"claim={story.ENERGY}"))
     expect(marks(german)).to_have_count(up_to(said_steps(reader_server, story.ENERGY), "2025-06-04"))
     expect(page.locator(f'#matrix tr.focused[data-claim="{story.ENERGY}"]')).to_have_count(1)
+    page.locator("#relays-figure").scroll_into_view_if_needed()
     german.shot("pictures-one-claim")
     page.locator("#moment").fill("0")
     settled(german)
@@ -346,7 +349,7 @@ def test_at_a_phone_width_the_23_actors_read_as_cards(chromium: Any, reader_serv
         assert phone.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         card = phone.page.locator(f'#matrix tr[data-claim="{story.PROPOSAL}"]')
         expect(card.locator(".actor-label").first).to_be_visible()
-        phone.shot("said-2025-06-04")
+        phone.shot("said-2025-06-04", full_page=True)
         assert phone.errors == []
 
 

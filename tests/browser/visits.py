@@ -29,10 +29,10 @@ class Visit:
         self.page.goto(self.base + path)  # type: ignore[attr-defined]
         self.page.wait_for_selector("body[data-ready=true]")  # type: ignore[attr-defined]
 
-    def shot(self, label: str) -> Path:
+    def shot(self, label: str, *, full_page: bool = False) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{self.name}-{label}.png"
-        self.page.screenshot(path=str(path))  # type: ignore[attr-defined]
+        self.page.screenshot(path=str(path), full_page=full_page)  # type: ignore[attr-defined]
         return path
 
 
