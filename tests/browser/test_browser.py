@@ -178,7 +178,10 @@ def test_a_cell_opens_the_statement_with_its_exact_quote_highlighted(desktop: Vi
     before = dialog.locator(".document-text").evaluate("box => box.firstChild.textContent")
     assert before == document["text"][:start]  # Python counts code points, as the anchor does
     assert document["text"][start:end] == PESKOV_000
-    expect(dialog.locator(".conduit li")).to_have_text(["outlet-000 publisher", "peskov"])
+    outlet = api(desktop, "/v1/actors/outlet-000")["name"]
+    expect(dialog.locator(".conduit li")).to_have_text([f"{outlet} publisher", "Dmitry Peskov"])
+    titles = dialog.locator(".conduit li .name").evaluate_all("els => els.map(e => e.title)")
+    assert titles == stance["conduit"] == ["outlet-000", "peskov"]
     expect(dialog.locator(".facts")).to_contain_text("Recorded by the ledger25 Oct 2024, 19:00 UTC")
     expect(dialog.locator("[data-status]")).to_have_attribute("data-status", "standing")
     expect(mark).to_be_in_viewport()
@@ -236,14 +239,14 @@ def test_a_claims_history_shows_both_axes_and_every_version(desktop: Visit) -> N
     said, recorded = view.locator(".axis-timeline").all()
     expect(said.locator("li.changed")).to_have_text(
         [
-            re.compile("24 Oct 2024 wsj asserts unstated → asserted"),
-            re.compile("25 Oct 2024 peskov denies asserted → contested"),
+            re.compile("24 Oct 2024 The Wall Street Journal asserts unstated → asserted"),
+            re.compile("25 Oct 2024 Dmitry Peskov denies asserted → contested"),
         ]
     )
     expect(recorded.locator("li.changed")).to_have_text(
         [
-            re.compile("25 Oct 2024, 07:30 UTC wsj asserts unstated → asserted"),
-            re.compile("25 Oct 2024, 19:00 UTC peskov denies asserted → contested"),
+            re.compile("25 Oct 2024, 07:30 UTC The Wall Street Journal asserts unstated → asserted"),
+            re.compile("25 Oct 2024, 19:00 UTC Dmitry Peskov denies asserted → contested"),
         ]
     )
     history = api(desktop, f"/v1/claims/{CENTRAL}/history")["statements"]
@@ -300,7 +303,8 @@ def test_at_a_phone_width_each_claim_is_a_card_without_sideways_scrolling(phone:
     show_day(phone, "said", "2024-10-25")
     peskov = cell(phone, CENTRAL, "peskov")
     expect(peskov).to_have_text(re.compile(r"denies"))
-    assert peskov.evaluate("el => getComputedStyle(el, '::before').content") == '"Dmitry Peskov:"'
+    expect(peskov.locator(".actor-label")).to_have_text("Dmitry Peskov")
+    expect(peskov.locator(".actor-label")).to_be_visible()
     assert phone.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     row(phone, CENTRAL).scroll_into_view_if_needed()
     phone.shot("said-25-oct-card")
