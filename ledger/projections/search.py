@@ -175,7 +175,11 @@ def version_entries_insert(backend: Backend) -> Any:
     language = func.lower(func.coalesce(_primary_subtag(backend, documents.c.language), "und"))
     body = quote if backend.name == "postgresql" else func.ledger_indexed_text(language, quote)
     query = select(
-        literal("statement"), _uuid_text(backend, versions.version_id), versions.claim, language, body
+        literal("statement"),
+        _uuid_text(backend, versions.version_id),
+        versions.claim,
+        language,
+        body,
     ).select_from(
         statement_versions.outerjoin(documents, documents.c.document_id == versions.document)
     )

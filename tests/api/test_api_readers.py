@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from rdflib import Graph, URIRef
+
+from api.settings import ApiSettings
 
 from tests.support import german_story as story
 from tests.support.api_fixtures import WRITE
@@ -78,9 +81,7 @@ def test_lists_and_the_story_choose_each_claims_language_and_say_which(
 
 def test_schema_org_takes_the_language_asked(german: TestClient) -> None:
     for language, other in (("de", "en"), ("en", "de")):
-        answer = german.get(
-            f"{RAISED}/export/schema-org", headers={"Accept-Language": language}
-        )
+        answer = german.get(f"{RAISED}/export/schema-org", headers={"Accept-Language": language})
         claim = answer.json()
         texts = next(c for c in story.CLAIMS if c["key"] == story.RAISED)["propositions"]
         assert claim["name"] == claim["text"] == texts[language]
@@ -154,3 +155,10 @@ def test_search_finds_the_inflected_quote_and_stays_in_step_after_a_rebuild(
     assert quotes("Stadtwerk*") and quotes("Stadtwerk*") == quotes("Stadtwerke")
     german.app.state.ledger.queries.rebuild_projections()  # type: ignore[attr-defined]
     assert quotes("Vorlagen") == before
+
+
+@pytest.mark.parametrize("origin", ["https://factcheck.example/page", "factcheck.example", "*"])
+def test_embed_origins_must_be_origins(origin: str) -> None:
+    with pytest.raises(ValidationError, match="embed_origins"):
+        ApiSettings(embed_origins=[origin])
+    assert ApiSettings(embed_origins=["https://factcheck.example:8443"]).embed_origins

@@ -151,9 +151,9 @@ def test_the_story_reads_in_german_with_names_not_keys_and_fits_1280_px(german: 
     raised = page.locator(f'#matrix tr[data-claim="{story.RAISED}"] .claim-link')
     expect(raised).to_have_text(story.CLAIMS[0]["propositions"]["de"])
     expect(raised).to_have_attribute("title", story.RAISED)  # the key on hover
-    expect(page.locator(f'#matrix tr[data-claim="{story.PROPOSAL}"] [data-role=state]')).to_have_text(
-        "umstritten"
-    )
+    expect(
+        page.locator(f'#matrix tr[data-claim="{story.PROPOSAL}"] [data-role=state]')
+    ).to_have_text("umstritten")
     page.locator("#moment-summary details.steps").last.evaluate("d => d.open = true")
     assert keys_in(visible_text(german)) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
@@ -162,22 +162,31 @@ def test_the_story_reads_in_german_with_names_not_keys_and_fits_1280_px(german: 
     expect(chips.first).to_be_visible()
     german.shot("said-2025-06-05", full_page=True)
 
-    page.locator(f'#matrix tr[data-claim="{story.ENERGY}"] td[data-actor="{story.DIRECTOR}"]').click()
+    page.locator(
+        f'#matrix tr[data-claim="{story.ENERGY}"] td[data-actor="{story.DIRECTOR}"]'
+    ).click()
     dialog = page.locator("#statement-dialog")
     expect(dialog).to_be_visible()
     expect(dialog.locator("#statement-title")).to_have_text(
         "Jonas Weber, Geschäftsführer der Stadtwerke behauptet"
     )
     expect(dialog.locator(".conduit li")).to_have_text(
-        ["Radio Lindenau Herausgeber", "Lindenauer Anzeiger", "Jonas Weber, Geschäftsführer der Stadtwerke"]
+        [
+            "Radio Lindenau Herausgeber",
+            "Lindenauer Anzeiger",
+            "Jonas Weber, Geschäftsführer der Stadtwerke",
+        ]
     )
     expect(dialog.locator(".conduit li .name").first).to_have_attribute("title", story.RADIO)
     assert keys_in(str(dialog.evaluate("d => d.innerText"))) == []
     german.shot("dialog-conduit")
     page.keyboard.press("Escape")
 
-    for path in (f"/#/claim/{story.RAISED}", "/#/document/anzeiger-2025-06-02.txt",
-                 f"/#/documents?story={story.KEY}"):
+    for path in (
+        f"/#/claim/{story.RAISED}",
+        "/#/document/anzeiger-2025-06-02.txt",
+        f"/#/documents?story={story.KEY}",
+    ):
         german.open(path)
         expect(page.locator(".view:not([hidden]) h1")).to_be_visible()
         page.wait_for_function("document.querySelector('.view:not([hidden]) h1').innerText !== ''")
@@ -240,8 +249,16 @@ def test_both_pictures_are_there_with_text_and_follow_the_time_control(
     expect(marks(german)).to_have_count(said_first_day)
     expect(page.locator("#lanes-figure")).to_have_attribute("data-shown", str(said_first_day))
     edges = page.locator("#relays-figure svg path.edge")
-    expect(page.locator(f'#relays-figure path.edge[data-from="{story.DIRECTOR}"][data-to="{story.PAPER}"]')).to_have_count(1)
-    expect(page.locator(f'#relays-figure path.edge[data-from="{story.PAPER}"][data-to="{story.RADIO}"]')).to_have_count(1)
+    expect(
+        page.locator(
+            f'#relays-figure path.edge[data-from="{story.DIRECTOR}"][data-to="{story.PAPER}"]'
+        )
+    ).to_have_count(1)
+    expect(
+        page.locator(
+            f'#relays-figure path.edge[data-from="{story.PAPER}"][data-to="{story.RADIO}"]'
+        )
+    ).to_have_count(1)
     expect(page.locator("#relays-figure .picture-text li").first).to_contain_text(
         "gab die Worte von"
     )
@@ -252,8 +269,12 @@ def test_both_pictures_are_there_with_text_and_follow_the_time_control(
     settled(german)
     total = len(steps)
     expect(marks(german)).to_have_count(total)
-    expect(page.locator('#lanes-figure g.mark[data-type="StatementCorrected"] circle.corrected')).to_have_count(1)
-    expect(page.locator('#lanes-figure g.mark[data-type="StatementRetracted"] path.withdrawn')).to_have_count(1)
+    expect(
+        page.locator('#lanes-figure g.mark[data-type="StatementCorrected"] circle.corrected')
+    ).to_have_count(1)
+    expect(
+        page.locator('#lanes-figure g.mark[data-type="StatementRetracted"] path.withdrawn')
+    ).to_have_count(1)
     assert edges.count() >= 2 + len(story.COUNCIL)  # each member's words passed on by the paper
     expect(page.locator("#lanes-figure .picture-text > ul > li")).to_have_count(len(story.ACTORS))
     page.locator("#lanes-figure").scroll_into_view_if_needed()
@@ -265,7 +286,9 @@ def test_both_pictures_are_there_with_text_and_follow_the_time_control(
 
     page.locator("#picture-claim").select_option(story.ENERGY)
     expect(page).to_have_url(re.compile(f"claim={story.ENERGY}"))
-    expect(marks(german)).to_have_count(up_to(said_steps(reader_server, story.ENERGY), "2025-06-04"))
+    expect(marks(german)).to_have_count(
+        up_to(said_steps(reader_server, story.ENERGY), "2025-06-04")
+    )
     expect(page.locator(f'#matrix tr.focused[data-claim="{story.ENERGY}"]')).to_have_count(1)
     page.locator("#relays-figure").scroll_into_view_if_needed()
     german.shot("pictures-one-claim")
@@ -276,11 +299,16 @@ def test_both_pictures_are_there_with_text_and_follow_the_time_control(
     assert german.errors == []
 
 
-def test_a_statement_a_search_and_a_claim_open_from_the_url(german: Visit, reader_server: str) -> None:
+def test_a_statement_a_search_and_a_claim_open_from_the_url(
+    german: Visit, reader_server: str
+) -> None:
     statements = api(reader_server, f"/v1/statements?claim={story.ENERGY}")["statements"]
     weber = next(s for s in statements if s["conduit"][0] == story.RADIO)
-    at_day(german, "2025-06-05",
-           f"&statement={weber['statement_id']}&q=Vorlagen&claim={story.PROPOSAL}")
+    at_day(
+        german,
+        "2025-06-05",
+        f"&statement={weber['statement_id']}&q=Vorlagen&claim={story.PROPOSAL}",
+    )
     page = german.page
     dialog = page.locator("#statement-dialog")
     expect(dialog).to_be_visible()
@@ -364,3 +392,19 @@ def test_an_empty_ledger_opens_on_a_welcome_view(
             expect(visit.page.locator("#timeline-view")).to_be_hidden()
             visit.shot("welcome")
             assert visit.errors == []
+
+
+def test_the_first_paint_needs_no_script(chromium: Any, reader_server: str) -> None:
+    """The HTML alone shows the page's skeleton (heading, controls, "Loading") at once."""
+    context = chromium.new_context(viewport=DESKTOP, java_script_enabled=False)
+    try:
+        tab = context.new_page()
+        tab.goto(f"{reader_server}/#/story/{story.KEY}")
+        expect(tab.locator("#timeline-title")).to_be_visible()
+        expect(tab.locator("#controls")).to_be_visible()
+        expect(tab.locator("#loading")).to_have_text("Loading the story…")
+        expect(tab.locator("noscript p[lang=de]")).to_have_count(1)
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / "readers-first-paint-without-script.png"))
+    finally:
+        context.close()

@@ -85,7 +85,11 @@ CLAIMS = [
 def _minutes() -> str:
     lines = ["Niederschrift der Ratssitzung vom 4. Juni 2025\n"]
     for index, (_, name) in enumerate(COUNCIL):
-        said = "Die Vorlage lag uns rechtzeitig vor." if index % 3 else "Eine Vorlage haben wir nie gesehen."
+        said = (
+            "Die Vorlage lag uns rechtzeitig vor."
+            if index % 3
+            else "Eine Vorlage haben wir nie gesehen."
+        )
         lines.append(f"{name.split(',')[0]} erklärte: „{said}“")
     return "\n".join(lines) + "\n"
 
@@ -129,7 +133,13 @@ def document(document_id: str) -> dict[str, Any]:
 
 
 def statement(
-    claim: str, actor: str, stance: str, conduit: list[str], day: str, doc: str, exact: str,
+    claim: str,
+    actor: str,
+    stance: str,
+    conduit: list[str],
+    day: str,
+    doc: str,
+    exact: str,
     **extra: Any,
 ) -> dict[str, Any]:
     return {
@@ -146,37 +156,71 @@ def statement(
 def _council_statements() -> list[dict[str, Any]]:
     found = []
     for index, (key, name) in enumerate(COUNCIL):
-        said = "Die Vorlage lag uns rechtzeitig vor." if index % 3 else "Eine Vorlage haben wir nie gesehen."
+        said = (
+            "Die Vorlage lag uns rechtzeitig vor."
+            if index % 3
+            else "Eine Vorlage haben wir nie gesehen."
+        )
         found.append(
             statement(
-                PROPOSAL, key, "asserts" if index % 3 else "denies", [PAPER, key], "2025-06-04",
-                "rat-2025-06-04.txt", f"{name.split(',')[0]} erklärte: „{said}“",
+                PROPOSAL,
+                key,
+                "asserts" if index % 3 else "denies",
+                [PAPER, key],
+                "2025-06-04",
+                "rat-2025-06-04.txt",
+                f"{name.split(',')[0]} erklärte: „{said}“",
             )
         )
     return found
 
 
 PAPER_RAISED = statement(
-    RAISED, PAPER, "asserts", [PAPER], "2025-06-02", "anzeiger-2025-06-02.txt",
+    RAISED,
+    PAPER,
+    "asserts",
+    [PAPER],
+    "2025-06-02",
+    "anzeiger-2025-06-02.txt",
     "Die Stadtwerke Lindenau erhöhen zum 1. Juli die Wasserpreise um 18 Prozent",
 )
 STATEMENTS = [
     PAPER_RAISED,
     statement(
-        ENERGY, DIRECTOR, "asserts", [PAPER, DIRECTOR], "2025-06-02", "anzeiger-2025-06-02.txt",
+        ENERGY,
+        DIRECTOR,
+        "asserts",
+        [PAPER, DIRECTOR],
+        "2025-06-02",
+        "anzeiger-2025-06-02.txt",
         "Die Preiserhöhung ist wegen der Energiekosten unvermeidlich.",
     ),
     statement(
-        PROPOSAL, PAPER, "asserts", [PAPER], "2025-06-02", "anzeiger-2025-06-02.txt",
+        PROPOSAL,
+        PAPER,
+        "asserts",
+        [PAPER],
+        "2025-06-02",
+        "anzeiger-2025-06-02.txt",
         "Die Vorlagen für den Stadtrat seien seit Wochen bekannt.",
     ),
     statement(
-        RAISED, RADIO, "reports", [RADIO], "2025-06-03", "radio-2025-06-03.txt",
+        RAISED,
+        RADIO,
+        "reports",
+        [RADIO],
+        "2025-06-03",
+        "radio-2025-06-03.txt",
         "Wie der Lindenauer Anzeiger berichtet, erhöhen die Stadtwerke die Wasserpreise um 18 "
-        "Prozent.", relays=PAPER,
+        "Prozent.",
+        relays=PAPER,
     ),
     statement(
-        ENERGY, DIRECTOR, "asserts", [RADIO, PAPER, DIRECTOR], "2025-06-02",
+        ENERGY,
+        DIRECTOR,
+        "asserts",
+        [RADIO, PAPER, DIRECTOR],
+        "2025-06-02",
         "radio-2025-06-03.txt",
         "die Preiserhöhung sei wegen der Energiekosten unvermeidlich",
     ),
@@ -186,7 +230,12 @@ CORRECTION = {
     "reason": "Der Anzeiger hat die Zahl am 5. Juni korrigiert: 12, nicht 18 Prozent.",
     "basis": "source_changed",
     "statement": statement(
-        RAISED, PAPER, "denies", [PAPER], "2025-06-05", "anzeiger-2025-06-05.txt",
+        RAISED,
+        PAPER,
+        "denies",
+        [PAPER],
+        "2025-06-05",
+        "anzeiger-2025-06-05.txt",
         "Die Wasserpreise steigen um 12 Prozent, nicht um 18 Prozent.",
     ),
 }
