@@ -1159,9 +1159,13 @@ async function openFromUrl() {
   }
   if (page.statement && $("#statement-dialog").dataset.statement !== page.statement) {
     const statement = await getJson(`/v1/statements/${encodeURIComponent(page.statement)}`);
-    const opener = document.querySelector(
-      `#matrix td[data-actor="${CSS.escape(statement.current.actor)}"]`);
-    await openStatement(statement.current, null, opener);
+    // The matrix's stance, when it is this statement, knows its relays and its place on the axis.
+    const claim = page.claimsByKey && page.claimsByKey.get(statement.current.claim);
+    const stance = claim && claim.stances.find((item) => item.statement_id === statement.statement_id);
+    const opener = claim && stance ? document.querySelector(
+      `#matrix tr[data-claim="${CSS.escape(claim.key)}"] td[data-actor="${CSS.escape(stance.actor)}"]`)
+      : null;
+    await openStatement(stance || statement.current, claim || null, opener);
   }
 }
 
