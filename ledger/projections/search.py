@@ -17,9 +17,9 @@ other tables (migration 0027 made the table).
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import Any
 
 import snowballstemmer
@@ -71,9 +71,15 @@ def configuration(language: str) -> str:
     return STEMMED.get(language, UNSTEMMED)
 
 
-@lru_cache(maxsize=None)
+_STEMMERS = threading.local()
+
+
 def _stemmer(name: str) -> Any:
-    return snowballstemmer.stemmer(name)
+    """One stemmer per algorithm and thread: a Snowball stemmer keeps its word as it works."""
+    cache = _STEMMERS.__dict__.setdefault("by_name", {})
+    if name not in cache:
+        cache[name] = snowballstemmer.stemmer(name)
+    return cache[name]
 
 
 def stem(language: str, word: str) -> str:
@@ -95,8 +101,13 @@ def indexed_text(language: str, text: str) -> str:
 
 
 def claim_entries(key: str, propositions: Mapping[str, str]) -> list[Entry]:
-    """A claim's entries: one per proposition, in its language."""
-    return [("claim", key, key, language_of(tag), text) for tag, text in propositions.items()]
+    """A claim's entries: one per language (``pt`` and ``pt-BR`` share the entry of ``pt``)."""
+    by_language: dict[str, list[str]] = {}
+    for tag, text in propositions.items():
+        by_language.setdefault(language_of(tag), []).append(text)
+    return [
+        ("claim", key, key, language, " ".join(texts)) for language, texts in by_language.items()
+    ]
 
 
 def version_entry(version: Any, language: str) -> Entry:

@@ -162,3 +162,18 @@ def test_embed_origins_must_be_origins(origin: str) -> None:
     with pytest.raises(ValidationError, match="embed_origins"):
         ApiSettings(embed_origins=[origin])
     assert ApiSettings(embed_origins=["https://factcheck.example:8443"]).embed_origins
+
+
+def test_a_claim_in_two_tags_of_one_language_is_indexed_once_and_chosen_by_tag(
+    client: TestClient,
+) -> None:
+    body = {
+        "key": "tarifa-de-agua",
+        "propositions": {"pt": "As tarifas de água subiram.", "pt-BR": "A conta de água subiu."},
+    }
+    assert client.post("/v1/claims", json=body, headers=WRITE).status_code == 201
+    found = client.get("/v1/claims", params={"q": "tarifa conta"}).json()["claims"]
+    assert [c["key"] for c in found] == ["tarifa-de-agua"]  # both texts, Portuguese stems
+    chosen = client.get("/v1/claims/tarifa-de-agua", headers={"Accept-Language": "pt-BR"})
+    assert chosen.json()["proposition"] == "A conta de água subiu."
+    assert chosen.headers["Content-Language"] == "pt-BR"
