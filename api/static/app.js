@@ -942,7 +942,7 @@ function historyTable(statements, claim) {
     h("td", {}, named(entry.actor)),
     h("td", {}, h("span", { class: `stance s-${entry.stance}` }, stanceLabel(entry.stance))),
     h("td", {}, entry.conduit.map((hop, index) => [index ? " → " : "", named(hop)])),
-    h("td", { class: "quote-cell" }, `“${entry.source.quote.exact}”`),
+    h("td", { class: "quote-cell" }, t("quote", { text: entry.source.quote.exact })),
     h("td", {}, t(`status_word.${entry.status}`)),
     h("td", {}, h("button", { type: "button", class: "open",
       onclick: (event) => openStatement(entry, claim, event.currentTarget).catch(showError) },

@@ -68,15 +68,15 @@
     const slots = data.moments.length - 1;
     const plot = width - LANE.label - LANE.right;
     const x = (slot) => LANE.label + (slots <= 1 ? plot / 2 : ((slot - 1) / (slots - 1)) * plot);
-    const height = LANE.top + Math.max(speakers.length, 1) * LANE.height + 8;
+    const height = LANE.top + 6 + Math.max(speakers.length, 1) * LANE.height + 8;
     const svg = s("svg", { class: "lanes", viewBox: `0 0 ${width} ${height}`, width, height });
     svg.append(dayTicks(data, x, height));
     const now = data.index > 0 ? x(data.index) : LANE.label;
     svg.append(s("line", { class: "now", x1: now, x2: now, y1: LANE.top - 14, y2: height - 4 }),
-      s("text", { class: "now-label", x: now, y: LANE.top - 18, "text-anchor": "middle" }, data.t("lanes.now")));
+      s("text", { class: "now-label", x: now - 4, y: LANE.top - 3, "text-anchor": "end" }, data.t("lanes.now")));
     const items = [];
     speakers.forEach((actor, row) => {
-      const y = LANE.top + row * LANE.height + LANE.height / 2;
+      const y = LANE.top + 6 + row * LANE.height + LANE.height / 2;
       const name = data.actorName(actor.key);
       svg.append(s("line", { class: "lane", x1: LANE.label, x2: width - LANE.right, y1: y, y2: y }),
         s("text", { class: "lane-name", x: LANE.label - 8, y: y + 4, "text-anchor": "end" },
