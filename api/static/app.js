@@ -12,7 +12,6 @@ const FALLBACK_LANGUAGE = "en";
 // Up to this many actors the matrix is a grid with names written across; beyond, each claim
 // is a card listing the actors who took a stance (no sideways scrolling at any width).
 const GRID_ACTORS = 12;
-const STANCES = ["asserts", "denies", "reports", "declines_to_comment", "questions"];
 
 const page = {
   story: null, stories: [], storyView: null,
