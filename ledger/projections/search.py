@@ -6,7 +6,9 @@ statement version (its quote, in its document's language). Each entry keeps its 
 on PostgreSQL by the matching text search configuration (``german``, ``english``, ...) in the
 generated ``tsvector``; on SQLite by the same Snowball algorithms from the ``snowballstemmer``
 package, applied in Python when indexing (the FTS5 body holds each word and its stem) and when
-querying. A query word matches the entries whose language's stem of it they hold, so
+querying. ``snowballstemmer`` runs the C implementation from ``PyStemmer`` (also pinned) when it
+is installed: 22 µs per 27-word quote against 1.4 ms in pure Python, which would bound a
+rebuild at about 700 statements a second. A query word matches the entries whose language's stem of it they hold, so
 ``Vorlagen`` finds ``Vorlage`` in German texts; a word ending in ``*`` is a prefix
 (``Preiserh*``), matched against words and stems alike. Every word must match.
 
