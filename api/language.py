@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Header, Response
 
 from ledger.languages import choose
 from ledger.projections.views import ClaimView
@@ -42,8 +42,18 @@ def preferences(header: str | None) -> list[str]:
     return [name for _, _, name in sorted(ranked)]
 
 
-def reader_preferences(request: Request) -> list[str]:
-    return preferences(request.headers.get("accept-language"))
+def reader_preferences(
+    accept_language: Annotated[
+        str | None,
+        Header(
+            description="The reader's languages (RFC 9110): each claim's `proposition` comes "
+            "in the first it has, else in the claim's first language.",
+            examples=["de-DE, de;q=0.9, en;q=0.5"],
+        ),
+    ] = None,
+) -> list[str]:
+    """The request's language preferences; documented in OpenAPI as the Accept-Language header."""
+    return preferences(accept_language)
 
 
 Preferences = Annotated[list[str], Depends(reader_preferences)]
