@@ -80,7 +80,7 @@ def export(
     if fmt is Format.SCHEMA_ORG:
         claims = [c for c in ctx.claims.values() if scope.covers_claim(c)]
         answer = json_ld(schema_org.claims_document(scope, claims, entries, ctx), fmt)
-        languages = sorted({l for c in claims if (l := ctx.proposition(c)[0])})
+        languages = sorted({tag for c in claims if (tag := ctx.proposition(c)[0])})
         if languages:
             answer.headers["Content-Language"] = ", ".join(languages)
         answer.headers.append("Vary", "Accept-Language")

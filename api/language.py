@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import Depends, Header, Response
 
@@ -18,7 +18,6 @@ from ledger.projections.views import ClaimView
 
 RANGE = re.compile(r"^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)$")
 MAX_RANGES = 20
-V = TypeVar("V")
 
 
 def preferences(header: str | None) -> list[str]:

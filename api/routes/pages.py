@@ -12,7 +12,6 @@ may be framed by nobody.
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Annotated
 
 from fastapi import APIRouter, Path as PathParameter, Request
