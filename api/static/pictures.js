@@ -7,7 +7,8 @@
 
 (function definePictures() {
   const SVG = "http://www.w3.org/2000/svg";
-  const LANE = { label: 200, height: 28, top: 30, right: 16, mark: 8 };
+  const TICK_LABEL_GAP = 84;
+  const LANE = { label: 200, narrowLabel: 120, height: 28, top: 30, right: 16, mark: 8 };
   const GRAPH = { node: { width: 168, height: 34 }, column: 210, row: 48, margin: 16 };
   // A column of many actors is drawn dense, so twenty council members stay on one screen.
   const DENSE = { after: 10, height: 20, row: 25 };
@@ -65,22 +66,24 @@
     const shown = stepsUpTo(data);
     const speakers = data.actors.filter((actor) => shown.some(({ step }) => step.statement.actor === actor.key));
     const width = Math.max(figure.clientWidth || 0, 320);
+    const narrow = width < 600;
+    const label = narrow ? LANE.narrowLabel : LANE.label;
     const slots = data.moments.length - 1;
-    const plot = width - LANE.label - LANE.right;
-    const x = (slot) => LANE.label + (slots <= 1 ? plot / 2 : ((slot - 1) / (slots - 1)) * plot);
+    const plot = width - label - LANE.right;
+    const x = (slot) => label + (slots <= 1 ? plot / 2 : ((slot - 1) / (slots - 1)) * plot);
     const height = LANE.top + 6 + Math.max(speakers.length, 1) * LANE.height + 8;
     const svg = s("svg", { class: "lanes", viewBox: `0 0 ${width} ${height}`, width, height });
     svg.append(dayTicks(data, x, height));
-    const now = data.index > 0 ? x(data.index) : LANE.label;
+    const now = data.index > 0 ? x(data.index) : label;
     svg.append(s("line", { class: "now", x1: now, x2: now, y1: LANE.top - 14, y2: height - 4 }),
       s("text", { class: "now-label", x: now - 4, y: LANE.top - 3, "text-anchor": "end" }, data.t("lanes.now")));
     const items = [];
     speakers.forEach((actor, row) => {
       const y = LANE.top + 6 + row * LANE.height + LANE.height / 2;
       const name = data.actorName(actor.key);
-      svg.append(s("line", { class: "lane", x1: LANE.label, x2: width - LANE.right, y1: y, y2: y }),
-        s("text", { class: "lane-name", x: LANE.label - 8, y: y + 4, "text-anchor": "end" },
-          s("title", {}, `${name} (${actor.key})`), shorten(name, 25)));
+      svg.append(s("line", { class: "lane", x1: label, x2: width - LANE.right, y1: y, y2: y }),
+        s("text", { class: "lane-name", x: label - 8, y: y + 4, "text-anchor": "end" },
+          s("title", {}, `${name} (${actor.key})`), shorten(name, narrow ? 14 : 25)));
       const mine = shown.filter(({ step }) => step.statement.actor === actor.key);
       const entries = mine.map(({ step, slot }) => {
         svg.append(mark(step, x(slot), y, data));
@@ -92,7 +95,7 @@
       items.push(html("li", { "data-actor": actor.key }, name, html("ul", {}, entries)));
     });
     if (!speakers.length) {
-      svg.append(s("text", { class: "empty", x: LANE.label, y: LANE.top + 18 }, data.t("lanes.empty")));
+      svg.append(s("text", { class: "empty", x: label, y: LANE.top + 18 }, data.t("lanes.empty")));
     }
     const description = data.t("lanes.desc", {
       moment: data.moment.label, axis: data.t(`axis_words.${data.axis}`),
@@ -131,14 +134,18 @@
   function dayTicks(data, x, height) {
     const group = s("g", { class: "ticks", "aria-hidden": "true" });
     let last = null;
+    let labelled = -Infinity;  // where the last day's label went: labels closer are left out
     data.moments.forEach((moment, slot) => {
       if (!moment.at || slot === 0) return;
       const day = moment.at.slice(0, 10);
       if (day === last) return;
       last = day;
       const at = x(slot);
-      group.append(s("line", { x1: at, x2: at, y1: LANE.top - 6, y2: height - 4 }),
-        s("text", { x: at, y: 12, "text-anchor": "middle" }, data.formatDay(day)));
+      group.append(s("line", { x1: at, x2: at, y1: LANE.top - 6, y2: height - 4 }));
+      if (at - labelled >= TICK_LABEL_GAP) {
+        labelled = at;
+        group.append(s("text", { x: at, y: 12, "text-anchor": "middle" }, data.formatDay(day)));
+      }
     });
     return group;
   }
