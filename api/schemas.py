@@ -5,10 +5,10 @@ makes the event."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any, TypeVar, cast
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any, TypeVar, cast
 
-from pydantic import ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 
 from ledger.domain.model import (
     Actor,
@@ -92,6 +92,17 @@ class AnchorRequest(Frozen):
     exact: str = Field(min_length=1, max_length=5000)
 
 
+def _a_date_stays_a_date(value: Any) -> Any:
+    """``2025-03-05`` is a date, not a naive midnight: it means that day."""
+    if isinstance(value, str) and len(value) == 10:
+        return date.fromisoformat(value)
+    return value
+
+
+SourceTime = Annotated[datetime | date, BeforeValidator(_a_date_stays_a_date)]
+"""When a source did something, as the source says: an instant with offset, or a day."""
+
+
 class RetractionIn(Frozen):
     """Stop counting a statement from now on: why, and whose change it is."""
 
@@ -108,11 +119,16 @@ class RetractionIn(Frozen):
 
     reason: str = Field(min_length=1, max_length=2000)
     basis: RetractionBasis
-    withdrawn_at: datetime | None = Field(
+    withdrawn_at: SourceTime | None = Field(
         default=None,
-        description="source_changed only: when the source withdrew its text (default: now).",
+        description="source_changed only: when the source withdrew its text (default: now); "
+        "an RFC 3339 instant with offset, or a date meaning that day (from its start, UTC).",
     )
     event_id: uuid.UUID | None = None
+
+    def withdrawal_time(self) -> datetime | None:
+        """``withdrawn_at`` as an instant: a date is that day from its start, in UTC."""
+        return instant_of(self.withdrawn_at)
 
 
 class CorrectionIn(Frozen):
@@ -133,7 +149,25 @@ class CorrectionIn(Frozen):
     reason: str = Field(min_length=1, max_length=2000)
     basis: RetractionBasis
     statement: StatementDraft
+    corrected_at: SourceTime | None = Field(
+        default=None,
+        description="source_changed only: when the source published the changed text, as the "
+        "source says; an RFC 3339 instant with offset, or a date meaning that day (from its "
+        "start, UTC). Default: when the ledger records the correction. On the said axis the "
+        "old reading stands until then and the new one from then on.",
+    )
     event_id: uuid.UUID | None = None
+
+    def correction_time(self) -> datetime | None:
+        """``corrected_at`` as an instant: a date is that day from its start, in UTC."""
+        return instant_of(self.corrected_at)
+
+
+def instant_of(value: datetime | date | None) -> datetime | None:
+    """A source's date as an instant: a datetime as given, a date from its start in UTC."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(), tzinfo=UTC)
 
 
 __all__ = ["PESKOV_DENIES", "CorrectionIn", "RetractionIn", "ShortText", "StatementIn"]

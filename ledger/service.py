@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection
 
 from ledger.domain.events import (
@@ -61,6 +61,7 @@ from ledger.projections.views import (
     StoryView,
     trusted,
 )
+from ledger.store.records import format_instant
 from ledger.store.tree import rebuild_tree
 from ledger.store import (
     ANY,
@@ -258,13 +259,20 @@ class Ledger:
     def _check_withdrawal(
         self, registry: SqlRegistry, root: uuid.UUID, withdrawn_at: datetime | None
     ) -> None:
-        if withdrawn_at is None:
-            return
-        if withdrawn_at > self.store.clock():
-            raise InvalidEvent("withdrawn_at", "is in the future")
+        if withdrawn_at is not None:
+            self._check_source_time(registry, root, withdrawn_at, "withdrawn_at")
+
+    def _check_source_time(
+        self, registry: SqlRegistry, root: uuid.UUID, instant: datetime, field: str
+    ) -> None:
+        """A source's withdrawal or correction lies between the statement's said time and now."""
+        if instant > self.store.clock():
+            raise InvalidEvent(field, "is in the future")
         said = registry.said_start(root)
-        if said is not None and withdrawn_at < said:
-            raise InvalidEvent("withdrawn_at", "is before the statement was said")
+        if said is not None and instant < said:
+            raise InvalidEvent(
+                field, f"is before the statement was said ({format_instant(said)})"
+            )
 
     def correct_statement(
         self,
@@ -273,14 +281,21 @@ class Ledger:
         *,
         reason: str,
         basis: RetractionBasis,
+        corrected_at: datetime | None = None,
         **options: Any,
     ) -> RecordedEvent:
-        """Replace a statement's reading from now on; the original stays in the log.
+        """Replace a statement's reading; the original stays in the log.
+
+        ``source_changed``: the source published the changed text at ``corrected_at`` (by
+        default when the ledger records the correction, written into the event); on the said
+        axis the old reading stands until then. ``ledger_error``: the new reading replaces the
+        old from the start.
 
         The checks run before the append lock in the order they always ran (the statement
         stands, the claim stays, the quote anchors, the registry knows everything named); a
         retry is confirmed against what it asks instead, which need not pass today's checks.
         """
+        _correction_time_fits(basis, corrected_at)
         write = _options(**options)
         event_id = write.resolved_event_id()
 
@@ -297,12 +312,34 @@ class Ledger:
 
         def correction(registry: SqlRegistry, standing: StatementFacts) -> DomainEvent:
             _stays_on_claim(corrected, standing)
+            when = self._correction_time(registry, standing.statement_id, basis, corrected_at)
             return StatementCorrected(
-                statement_id=standing.statement_id, reason=reason, basis=basis, statement=statement
+                statement_id=standing.statement_id,
+                reason=reason,
+                basis=basis,
+                statement=statement,
+                corrected_at=when,
             )
 
         asked = {"reason": reason, "basis": basis, "statement": statement.model_dump(mode="json")}
+        if corrected_at is not None:
+            asked["corrected_at"] = event_data_instant(corrected_at)
         return self._amend(statement_id, asked, correction, write)
+
+    def _correction_time(
+        self,
+        registry: SqlRegistry,
+        root: uuid.UUID,
+        basis: RetractionBasis,
+        corrected_at: datetime | None,
+    ) -> datetime | None:
+        """When the source changed its text: as given (checked), or by default now."""
+        if basis is not RetractionBasis.SOURCE_CHANGED:
+            return None
+        if corrected_at is None:
+            return self.store.clock()
+        self._check_source_time(registry, root, corrected_at, "corrected_at")
+        return corrected_at
 
     def _amend(
         self,
@@ -380,6 +417,25 @@ def _claims_free(registry: SqlRegistry, story: StoryRegistered) -> None:
         owner = registry.story_of(key)
         if owner is not None and owner != story.key:
             raise InvalidEvent(f"claims[{index}]", f"the claim is in story {owner!r}")
+
+
+def _correction_time_fits(basis: RetractionBasis, corrected_at: datetime | None) -> None:
+    """What the event itself refuses, refused before any read, naming the request's field."""
+    if corrected_at is None:
+        return
+    if basis is not RetractionBasis.SOURCE_CHANGED:
+        raise InvalidEvent(
+            "corrected_at",
+            "is only for basis source_changed: a ledger_error correction replaces the old "
+            "reading from the start",
+        )
+    if corrected_at.tzinfo is None:
+        raise InvalidEvent("corrected_at", "needs a UTC offset, or give a date")
+
+
+def event_data_instant(instant: datetime) -> str:
+    """``instant`` as the event data stores a datetime (Pydantic's JSON form)."""
+    return str(TypeAdapter(datetime).dump_python(instant, mode="json"))
 
 
 def _stays_on_claim(corrected: Statement | StatementDraft, standing: StatementFacts) -> None:
