@@ -5,10 +5,10 @@ makes the event."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time
-from typing import Annotated, Any, TypeVar, cast
+from datetime import datetime
+from typing import Any, TypeVar, cast
 
-from pydantic import BeforeValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from ledger.domain.model import (
     Actor,
@@ -17,9 +17,11 @@ from ledger.domain.model import (
     Frozen,
     RetractionBasis,
     ShortText,
+    SourceTime,
     StatementDraft,
     StatementDraftFields,
     Story,
+    source_instant,
 )
 
 Value = TypeVar("Value", Actor, Claim, Document, Story)
@@ -92,17 +94,6 @@ class AnchorRequest(Frozen):
     exact: str = Field(min_length=1, max_length=5000)
 
 
-def _a_date_stays_a_date(value: Any) -> Any:
-    """``2025-03-05`` is a date, not a naive midnight: it means that day."""
-    if isinstance(value, str) and len(value) == 10:
-        return date.fromisoformat(value)
-    return value
-
-
-SourceTime = Annotated[datetime | date, BeforeValidator(_a_date_stays_a_date)]
-"""When a source did something, as the source says: an instant with offset, or a day."""
-
-
 class RetractionIn(Frozen):
     """Stop counting a statement from now on: why, and whose change it is."""
 
@@ -128,7 +119,7 @@ class RetractionIn(Frozen):
 
     def withdrawal_time(self) -> datetime | None:
         """``withdrawn_at`` as an instant: a date is that day from its start, in UTC."""
-        return instant_of(self.withdrawn_at)
+        return source_instant(self.withdrawn_at)
 
 
 class CorrectionIn(Frozen):
@@ -160,14 +151,7 @@ class CorrectionIn(Frozen):
 
     def correction_time(self) -> datetime | None:
         """``corrected_at`` as an instant: a date is that day from its start, in UTC."""
-        return instant_of(self.corrected_at)
-
-
-def instant_of(value: datetime | date | None) -> datetime | None:
-    """A source's date as an instant: a datetime as given, a date from its start in UTC."""
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.combine(value, time(), tzinfo=UTC)
+        return source_instant(self.corrected_at)
 
 
 __all__ = ["PESKOV_DENIES", "CorrectionIn", "RetractionIn", "ShortText", "StatementIn"]

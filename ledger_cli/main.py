@@ -216,7 +216,9 @@ def _print_report(report: SeedReport) -> None:
 
 
 def _counts(counter: Counter[str]) -> str:
-    order = ("stories", "actors", "claims", "documents", "statements")
+    order = (
+        "stories", "actors", "claims", "documents", "statements", "corrections", "retractions"
+    )
     return ", ".join(f"{counter[kind]} {kind}" for kind in order if counter[kind])
 
 
