@@ -46,7 +46,7 @@ from ledger.projections.queries import NOW, ClaimFilter, PointInTime, StatementF
 from ledger.projections.rebuild import rebuild
 from ledger.projections.sql import SqlProjection, SqlRegistry, StatementFacts
 from ledger.projections.sql import checkpoint as projection_checkpoint
-from ledger.projections.replay import Axis, timeline
+from ledger.projections.replay import Axis, parse_instant, timeline
 from ledger.projections.views import (
     ActorSummary,
     AnchorAnswer,
@@ -58,6 +58,7 @@ from ledger.projections.views import (
     StatementEntry,
     StatementView,
     StorySummary,
+    StoryExtent,
     StoryView,
     trusted,
 )
@@ -633,17 +634,23 @@ class LedgerQueries:
     def replay(
         self,
         *,
-        start: datetime,
-        end: datetime,
+        start: datetime | None,
+        end: datetime | None,
         axis: Axis,
         claim: str | None = None,
         story: str | None = None,
     ) -> Replay:
+        """The steps between ``start`` and ``end``; with a story, either left out is the
+        story's own first or last instant on ``axis``."""
         with self.store.read_connection() as connection:
             if claim is not None:
                 _found(queries.claim_view(connection, claim), f"no claim {claim!r}")
             if story is not None:
-                _found(queries.story_view(connection, story), f"no story {story!r}")
+                view = _found(queries.story_view(connection, story), f"no story {story!r}")
+                start, end = _window(view.extent, axis, start, end, self.store.clock())
+            if start is None or end is None:
+                missing = "from" if start is None else "to"
+                raise InvalidEvent(missing, "is required unless a story gives the window")
             return timeline(connection, start=start, end=end, axis=axis, claim=claim, story=story)
 
     def pinned_position(self, known_at: datetime) -> int | None:
@@ -661,6 +668,24 @@ class LedgerQueries:
         """Recompute the stored Merkle nodes from the events; the tree's size and root."""
         with self.store.write_transaction() as connection:
             return rebuild_tree(connection)
+
+
+def _window(
+    extent: StoryExtent,
+    axis: Axis,
+    start: datetime | None,
+    end: datetime | None,
+    now: datetime,
+) -> tuple[datetime | None, datetime | None]:
+    """The replay window with a story's extent on ``axis`` filling what was not given (a story
+    without statements spans nothing: its window is empty, from the given start or now)."""
+    span = extent.said if axis is Axis.SAID else extent.recorded
+    if span is None:
+        empty = start or end or now
+        return start or empty, end or empty
+    first = parse_instant(span.from_, field="from")
+    last = parse_instant(span.to, field="to")
+    return start or first, end or last
 
 
 def _found(value: T | None, message: str) -> T:
