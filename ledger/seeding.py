@@ -276,7 +276,7 @@ def _check_amendments(story: SeedStory) -> None:
         _check_source_time(
             entry, correction.basis, correction.corrected_at, f"{where}.corrected_at"
         )
-        reading = _reading(story, correction, where)
+        reading = corrected_reading(story, correction, where)
         if entry is not None:
             _check_reading(reading, registry, f"{where}.statement")
     for index, retraction in enumerate(story.data.retractions):
@@ -327,7 +327,7 @@ def _check_source_time(
         raise InvalidEvent(where, f"is before the statement was said ({said.date()})")
 
 
-def _reading(story: SeedStory, correction: SeedCorrection, where: str) -> SeedReading:
+def corrected_reading(story: SeedStory, correction: SeedCorrection, where: str) -> SeedReading:
     """The corrected reading: the corrected entry's fields with the correction's over them."""
     entry = story.statement(correction.corrects)
     given = correction.statement
@@ -446,7 +446,7 @@ class _Seeder:
     def _amend(self) -> None:
         """The file's corrections, then its retractions, in the order the file gives them."""
         for correction in self.story.data.corrections:
-            reading = _reading(self.story, correction, f"corrections ({correction.key})")
+            reading = corrected_reading(self.story, correction, f"corrections ({correction.key})")
             self._write(
                 f"{self.scope}corrections",
                 correction.key,
