@@ -85,8 +85,15 @@ function formatInstant(iso) {
 function formatSaid(saidAt) {
   if (!saidAt || saidAt.precision === "unknown") return "no date in the source";
   if (saidAt.precision === "day") return formatDay(saidAt.value);
-  if (saidAt.precision === "instant") return formatInstant(saidAt.value);
+  if (saidAt.precision === "instant") return formatSourceInstant(saidAt.value);
   return `${saidAt.value} (${saidAt.precision})`;
+}
+
+// An instant as the source gave it: its own clock time and offset ("18:00 +01:00").
+function formatSourceInstant(text) {
+  const offset = text.match(/([+-]\d\d:\d\d)$/);
+  if (!offset || offset[1] === "+00:00") return formatInstant(text);
+  return `${formatDay(text)}, ${text.slice(11, 16)} ${offset[1]}`;
 }
 
 function actorName(key) {
