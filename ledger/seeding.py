@@ -270,6 +270,8 @@ def _check_statements(story: SeedStory) -> None:
 def _check_amendments(story: SeedStory) -> None:
     """Every correction and retraction names a statement and fits it, before anything is written."""
     registry = StoryRegistry(story)
+    _keys_unique("corrections", [c.key for c in story.data.corrections])
+    _keys_unique("retractions", [r.key for r in story.data.retractions])
     for index, correction in enumerate(story.data.corrections):
         where = f"corrections[{index}] ({correction.key})"
         entry = _entry_named(story, correction.corrects, f"{where}.corrects")
@@ -285,6 +287,15 @@ def _check_amendments(story: SeedStory) -> None:
         _check_source_time(
             entry, retraction.basis, retraction.withdrawn_at, f"{where}.withdrawn_at"
         )
+
+
+def _keys_unique(kind: str, keys: list[str]) -> None:
+    """Each entry's event id derives from its key: two entries with one key would be one."""
+    first: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        if key in first:
+            raise InvalidEvent(f"{kind}[{index}] ({key}).key", f"is also {kind}[{first[key]}]'s key")
+        first[key] = index
 
 
 def _check_reading(reading: SeedReading, registry: StoryRegistry, where: str) -> None:
@@ -463,9 +474,7 @@ class _Seeder:
             self._write(
                 f"{self.scope}retractions",
                 retraction.key,
-                lambda statement_id, **options: self.ledger.retract_statement(
-                    statement_id, **options
-                ),
+                self.ledger.retract_statement,
                 self._statement_id(retraction.retracts),
                 reason=retraction.reason,
                 basis=retraction.basis,
