@@ -328,7 +328,7 @@ function renderSummary(moment, view) {
   if (withdrawn) parts.push(`${withdrawn} withdrawn by ${withdrawn === 1 ? "its" : "their"} source`);
   if (corrected) parts.push(`${corrected} corrected by ${corrected === 1 ? "its" : "their"} source`);
   const headline = `${parts.join(", ")}; ` + (changed.length
-    ? `${changed.length} claim state${changed.length === 1 ? "" : "s"} changed`
+    ? `${changed.length} claim state change${changed.length === 1 ? "" : "s"}`
     : "no claim changed state");
   const placed = page.axis === "said" &&
     moment.steps.some((step) => step.statement.said_at.precision === "unknown");
