@@ -48,11 +48,11 @@ def _step_lines(step: ReplayStep) -> list[str]:
 
 def _dates(step: ReplayStep) -> str:
     """A change's dates as the source gave them first, then when the ledger recorded it."""
-    change = "corrected" if step.type == "StatementCorrected" else "withdrawn"
+    corrected = step.type == "StatementCorrected"
     recorded = f"recorded by the ledger {step.recorded_at}"
     if step.changed_at is None:
-        return f"{change} for the ledger's own error; {recorded}"
-    return f"{change} by the source {step.changed_at}; {recorded}"
+        return f"{'corrected' if corrected else 'retracted'} for the ledger's own error; {recorded}"
+    return f"{'corrected' if corrected else 'withdrawn'} by the source {step.changed_at}; {recorded}"
 
 
 def _verb(event_type: str, statement: StatementEntry) -> str:

@@ -372,10 +372,10 @@ function stepsDetails(moment) {
 // A correction's or withdrawal's dates: the source's first, then when the ledger recorded it.
 function changeDates(step) {
   if (!step.recorded_at) return null;
-  const what = step.type === "StatementCorrected" ? "corrected" : "withdrawn";
+  const corrected = step.type === "StatementCorrected";
   const source = step.changed_at
-    ? `${what} by its source ${momentLabel(step.changed_at, "said")}`
-    : `${what} for the ledger's own error`;
+    ? `${corrected ? "corrected" : "withdrawn"} by its source ${momentLabel(step.changed_at, "said")}`
+    : `${corrected ? "corrected" : "retracted"} for the ledger's own error`;
   return h("span", { class: "hint change-dates" },
     ` (${source}; recorded by the ledger ${formatInstant(step.recorded_at)})`);
 }

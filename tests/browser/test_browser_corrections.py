@@ -157,3 +157,27 @@ def test_a_report_and_its_denial_said_the_same_day_are_two_changes_in_order(
     expect(changes.first).to_contain_text("unstated → asserted")
     expect(changes.last).to_contain_text("asserted → contested")
     desktop.shot("same-day")
+
+
+def test_on_the_recorded_axis_the_korrektur_is_a_step_when_the_ledger_read_it(
+    desktop: Visit,
+) -> None:
+    desktop.open(f"/#/story/{STORY}?axis=recorded")
+    settled(desktop)
+    moments = 0
+    while desktop.page.locator("#previous").is_enabled():
+        desktop.page.locator("#previous").click()
+        settled(desktop)
+        moments += 1
+    seen = []
+    while desktop.page.locator("#next").is_enabled():
+        desktop.page.locator("#next").click()
+        settled(desktop)
+        seen.append(desktop.page.locator("#moment-summary").text_content() or "")
+    korrektur = [text for text in seen if "tageblatt asserts → denies" in text]
+    assert len(korrektur) == 1, seen
+    assert "corrected by its source 18 Nov 2026; recorded by the ledger" in korrektur[0]
+    assert moments == len(seen)
+    expect(state_of(desktop, EIGHTEEN)).to_have_text("denied")
+    desktop.page.locator("#moment-summary details.steps").last.evaluate("d => d.open = true")
+    desktop.shot("recorded-end")
