@@ -1,8 +1,11 @@
 """How the story changed: the ordered steps between two instants, on either time axis.
 
-On the said axis the steps are the statements that stand now, ordered by when they were made;
-on the recorded axis they are every statement event, retractions and corrections included,
-ordered by when the ledger recorded them. Each step carries the claim's state before and after.
+On the said axis the steps are the statements that stand now, ordered by when they were made,
+with what their sources withdrew or corrected: a withdrawal is a step at ``withdrawn_at``, a
+source's correction a step at ``corrected_at`` carrying both readings. On the recorded axis they
+are every statement event, retractions and corrections included, ordered by when the ledger
+recorded them. Each step carries the claim's state before and after; a retraction's or
+correction's step also gives the source's date (``changed_at``) and the ledger's (``recorded_at``).
 """
 
 from __future__ import annotations
