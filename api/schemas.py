@@ -17,9 +17,11 @@ from ledger.domain.model import (
     Frozen,
     RetractionBasis,
     ShortText,
+    SourceTime,
     StatementDraft,
     StatementDraftFields,
     Story,
+    source_instant,
 )
 
 Value = TypeVar("Value", Actor, Claim, Document, Story)
@@ -108,11 +110,16 @@ class RetractionIn(Frozen):
 
     reason: str = Field(min_length=1, max_length=2000)
     basis: RetractionBasis
-    withdrawn_at: datetime | None = Field(
+    withdrawn_at: SourceTime | None = Field(
         default=None,
-        description="source_changed only: when the source withdrew its text (default: now).",
+        description="source_changed only: when the source withdrew its text (default: now); "
+        "an RFC 3339 instant with offset, or a date meaning that day (from its start, UTC).",
     )
     event_id: uuid.UUID | None = None
+
+    def withdrawal_time(self) -> datetime | None:
+        """``withdrawn_at`` as an instant: a date is that day from its start, in UTC."""
+        return source_instant(self.withdrawn_at)
 
 
 class CorrectionIn(Frozen):
@@ -133,7 +140,18 @@ class CorrectionIn(Frozen):
     reason: str = Field(min_length=1, max_length=2000)
     basis: RetractionBasis
     statement: StatementDraft
+    corrected_at: SourceTime | None = Field(
+        default=None,
+        description="source_changed only: when the source published the changed text, as the "
+        "source says; an RFC 3339 instant with offset, or a date meaning that day (from its "
+        "start, UTC). Default: when the ledger records the correction. On the said axis the "
+        "old reading stands until then and the new one from then on.",
+    )
     event_id: uuid.UUID | None = None
+
+    def correction_time(self) -> datetime | None:
+        """``corrected_at`` as an instant: a date is that day from its start, in UTC."""
+        return source_instant(self.corrected_at)
 
 
 __all__ = ["PESKOV_DENIES", "CorrectionIn", "RetractionIn", "ShortText", "StatementIn"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection
 
 from ledger.domain.events import (
@@ -46,7 +46,7 @@ from ledger.projections.queries import NOW, ClaimFilter, PointInTime, StatementF
 from ledger.projections.rebuild import rebuild
 from ledger.projections.sql import SqlProjection, SqlRegistry, StatementFacts
 from ledger.projections.sql import checkpoint as projection_checkpoint
-from ledger.projections.replay import Axis, timeline
+from ledger.projections.replay import Axis, parse_instant, timeline
 from ledger.projections.views import (
     ActorSummary,
     AnchorAnswer,
@@ -58,9 +58,11 @@ from ledger.projections.views import (
     StatementEntry,
     StatementView,
     StorySummary,
+    StoryExtent,
     StoryView,
     trusted,
 )
+from ledger.store.records import format_instant
 from ledger.store.tree import rebuild_tree
 from ledger.store import (
     ANY,
@@ -258,13 +260,20 @@ class Ledger:
     def _check_withdrawal(
         self, registry: SqlRegistry, root: uuid.UUID, withdrawn_at: datetime | None
     ) -> None:
-        if withdrawn_at is None:
-            return
-        if withdrawn_at > self.store.clock():
-            raise InvalidEvent("withdrawn_at", "is in the future")
+        if withdrawn_at is not None:
+            self._check_source_time(registry, root, withdrawn_at, "withdrawn_at")
+
+    def _check_source_time(
+        self, registry: SqlRegistry, root: uuid.UUID, instant: datetime, field: str
+    ) -> None:
+        """A source's withdrawal or correction lies between the statement's said time and now."""
+        if instant > self.store.clock():
+            raise InvalidEvent(field, "is in the future")
         said = registry.said_start(root)
-        if said is not None and withdrawn_at < said:
-            raise InvalidEvent("withdrawn_at", "is before the statement was said")
+        if said is not None and instant < said:
+            raise InvalidEvent(
+                field, f"is before the statement was said ({format_instant(said)})"
+            )
 
     def correct_statement(
         self,
@@ -273,14 +282,21 @@ class Ledger:
         *,
         reason: str,
         basis: RetractionBasis,
+        corrected_at: datetime | None = None,
         **options: Any,
     ) -> RecordedEvent:
-        """Replace a statement's reading from now on; the original stays in the log.
+        """Replace a statement's reading; the original stays in the log.
+
+        ``source_changed``: the source published the changed text at ``corrected_at`` (by
+        default when the ledger records the correction, written into the event); on the said
+        axis the old reading stands until then. ``ledger_error``: the new reading replaces the
+        old from the start.
 
         The checks run before the append lock in the order they always ran (the statement
         stands, the claim stays, the quote anchors, the registry knows everything named); a
         retry is confirmed against what it asks instead, which need not pass today's checks.
         """
+        _correction_time_fits(basis, corrected_at)
         write = _options(**options)
         event_id = write.resolved_event_id()
 
@@ -297,12 +313,34 @@ class Ledger:
 
         def correction(registry: SqlRegistry, standing: StatementFacts) -> DomainEvent:
             _stays_on_claim(corrected, standing)
+            when = self._correction_time(registry, standing.statement_id, basis, corrected_at)
             return StatementCorrected(
-                statement_id=standing.statement_id, reason=reason, basis=basis, statement=statement
+                statement_id=standing.statement_id,
+                reason=reason,
+                basis=basis,
+                statement=statement,
+                corrected_at=when,
             )
 
         asked = {"reason": reason, "basis": basis, "statement": statement.model_dump(mode="json")}
+        if corrected_at is not None:
+            asked["corrected_at"] = event_data_instant(corrected_at)
         return self._amend(statement_id, asked, correction, write)
+
+    def _correction_time(
+        self,
+        registry: SqlRegistry,
+        root: uuid.UUID,
+        basis: RetractionBasis,
+        corrected_at: datetime | None,
+    ) -> datetime | None:
+        """When the source changed its text: as given (checked), or by default now."""
+        if basis is not RetractionBasis.SOURCE_CHANGED:
+            return None
+        if corrected_at is None:
+            return self.store.clock()
+        self._check_source_time(registry, root, corrected_at, "corrected_at")
+        return corrected_at
 
     def _amend(
         self,
@@ -380,6 +418,25 @@ def _claims_free(registry: SqlRegistry, story: StoryRegistered) -> None:
         owner = registry.story_of(key)
         if owner is not None and owner != story.key:
             raise InvalidEvent(f"claims[{index}]", f"the claim is in story {owner!r}")
+
+
+def _correction_time_fits(basis: RetractionBasis, corrected_at: datetime | None) -> None:
+    """What the event itself refuses, refused before any read, naming the request's field."""
+    if corrected_at is None:
+        return
+    if basis is not RetractionBasis.SOURCE_CHANGED:
+        raise InvalidEvent(
+            "corrected_at",
+            "is only for basis source_changed: a ledger_error correction replaces the old "
+            "reading from the start",
+        )
+    if corrected_at.tzinfo is None:
+        raise InvalidEvent("corrected_at", "needs a UTC offset, or give a date")
+
+
+def event_data_instant(instant: datetime) -> str:
+    """``instant`` as the event data stores a datetime (Pydantic's JSON form)."""
+    return str(TypeAdapter(datetime).dump_python(instant, mode="json"))
 
 
 def _stays_on_claim(corrected: Statement | StatementDraft, standing: StatementFacts) -> None:
@@ -577,17 +634,23 @@ class LedgerQueries:
     def replay(
         self,
         *,
-        start: datetime,
-        end: datetime,
+        start: datetime | None,
+        end: datetime | None,
         axis: Axis,
         claim: str | None = None,
         story: str | None = None,
     ) -> Replay:
+        """The steps between ``start`` and ``end``; with a story, either left out is the
+        story's own first or last instant on ``axis``."""
         with self.store.read_connection() as connection:
             if claim is not None:
                 _found(queries.claim_view(connection, claim), f"no claim {claim!r}")
             if story is not None:
-                _found(queries.story_view(connection, story), f"no story {story!r}")
+                view = _found(queries.story_view(connection, story), f"no story {story!r}")
+                start, end = _window(view.extent, axis, start, end, self.store.clock())
+            if start is None or end is None:
+                missing = "from" if start is None else "to"
+                raise InvalidEvent(missing, "is required unless a story gives the window")
             return timeline(connection, start=start, end=end, axis=axis, claim=claim, story=story)
 
     def pinned_position(self, known_at: datetime) -> int | None:
@@ -605,6 +668,24 @@ class LedgerQueries:
         """Recompute the stored Merkle nodes from the events; the tree's size and root."""
         with self.store.write_transaction() as connection:
             return rebuild_tree(connection)
+
+
+def _window(
+    extent: StoryExtent,
+    axis: Axis,
+    start: datetime | None,
+    end: datetime | None,
+    now: datetime,
+) -> tuple[datetime | None, datetime | None]:
+    """The replay window with a story's extent on ``axis`` filling what was not given (a story
+    without statements spans nothing: its window is empty, from the given start or now)."""
+    span = extent.said if axis is Axis.SAID else extent.recorded
+    if span is None:
+        empty = start or end or now
+        return start or empty, end or empty
+    first = parse_instant(span.from_, field="from")
+    last = parse_instant(span.to, field="to")
+    return start or first, end or last
 
 
 def _found(value: T | None, message: str) -> T:

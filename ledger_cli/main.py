@@ -216,7 +216,9 @@ def _print_report(report: SeedReport) -> None:
 
 
 def _counts(counter: Counter[str]) -> str:
-    order = ("stories", "actors", "claims", "documents", "statements")
+    order = (
+        "stories", "actors", "claims", "documents", "statements", "corrections", "retractions"
+    )
     return ", ".join(f"{counter[kind]} {kind}" for kind in order if counter[kind])
 
 
@@ -228,8 +230,16 @@ def _print_counter(title: str, counter: Counter[str]) -> None:
 
 @app.command("replay")
 def replay(
-    start: Annotated[str, typer.Option("--from", help="Start: a date or ISO instant.")],
-    end: Annotated[str, typer.Option("--to", help="End: a date (the whole day) or an instant.")],
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="Start: a date or ISO instant (default: the story's first)."),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option(
+            "--to", help="End: a date (the whole day) or an instant (default: the story's last)."
+        ),
+    ] = None,
     axis: Annotated[
         Axis, typer.Option(help="said: when it was said; recorded: when recorded.")
     ] = Axis.SAID,
@@ -237,13 +247,14 @@ def replay(
     story: Annotated[str | None, typer.Option(help="Only the steps of this story's claims.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
-    """How the story changed between two instants, step by step."""
+    """How the story changed between two instants, step by step; with --story, --from and
+    --to default to the story's extent on the axis."""
     with ledger_errors():
         window = (
-            parse_instant(start, field="--from"),
-            parse_instant(end, field="--to", end_of_day=True),
+            None if start is None else parse_instant(start, field="--from"),
+            None if end is None else parse_instant(end, field="--to", end_of_day=True),
         )
-    with opened(Settings()) as ledger_app:
+    with opened(Settings()) as ledger_app, ledger_errors():
         result = ledger_app.queries.replay(
             start=window[0], end=window[1], axis=axis, claim=claim, story=story
         )

@@ -19,6 +19,7 @@ const SAID_KEY_BASIS = {
   said_at: " (the date the source gives)",
   document_date: " (no date of its own: the date its document prints)",
   recorded_at: " (no date in the source: when the ledger read it)",
+  corrected_at: " (when its source published the correction)",
 };
 
 const page = {
@@ -84,8 +85,15 @@ function formatInstant(iso) {
 function formatSaid(saidAt) {
   if (!saidAt || saidAt.precision === "unknown") return "no date in the source";
   if (saidAt.precision === "day") return formatDay(saidAt.value);
-  if (saidAt.precision === "instant") return formatInstant(saidAt.value);
+  if (saidAt.precision === "instant") return formatSourceInstant(saidAt.value);
   return `${saidAt.value} (${saidAt.precision})`;
+}
+
+// An instant as the source gave it: its own clock time and offset ("18:00 +01:00").
+function formatSourceInstant(text) {
+  const offset = text.match(/([+-]\d\d:\d\d)$/);
+  if (!offset || offset[1] === "+00:00") return formatInstant(text);
+  return `${formatDay(text)}, ${text.slice(11, 16)} ${offset[1]}`;
 }
 
 function actorName(key) {
@@ -298,19 +306,29 @@ function renderSummary(moment, view) {
     fill(summary, h("p", {}, describeStart(view)));
     return;
   }
-  const changed = [...changesAt(moment).states].map(([claim, change]) => h("li",
-    { "data-claim": claim }, h("a", { href: `#/claim/${encodeURIComponent(claim)}` }, claim), ": ",
-    h("span", { class: `state st-${change.before}` }, change.before), " → ",
-    h("span", { class: `state st-${change.after}` }, change.after)));
-  const withdrawn = page.axis === "said"
-    ? moment.steps.filter((step) => step.type === "StatementRetracted").length : 0;
-  const count = moment.steps.length - withdrawn;
+  // Each step that changed a claim's state is its own entry, in the replay's order: a report
+  // and its denial said the same day are two changes, not one.
+  const changed = moment.steps.filter((step) => step.claim_state.changed).map((step) => {
+    const claim = step.claim_state.claim;
+    return h("li", { "data-claim": claim, "data-step": String(step.step) },
+      h("a", { href: `#/claim/${encodeURIComponent(claim)}` }, claim), ": ",
+      h("span", { class: `state st-${step.claim_state.before}` }, step.claim_state.before), " → ",
+      h("span", { class: `state st-${step.claim_state.after}` }, step.claim_state.after),
+      h("span", { class: "hint" }, ` (#${step.step} ${step.statement.actor})`));
+  });
+  const bySource = (type) => page.axis === "said"
+    ? moment.steps.filter((step) => step.type === type && step.basis === "source_changed").length
+    : 0;
+  const withdrawn = bySource("StatementRetracted");
+  const corrected = bySource("StatementCorrected");
+  const count = moment.steps.length - withdrawn - corrected;
   const verb = page.axis === "said" ? "said" : "recorded";
   const parts = [];
   if (count) parts.push(`${count} statement${count === 1 ? "" : "s"} ${verb}`);
   if (withdrawn) parts.push(`${withdrawn} withdrawn by ${withdrawn === 1 ? "its" : "their"} source`);
+  if (corrected) parts.push(`${corrected} corrected by ${corrected === 1 ? "its" : "their"} source`);
   const headline = `${parts.join(", ")}; ` + (changed.length
-    ? `${changed.length} claim state${changed.length === 1 ? "" : "s"} changed`
+    ? `${changed.length} claim state change${changed.length === 1 ? "" : "s"}`
     : "no claim changed state");
   const placed = page.axis === "said" &&
     moment.steps.some((step) => step.statement.said_at.precision === "unknown");
@@ -319,7 +337,7 @@ function renderSummary(moment, view) {
       placed ? h("span", { class: "hint" }, " Some give no date: the ledger places them at " +
         "the date their document prints, or failing that when it read them.") : null),
     changed.length ? h("details", { class: "steps", open: changed.length <= 3 },
-      h("summary", {}, "Claim states that changed"),
+      h("summary", {}, "Claim state changes, in order"),
       h("ul", { class: "changes" }, changed)) : null,
     stepsDetails(moment),
   ]);
@@ -339,12 +357,27 @@ function stepsDetails(moment) {
     const relay = statement.relays ? ` (relaying ${statement.relays})` : "";
     const withdrawn = page.axis === "said" && step.type === "StatementRetracted"
       ? "withdrawn by its source: " : "";
-    return h("li", {}, `#${step.step} ${withdrawn}${statement.actor} ` +
-      `${STANCE_WORDS[statement.stance]}` +
-      `${relay} ${step.claim_state.claim}, read in ${statement.source.document}`);
+    const stance = step.replaces
+      ? `${STANCE_WORDS[step.replaces.stance]} → ${STANCE_WORDS[statement.stance]}`
+      : STANCE_WORDS[statement.stance];
+    return h("li", { "data-step": String(step.step) },
+      `#${step.step} ${withdrawn}${statement.actor} ${stance}` +
+      `${relay} ${step.claim_state.claim}, read in ${statement.source.document}`,
+      changeDates(step));
   });
   return h("details", { class: "steps" },
     h("summary", {}, `Every statement at this moment (${items.length})`), h("ol", {}, items));
+}
+
+// A correction's or withdrawal's dates: the source's first, then when the ledger recorded it.
+function changeDates(step) {
+  if (!step.recorded_at) return null;
+  const corrected = step.type === "StatementCorrected";
+  const source = step.changed_at
+    ? `${corrected ? "corrected" : "withdrawn"} by its source ${momentLabel(step.changed_at, "said")}`
+    : `${corrected ? "corrected" : "retracted"} for the ledger's own error`;
+  return h("span", { class: "hint change-dates" },
+    ` (${source}; recorded by the ledger ${formatInstant(step.recorded_at)})`);
 }
 
 function renderControls() {
@@ -687,14 +720,30 @@ function statusBlock(entry, statement, endings) {
 }
 
 function versionLine(version, index, ending, shown) {
-  const end = ending
-    ? ` ${ending.type === "StatementRetracted" ? "Retracted" : "Corrected"} on ` +
-      `${formatInstant(ending.recorded_at)}: “${ending.data.reason}” (${ending.data.basis})`
-    : "";
+  const end = ending ? ` ${endingWords(ending)}: “${ending.data.reason}” (${ending.data.basis})` : "";
   return h("li", { class: shown ? "shown" : null },
     `Version ${index + 1}, recorded ${formatInstant(version.recorded_at)}: ` +
     `${version.actor} ${STANCE_WORDS[version.stance] || version.stance}.${end}` +
     (shown ? " (the version shown here)" : ""));
+}
+
+// When a version ended: the source's date first (a source_changed withdrawal or correction),
+// then when the ledger recorded it.
+function endingWords(ending) {
+  const verb = ending.type === "StatementRetracted" ? "Withdrawn" : "Corrected";
+  const recorded = `recorded by the ledger ${formatInstant(ending.recorded_at)}`;
+  if (ending.data.basis !== "source_changed") {
+    const fixed = ending.type === "StatementRetracted" ? "Retracted" : "Corrected";
+    return `${fixed} for the ledger's own error, ${recorded}`;
+  }
+  const at = ending.data.corrected_at || ending.data.withdrawn_at;
+  const source = at ? momentLabel(normalInstant(at), "said") : formatInstant(ending.recorded_at);
+  return `${verb} by the source ${source}; ${recorded}`;
+}
+
+// An instant as the replay writes them (microseconds, Z), so momentLabel knows a midnight.
+function normalInstant(text) {
+  return new Date(text).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
 
 function quotedDocument(doc, source) {
@@ -765,14 +814,26 @@ function stateTimeline(replay, axis) {
   const items = replay.steps.map((step) => h("li", {
     class: step.claim_state.changed ? "changed" : null },
     h("span", { class: "when" }, momentLabel(step.at, axis)), " ",
-    `${step.statement.actor} ${STANCE_WORDS[step.statement.stance]}`, " ",
+    `${step.statement.actor} ${step.replaces ? `${STANCE_WORDS[step.replaces.stance]} → ` : ""}` +
+      `${STANCE_WORDS[step.statement.stance]}`, " ",
     step.claim_state.changed
       ? [h("span", { class: `state st-${step.claim_state.before}` }, step.claim_state.before),
          " → ", h("span", { class: `state st-${step.claim_state.after}` }, step.claim_state.after)]
-      : h("span", { class: "hint" }, `stays ${step.claim_state.after}`)));
+      : h("span", { class: "hint" }, `stays ${step.claim_state.after}`),
+    changeDates(step)));
   const title = axis === "said" ? "By said-time" : "By recorded-time";
   return h("section", { class: "axis-timeline", "aria-label": title }, h("h2", {}, title),
     items.length ? h("ol", {}, items) : h("p", {}, "Nothing on this axis yet."));
+}
+
+// How a version ended, the source's date first: "by the source 18 Nov 2026; recorded …".
+function versionEnd(entry) {
+  if (!entry.ended_at) return null;
+  const source = entry.withdrawn_at
+    ? `by the source ${momentLabel(entry.withdrawn_at, "said")}`
+    : "for the ledger's own error";
+  return h("span", { class: "hint change-dates" },
+    ` ${source}; recorded ${formatInstant(entry.ended_at)}`);
 }
 
 function historyTable(statements, claim) {
@@ -784,7 +845,7 @@ function historyTable(statements, claim) {
       STANCE_LABEL[entry.stance] || entry.stance)),
     h("td", {}, entry.conduit.join(" → ")),
     h("td", { class: "quote-cell", lang: "de" }, `“${entry.source.quote.exact}”`),
-    h("td", {}, entry.status),
+    h("td", {}, entry.status, versionEnd(entry)),
     h("td", {}, h("button", { type: "button", class: "open",
       onclick: (event) => openStatement(entry, claim, event.currentTarget).catch(showError) },
       "Open", h("span", { class: "visually-hidden" }, ` ${entry.actor} ${entry.stance}`)))));

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 DOCUMENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -297,3 +297,22 @@ class RetractionBasis(StrEnum):
 
     SOURCE_CHANGED = "source_changed"
     LEDGER_ERROR = "ledger_error"
+
+
+def _a_date_stays_a_date(value: Any) -> Any:
+    """``2025-03-05`` is a date, not a naive midnight: it means that day."""
+    if isinstance(value, str) and len(value) == 10:
+        return date.fromisoformat(value)
+    return value
+
+
+SourceTime = Annotated[datetime | date, BeforeValidator(_a_date_stays_a_date)]
+"""When a source withdrew or corrected its text, as the source says: an instant with an
+offset, or a date meaning that day."""
+
+
+def source_instant(value: datetime | date | None) -> datetime | None:
+    """A ``SourceTime`` as an instant: a datetime as given, a date from its start in UTC."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(), tzinfo=UTC)

@@ -18,7 +18,13 @@ from ledger.domain.events import (
     StoryRegistered,
     decode,
 )
-from ledger.projections.derive import StatementVersion, derive_claim, new_version, withdrawal_time
+from ledger.projections.derive import (
+    StatementVersion,
+    correction_time,
+    derive_claim,
+    new_version,
+    withdrawal_time,
+)
 from ledger.projections.snapshot import Snapshot, normalize
 from ledger.store import RecordedEvent
 
@@ -85,6 +91,7 @@ class InMemoryProjection:
             document_dated=dated,
             position=event.position,
             recorded_at=event.recorded_at,
+            corrected_at=correction_time(event),
         )
         self._refresh(body["claim"], event.position)
 

@@ -333,11 +333,15 @@ def statement_entry(version: StatementVersion) -> StatementEntry:
             "recorded_at": format_instant(version.recorded_at),
             "status": version_status(version),
             "ended_position": version.ended_position,
-            "withdrawn_at": None
-            if version.withdrawn_at is None
-            else format_instant(version.withdrawn_at),
+            "withdrawn_at": _instant_or_none(version.withdrawn_at),
+            "said_key_basis": version.said_key_basis,
+            "ended_at": _instant_or_none(version.ended_at),
         },
     )
+
+
+def _instant_or_none(instant: datetime | None) -> str | None:
+    return None if instant is None else format_instant(instant)
 
 
 def _versions_where(connection: Connection, *conditions: Any) -> list[StatementVersion]:

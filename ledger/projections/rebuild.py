@@ -35,6 +35,7 @@ from ledger.projections.derive import (
     StatementVersion,
     derive_claim,
     extend_claim,
+    correction_time,
     new_version,
 )
 from ledger.projections.schema import (
@@ -279,6 +280,7 @@ class BulkFold:
         position: int,
         recorded_at: datetime,
         body_text: str | None = None,
+        corrected_at: datetime | None = None,
     ) -> None:
         version = new_version(
             version_id=version_id,
@@ -287,6 +289,7 @@ class BulkFold:
             document_dated=self.dates.get(body["source"]["document"]),
             position=position,
             recorded_at=recorded_at,
+            corrected_at=corrected_at,
         )
         self.pending.append((version, body_text))
         self.pending_statements.add(root)
@@ -306,7 +309,14 @@ class BulkFold:
             self.opened.pop(claim, None)
         if ended_by == "corrected":
             body = event.data["statement"]
-            self._open(event.event_id, statement_id, body, event.position, event.recorded_at)
+            self._open(
+                event.event_id,
+                statement_id,
+                body,
+                event.position,
+                event.recorded_at,
+                corrected_at=correction_time(event),
+            )
 
     def _register(self, event: RecordedEvent) -> None:
         payload = decode(event)

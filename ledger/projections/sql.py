@@ -23,6 +23,7 @@ from ledger.projections.derive import (
     StatementVersion,
     derive_claim,
     extend_claim,
+    correction_time,
     new_version,
     withdrawal_time,
 )
@@ -91,7 +92,8 @@ class SqlRegistry:
                 columns.statement_id == root, columns.ended_position.is_(None)
             )
         ).first()
-        return row.said_key if row is not None and row.said_key_basis == "said_at" else None
+        dated = row is not None and row.said_key_basis in ("said_at", "corrected_at")
+        return row.said_key if dated else None
 
 
 class SqlProjection:
@@ -181,6 +183,7 @@ class _Fold:
             document_dated=self._dated(body["source"]["document"]),
             position=event.position,
             recorded_at=event.recorded_at,
+            corrected_at=correction_time(event),
         )
         self.pending.append(version)
         self.opened.setdefault(version.claim, []).append(version)

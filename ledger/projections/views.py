@@ -91,7 +91,17 @@ class StatementEntry(View):
     status: str
     ended_position: int | None
     withdrawn_at: str | None = Field(
-        default=None, description="When the source withdrew it (a source_changed retraction)."
+        default=None,
+        description="When the source withdrew this reading or published a corrected one "
+        "(a source_changed retraction or correction), as the source says.",
+    )
+    said_key_basis: str | None = Field(
+        default=None,
+        description="Why it sits where it does on the said axis: said_at, document_date, "
+        "recorded_at, or corrected_at (a reading its source published in a correction).",
+    )
+    ended_at: str | None = Field(
+        default=None, description="When the ledger recorded the retraction or correction."
     )
 
 
@@ -239,7 +249,19 @@ class ReplayStep(View):
     claim_state: ClaimStateChange
     actor_stance: ActorStanceChange
     reason: str | None = Field(default=None, description="A retraction's or correction's reason.")
-    basis: str | None = Field(default=None, description="A retraction's basis.")
+    basis: str | None = Field(default=None, description="A retraction's or correction's basis.")
+    changed_at: str | None = Field(
+        default=None,
+        description="When the source withdrew or corrected its text, as the source says "
+        "(source_changed only): the source's date, shown first.",
+    )
+    recorded_at: str | None = Field(
+        default=None,
+        description="When the ledger recorded the retraction or correction: shown second.",
+    )
+    replaces: StatementEntry | None = Field(
+        default=None, description="A correction's old reading (``statement`` is the new one)."
+    )
 
 
 class Replay(View):
