@@ -55,11 +55,12 @@ def _appeared(entry: StatementEntry) -> bool:
 def _corrections(entries: Sequence[StatementEntry]) -> dict[str, StatementEntry]:
     """The reading that replaced each corrected version, by the corrected version's id."""
     opened = {(e.statement_id, e.position): e for e in entries}
-    return {
-        e.version_id: opened[(e.statement_id, e.ended_position)]
-        for e in entries
-        if e.status == "corrected" and (e.statement_id, e.ended_position) in opened
-    }
+    replaced: dict[str, StatementEntry] = {}
+    for entry in entries:
+        successor = opened.get((entry.statement_id, entry.ended_position or -1))
+        if entry.status == "corrected" and successor is not None:
+            replaced[entry.version_id] = successor
+    return replaced
 
 
 def claim(

@@ -92,8 +92,9 @@ class SqlRegistry:
                 columns.statement_id == root, columns.ended_position.is_(None)
             )
         ).first()
-        dated = row is not None and row.said_key_basis in ("said_at", "corrected_at")
-        return row.said_key if dated else None
+        if row is None or row.said_key_basis not in ("said_at", "corrected_at"):
+            return None
+        return row.said_key
 
 
 class SqlProjection:
