@@ -264,7 +264,7 @@ def rebuild_projections() -> None:
 def export_log(
     out: Annotated[Path, typer.Option("--out", help="The archive to write (JSON Lines).")],
 ) -> None:
-    """Write every event in position order, then the latest checkpoint, as JSON Lines."""
+    """Write every event in position order, then every kept checkpoint, as JSON Lines."""
     with opened(Settings()) as ledger_app, ledger_errors():
         total = archive.export_size(ledger_app.store)
         with progress_bar("exporting", total) as advance, out.open("w", encoding="utf-8") as file:
@@ -333,7 +333,10 @@ def _print_import(report: archive.ImportReport) -> None:
         f"projections rebuilt from {report.projected} events"
     )
     if report.checkpoint is not None:
-        typer.echo("the archive's checkpoint verified: its root is the imported events' root")
+        typer.echo(
+            f"the archive's {report.checkpoints} checkpoint(s) verified and kept: "
+            "each root is the imported events' root at its size"
+        )
 
 
 @contextmanager

@@ -59,7 +59,7 @@ def checkpoint(
 ) -> PlainTextResponse:
     """The latest signed checkpoint (signed now if the log has grown), or the one at ``size``."""
     signed = log.latest() if size is None else log.at_size(size)
-    return PlainTextResponse(signed.note, headers={"Cache-Control": _cache(size)})
+    return PlainTextResponse(signed.published, headers={"Cache-Control": _cache(size)})
 
 
 @router.get("/checkpoints", response_model=list[CheckpointView], responses=responses(422, 503))

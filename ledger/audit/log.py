@@ -11,6 +11,7 @@ the server's timer, at most once per tree size, and every signed checkpoint is k
 from __future__ import annotations
 
 import base64
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from ledger.audit.note import (
 from ledger.errors import InvalidEvent, LedgerError, NotFound, StorageUnavailable
 from ledger.store import RecordedEvent, SqlEventStore, utc_now
 from ledger.store.records import format_instant
-from ledger.store.schema import checkpoints
+from ledger.store.schema import checkpoints, cosignatures
 from ledger.store.tree import TreeCache, TreeReader
 
 
@@ -48,19 +49,28 @@ def b64(digest: bytes) -> str:
 
 @dataclass(frozen=True)
 class SignedCheckpoint:
-    """A checkpoint as the ledger signed and kept it."""
+    """A checkpoint as the ledger signed and kept it, with the witnesses' cosignatures.
+
+    ``note`` is what the ledger signed (one signature line); ``published`` adds the
+    cosignature lines witnesses returned, ordered by witness, as the checkpoint is served.
+    """
 
     size: int
     root: bytes
     note: str
     signed_at: datetime
+    cosignatures: tuple[str, ...] = ()
+
+    @property
+    def published(self) -> str:
+        return self.note + "".join(line + "\n" for line in self.cosignatures)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "size": self.size,
             "root": b64(self.root),
             "signed_at": format_instant(self.signed_at),
-            "note": self.note,
+            "note": self.published,
         }
 
 
@@ -235,14 +245,8 @@ class TransparencyLog:
 
     def history(self, *, after: int = -1, limit: int = 100) -> list[SignedCheckpoint]:
         """Kept checkpoints with sizes above ``after``, smallest first."""
-        query = (
-            select(checkpoints)
-            .where(checkpoints.c.size > after)
-            .order_by(checkpoints.c.size)
-            .limit(limit)
-        )
         with self.store.read_connection() as connection:
-            return [_signed(row) for row in connection.execute(query)]
+            return history_in(connection, after=after, limit=limit)
 
     def sign_if_grown(self) -> SignedCheckpoint | None:
         """The timer's job: sign when the log has grown past the latest checkpoint."""
@@ -313,7 +317,7 @@ class TransparencyLog:
             "position": event.position,
             "event_hash": event.hash,
             **{k: v for k, v in proof.to_json().items() if k != "position"},
-            "checkpoint": signed.note,
+            "checkpoint": signed.published,
         }
 
     def _size_within(self, connection: Connection, size: int | None, field: str) -> int:
@@ -334,9 +338,43 @@ class TransparencyLog:
         return self.key
 
 
+def history_in(connection: Connection, *, after: int, limit: int) -> list[SignedCheckpoint]:
+    """Kept checkpoints with sizes above ``after``, smallest first, with their cosignatures."""
+    query = (
+        select(checkpoints)
+        .where(checkpoints.c.size > after)
+        .order_by(checkpoints.c.size)
+        .limit(limit)
+    )
+    return with_cosignatures(connection, [_signed(row) for row in connection.execute(query)])
+
+
 def _checkpoint_at(connection: Connection, size: int) -> SignedCheckpoint | None:
     row = connection.execute(select(checkpoints).where(checkpoints.c.size == size)).first()
-    return None if row is None else _signed(row)
+    return None if row is None else with_cosignatures(connection, [_signed(row)])[0]
+
+
+def with_cosignatures(
+    connection: Connection, kept: list[SignedCheckpoint]
+) -> list[SignedCheckpoint]:
+    """The checkpoints with the cosignature lines kept for them, in one query."""
+    if not kept:
+        return kept
+    query = (
+        select(cosignatures.c.size, cosignatures.c.line)
+        .where(cosignatures.c.size.between(kept[0].size, kept[-1].size))
+        .where(cosignatures.c.size.in_([signed.size for signed in kept]))
+        .order_by(cosignatures.c.size, cosignatures.c.witness)
+    )
+    lines: dict[int, list[str]] = {}
+    for size, line in connection.execute(query):
+        lines.setdefault(size, []).append(line)
+    return [
+        dataclasses.replace(signed, cosignatures=tuple(lines[signed.size]))
+        if signed.size in lines
+        else signed
+        for signed in kept
+    ]
 
 
 def _checkpoint_row(signed: SignedCheckpoint) -> dict[str, Any]:
@@ -352,7 +390,7 @@ def latest_checkpoint(connection: Connection) -> SignedCheckpoint | None:
     """The newest kept checkpoint, or None before the first."""
     query = select(checkpoints).order_by(desc(checkpoints.c.size)).limit(1)
     row = connection.execute(query).first()
-    return None if row is None else _signed(row)
+    return None if row is None else with_cosignatures(connection, [_signed(row)])[0]
 
 
 def _signed(row: Any) -> SignedCheckpoint:

@@ -31,7 +31,14 @@ from ledger.audit.merkle import (
     root_of,
 )
 from ledger.store.backend import Backend, dbapi
-from ledger.store.schema import events, fixed_sql, insert_sql, merkle_nodes, merkle_tiles
+from ledger.store.schema import (
+    events,
+    fixed_sql,
+    insert_sql,
+    merkle_nodes,
+    merkle_tiles,
+    merkle_upper_tiles,
+)
 
 TILE_LEVELS: Final = 8
 TILE_WIDTH: Final = 1 << TILE_LEVELS
@@ -49,6 +56,7 @@ NODE_SQL = fixed_sql(
 )
 INSERT_NODE_SQL = insert_sql(merkle_nodes)
 INSERT_TILE_SQL = insert_sql(merkle_tiles)
+INSERT_UPPER_TILE_SQL = insert_sql(merkle_upper_tiles)
 
 StoredNode = tuple[int, int, bytes]
 
@@ -113,6 +121,7 @@ class TreeWriter:
             tiles.append((tile, b"".join(tile_leaves)))
             for level, index, digest in climb(TILE_LEVELS, tile, root_of(tile_leaves), left_of):
                 written[(level, index)] = digest
+        upper = completed_upper_tiles(connection, written)
         cursor = driver.cursor()
         try:
             cursor.executemany(self.backend.sql(INSERT_TILE_SQL), tiles)
@@ -120,8 +129,34 @@ class TreeWriter:
                 self.backend.sql(INSERT_NODE_SQL),
                 [(level, index, digest) for (level, index), digest in written.items()],
             )
+            if upper:
+                cursor.executemany(self.backend.sql(INSERT_UPPER_TILE_SQL), upper)
         finally:
             cursor.close()
+
+
+def completed_upper_tiles(
+    connection: Connection, written: dict[Node, bytes]
+) -> list[tuple[int, int, bytes]]:
+    """The full tiles above level 0 that the nodes ``written`` complete: (level, idx, hashes).
+
+    Tile (L, N) is complete when node (8L, 256N + 255) is: once every 65,536 events at level 1,
+    so the read of its 255 other hashes from ``merkle_nodes`` is rare.
+    """
+    tiles = []
+    for (level, index), _ in sorted(written.items()):
+        if level % TILE_LEVELS or index % TILE_WIDTH != TILE_WIDTH - 1:
+            continue
+        first = index - TILE_WIDTH + 1
+        query = select(merkle_nodes.c.idx, merkle_nodes.c.hash).where(
+            merkle_nodes.c.level == level, merkle_nodes.c.idx.between(first, index)
+        )
+        hashes = {idx: bytes(digest) for idx, digest in connection.execute(query)}
+        hashes.update({i: d for (lv, i), d in written.items() if lv == level and i >= first})
+        tiles.append((level // TILE_LEVELS, index // TILE_WIDTH, b"".join(
+            hashes[i] for i in range(first, index + 1)
+        )))
+    return tiles
 
 
 class TreeCache:
@@ -324,8 +359,13 @@ def event_hashes(connection: Connection, page_size: int = 5000) -> Iterator[str]
         after = page[-1][0]
 
 
-def rebuild_tree(connection: Connection, batch: int = 2000) -> tuple[int, bytes]:
-    """Recompute every stored tile and node from the events; return the tree's size and root."""
+def rebuild_tree(
+    connection: Connection, batch: int = 2000, *, upper_tiles: bool = True
+) -> tuple[int, bytes]:
+    """Recompute every stored tile and node from the events; return the tree's size and root.
+
+    ``upper_tiles`` False is for migration 0004, which runs before their table exists.
+    """
     connection.execute(delete(merkle_nodes))
     connection.execute(delete(merkle_tiles))
     nodes: list[dict[str, object]] = []
@@ -343,7 +383,35 @@ def rebuild_tree(connection: Connection, batch: int = 2000) -> tuple[int, bytes]
             _insert(connection, tiles, nodes)
             nodes, tiles = [], []
     _insert(connection, tiles, nodes)
+    if upper_tiles:
+        fill_upper_tiles(connection)
     return edge.size, edge.root()
+
+
+def fill_upper_tiles(connection: Connection) -> int:
+    """(Re)write every full tile above level 0 from the stored nodes; return how many."""
+    connection.execute(delete(merkle_upper_tiles))
+    written, level = 0, TILE_LEVELS
+    while True:
+        rows = connection.execute(
+            select(merkle_nodes.c.idx, merkle_nodes.c.hash)
+            .where(merkle_nodes.c.level == level)
+            .order_by(merkle_nodes.c.idx)
+        ).all()
+        full = len(rows) // TILE_WIDTH
+        if full == 0:
+            return written
+        tiles = [
+            {
+                "level": level // TILE_LEVELS,
+                "idx": n,
+                "hashes": b"".join(bytes(h) for _, h in rows[n * TILE_WIDTH : (n + 1) * TILE_WIDTH]),
+            }
+            for n in range(full)
+        ]
+        connection.execute(merkle_upper_tiles.insert(), tiles)
+        written += full
+        level += TILE_LEVELS
 
 
 def _insert(
