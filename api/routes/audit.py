@@ -16,6 +16,7 @@ from fastapi.responses import PlainTextResponse
 from api.deps import AppDep, LogDep, ReadAccess
 from api.problems import responses
 from api.views import CheckpointView, ConsistencyProofView, InclusionProofView, VerificationView
+from ledger.audit.tiles import TileReader, parse_tile_path
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], dependencies=[ReadAccess])
 
@@ -110,6 +111,39 @@ def consistency_proof(
     return log.consistency(first, second).to_json()
 
 
+# -- C2SP tlog-tiles: what a mirror or a client needs to compute every proof itself ------------
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@router.get(
+    "/tlog/checkpoint",
+    response_class=PlainTextResponse,
+    responses=text_answer("The latest checkpoint (C2SP tlog-checkpoint), cosignatures too", 503),
+)
+def tlog_checkpoint(log: LogDep) -> PlainTextResponse:
+    """``<prefix>/checkpoint`` of C2SP tlog-tiles: the latest signed checkpoint, not cached."""
+    return PlainTextResponse(log.latest().published, headers={"Cache-Control": "no-cache"})
+
+
+@router.get(
+    "/tlog/tile/{path:path}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "A hash tile or an entry bundle (C2SP tlog-tiles)",
+            "content": {"application/octet-stream": {}},
+        },
+        **{k: v for k, v in text_answer("", 404).items() if k != 200},
+    },
+)
+def tlog_tile(app: AppDep, path: str) -> Response:
+    """``tile/<L>/<N>[.p/<W>]`` (hashes) or ``tile/entries/<N>[.p/<W>]`` (each entry: the
+    event's 32-byte hash behind a big-endian uint16 length). Every tile served is immutable."""
+    data = TileReader(app.store).read(parse_tile_path(path))
+    return Response(data, media_type="application/octet-stream", headers={"Cache-Control": IMMUTABLE})
+
+
 def _cache(size: int | None) -> str:
     """What names its tree size never changes; what follows the latest checkpoint does."""
-    return "public, max-age=31536000, immutable" if size is not None else "no-cache"
+    return IMMUTABLE if size is not None else "no-cache"
