@@ -23,6 +23,7 @@ from ledger.projections.views import AnchorAnswer
 from ledger.seeding import SeedClock, SeedReport, load_story, seed
 from ledger.settings import Settings
 from ledger_cli.audit import audit_app
+from ledger_cli.witness import witness_app
 from ledger_cli.replay_text import render_replay
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app.add_typer(projections_app, name="projections")
 app.add_typer(keys_app, name="keys")
 app.add_typer(checkpoint_app, name="checkpoint")
 app.add_typer(audit_app, name="audit")
+app.add_typer(witness_app, name="witness")
 app.add_typer(stories_app, name="stories")
 
 

@@ -32,6 +32,7 @@ from ledger.audit.note import (
     open_checkpoint,
     sign_note,
 )
+from ledger.audit.witnessing import WitnessPolicy, WitnessPusher
 from ledger.errors import InvalidEvent, LedgerError, NotFound, StorageUnavailable
 from ledger.store import RecordedEvent, SqlEventStore, utc_now
 from ledger.store.records import format_instant
@@ -129,8 +130,33 @@ class TransparencyLog:
         self._newest: SignedCheckpoint | None = None  # the newest this process knows is kept
         self._newest_lock = threading.Lock()
         self.tree = TreeCache()  # what this log's readers read of the tree, shared
+        self.witnesses: WitnessPusher | None = None  # set by ``witness_with``
         if key is not None:
             store.sealer = self
+
+    def witness_with(self, policy: WitnessPolicy) -> WitnessPusher:
+        """Ask the policy's witnesses to cosign every checkpoint signed from now on."""
+        self.witnesses = WitnessPusher(
+            policy,
+            proof=lambda old, new: self.consistency(old, new).proof,
+            keep=self.keep_cosignature,
+        )
+        return self.witnesses
+
+    def witness_newest(self) -> None:
+        """Ask the witnesses to cosign the newest kept checkpoint (a server's start)."""
+        newest = self.latest_kept()
+        if self.witnesses is not None and newest is not None and self.key is not None:
+            self.witnesses.submit(newest.size, newest.note)
+
+    def keep_cosignature(self, size: int, witness: str, line: str) -> None:
+        """Keep a witness's verified cosignature on the checkpoint of ``size`` (the first one
+        per witness and size is kept; a second, with another timestamp, adds nothing)."""
+        dialect = self.store.backend.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(cosignatures).on_conflict_do_nothing(index_elements=["size", "witness"])
+        row = {"size": size, "witness": witness, "line": line, "received_at": self.clock()}
+        self.store.write(lambda connection: connection.execute(statement, row))
 
     @property
     def verifier(self) -> VerifierKey:
@@ -174,8 +200,11 @@ class TransparencyLog:
 
     def _remember(self, signed: SignedCheckpoint) -> None:
         with self._newest_lock:
-            if self._newest is None or signed.size > self._newest.size:
+            newer = self._newest is None or signed.size > self._newest.size
+            if newer:
                 self._newest = signed
+        if newer and self.witnesses is not None:
+            self.witnesses.submit(signed.size, signed.note)  # never waits for a witness
 
     def _keep(self, signed: SignedCheckpoint) -> SignedCheckpoint:
         """Store a new checkpoint with the next group commit; a size signed already is kept as is.
@@ -243,6 +272,28 @@ class TransparencyLog:
                 return kept
             return self._sign_head()
 
+    def quorum_covering(self, position: int, look: int = 16) -> SignedCheckpoint | None:
+        """The newest checkpoint holding ``position`` whose cosignatures meet the quorum."""
+        if self.witnesses is None or self.witnesses.policy.quorum is None:
+            return None
+        policy = self.witnesses.policy
+        sizes = (
+            select(cosignatures.c.size)
+            .where(cosignatures.c.size >= position)
+            .group_by(cosignatures.c.size)
+            .order_by(desc(cosignatures.c.size))
+            .limit(look)
+        )
+        with self.store.read_connection() as connection:
+            for size in connection.execute(sizes).scalars().all():
+                signed = _checkpoint_at(connection, size)
+                if signed is None:
+                    continue
+                labels = [line_label(line) for line in signed.cosignatures]
+                if policy.satisfied(policy.by_label(labels)):
+                    return signed
+        return None
+
     def history(self, *, after: int = -1, limit: int = 100) -> list[SignedCheckpoint]:
         """Kept checkpoints with sizes above ``after``, smallest first."""
         with self.store.read_connection() as connection:
@@ -309,8 +360,13 @@ class TransparencyLog:
             return TreeReader(connection, self.tree).root(size)
 
     def receipt(self, event: RecordedEvent) -> dict[str, Any]:
-        """What proves that the ledger accepted ``event``: a checkpoint and the inclusion proof."""
-        signed = self.covering(event.position)
+        """What proves that the ledger accepted ``event``: a checkpoint and the inclusion proof.
+
+        With a witness policy, the checkpoint is the newest one covering the event that its
+        quorum cosigned, where there is one; otherwise (a fresh write: witnesses are asked in
+        the background) the ledger's own newest, with whatever cosignatures it has.
+        """
+        signed = self.quorum_covering(event.position) or self.covering(event.position)
         with self.store.read_connection() as connection:  # a signed size is a size the tree has
             proof = self._inclusion_in(connection, event.position, signed.size)
         return {
@@ -375,6 +431,12 @@ def with_cosignatures(
         else signed
         for signed in kept
     ]
+
+
+def line_label(line: str) -> str:
+    """A signature line's key as ``<name>+<hex key id>``."""
+    name, _, encoded = line.removeprefix("\u2014 ").partition(" ")
+    return f"{name}+{base64.b64decode(encoded)[:4].hex()}"
 
 
 def _checkpoint_row(signed: SignedCheckpoint) -> dict[str, Any]:
