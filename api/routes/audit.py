@@ -12,11 +12,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import AppDep, LogDep, ReadAccess
 from api.problems import responses
 from api.views import CheckpointView, ConsistencyProofView, InclusionProofView, VerificationView
-from ledger.audit.tiles import TileReader, parse_tile_path
+from ledger.audit.tiles import parse_tile_path
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], dependencies=[ReadAccess])
 
@@ -137,10 +138,17 @@ def tlog_checkpoint(log: LogDep) -> PlainTextResponse:
         **{k: v for k, v in text_answer("", 404).items() if k != 200},
     },
 )
-def tlog_tile(app: AppDep, path: str) -> Response:
+async def tlog_tile(app: AppDep, path: str) -> Response:
     """``tile/<L>/<N>[.p/<W>]`` (hashes) or ``tile/entries/<N>[.p/<W>]`` (each entry: the
-    event's 32-byte hash behind a big-endian uint16 length). Every tile served is immutable."""
-    data = TileReader(app.store).read(parse_tile_path(path))
+    event's 32-byte hash behind a big-endian uint16 length). Every tile served is immutable.
+
+    A full tile read before is answered from memory on the event loop; the others are read in
+    the thread pool.
+    """
+    address = parse_tile_path(path)
+    data = app.log.tiles.cached(address)
+    if data is None:
+        data = await run_in_threadpool(app.log.tiles.read, address)
     return Response(data, media_type="application/octet-stream", headers={"Cache-Control": IMMUTABLE})
 
 

@@ -32,6 +32,7 @@ from ledger.audit.note import (
     open_checkpoint,
     sign_note,
 )
+from ledger.audit.tiles import TileReader
 from ledger.audit.witnessing import WitnessPolicy, WitnessPusher
 from ledger.errors import InvalidEvent, LedgerError, NotFound, StorageUnavailable
 from ledger.store import RecordedEvent, SqlEventStore, utc_now
@@ -131,6 +132,7 @@ class TransparencyLog:
         self._newest_lock = threading.Lock()
         self.tree = TreeCache()  # what this log's readers read of the tree, shared
         self.witnesses: WitnessPusher | None = None  # set by ``witness_with``
+        self.tiles = TileReader(store)  # the tree as C2SP tlog-tiles
         if key is not None:
             store.sealer = self
 

@@ -15,6 +15,8 @@ tree does not have yet is ``NotFound``.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Final
 
@@ -97,12 +99,36 @@ def parse_tile_path(path: str) -> TileAddress:
 
 
 class TileReader:
-    """Reads tiles and entry bundles of one store's tree."""
+    """Reads tiles and entry bundles of one store's tree, keeping the newest full ones read.
 
-    def __init__(self, store: SqlEventStore) -> None:
+    A full tile never changes once the tree has it, so up to ``keep`` of them (8 KiB each) are
+    kept in memory and served without a database read; partial tiles are read each time.
+    """
+
+    def __init__(self, store: SqlEventStore, keep: int = 1024) -> None:
         self.store = store
+        self.keep = keep
+        self._full: OrderedDict[TileAddress, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def cached(self, address: TileAddress) -> bytes | None:
+        """A full tile read before, without touching the database (safe on the event loop)."""
+        with self._lock:
+            data = self._full.get(address)
+            if data is not None:
+                self._full.move_to_end(address)
+            return data
 
     def read(self, address: TileAddress) -> bytes:
+        data = self._read(address)
+        if address.full:
+            with self._lock:
+                self._full[address] = data
+                while len(self._full) > self.keep:
+                    self._full.popitem(last=False)
+        return data
+
+    def _read(self, address: TileAddress) -> bytes:
         with self.store.read_connection() as connection:
             size = SqlEventStore.head_position_in(connection)
             if address.leaves_needed() > size:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -152,6 +153,8 @@ class Pending:
 class WitnessPusher:
     """Asks every witness of the policy to cosign each new checkpoint, in one background thread.
 
+    A round starts ``min_interval`` after a checkpoint is submitted and pushes the newest one
+    then pending, so a burst of writes costs one round, not one push per write.
     ``proof(old, new)`` gives a consistency proof between two tree sizes; ``keep(size, label,
     line)`` stores a verified cosignature. Only the newest checkpoint submitted is pushed: one
     that a newer one overtakes while waiting is skipped (the newer one extends it).
@@ -161,6 +164,7 @@ class WitnessPusher:
     proof: Callable[[int, int], list[bytes]]
     keep: Callable[[int, str, str], None]
     known: dict[str, int] = field(default_factory=dict)  # witness -> the size it last cosigned
+    min_interval: float = 0.2  # between rounds: under load, one push per round, not per write
     _pending: Pending | None = None
     _wake: threading.Event = field(default_factory=threading.Event)
     _idle: threading.Event = field(default_factory=threading.Event)
@@ -192,7 +196,10 @@ class WitnessPusher:
     def _run(self) -> None:
         while not self._stop:
             self._wake.wait()
+            time.sleep(self.min_interval)  # let the checkpoints of a burst of writes gather
             self._wake.clear()
+            if self._stop:
+                return
             with self._lock:
                 pending, self._pending = self._pending, None
                 if pending is None:
