@@ -10,6 +10,7 @@ checks the cosignatures independently of ``ledger.audit.cosignature``.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import stat
 import threading
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 from fastapi.testclient import TestClient
@@ -25,18 +27,18 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.witness_app import create_witness_app
 from ledger.audit.cosignature import CosignerKey, CosignerVerifier
-from ledger.audit.merkle import consistency_ranges, range_hash
-from ledger.audit.note import Checkpoint, SigningKey, VerifierKey, sign_note
+from ledger.audit.merkle import consistency_ranges, range_hash, root_of
+from ledger.audit.note import Checkpoint, SigningKey, sign_note
 from ledger.audit.witness import AddCheckpoint, Witness, origin_dir
 from ledger.audit.witnessing import PolicyError, WitnessPolicy
 from ledger.settings import Settings
 from ledger.store import open_store
-from ledger.store.tree import TreeReader, rebuild_tree
+from ledger.store.tree import rebuild_tree
 from ledger_cli.main import app as cli
 from tests.support.api_fixtures import WRITE, api_settings, peskov_denial, signing_key_file
 from tests.support.go_tlog import go_verify
 from tests.support.live import served
-from tests.support.merkle_oracle import mth
+from tests.support.merkle_oracle import mth, oracle_leaf
 from tests.support.tampering import rewrite_history
 
 ORIGIN = "log.example/a"
@@ -58,8 +60,6 @@ class ToyLog:
         return sign_note(Checkpoint(self.key.name, n, mth(self.leaves(n, salt))).text, self.key)
 
     def proof(self, old: int, new: int, salt: bytes = b"") -> list[bytes]:
-        from tests.support.merkle_oracle import oracle_leaf
-
         hashes = [oracle_leaf(x) for x in self.leaves(new, salt)]
         return [
             range_hash(a, b, lambda node: _subtree(hashes, node))
@@ -68,8 +68,6 @@ class ToyLog:
 
 
 def _subtree(hashes: list[bytes], node: tuple[int, int]) -> bytes:
-    from ledger.audit.merkle import root_of
-
     level, index = node
     return root_of(hashes[index << level : (index + 1) << level])
 
@@ -341,8 +339,6 @@ def test_a_receipt_carries_the_newest_checkpoint_its_quorum_cosigned(
     answer = witnessed.write("receipted")
     witnessed.settle()
     path = tmp_path / "answer.json"
-    import json
-
     # a fresh write's receipt: the ledger's own checkpoint; witnesses are asked afterwards
     path.write_text(json.dumps(answer))
     code, _, err = audit("receipt", str(path), "--key", witnessed.log_key,
@@ -370,8 +366,6 @@ def test_a_witness_that_does_not_answer_never_holds_a_write(
 
     async def held(scope, receive, send):  # type: ignore[no-untyped-def]
         if scope["type"] == "http":
-            import anyio
-
             await anyio.to_thread.run_sync(release.wait)
         await inner(scope, receive, send)
 
