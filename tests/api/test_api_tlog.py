@@ -17,13 +17,16 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 
 import migrations
 from api.app import create_app
 from ledger.audit.tiles import TileAddress, encode_index, parse_tile_path
 from ledger.errors import NotFound
 from ledger.settings import Settings
-from ledger.store import NewEvent, open_store
+from ledger.store import NewEvent, open_store, verify
+from ledger.store.schema import merkle_upper_tiles
+from ledger.store.tree import rebuild_tree
 from tests.support.api_fixtures import api_settings, signing_key_file
 from tests.support.databases import fresh_database_url
 from tests.support.go_tlog import go_verify
@@ -192,3 +195,26 @@ def test_tiles_on_each_backend_match_the_oracle_and_go(tmp_path: Path, backend: 
         done = go_verify(f"{base}/v1/audit/tlog", key, "-entries", "0,999")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "tiles ok" in done.stdout
+
+
+def test_upper_tiles_are_what_a_rebuild_writes_and_verify_checks_them(
+    grown: tuple[Settings, list[bytes]],
+) -> None:
+    store = open_store(grown[0])
+    try:
+        with store.read_connection() as connection:
+            appended = connection.execute(select(merkle_upper_tiles)).all()
+        assert [(row.level, row.idx) for row in appended] == [(1, 0)]
+        with store.write_transaction() as connection:
+            rebuild_tree(connection)
+        with store.read_connection() as connection:
+            assert connection.execute(select(merkle_upper_tiles)).all() == appended
+        assert verify(store).ok
+        with store.write_transaction() as connection:
+            connection.execute(update(merkle_upper_tiles).values(hashes=b"\x00" * 8192))
+        assert verify(store).reason == "merkle tile 1/0 does not match the events"
+        with store.write_transaction() as connection:
+            rebuild_tree(connection)
+        assert verify(store).ok
+    finally:
+        store.close()
