@@ -13,7 +13,9 @@ import base64
 import json
 import os
 import stat
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +40,7 @@ from ledger_cli.main import app as cli
 from tests.support.api_fixtures import WRITE, api_settings, peskov_denial, signing_key_file
 from tests.support.go_tlog import go_verify
 from tests.support.live import served
+from tests.support.server import LEDGER, free_port
 from tests.support.merkle_oracle import mth, oracle_leaf
 from tests.support.tampering import rewrite_history
 
@@ -428,3 +431,43 @@ def test_an_insider_s_rewrite_gets_no_cosignature_and_the_monitor_says_so(
                          "--max-polls", "5", "--stale-polls", "2")
     assert code == 1
     assert "no quorum of witnesses cosigned the latest checkpoint for 2 polls in a row" in err
+
+
+def test_ledger_witness_serve_is_a_witness_over_http(tmp_path: Path) -> None:
+    """The real command, as an operator runs it: keys generate, then serve."""
+    key_file = tmp_path / "w.key"
+    made = CliRunner().invoke(
+        cli, ["witness", "keys", "generate", "--out", str(key_file), "--name", "witness.test/cli"]
+    )
+    assert made.exit_code == 0, made.output
+    witness_vkey = CosignerVerifier.parse(made.stdout.strip())
+    toy = ToyLog(SigningKey.generate(ORIGIN))
+    port = free_port()
+    command = [LEDGER, "witness", "serve", "--key", str(key_file), "--log-key",
+               toy.key.verifier.text, "--state", str(tmp_path / "state"), "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}/add-checkpoint"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                first = httpx.post(url, content=AddCheckpoint(0, [], toy.note(5)).body())
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.1)
+        assert first.status_code == 200
+        assert witness_vkey.cosigned(toy.note(5) + first.text) is not None
+        stale = httpx.post(url, content=AddCheckpoint(0, [], toy.note(9)).body())
+        assert (stale.status_code, stale.headers["content-type"], stale.text) == (
+            409, "text/x.tlog.size", "5\n"
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+    bad = CliRunner().invoke(
+        cli, ["witness", "serve", "--key", str(key_file), "--log-key", "nonsense",
+              "--state", str(tmp_path / "s2")]
+    )
+    assert bad.exit_code == 2 and "--log-key 'nonsense'" in bad.output
