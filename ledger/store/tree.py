@@ -219,9 +219,11 @@ class TreeReader:
         self.cache = cache
         self._tiles: dict[int, list[bytes]] = {}
         self._stored: dict[Node, bytes] = {}
+        self._full_below = 0  # tiles ending at or below this many leaves are full and stored
 
     def hashes(self, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
         """MTH(D[start:end]) for each range, reading what they need in as few queries as can be."""
+        self._full_below = max([self._full_below, *(end for _, end in ranges)])
         needed = {node for start, end in ranges for node in complete_nodes(start, end)}
         self._load_stored([n for n in needed if n[0] >= TILE_LEVELS and n not in self._stored])
         return [range_hash(start, end, self.node) for start, end in ranges]
@@ -293,6 +295,8 @@ class TreeReader:
                 if (digest := self.cache.node(node)) is not None:
                     self._stored[node] = digest
             nodes = [node for node in nodes if node not in self._stored]
+        self._load_upper_tiles({tile for n in nodes if (tile := self._full_tile_of(n))})
+        nodes = [node for node in nodes if node not in self._stored]
         if not nodes:
             return
         query = select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
@@ -306,6 +310,46 @@ class TreeReader:
         missing = [n for n in nodes if n not in self._stored]
         if missing:
             raise LookupError(f"merkle nodes {missing} are not stored: run `ledger projections rebuild`")
+
+
+    def _full_tile_of(self, node: Node) -> tuple[int, int] | None:
+        """The full upper tile (level, index) a stored-level node lies in, if the tree read has it.
+
+        Node (8L + j, i) is made of the level-8L nodes from i * 2^j on, in tile
+        (L, i * 2^j // 256); the tile is full once the tree holds (index + 1) * 256^(L + 1) leaves.
+        """
+        level, index = node
+        tile_level, below = divmod(level, TILE_LEVELS)
+        tile = (index << below) >> TILE_LEVELS
+        end = (tile + 1) << (TILE_LEVELS * (tile_level + 1))
+        return (tile_level, tile) if end <= self._full_below else None
+
+    def _load_upper_tiles(self, tiles: set[tuple[int, int]]) -> None:
+        """Read full upper tiles in one query; keep every subtree inside them as a stored node."""
+        if not tiles:
+            return
+        query = select(merkle_upper_tiles).where(
+            or_(*(and_(merkle_upper_tiles.c.level == lv, merkle_upper_tiles.c.idx == ix)
+                  for lv, ix in tiles))
+        )
+        expanded: dict[Node, bytes] = {}
+        for row in self.connection.execute(query):
+            expanded.update(tile_nodes(row.level, row.idx, split_hashes(bytes(row.hashes))))
+        self._stored.update(expanded)
+        if self.cache is not None:
+            self.cache.offer_nodes(expanded)
+
+
+def tile_nodes(tile_level: int, index: int, hashes: list[bytes]) -> dict[Node, bytes]:
+    """Every subtree a full upper tile holds: its 256 hashes (level 8L) and the 255 above them."""
+    level, first = tile_level * TILE_LEVELS, index * TILE_WIDTH
+    nodes: dict[Node, bytes] = {}
+    row = hashes
+    while row:
+        nodes.update({(level, first + i): digest for i, digest in enumerate(row)})
+        row = [node_hash(row[i], row[i + 1]) for i in range(0, len(row) - 1, 2)]
+        level, first = level + 1, first >> 1
+    return nodes
 
 
 class CompactRange:

@@ -17,15 +17,17 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 import migrations
 from api.app import create_app
+from ledger.audit import merkle
+from ledger.audit.log import TransparencyLog
 from ledger.audit.tiles import TileAddress, encode_index, parse_tile_path
 from ledger.errors import NotFound
 from ledger.settings import Settings
 from ledger.store import NewEvent, open_store, verify
-from ledger.store.schema import merkle_upper_tiles
+from ledger.store.schema import merkle_nodes, merkle_upper_tiles
 from ledger.store.tree import rebuild_tree
 from tests.support.api_fixtures import api_settings, signing_key_file
 from tests.support.databases import fresh_database_url
@@ -217,4 +219,32 @@ def test_upper_tiles_are_what_a_rebuild_writes_and_verify_checks_them(
             rebuild_tree(connection)
         assert verify(store).ok
     finally:
+        store.close()
+
+
+def test_proofs_read_the_full_upper_tiles(grown: tuple[Settings, list[bytes]]) -> None:
+    """With the nodes inside the full level-1 tile gone from merkle_nodes (levels 8 to 15 over
+    the first 65,536 leaves), every proof still verifies: those are read from the tile, the
+    right edge's from merkle_nodes (then the rebuild puts the nodes back)."""
+    settings, inputs = grown
+    store = open_store(settings)
+    try:
+        with store.write_transaction() as connection:
+            inside = [
+                and_(merkle_nodes.c.level == level, merkle_nodes.c.idx < (65_536 >> level))
+                for level in range(8, 16)
+            ]
+            assert connection.execute(delete(merkle_nodes).where(or_(*inside))).rowcount == 510
+        log = TransparencyLog(store, None)
+        root = mth(inputs)
+        for position in (1, 300, 40_000, 65_536, 65_537, 69_000, SIZE):
+            proof = log.inclusion(position, SIZE)
+            merkle.verify_inclusion(position - 1, SIZE, proof.leaf_hash, proof.proof, root)
+        for first in (65_536, 66_000, 69_999):
+            shown = log.consistency(first, SIZE)
+            merkle.verify_consistency(first, SIZE, shown.proof, mth(inputs[:first]), root)
+    finally:
+        with store.write_transaction() as connection:
+            rebuild_tree(connection)
+        assert verify(store).ok
         store.close()
