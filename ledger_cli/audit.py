@@ -174,7 +174,8 @@ class Witnesses:
         """
         if not self.verifiers:
             return None
-        signed, missing = [], []
+        signed: list[str] = []
+        missing: list[str] = []
         for verifier in self.verifiers:
             try:
                 cosigned = verifier.cosigned(note)
