@@ -17,7 +17,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection, insert
 
-from ledger.audit.log import SignedCheckpoint, history_in, latest_checkpoint
+from ledger.audit.log import SignedCheckpoint, history_in, latest_checkpoint, line_label
 from ledger.audit.note import Checkpoint as NoteCheckpoint
 from ledger.audit.note import NoteError, VerifierKey, open_note, split_note
 from ledger.store import utc_now
@@ -142,14 +142,9 @@ class KeptCheckpoints:
 def split_published(text: str) -> tuple[str, list[tuple[str, str]]]:
     """A published checkpoint as the log's note (its text and first signature line) and the
     cosignature lines after it, each with the witness key it names (``<name>+<hex id>``)."""
-    body, signatures = split_note(text)
+    body, _ = split_note(text)  # checks the form of every signature line
     lines = text[len(body) + 1 :].splitlines()
-    note = f"{body}\n{lines[0]}\n"
-    cosigned = [
-        (f"{name}+{int.from_bytes(signature[:4], 'big'):08x}", line)
-        for (name, signature), line in zip(signatures[1:], lines[1:], strict=True)
-    ]
-    return note, cosigned
+    return f"{body}\n{lines[0]}\n", [(line_label(line), line) for line in lines[1:]]
 
 
 def _archived(signed: SignedCheckpoint) -> Checkpoint:
