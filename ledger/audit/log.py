@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, desc, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -146,9 +147,18 @@ class TransparencyLog:
         return self.witnesses
 
     def witness_newest(self) -> None:
-        """Ask the witnesses to cosign the newest kept checkpoint (a server's start)."""
-        newest = self.latest_kept()
-        if self.witnesses is not None and newest is not None and self.key is not None:
+        """Ask the witnesses to cosign the newest kept checkpoint (a server's start).
+
+        Nothing is read without witnesses and a key: a server may start on a database that
+        is not migrated yet (its readiness check says so).
+        """
+        if self.witnesses is None or self.key is None:
+            return
+        try:
+            newest = self.latest_kept()
+        except (LedgerError, SQLAlchemyError):
+            return  # nothing kept to ask about yet; the next checkpoint signed is asked
+        if newest is not None:
             self.witnesses.submit(newest.size, newest.note)
 
     def keep_cosignature(self, size: int, witness: str, line: str) -> None:
