@@ -180,7 +180,7 @@ def test_witness_keys_generate_prints_a_type_4_vkey_and_keeps_the_key_private(
     )
     assert result.exit_code == 0, result.output
     verifier = CosignerVerifier.parse(result.stdout.strip())
-    assert base64.b64decode(result.stdout.strip().split("+")[2])[0] == 0x04
+    assert base64.b64decode(result.stdout.strip().split("+", 2)[2])[0] == 0x04
     assert CosignerKey.parse(out.read_text()).verifier == verifier
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     again = CliRunner().invoke(
