@@ -60,13 +60,15 @@ def open_app(settings: Settings, *, clock: Clock = utc_now) -> App:
     urls = parse_urls(settings.read_database_url)
     replicas = ReadReplicas(queries, urls, settings.read_wait_ms / 1000) if urls else None
     log = TransparencyLog(store, key, origin=settings.log_origin, clock=clock)
-    if settings.witness_policy is not None:
-        log.witness_with(read_policy(settings.witness_policy))
+    policy = None if settings.witness_policy is None else read_policy(settings.witness_policy)
+    if policy is not None:
+        log.witness_with(policy)
+    witnesses = [] if policy is None else [w.verifier for w in policy.witnesses.values()]
     return App(
         store=store,
         ledger=Ledger(store),
         queries=queries,
         log=log,
-        checkpoints=KeptCheckpoints(None if key is None else key.verifier),
+        checkpoints=KeptCheckpoints(None if key is None else key.verifier, witnesses),
         replicas=replicas,
     )

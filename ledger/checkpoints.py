@@ -10,7 +10,7 @@ export of the target is the same bytes as the archive it was imported from.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -18,6 +18,7 @@ from typing import Protocol
 from sqlalchemy import Connection, insert
 
 from ledger.audit.log import SignedCheckpoint, history_in, latest_checkpoint, line_label
+from ledger.audit.cosignature import CosignerVerifier
 from ledger.audit.note import Checkpoint as NoteCheckpoint
 from ledger.audit.note import NoteError, VerifierKey, open_note, split_note
 from ledger.store import utc_now
@@ -83,12 +84,16 @@ class KeptCheckpoints:
 
     With ``verifier`` (the log's public key), its signature is checked as well; without it,
     only its form, size and root (a checkpoint signed by an unknown key proves no more). The
-    log's own signature is the note's first; the lines after it are witnesses' cosignatures,
-    kept as they were published.
+    log's own signature is the note's first; the lines after it are witnesses' cosignatures:
+    those by the ``witnesses`` of the target's policy must verify, the others are kept as they
+    were published.
     """
 
-    def __init__(self, verifier: VerifierKey | None = None) -> None:
+    def __init__(
+        self, verifier: VerifierKey | None = None, witnesses: Iterable[CosignerVerifier] = ()
+    ) -> None:
         self.verifier = verifier
+        self.witnesses = {witness.label: witness for witness in witnesses}
 
     def latest(self, connection: Connection) -> Checkpoint | None:
         kept = latest_checkpoint(connection)
@@ -121,6 +126,20 @@ class KeptCheckpoints:
             return f"it covers {signed.size} events; the archive holds {head}"
         if TreeReader(connection).root(signed.size) != signed.root:
             return f"its root is not the Merkle root of the first {signed.size} events"
+        return self._cosignature_fault(text)
+
+    def _cosignature_fault(self, text: str) -> str | None:
+        """A cosignature by a witness of the target's policy must verify; others are kept as
+        they were published (their keys are not known here)."""
+        body, _ = split_note(text)
+        for label, line in split_published(text)[1]:
+            witness = self.witnesses.get(label)
+            if witness is None:
+                continue
+            try:
+                witness.timestamp_of(body, line)
+            except NoteError as error:
+                return str(error)
         return None
 
     def keep_imported(self, connection: Connection, checkpoint: Checkpoint) -> None:

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 import migrations
 from api.app import create_app
+from ledger.audit.cosignature import CosignerKey
 from ledger.audit.log import SignedCheckpoint
 from ledger.audit.note import Checkpoint, SigningKey, sign_note
 from ledger.bootstrap import open_app
@@ -31,8 +32,8 @@ runner = CliRunner()
 EARLIER_SIZES = (1, 40, 77, 100)
 
 
-def run(url: str, key: Path, *args: str, code: int = 0) -> str:
-    env = {"LEDGER_DATABASE_URL": url, "LEDGER_SIGNING_KEY_FILE": str(key)}
+def run(url: str, key: Path, *args: str, code: int = 0, env: dict[str, str] | None = None) -> str:
+    env = {"LEDGER_DATABASE_URL": url, "LEDGER_SIGNING_KEY_FILE": str(key), **(env or {})}
     result = runner.invoke(cli, list(args), env=env)
     assert result.exit_code == code, result.output
     return result.output
@@ -205,3 +206,31 @@ def test_a_checkpoint_signed_by_another_key_is_refused_by_a_keyed_target(tmp_pat
     assert "the checkpoint does not verify: invalid signature" in output or (
         "no signature by ledger.test/log" in output
     )
+
+
+def test_a_cosignature_by_a_policy_witness_must_verify_on_import(tmp_path: Path) -> None:
+    """The target knows witness w1 (its policy): a forged w1 line is refused at its line; a
+    line by a witness it does not know is kept as published."""
+    source, key = signed_source(tmp_path)
+    path = tmp_path / "a.jsonl"
+    run(source, key, "export", "--out", str(path))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cosigner = CosignerKey.generate("witness.test/w1")
+    policy = tmp_path / "policy.txt"
+    policy.write_text(f"witness w1 {cosigner.verifier.text} https://w1.example\nquorum w1\n")
+    number = next(i for i, line in enumerate(lines) if line.startswith('{"checkpoint"'))
+    record = json.loads(lines[number])
+    text = record["checkpoint"].split("\n\n")[0] + "\n"
+    good = cosigner.cosign(text, 1_700_000_000)
+    forged = cosigner.cosign(text.replace("\n", "\nx", 1), 1_700_000_000)  # another text
+    env = {"LEDGER_WITNESS_POLICY": str(policy)}
+    for line, code in ((forged, 2), (good, 0)):
+        record_with = {**record, "checkpoint": record["checkpoint"] + line + "\n"}
+        changed = [*lines[:number], json.dumps(record_with), *lines[number + 1 :]]
+        path.write_text("\n".join(changed) + "\n")
+        target = f"sqlite:///{tmp_path / f'w{code}.db'}"
+        output = run(target, key, "import", str(path), code=code, env=env)
+        if code:
+            assert f"line {number + 1}: the checkpoint does not verify: witness witness.test/w1: " \
+                   "the cosignature does not verify" in output
+    assert good in served_checkpoints(target, key)[1]
