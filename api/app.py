@@ -83,6 +83,7 @@ def create_app(
         app.state.log_waker.attach(asyncio.get_running_loop())
         ledger_app.store.commit_listeners.append(app.state.log_waker.wake)
         listener = _listen_for_appends(ledger_app, app.state.log_waker)
+        ledger_app.log.witness_newest()  # a checkpoint signed while no server ran, say
         signer = asyncio.create_task(
             sign_checkpoints(ledger_app.log, ledger_settings.checkpoint_interval_seconds)
         )

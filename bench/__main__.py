@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import http_cases, ops_cases, query_cases, store_cases, tree_cases
+from bench import http_cases, ops_cases, query_cases, store_cases, tlog_cases, tree_cases
 from bench.harness import Databases, Figure, fsync_latencies, percentile
 from bench.report import markdown
 
@@ -25,6 +25,7 @@ SIZES = {
         "http": 200,
         "archive": 1_000,
         "feed": 20,
+        "tlog": 100,
     },
     "full": {
         "runs": 5,
@@ -38,6 +39,7 @@ SIZES = {
         # and the ratio does not depend on the log's length (both sides are linear).
         "archive": 100_000,
         "feed": 200,
+        "tlog": 2_000,
     },
 }
 
@@ -86,6 +88,12 @@ def main() -> int:
         print("[sqlite] http ...", file=sys.stderr, flush=True)
         http, detail = http_cases.http_cases(dbs, size["http"], size["runs"])
         figures += http
+        extras.update(detail)
+    if not args.only or "tlog" in args.only:
+        print("[sqlite] tiles and witnesses over HTTP ...", file=sys.stderr, flush=True)
+        figures += tlog_cases.tile_serving(dbs, size["tlog"], size["runs"])
+        witnessed, detail = tlog_cases.witness_latency(dbs, size["tlog"], size["runs"])
+        figures += witnessed
         extras.update(detail)
     latencies = fsync_latencies(dbs.folder, 50 if args.smoke else 500)
     extras["fsync_ms"] = {

@@ -23,6 +23,7 @@ from ledger.projections.views import AnchorAnswer
 from ledger.seeding import SeedClock, SeedReport, load_story, seed
 from ledger.settings import Settings
 from ledger_cli.audit import audit_app
+from ledger_cli.witness import witness_app
 from ledger_cli.replay_text import render_replay
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app.add_typer(projections_app, name="projections")
 app.add_typer(keys_app, name="keys")
 app.add_typer(checkpoint_app, name="checkpoint")
 app.add_typer(audit_app, name="audit")
+app.add_typer(witness_app, name="witness")
 app.add_typer(stories_app, name="stories")
 
 
@@ -275,7 +277,7 @@ def rebuild_projections() -> None:
 def export_log(
     out: Annotated[Path, typer.Option("--out", help="The archive to write (JSON Lines).")],
 ) -> None:
-    """Write every event in position order, then the latest checkpoint, as JSON Lines."""
+    """Write every event in position order, then every kept checkpoint, as JSON Lines."""
     with opened(Settings()) as ledger_app, ledger_errors():
         total = archive.export_size(ledger_app.store)
         with progress_bar("exporting", total) as advance, out.open("w", encoding="utf-8") as file:
@@ -344,7 +346,10 @@ def _print_import(report: archive.ImportReport) -> None:
         f"projections rebuilt from {report.projected} events"
     )
     if report.checkpoint is not None:
-        typer.echo("the archive's checkpoint verified: its root is the imported events' root")
+        typer.echo(
+            f"the archive's {report.checkpoints} checkpoint(s) verified and kept: "
+            "each root is the imported events' root at its size"
+        )
 
 
 @contextmanager

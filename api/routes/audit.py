@@ -12,10 +12,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import AppDep, LogDep, ReadAccess
 from api.problems import responses
 from api.views import CheckpointView, ConsistencyProofView, InclusionProofView, VerificationView
+from ledger.audit.tiles import parse_tile_path
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], dependencies=[ReadAccess])
 
@@ -59,7 +61,7 @@ def checkpoint(
 ) -> PlainTextResponse:
     """The latest signed checkpoint (signed now if the log has grown), or the one at ``size``."""
     signed = log.latest() if size is None else log.at_size(size)
-    return PlainTextResponse(signed.note, headers={"Cache-Control": _cache(size)})
+    return PlainTextResponse(signed.published, headers={"Cache-Control": _cache(size)})
 
 
 @router.get("/checkpoints", response_model=list[CheckpointView], responses=responses(422, 503))
@@ -110,6 +112,46 @@ def consistency_proof(
     return log.consistency(first, second).to_json()
 
 
+# -- C2SP tlog-tiles: what a mirror or a client needs to compute every proof itself ------------
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@router.get(
+    "/tlog/checkpoint",
+    response_class=PlainTextResponse,
+    responses=text_answer("The latest checkpoint (C2SP tlog-checkpoint), cosignatures too", 503),
+)
+def tlog_checkpoint(log: LogDep) -> PlainTextResponse:
+    """``<prefix>/checkpoint`` of C2SP tlog-tiles: the latest signed checkpoint, not cached."""
+    return PlainTextResponse(log.latest().published, headers={"Cache-Control": "no-cache"})
+
+
+@router.get(
+    "/tlog/tile/{path:path}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "A hash tile or an entry bundle (C2SP tlog-tiles)",
+            "content": {"application/octet-stream": {}},
+        },
+        **{k: v for k, v in text_answer("", 404).items() if k != 200},
+    },
+)
+async def tlog_tile(app: AppDep, path: str) -> Response:
+    """``tile/<L>/<N>[.p/<W>]`` (hashes) or ``tile/entries/<N>[.p/<W>]`` (each entry: the
+    event's 32-byte hash behind a big-endian uint16 length). Every tile served is immutable.
+
+    A full tile read before is answered from memory on the event loop; the others are read in
+    the thread pool.
+    """
+    address = parse_tile_path(path)
+    data = app.log.tiles.cached(address)
+    if data is None:
+        data = await run_in_threadpool(app.log.tiles.read, address)
+    return Response(data, media_type="application/octet-stream", headers={"Cache-Control": IMMUTABLE})
+
+
 def _cache(size: int | None) -> str:
     """What names its tree size never changes; what follows the latest checkpoint does."""
-    return "public, max-age=31536000, immutable" if size is not None else "no-cache"
+    return IMMUTABLE if size is not None else "no-cache"

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 
 from ledger.store.records import GENESIS_HASH, expected_hash
-from ledger.store.schema import checkpoints, merkle_nodes, merkle_tiles
+from ledger.store.schema import checkpoints, merkle_nodes, merkle_tiles, merkle_upper_tiles
 from ledger.store.sql import SqlEventStore
-from ledger.store.tree import TILE_WIDTH, CompactRange, event_leaf
+from ledger.store.tree import TILE_LEVELS, TILE_WIDTH, CompactRange, event_leaf
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,9 @@ def verify(store: SqlEventStore, *, page_size: int = 1000) -> Verification:
             size: bytes(root)
             for size, root in connection.execute(select(checkpoints.c.size, checkpoints.c.root))
         }
+        upper_fault = _check_upper_tiles(connection, stored_nodes)
+    if upper_fault is not None:
+        return Verification(0, None, upper_fault)
     edge = CompactRange()
     tile_leaves: list[bytes] = []
     checked, previous_position, previous_hash = 0, 0, GENESIS_HASH
@@ -104,6 +108,30 @@ def _check_nodes(
             return f"merkle node {level}/{index} is missing"
         if kept != digest:
             return f"merkle node {level}/{index} does not match the events"
+    return None
+
+
+def _check_upper_tiles(connection: Any, stored: dict[tuple[int, int], bytes]) -> str | None:
+    """Every full tile above level 0 is the stored nodes it is made of (checked against the
+    events in the walk), and every full tile those nodes make is stored."""
+    tiles = {
+        (level, idx): bytes(hashes)
+        for level, idx, hashes in connection.execute(select(merkle_upper_tiles))
+    }
+    for level, idx in sorted({(lv // TILE_LEVELS, ix // TILE_WIDTH) for lv, ix in stored
+                              if lv % TILE_LEVELS == 0}):
+        first = idx * TILE_WIDTH
+        hashes = [stored.get((level * TILE_LEVELS, first + i)) for i in range(TILE_WIDTH)]
+        if any(h is None for h in hashes):
+            continue  # a partial tile: never stored
+        kept = tiles.pop((level, idx), None)
+        if kept is None:
+            return f"merkle tile {level}/{idx} is missing"
+        if kept != b"".join(h for h in hashes if h is not None):
+            return f"merkle tile {level}/{idx} does not match the events"
+    if tiles:
+        level, idx = min(tiles)
+        return f"merkle tile {level}/{idx} lies beyond the log"
     return None
 
 
