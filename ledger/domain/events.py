@@ -14,6 +14,7 @@ from ledger.domain.model import (
     Claim,
     Document,
     Frozen,
+    SOURCE_FIELDS,
     RetractionBasis,
     Statement,
     Story,
@@ -142,6 +143,10 @@ def _unset(payload: DomainEvent) -> set[str]:
     unset, so events that do not use them keep the shape (and hash) they always had."""
     if isinstance(payload, StatementRetracted) and payload.withdrawn_at is None:
         return {"withdrawn_at"}
+    if isinstance(payload, DocumentRegistered):
+        return {name for name in SOURCE_FIELDS if getattr(payload, name) is None}
+    if isinstance(payload, ActorRegistered) and not payload.aliases:
+        return {"aliases"}
     return set()
 
 
