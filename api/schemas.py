@@ -111,7 +111,8 @@ class DocumentRegistered(Frozen):
             raise ValueError("give exactly one of text, html (a page) and pdf (base64)")
         if self.text is not None and self.sha256 is None:
             raise ValueError("sha256: a text needs the SHA-256 of its UTF-8 bytes")
-        if self.sha256 is not None and hashlib.sha256(self.content()).hexdigest() != self.sha256:
+        content = self.content()  # a pdf that is not base64 is refused here
+        if self.sha256 is not None and hashlib.sha256(content).hexdigest() != self.sha256:
             raise ValueError(f"sha256 does not match the bytes of {given[0]}")
         return self
 
