@@ -14,7 +14,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from ledger.domain.model import Document, Extractor, OriginalSource
 from ledger.errors import InvalidEvent
@@ -64,6 +67,48 @@ def media_type_of(filename: str) -> str:
         if lowered.endswith(suffix):
             return media_type
     return TEXT
+
+
+def document_from_file(
+    path: Path,
+    document_id: str,
+    language: str,
+    publisher: str | None = None,
+    dated: str | None = None,
+    url: str | None = None,
+    note: str | None = None,
+) -> Document:
+    """The document registering a file: by its name's suffix, HTML or PDF through the
+    extractor, anything else as UTF-8 text."""
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise InvalidEvent(str(path), f"cannot read the file: {error.strerror}") from None
+    try:
+        day = None if dated is None else date.fromisoformat(dated)
+        fields = SourceFields(document_id, language, publisher, day, url, note)
+        media_type = media_type_of(path.name)
+        if media_type != TEXT:
+            return document_from_original(fields, media_type, content, field=path.name)
+        text = content.decode("utf-8")
+        return Document(
+            document_id=document_id,
+            publisher=publisher,
+            language=language,
+            dated=day,
+            sha256=hashlib.sha256(content).hexdigest(),
+            text=text,
+            note=note,
+            url=url,
+        )
+    except UnicodeDecodeError:
+        raise InvalidEvent(str(path), "the file is not UTF-8 text") from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "document"
+        raise InvalidEvent(where, first["msg"]) from None
+    except ValueError as error:
+        raise InvalidEvent("dated", str(error)) from None
 
 
 def document_from_original(
