@@ -109,16 +109,22 @@ class _Memory:
 
 
 def draft_statements(
-    text: str, actors: list[ActorName], publisher: str | None = None
+    text: str,
+    actors: list[ActorName],
+    publisher: str | None = None,
+    words: Lexicon | None = None,
 ) -> list[Draft]:
     """Every statement ``text`` appears to make, in text order, speakers matched against
-    ``actors``; ``publisher`` (an actor's key) speaks the publisher's own findings."""
-    return _Drafter(text, actors, publisher).run()
+    ``actors``; ``publisher`` (an actor's key) speaks the publisher's own findings. ``words``:
+    another lexicon than the ledger's files (``lexicon.lexicon(directory)``)."""
+    return _Drafter(text, actors, publisher, words or lexicon()).run()
 
 
 class _Drafter:
-    def __init__(self, text: str, actors: list[ActorName], publisher: str | None) -> None:
-        self.text, self.words = text, lexicon()
+    def __init__(
+        self, text: str, actors: list[ActorName], publisher: str | None, words: Lexicon
+    ) -> None:
+        self.text, self.words = text, words
         self.index = ActorIndex(actors)
         self.publisher = next((a for a in actors if a.key == publisher), None)
         self.memory = _Memory()
