@@ -189,6 +189,7 @@ class _Sentence:
         spoken = [(a, b) for a, b in sentence.quotes if len(words_in(drafter.text, a, b)) > SHORT_QUOTE]
         self.quoted = [any(a <= w.start < b for a, b in spoken) for w in sentence.words]
         self.lower = [word.lower for word in sentence.words]
+        self.vocabulary = set(self.lower)
         self.named = drafter.index.mentions(sentence.words)
         self.mentions = [m for m in self.named if not self.quoted[m.first]]
 
@@ -347,6 +348,8 @@ class _Sentence:
 
     def _phrase(self, phrase: tuple[str, ...]) -> tuple[int, int] | None:
         """Where the words of ``phrase`` occur in order, a few others allowed between two."""
+        if not self.vocabulary.issuperset(phrase):
+            return None
         for start, word in enumerate(self.lower):
             if word != phrase[0] or self.quoted[start]:
                 continue

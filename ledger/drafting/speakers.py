@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ledger.drafting.text import Word, words
 
@@ -39,6 +40,7 @@ class Mention:
     genitive: bool
 
 
+@lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """A word as names are compared: lower case, no diacritics, transliteration folded."""
     decomposed = unicodedata.normalize("NFKD", word.lower().replace("ß", "ss"))

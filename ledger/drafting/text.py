@@ -13,6 +13,7 @@ ABBREVIATIONS = {
     "nov", "dez", "dec", "inc", "corp", "co", "jr", "sen", "gen", "gov", "u.s", "no",
 }
 OPENERS = "„“\"»«‚("
+OPENING = re.compile("[" + re.escape("".join(QUOTE_PAIRS)) + "]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,29 +51,15 @@ def quotations(text: str) -> list[tuple[int, int]]:
     """Spans of quotations in the marks news uses, within one paragraph, marks included."""
     spans: list[tuple[int, int]] = []
     position = 0
-    while position < len(text):
-        mark = text[position]
-        closers = QUOTE_PAIRS.get(mark)
-        if closers is None:
-            position += 1
+    while (opening := OPENING.search(text, position)) is not None:
+        start = opening.start()
+        closing = re.compile(f"[{re.escape(QUOTE_PAIRS[text[start]])}\n]").search(text, start + 1)
+        if closing is None or text[closing.start()] == "\n":
+            position = start + 1
             continue
-        end = _closing(text, position + 1, closers)
-        if end is None:
-            position += 1
-            continue
-        spans.append((position, end + 1))
-        position = end + 1
+        spans.append((start, closing.start() + 1))
+        position = closing.start() + 1
     return spans
-
-
-def _closing(text: str, start: int, closers: str) -> int | None:
-    for index in range(start, min(len(text), start + 3000)):
-        char = text[index]
-        if char == "\n":
-            return None
-        if char in closers:
-            return index
-    return None
 
 
 def sentences(text: str) -> list[Sentence]:
