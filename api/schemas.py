@@ -139,7 +139,7 @@ class DocumentRegistered(Frozen):
                 publisher=self.publisher,
                 language=self.language,
                 dated=self.dated,
-                sha256=self.sha256,
+                sha256=self.sha256 or "",
                 text=self.text,
                 note=self.note,
                 url=self.url,

@@ -170,7 +170,6 @@ def _document(entry: SeedDocument, raw: bytes) -> Document:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidEvent(entry.id, "the document is not UTF-8 text") from None
-    fields_given = {"url": entry.url} if entry.url is not None else {}
     return Document(
         document_id=entry.id,
         publisher=entry.publisher,
@@ -179,7 +178,7 @@ def _document(entry: SeedDocument, raw: bytes) -> Document:
         sha256=hashlib.sha256(raw).hexdigest(),
         text=text,
         note=entry.note,
-        **fields_given,
+        url=entry.url,
     )
 
 
