@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,6 +22,9 @@ from pydantic import ValidationError
 
 from ledger.domain.model import Document, Extractor, OriginalSource
 from ledger.errors import InvalidEvent
+
+# pdfminer warns on every malformed object of a broken file; the refusal says it once.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 HTML = "text/html"
 PDF = "application/pdf"
@@ -156,15 +160,18 @@ def extract_html(html: str, url: str | None = None, *, field: str = "html") -> E
     title, author and publication date or instant."""
     import trafilatura
 
-    found = trafilatura.bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        favor_precision=True,
-        deduplicate=False,
-    )
+    try:
+        found = trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            favor_precision=True,
+            deduplicate=False,
+        )
+    except Exception as error:  # noqa: BLE001 - any failure on untrusted markup is the input's
+        raise InvalidEvent(field, f"the HTML cannot be read: {type(error).__name__}") from None
     text = _clean(getattr(found, "text", None) or "")
     if not text:
         raise InvalidEvent(field, "no article text found in the HTML")
@@ -190,7 +197,9 @@ def extract_pdf(content: bytes, *, field: str = "pdf") -> Extraction:
     try:
         text = _clean(extract_text(io.BytesIO(content)))
         info = PDFDocument(PDFParser(io.BytesIO(content))).info
-    except (PDFException, PSException, ValueError, KeyError, TypeError) as error:
+    except (PDFException, PSException) as error:
+        raise InvalidEvent(field, f"not a PDF the ledger can read: {type(error).__name__}") from None
+    except Exception as error:  # noqa: BLE001 - pdfminer raises many kinds on broken files
         raise InvalidEvent(field, f"not a PDF the ledger can read: {type(error).__name__}") from None
     if not text:
         raise InvalidEvent(field, "no text found in the PDF (a scanned image needs OCR first)")

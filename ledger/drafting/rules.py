@@ -14,6 +14,7 @@ Pure and deterministic: the same text and actors give the same drafts. Nothing i
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,7 @@ CONFIDENCE = {
 }
 PHRASE_GAP = 6  # a refusal's words may have up to five others between two of them
 UNMATCHED = 0.5
+WINDOW = 40  # words a speaker is looked for before a cue: long sentences stay linear
 SHORT_QUOTE = 4  # a name or a phrase in quotation marks ("Wall Street Journal"): not a quotation
 AUXILIARIES = {
     "soll", "sollen", "habe", "hat", "haben", "hätte", "sei", "ist", "sind", "war", "wird", "werde",
@@ -192,6 +194,9 @@ class _Sentence:
         self.vocabulary = set(self.lower)
         self.named = drafter.index.mentions(sentence.words)
         self.mentions = [m for m in self.named if not self.quoted[m.first]]
+        self.starting = {m.first: m for m in self.mentions}
+        self.firsts = [m.first for m in self.mentions]
+        self.in_subjunctive: bool | None = None
 
     # -- the rules -------------------------------------------------------------------------
 
@@ -249,7 +254,7 @@ class _Sentence:
             return True
         return any(
             word == verb.particle and self._breaks(at)
-            for at, word in enumerate(self.lower[index + 1 :], start=index + 1)
+            for at, word in enumerate(self.lower[index + 1 : index + WINDOW], start=index + 1)
         )
 
     def _has_content(self, first: int, last: int) -> bool:
@@ -270,9 +275,12 @@ class _Sentence:
         return any(v.stance == "reports" for v in self.lex.forms.get((self.lower[index],), []))
 
     def _subjunctive(self) -> bool:
-        return any(
-            word in self.lex.subjunctive and not self.quoted[i] for i, word in enumerate(self.lower)
-        )
+        if self.in_subjunctive is None:
+            self.in_subjunctive = any(
+                word in self.lex.subjunctive and not self.quoted[i]
+                for i, word in enumerate(self.lower)
+            )
+        return self.in_subjunctive
 
     def _verb_candidate(self, verb: Verb, first: int, last: int) -> Candidate:
         speaker = self._speaker(first, last)
@@ -327,9 +335,7 @@ class _Sentence:
                 cue = f"{noun}, {self.all_words[index + 1].text}"  # "Berichte, wonach": unnamed
                 found.append(Candidate(Speaker(None, noun), "asserts", cue, "report"))
                 continue
-            for mention in self.mentions:
-                if not index < mention.first <= index + 4:
-                    continue
+            for mention in self._window(index + 1, index + 5):
                 following = self.lower[mention.last + 1 : mention.last + 3]
                 if any(w in self.lex.content_clause for w in following):
                     cue = f"{noun} … {self.all_words[mention.last + 1].text}"
@@ -407,6 +413,12 @@ class _Sentence:
 
     # -- speakers --------------------------------------------------------------------------
 
+    def _window(self, start: int, stop: int) -> list[Mention]:
+        """The mentions whose first word is in ``start`` .. ``stop - 1``, in text order."""
+        firsts = self.firsts
+        low, high = bisect.bisect_left(firsts, start), bisect.bisect_left(firsts, stop)
+        return self.mentions[low:high]
+
     def _named(self, mention: Mention) -> Speaker:
         return Speaker(mention.actor, self.text[mention.start : mention.end])
 
@@ -420,7 +432,7 @@ class _Sentence:
         before = self._near_before(first)
         if before is not None:
             return before
-        loose = [m for m in self.mentions if m.last < first]
+        loose = [m for m in self._window(first - WINDOW, first) if m.last < first]
         if loose:
             return Speaker(loose[-1].actor, self.text[loose[-1].start : loose[-1].end], False)
         return Speaker(None, self._leading_words(first))
@@ -431,7 +443,7 @@ class _Sentence:
         for index in range(last + 1, min(last + 4, len(self.all_words))):
             if self.quoted[index] or self.lower[index] in self.lex.content_clause:
                 return None
-            mention = next((m for m in self.mentions if m.first == index), None)
+            mention = self.starting.get(index)
             if mention is not None:
                 return self._named(mention) if self.subject_like(mention) else None
             resolved = self._reference(index)
@@ -443,10 +455,10 @@ class _Sentence:
 
     def _near_before(self, first: int) -> Speaker | None:
         best: tuple[int, Speaker] | None = None
-        for mention in self.mentions:
+        for mention in self._window(first - WINDOW, first):
             if mention.last < first and self.subject_like(mention):
                 best = (mention.last, self._named(mention))
-        for index in range(first - 1, -1, -1):
+        for index in range(first - 1, max(-1, first - WINDOW), -1):
             if best is not None and index <= best[0]:
                 break
             resolved = None if self.quoted[index] else self._reference(index)
@@ -455,9 +467,8 @@ class _Sentence:
         return None if best is None else best[1]
 
     def _named_after(self, last: int) -> Speaker | None:
-        for mention in self.mentions:
-            if last < mention.first <= last + 5:
-                return self._named(mention)
+        for mention in self._window(last + 1, last + 6):
+            return self._named(mention)
         for index in range(last + 1, min(last + 5, len(self.all_words))):
             resolved = self._reference(index)
             if resolved is not None:
@@ -465,7 +476,7 @@ class _Sentence:
         return None
 
     def _named_before(self, index: int) -> Speaker | None:
-        for mention in reversed(self.mentions):
+        for mention in reversed(self._window(index - 12, index)):
             if index - 5 <= mention.last < index:
                 return self._named(mention)
         for back in range(index - 1, max(-1, index - 4), -1):
@@ -503,7 +514,7 @@ class _Sentence:
     def _person_before(self, index: int) -> ActorName | None:
         """The person this sentence names as a subject before word ``index``: whom "er" means."""
         before = [
-            m for m in self.mentions
+            m for m in self._window(index - WINDOW, index)
             if m.last < index and m.actor.kind == "person" and self.subject_like(m)
         ]
         return before[-1].actor if before else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ ABBREVIATIONS = {
     "nov", "dez", "dec", "inc", "corp", "co", "jr", "sen", "gen", "gov", "u.s", "no",
 }
 OPENERS = "„“\"»«‚("
+NEXT_CHARACTER = re.compile(r"\s*(\S)")
 OPENING = re.compile("[" + re.escape("".join(QUOTE_PAIRS)) + "]")
 
 
@@ -94,10 +96,10 @@ def _boundaries(text: str, start: int, end: int, quotes: list[tuple[int, int]]) 
     for match in re.finditer(r"[.!?]+[”“\"»«’)]*(?=\s+\S)", text[start:end]):
         stop = start + match.end()
         mark = start + match.start()
-        if any(q_start < mark and stop < q_end for q_start, q_end in quotes):
+        if _within_quote(quotes, mark, stop):
             continue  # inside a quotation
-        following = text[stop:end].lstrip()
-        if not following or not (following[0].isupper() or following[0].isdigit() or following[0] in OPENERS):
+        following = NEXT_CHARACTER.match(text, stop, end)
+        if following is None or not _opens_sentence(following.group(1)):
             continue
         if text[mark] == "." and _abbreviated(text, start, mark):
             continue
@@ -105,8 +107,19 @@ def _boundaries(text: str, start: int, end: int, quotes: list[tuple[int, int]]) 
     return found
 
 
+def _opens_sentence(char: str) -> bool:
+    return char.isupper() or char.isdigit() or char in OPENERS
+
+
+def _within_quote(quotes: list[tuple[int, int]], mark: int, stop: int) -> bool:
+    """Whether a quotation (they do not overlap, in order) opens before ``mark`` and closes
+    after ``stop``."""
+    index = bisect.bisect_left(quotes, (mark, 0)) - 1
+    return index >= 0 and quotes[index][0] < mark and stop < quotes[index][1]
+
+
 def _abbreviated(text: str, line_start: int, dot: int) -> bool:
-    before = re.search(r"([\w.]+)$", text[line_start:dot])
+    before = re.search(r"([\w.]+)$", text[max(line_start, dot - 20) : dot])
     if before is None:
         return False
     word = before.group(1).lower()
@@ -119,5 +132,7 @@ def _add(found: list[Sentence], text: str, start: int, end: int, quotes: list[tu
     while end > start and text[end - 1].isspace():
         end -= 1
     if end > start:
-        inner = [(s, e) for s, e in quotes if s >= start and e <= end]
+        first = bisect.bisect_left(quotes, (start, 0))
+        last = bisect.bisect_right(quotes, (end, len(text) + 1))
+        inner = [(s, e) for s, e in quotes[first:last] if e <= end]
         found.append(Sentence(start, end, words(text, start, end), inner, paragraph))
