@@ -97,9 +97,8 @@
     }
   }
 
-  function options(values, chosen, label) {
-    return values.map(([value, text]) => el("option", { value, selected: value === chosen }, text || value))
-      .concat(label ? [] : []);
+  function options(values, chosen) {
+    return values.map(([value, text]) => el("option", { value, selected: value === chosen }, text || value));
   }
 
   function conduitOf(publisher, actor) {

@@ -34,6 +34,7 @@ CONFIDENCE = {
     "refusal": 0.8,
     "attribution": 0.75,
     "report": 0.7,
+    "relayed": 0.7,
     "publisher": 0.6,
     "headline": 0.6,
     "carried": 0.5,
@@ -558,23 +559,19 @@ class _Sentence:
 
 
 def _settled(found: list[Candidate]) -> list[Candidate]:
-    """One candidate per speaker and stance; unmatched speakers only when none is matched; a
-    report that names whose words it passes on relays them, else it is the speaker's own."""
+    """One candidate per speaker and stance; an unmatched speaker only when no speaker is
+    matched. A report that names whose words it passes on ("unter Berufung auf X") relays them,
+    and X asserts; a report naming no one is the speaker's own assertion."""
     matched = [c for c in found if c.speaker.actor is not None]
-    relayed = [c for c in matched if c.kind == "relayed"]
+    sources = [c.speaker.actor for c in matched if c.kind == "relayed"]
     chosen: dict[tuple[str, str], Candidate] = {}
     for candidate in matched or found[:1]:
-        if candidate.kind == "relayed" and len(matched) > len(relayed):
-            continue
-        key = (candidate.speaker.actor.key if candidate.speaker.actor else candidate.speaker.words, "")
-        stance = candidate.stance
-        if stance == "reports":
-            source = next((r for r in relayed if r.speaker.actor != candidate.speaker.actor), None)
-            if source is not None and source.speaker.actor is not None:
-                candidate.relays = source.speaker.actor.key
-            else:
-                stance = candidate.stance = "asserts"
-        key = (key[0], stance)
+        speaker = candidate.speaker
+        if candidate.stance == "reports":
+            source = next((actor for actor in sources if actor != speaker.actor), None)
+            candidate.relays = None if source is None else source.key
+            candidate.stance = "asserts" if source is None else "reports"
+        key = (speaker.actor.key if speaker.actor else speaker.words, candidate.stance)
         if key not in chosen or _rank(candidate) > _rank(chosen[key]):
             chosen[key] = candidate
     return list(chosen.values())
@@ -583,5 +580,3 @@ def _settled(found: list[Candidate]) -> list[Candidate]:
 def _rank(candidate: Candidate) -> float:
     return CONFIDENCE.get(candidate.kind, 0.5) + (0.1 if candidate.speaker.resolved else 0)
 
-
-CONFIDENCE["relayed"] = 0.7

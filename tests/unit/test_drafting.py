@@ -149,3 +149,17 @@ def test_the_seed_story_drafts_reach_the_targets() -> None:
     assert overall["recall"] >= 0.6
     assert overall["precision"] >= 0.6
     assert overall["stance_agreement"] >= 0.7
+
+
+def test_a_report_that_names_its_source_relays_it() -> None:
+    wsj = ActorName("wsj", "The Wall Street Journal", "outlet")
+    peskov = ActorName("peskov", "Dmitry Peskov", "person")
+    text = "Das WSJ berichtete unter Berufung auf Peskow, dass es nur ein Gespräch gegeben habe."
+    assert [(d.actor, d.stance, d.relays) for d in draft_statements(text, [wsj, peskov])] == [
+        ("wsj", "reports", "peskov"),
+        ("peskov", "asserts", None),
+    ]
+    alone = "Das WSJ berichtete, dass es mehrere Gespräche gegeben habe."
+    assert [(d.actor, d.stance, d.relays) for d in draft_statements(alone, [wsj])] == [
+        ("wsj", "asserts", None)  # reporting its own findings
+    ]
