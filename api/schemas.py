@@ -4,17 +4,21 @@ makes the event."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
-from datetime import datetime
-from typing import Any, TypeVar, cast
+from datetime import date, datetime
+from typing import Any, Self, TypeVar, cast
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from ledger.domain.model import (
     Actor,
     Claim,
     Document,
+    DocumentId,
     Frozen,
+    Key,
     RetractionBasis,
     ShortText,
     SourceTime,
@@ -22,7 +26,10 @@ from ledger.domain.model import (
     StatementDraftFields,
     Story,
     source_instant,
+    Url,
 )
+from ledger.errors import InvalidEvent
+from ledger.sources import HTML, PDF, SourceFields, document_from_original
 
 Value = TypeVar("Value", Actor, Claim, Document, Story)
 
@@ -64,7 +71,86 @@ def registration_body(value: type[Value], component: str) -> type[Value]:
 
 ActorBody = registration_body(Actor, "ActorRegistered")
 ClaimBody = registration_body(Claim, "ClaimRegistered")
-DocumentBody = registration_body(Document, "DocumentRegistered")
+
+
+class DocumentRegistered(Frozen):
+    """A document to register: its ``text`` with the SHA-256 of its UTF-8 bytes, or an HTML
+    page (``html``) or a PDF (``pdf``, base64) from which the ledger extracts the article's
+    text, title, author and publication time, keeping the original. For HTML and PDF,
+    ``sha256`` is optional and, if given, is that of the bytes given (the page's UTF-8)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "document_id": "herald-2025-03-03.html",
+                    "publisher": "coastal-herald",
+                    "language": "en",
+                    "url": "https://herald.example/2025/03/03/bridge",
+                    "html": "<html><head><title>Bridge costs double</title></head><body>"
+                    "<article><p>The repair will cost 40 million euros, the mayor said."
+                    "</p></article></body></html>",
+                }
+            ]
+        }
+    )
+
+    document_id: DocumentId
+    publisher: Key | None = None
+    language: str = Field(min_length=2, max_length=8)
+    dated: date | None = None
+    note: ShortText | None = None
+    url: Url | None = None
+    text: str | None = Field(default=None, min_length=1, max_length=1_000_000)
+    html: str | None = Field(default=None, min_length=1, max_length=2_000_000)
+    pdf: str | None = Field(default=None, min_length=1, description="The PDF's bytes, base64.")
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+    @model_validator(mode="after")
+    def _one_content(self) -> Self:
+        given = [name for name in ("text", "html", "pdf") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of text, html (a page) and pdf (base64)")
+        if self.text is not None and self.sha256 is None:
+            raise ValueError("sha256: a text needs the SHA-256 of its UTF-8 bytes")
+        content = self.content()  # a pdf that is not base64 is refused here
+        if self.sha256 is not None and hashlib.sha256(content).hexdigest() != self.sha256:
+            raise ValueError(f"sha256 does not match the bytes of {given[0]}")
+        return self
+
+    def content(self) -> bytes:
+        """The bytes given: the text's or the page's UTF-8, or the PDF's."""
+        if self.pdf is not None:
+            try:
+                return base64.b64decode(self.pdf, validate=True)
+            except ValueError:
+                raise ValueError("pdf is not base64") from None
+        return (self.text if self.text is not None else self.html or "").encode("utf-8")
+
+    def document(self) -> Document:
+        """The document to register: the text as given, or what the extractor read."""
+        fields = SourceFields(
+            self.document_id, self.language, self.publisher, self.dated, self.url, self.note
+        )
+        if self.text is None:
+            media_type, field = (HTML, "html") if self.html is not None else (PDF, "pdf")
+            return document_from_original(fields, media_type, self.content(), field=field)
+        try:
+            return Document(
+                document_id=self.document_id,
+                publisher=self.publisher,
+                language=self.language,
+                dated=self.dated,
+                sha256=self.sha256 or "",
+                text=self.text,
+                note=self.note,
+                url=self.url,
+            )
+        except ValidationError as error:
+            raise InvalidEvent("text", error.errors()[0]["msg"]) from None
+
+
+DocumentBody = DocumentRegistered
 StoryBody = registration_body(Story, "StoryRegistered")
 
 

@@ -216,3 +216,35 @@ __all__ = [
     "Check",
     "Readiness",
 ]
+
+
+class DraftQuote(View):
+    exact: str
+    prefix: str
+    suffix: str
+
+
+class DraftPosition(View):
+    start: int = Field(description="Code points from the start of the document's text.")
+    end: int
+
+
+class DraftView(View):
+    """A statement the text appears to make, proposed for a person to confirm."""
+
+    actor: str | None = Field(description="The registered actor the speaker matches, or null.")
+    speaker: str | None = Field(description="The words in the text naming the speaker.")
+    stance: str = Field(description="Proposed: asserts, denies, reports, declines_to_comment, questions.")
+    quote: DraftQuote
+    position: DraftPosition
+    cue: str = Field(description="The verb or marker that made it a statement.")
+    kind: str = Field(
+        description="quote, reported, attribution, report, relayed, refusal, publisher, "
+        "headline or carried (reported speech going on in the subjunctive)."
+    )
+    relays: str | None = Field(description="Whose words it passes on, when the text says.")
+    confidence: float
+
+
+class DraftList(View):
+    drafts: list[DraftView]

@@ -10,7 +10,15 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import http_cases, ops_cases, query_cases, store_cases, tlog_cases, tree_cases
+from bench import (
+    drafts_cases,
+    http_cases,
+    ops_cases,
+    query_cases,
+    store_cases,
+    tlog_cases,
+    tree_cases,
+)
 from bench.harness import Databases, Figure, fsync_latencies, percentile
 from bench.report import markdown
 
@@ -26,6 +34,7 @@ SIZES = {
         "archive": 1_000,
         "feed": 20,
         "tlog": 100,
+        "drafts": 20,
     },
     "full": {
         "runs": 5,
@@ -40,6 +49,7 @@ SIZES = {
         "archive": 100_000,
         "feed": 200,
         "tlog": 2_000,
+        "drafts": 200,
     },
 }
 
@@ -95,6 +105,9 @@ def main() -> int:
         witnessed, detail = tlog_cases.witness_latency(dbs, size["tlog"], size["runs"])
         figures += witnessed
         extras.update(detail)
+    if not args.only or "drafts" in args.only:
+        print("drafts ...", file=sys.stderr, flush=True)
+        figures += drafts_cases.draft_time(size["runs"], size["drafts"])
     latencies = fsync_latencies(dbs.folder, 50 if args.smoke else 500)
     extras["fsync_ms"] = {
         "p50": percentile(latencies, 0.5) * 1e3,

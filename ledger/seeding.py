@@ -23,11 +23,16 @@ from pydantic import Field, ValidationError
 
 from ledger.domain.events import (
     ActorRegistered,
+    actor_stream,
+    document_stream,
+    event_data,
+    registered,
     ClaimRegistered,
     DocumentRegistered,
     StoryRegistered,
 )
 from ledger.domain.model import (
+    Document,
     DocumentId,
     Frozen,
     Key,
@@ -43,21 +48,24 @@ from ledger.domain.model import (
     TextPositionSelector,
     TextQuoteSelector,
     source_instant,
+    Url,
 )
 from ledger.domain.validation import DocumentFacts, anchored_statement, validate_statement
-from ledger.errors import InvalidEvent
+from ledger.errors import InvalidEvent, StateConflict
 from ledger.service import Ledger
+from ledger.sources import TEXT, SourceFields, document_from_original, media_type_of
 
 SEED_NAMESPACE = uuid.UUID("2b0f1c55-3f0a-4c43-8d1e-4a0f7b6d2e91")
 
 
 class SeedDocument(Frozen):
-    id: DocumentId
+    id: DocumentId  # the file beside the story file: .html and .pdf are extracted
     publisher: Key | None = None
     language: str
     dated: date | None = None
     recorded_at: datetime | None = None  # a historical import's reading time; else now
     note: str | None = None
+    url: Url | None = None
 
 
 class SeedActor(Frozen):
@@ -65,6 +73,7 @@ class SeedActor(Frozen):
     name: str
     kind: str
     note: str | None = None
+    aliases: list[str] = Field(default_factory=list)
 
 
 class SeedClaim(Frozen):
@@ -174,26 +183,44 @@ class SeedFile(Frozen):
 
 @dataclass(frozen=True)
 class SeedStory:
-    """The parsed data file with each document's text read from beside it."""
+    """The parsed data file with each document's bytes read from beside it, and the document
+    each becomes (an ``.html`` or ``.pdf`` file's text extracted, its original kept)."""
 
     data: SeedFile
     texts: dict[str, bytes]
+    documents: dict[str, Document] = field(default_factory=dict)
 
     def statement(self, key: str) -> SeedStatement | None:
         """The file's statement entry with this key, if there is one."""
         return next((entry for entry in self.data.statements if entry.key == key), None)
 
     def document_event(self, document: SeedDocument) -> DocumentRegistered:
-        raw = self.texts[document.id]
-        return DocumentRegistered(
-            document_id=document.id,
-            publisher=document.publisher,
-            language=document.language,
-            dated=document.dated,
-            sha256=hashlib.sha256(raw).hexdigest(),
-            text=raw.decode("utf-8"),
-            note=document.note,
+        return registered(DocumentRegistered, self.documents[document.id])
+
+
+def _document(entry: SeedDocument, raw: bytes) -> Document:
+    """The document a story file's entry registers: a text file as it is, HTML or PDF through
+    the extractor."""
+    media_type = media_type_of(entry.id)
+    if media_type != TEXT:
+        fields = SourceFields(
+            entry.id, entry.language, entry.publisher, entry.dated, entry.url, entry.note
         )
+        return document_from_original(fields, media_type, raw, field=entry.id)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidEvent(entry.id, "the document is not UTF-8 text") from None
+    return Document(
+        document_id=entry.id,
+        publisher=entry.publisher,
+        language=entry.language,
+        dated=entry.dated,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        text=text,
+        note=entry.note,
+        url=entry.url,
+    )
 
 
 @dataclass
@@ -222,7 +249,8 @@ def load_story(path: Path) -> SeedStory:
         where = ".".join(str(part) for part in first["loc"])
         raise InvalidEvent(where, first["msg"]) from None
     texts = {doc.id: _read_text(path.parent / doc.id) for doc in data.documents}
-    story = SeedStory(data, texts)
+    documents = {doc.id: _document(doc, texts[doc.id]) for doc in data.documents}
+    story = SeedStory(data, texts, documents)
     _check_statements(story)
     _check_amendments(story)
     return story
@@ -242,7 +270,7 @@ class StoryRegistry:
         self.actors = {actor.key for actor in story.data.actors}
         self.claims = {claim.key for claim in story.data.claims}
         self.documents = {
-            doc.id: DocumentFacts(doc.id, doc.publisher, story.texts[doc.id].decode("utf-8"))
+            doc.id: DocumentFacts(doc.id, doc.publisher, story.documents[doc.id].text)
             for doc in story.data.documents
         }
 
@@ -496,9 +524,24 @@ class _Seeder:
     ) -> None:
         event_id = self._event_id(kind, key)
         already = self.ledger.store.get_event(event_id) is not None
-        write(payload, event_id=event_id, metadata={"source": "seed", "seed_key": key}, **options)
         counted = kind.rpartition("/")[2]
+        try:
+            write(payload, event_id=event_id, metadata={"source": "seed", "seed_key": key}, **options)
+        except StateConflict:
+            if not self._registered_alike(counted, payload):
+                raise
+            already = True  # registered before, by another writer, exactly as the file says
         (self.report.present if already else self.report.appended)[counted] += 1
+
+    def _registered_alike(self, kind: str, payload: Any) -> bool:
+        """Whether the actor or document is registered already with the same data, so a file
+        drafted from the ledger (``ledger drafts --story-file``) loads over it."""
+        streams = {"actors": actor_stream, "documents": document_stream}
+        if kind not in streams:
+            return False
+        key = payload.key if kind == "actors" else payload.document_id
+        stored = self.ledger.store.read_stream(streams[kind](key), limit=1)
+        return bool(stored) and dict(stored[0].data) == event_data(payload)
 
 
 def _reading_times(documents: list[SeedDocument]) -> list[datetime]:

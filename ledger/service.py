@@ -29,6 +29,7 @@ from ledger.domain.events import (
 )
 from ledger.checkpoints import CheckpointSource
 from ledger.domain import anchoring
+from ledger.drafting import ActorName, Draft, draft_statements
 from ledger.domain.model import (
     Actor,
     Claim,
@@ -618,6 +619,23 @@ class LedgerQueries:
             return _found(
                 queries.document_view(connection, document_id), f"no document {document_id!r}"
             )
+
+    def original(self, document_id: str) -> tuple[str, bytes]:
+        """The bytes the document's text came from and their media type."""
+        with self.store.read_connection() as connection:
+            return _found(
+                queries.document_original(connection, document_id), f"no document {document_id!r}"
+            )
+
+    def drafts(self, document_id: str) -> list[Draft]:
+        """The statements the document's text appears to make, proposed for a person to confirm
+        (nothing is written): matched against every registered actor, names and aliases."""
+        view = self.document(document_id)
+        actors = [
+            ActorName(actor.key, actor.name, actor.kind, tuple(actor.aliases))
+            for actor in self.all_actors()
+        ]
+        return draft_statements(view.text, actors, publisher=view.publisher)
 
     def anchors(self, document_id: str, exact: str) -> AnchorAnswer:
         """Every occurrence of ``exact`` in the document, with its full anchor."""

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 import migrations
-from ledger import archive, backup
+from ledger import archive, backup, sources
 from ledger.audit.note import NoteError, SigningKey
 from ledger.bootstrap import App, open_app
 from ledger.errors import LedgerError
@@ -22,6 +22,7 @@ from ledger.projections.replay import Axis, parse_instant, to_json_text
 from ledger.projections.views import AnchorAnswer
 from ledger.seeding import SeedClock, SeedReport, load_story, seed
 from ledger.settings import Settings
+from ledger_cli import drafts_file
 from ledger_cli.audit import audit_app
 from ledger_cli.witness import witness_app
 from ledger_cli.replay_text import render_replay
@@ -35,6 +36,7 @@ projections_app = typer.Typer(help="The read models computed from the log.", no_
 keys_app = typer.Typer(help="The key that signs checkpoints.", no_args_is_help=True)
 checkpoint_app = typer.Typer(help="Signed checkpoints of the log's Merkle tree.", no_args_is_help=True)
 stories_app = typer.Typer(help="Stories: claims followed together.", no_args_is_help=True)
+documents_app = typer.Typer(help="Source documents: text, HTML, PDF.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(projections_app, name="projections")
 app.add_typer(keys_app, name="keys")
@@ -42,6 +44,7 @@ app.add_typer(checkpoint_app, name="checkpoint")
 app.add_typer(audit_app, name="audit")
 app.add_typer(witness_app, name="witness")
 app.add_typer(stories_app, name="stories")
+app.add_typer(documents_app, name="documents")
 
 
 @contextmanager
@@ -171,6 +174,74 @@ def load_story_file(
     with opened(Settings()) as ledger_app, ledger_errors():
         report = seed(ledger_app.ledger, story, None, progress=lambda line: typer.echo(f"  {line}"))
     _print_report(report)
+
+
+@documents_app.command("add")
+def add_document(
+    file: Annotated[Path, typer.Argument(help="A .txt, .html or .pdf file.")],
+    url: Annotated[str | None, typer.Option(help="Where the source was read.")] = None,
+    publisher: Annotated[str | None, typer.Option(help="The publisher's actor key.")] = None,
+    language: Annotated[str, typer.Option(help="The text's language (BCP 47).")] = "de",
+    document_id: Annotated[
+        str | None, typer.Option("--id", help="The document id (default: the file's name).")
+    ] = None,
+    dated: Annotated[
+        str | None, typer.Option(help="The date it prints (default: its publication date).")
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="A note on the document.")] = None,
+) -> None:
+    """Register a document: a text file as it is, or an HTML page or a PDF whose article text,
+    title, author and publication time are extracted, the original kept with it."""
+    with ledger_errors():
+        document = sources.document_from_file(
+            file, document_id or file.name, language, publisher, dated, url, note
+        )
+    with opened(Settings()) as ledger_app, ledger_errors():
+        event = ledger_app.ledger.register_document(document)
+    typer.echo(
+        f"registered {document.document_id} at position {event.position}: "
+        f"{len(document.text)} code points of text"
+        + (f", from {document.original.media_type} ({document.extractor.name} "
+           f"{document.extractor.version})" if document.original and document.extractor else "")
+    )
+    for name in ("title", "author", "published", "url"):
+        if getattr(document, name):
+            typer.echo(f"  {name}: {getattr(document, name)}")
+
+
+@app.command("drafts")
+def drafts(
+    document: Annotated[str, typer.Argument(help="The document id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    story_file: Annotated[
+        Path | None,
+        typer.Option(help="Write the drafts as a story file to edit, the document beside it."),
+    ] = None,
+) -> None:
+    """The statements a document appears to make, proposed for a person to confirm; nothing is
+    written to the ledger. With --story-file, a story file whose statements a person completes
+    (each needs its claim) and loads with `ledger stories load`."""
+    with opened(Settings()) as ledger_app, ledger_errors():
+        queries = ledger_app.queries
+        found = queries.drafts(document)
+        if story_file is not None:
+            drafted = drafts_file.story_file(queries, document, found, str(story_file))
+            story_file.write_text(drafted, encoding="utf-8")
+            (story_file.parent / document).write_bytes(queries.original(document)[1])
+            typer.echo(f"wrote {len(found)} drafts to {story_file} (and {document} beside it)")
+            return
+    if as_json:
+        payload = {"drafts": [draft.to_json() for draft in found]}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    for number, draft in enumerate(found, start=1):
+        who = draft.actor or f"(unregistered: {draft.speaker})"
+        relays = f" relaying {draft.relays}" if draft.relays else ""
+        typer.echo(
+            f"{number:>3}. {who} {draft.stance}{relays}  [{draft.kind}: {draft.cue}]"
+            f"  {draft.start}-{draft.end}  confidence {draft.confidence}"
+        )
+        typer.echo(f"     {json.dumps(draft.exact, ensure_ascii=False)}")
 
 
 @app.command("anchor")

@@ -927,6 +927,8 @@ async function renderDocument(id) {
   fill(section,
     h("p", {}, h("a", { href: "#/documents" }, "← All documents")),
     h("h1", { id: "document-title", tabindex: "-1" }, doc.document_id),
+    h("p", {}, h("a", { href: `#/document/${encodeURIComponent(id)}/drafts` },
+      "Draft statements from this text")),
     h("dl", { class: "facts" },
       h("dt", {}, "Publisher"), h("dd", {}, doc.publisher ? actorName(doc.publisher) : "unknown"),
       h("dt", {}, "Dated"), h("dd", {}, doc.dated ? formatDay(doc.dated) : "no date printed"),
@@ -983,6 +985,9 @@ async function route({ initial = false } = {}) {
   if (parts[0] === "claim" && parts[1]) {
     showView("claim-view");
     await renderClaim(parts[1]);
+  } else if (parts[0] === "document" && parts[1] && parts[2] === "drafts") {
+    showView("drafts-view");  // drafts.js
+    await window.renderDrafts(parts[1]);
   } else if (parts[0] === "document" && parts[1]) {
     showView("document-view");
     await renderDocument(parts[1]);

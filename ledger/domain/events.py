@@ -14,6 +14,7 @@ from ledger.domain.model import (
     Claim,
     Document,
     Frozen,
+    SOURCE_FIELDS,
     RetractionBasis,
     Statement,
     Story,
@@ -165,6 +166,10 @@ def _unset(payload: DomainEvent) -> set[str]:
         return {"withdrawn_at"}
     if isinstance(payload, StatementCorrected) and payload.corrected_at is None:
         return {"corrected_at"}
+    if isinstance(payload, DocumentRegistered):
+        return {name for name in SOURCE_FIELDS if getattr(payload, name) is None}
+    if isinstance(payload, ActorRegistered) and not payload.aliases:
+        return {"aliases"}
     return set()
 
 

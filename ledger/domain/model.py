@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from datetime import UTC, date, datetime, time
@@ -209,8 +210,63 @@ class StatementDraft(StatementDraftFields):
         return Statement.model_construct(set(Statement.model_fields), **fields, source=source)
 
 
+class Extractor(Frozen):
+    """The library that extracted a document's text from its original, and its version."""
+
+    name: str = Field(min_length=1, max_length=100)
+    version: str = Field(min_length=1, max_length=100)
+
+
+class OriginalSource(Frozen):
+    """The bytes a document's text was extracted from (an HTML page, a PDF): their media type,
+    SHA-256 and length, and the bytes themselves (``content``, base64), kept so anyone can run
+    the extraction again."""
+
+    media_type: str = Field(pattern=r"^[a-z]+/[a-z0-9.+-]+$", max_length=100)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    length: int = Field(ge=1)
+    content: str = Field(min_length=1, repr=False)
+
+    @model_validator(mode="after")
+    def _content_matches(self) -> Self:
+        try:
+            raw = base64.b64decode(self.content, validate=True)
+        except ValueError:
+            raise ValueError("content is not base64") from None
+        if len(raw) != self.length or hashlib.sha256(raw).hexdigest() != self.sha256:
+            raise ValueError("sha256 and length do not match the original's bytes")
+        return self
+
+    def summary(self) -> dict[str, Any]:
+        """What views show of the original: everything but the bytes."""
+        return {"media_type": self.media_type, "sha256": self.sha256, "length": self.length}
+
+
+def _published(value: str) -> str:
+    """A publication date (YYYY-MM-DD) or instant with its UTC offset, in ISO 8601."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        date.fromisoformat(value)
+        return value
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("published is a date (YYYY-MM-DD) or an ISO 8601 instant") from None
+    if instant.tzinfo is None:
+        raise ValueError("a published instant needs a UTC offset")
+    return value
+
+
+Published = Annotated[str, Field(max_length=40), AfterValidator(_published)]
+Url = Annotated[str, Field(max_length=2000, pattern=r"^https?://[^\s]+$")]
+
+
 class Document(Frozen):
-    """A source text entered the ledger; its text is kept whole so every quote can be checked."""
+    """A source text entered the ledger; its text is kept whole so every quote can be checked.
+
+    A document registered from an HTML page or a PDF also carries what the source says of
+    itself (``title``, ``author``, ``published``), its ``url``, the ``original`` bytes and the
+    ``extractor`` that made the text. Events written before these fields existed lack them.
+    """
 
     document_id: DocumentId
     publisher: Key | None = None
@@ -219,12 +275,24 @@ class Document(Frozen):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     text: str = Field(min_length=1, max_length=1_000_000)
     note: ShortText | None = None
+    title: str | None = Field(default=None, max_length=500)
+    author: str | None = Field(default=None, max_length=500)
+    published: Published | None = None
+    url: Url | None = None
+    original: OriginalSource | None = None
+    extractor: Extractor | None = None
 
     @model_validator(mode="after")
     def _hash_matches_text(self) -> Self:
         if hashlib.sha256(self.text.encode("utf-8")).hexdigest() != self.sha256:
             raise ValueError("sha256 does not match the UTF-8 bytes of text")
+        if (self.original is None) != (self.extractor is None):
+            raise ValueError("an original and its extractor come together")
         return self
+
+
+SOURCE_FIELDS = ("title", "author", "published", "url", "original", "extractor")
+"""The document's fields added with HTML and PDF sources: left out of events when unset."""
 
 
 class Actor(Frozen):
@@ -234,6 +302,12 @@ class Actor(Frozen):
     name: str = Field(min_length=1, max_length=200)
     kind: ActorKind
     note: ShortText | None = None
+    aliases: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Other names the texts use for the actor ('Peskow', 'Kremlsprecher'); "
+        "statement drafts match speakers by name, surname and these.",
+    )
 
 
 class Story(Frozen):

@@ -26,6 +26,7 @@ from ledger.projections.derive import (
     withdrawal_time,
 )
 from ledger.projections.snapshot import Snapshot, normalize
+from ledger.projections.sql import _actor_row, _document_row
 from ledger.store import RecordedEvent
 
 
@@ -54,12 +55,9 @@ class InMemoryProjection:
         }
         match payload:
             case DocumentRegistered():
-                self.documents[payload.document_id] = {
-                    **payload.model_dump(exclude={"note"}),
-                    **registered,
-                }
+                self.documents[payload.document_id] = _document_row(payload, event)
             case ActorRegistered():
-                self.actors[payload.key] = {**payload.model_dump(exclude={"note"}), **registered}
+                self.actors[payload.key] = _actor_row(payload, event)
             case ClaimRegistered():
                 self.claims[payload.key] = {**payload.model_dump(exclude={"note"}), **registered}
                 self._refresh(payload.key, None)

@@ -422,6 +422,7 @@ def _actor_fields(row: Any) -> dict[str, Any]:
         "kind": row.kind,
         "note": row.note,
         "registered_at": format_instant(row.recorded_at),
+        "aliases": list(row.aliases or ()),
     }
 
 
@@ -465,7 +466,27 @@ def _document_fields(row: Any) -> dict[str, Any]:
         "note": row.note,
         "registered_at": format_instant(row.recorded_at),
         "position": row.position,
+        "title": row.title,
+        "author": row.author,
+        "published": row.published,
+        "url": row.url,
+        "original": row.original,
+        "extractor": row.extractor,
     }
+
+
+def document_original(connection: Connection, document_id: str) -> tuple[str, bytes] | None:
+    """The bytes a document's text came from, with their media type: the HTML or PDF it was
+    registered from, or its text as UTF-8 when it was registered as plain text."""
+    query = select(
+        documents.c.text, documents.c.original, documents.c.original_content
+    ).where(documents.c.document_id == document_id)
+    row = connection.execute(query).first()
+    if row is None:
+        return None
+    if row.original is None:
+        return "text/plain; charset=utf-8", row.text.encode("utf-8")
+    return row.original["media_type"], bytes(row.original_content)
 
 
 @dataclass(frozen=True, slots=True)

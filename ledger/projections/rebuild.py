@@ -51,9 +51,9 @@ from ledger.projections.sql import (
     CHECKPOINT,
     REGISTRATIONS,
     _claim_row,
+    _actor_row,
     _document_row,
     _end_current,
-    _registration_row,
     _story_row,
     standing_versions,
 )
@@ -325,8 +325,7 @@ class BulkFold:
                 self.dates[payload.document_id] = payload.dated
                 self.connection.execute(insert(documents), _document_row(payload, event))
             case ActorRegistered():
-                row = _registration_row(payload, event, "name", "kind")
-                self.connection.execute(insert(actors), row)
+                self.connection.execute(insert(actors), _actor_row(payload, event))
             case ClaimRegistered():
                 self.claim_rows[payload.key] = _claim_row(payload, event)
                 self.derivations[payload.key] = EMPTY_CLAIM

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -207,8 +208,7 @@ class _Fold:
             case DocumentRegistered():
                 self.connection.execute(insert(documents), _document_row(payload, event))
             case ActorRegistered():
-                row = _registration_row(payload, event, "name", "kind")
-                self.connection.execute(insert(actors), row)
+                self.connection.execute(insert(actors), _actor_row(payload, event))
             case ClaimRegistered():
                 self.connection.execute(insert(claims), _claim_row(payload, event))
                 search.index_claim(self.connection, self.backend, payload.key, payload.propositions)
@@ -284,9 +284,23 @@ def checkpoint(connection: Connection) -> int:
 
 
 def _document_row(payload: DocumentRegistered, event: RecordedEvent) -> dict[str, Any]:
-    row = _registration_row(payload, event, "publisher", "language", "dated", "sha256", "text")
-    row["document_id"] = payload.document_id
-    return row
+    row = _registration_row(
+        payload, event, "publisher", "language", "dated", "sha256", "text", "title", "author",
+        "published", "url",
+    )
+    original, extractor = payload.original, payload.extractor
+    return {
+        **row,
+        "document_id": payload.document_id,
+        "original": None if original is None else original.summary(),
+        "original_content": None if original is None else base64.b64decode(original.content),
+        "extractor": None if extractor is None else extractor.model_dump(),
+    }
+
+
+def _actor_row(payload: ActorRegistered, event: RecordedEvent) -> dict[str, Any]:
+    row = _registration_row(payload, event, "name", "kind")
+    return {**row, "aliases": list(payload.aliases) or None}
 
 
 def _claim_row(payload: ClaimRegistered, event: RecordedEvent) -> dict[str, Any]:

@@ -126,6 +126,7 @@ class ActorSummary(View):
     note: str | None
     registered_at: str
     statements: int
+    aliases: list[str] = Field(default_factory=list)
 
 
 class ActorView(View):
@@ -138,6 +139,18 @@ class ActorView(View):
     registered_at: str
     claims: list[str]
     statements: list[StatementEntry]
+    aliases: list[str] = Field(default_factory=list)
+
+
+class OriginalSummary(View):
+    media_type: str
+    sha256: str = Field(description="Of the original's bytes.")
+    length: int
+
+
+class ExtractorView(View):
+    name: str
+    version: str
 
 
 class DocumentFields(View):
@@ -150,6 +163,15 @@ class DocumentFields(View):
     sha256: str
     note: str | None
     registered_at: str
+    title: str | None = None
+    author: str | None = None
+    published: str | None = Field(default=None, description="A date or an instant.")
+    url: str | None = None
+    original: OriginalSummary | None = Field(
+        default=None,
+        description="The HTML or PDF the text was extracted from (GET …/original serves it).",
+    )
+    extractor: ExtractorView | None = None
 
 
 class DocumentSummary(DocumentFields):
