@@ -14,6 +14,7 @@ from ledger.domain.model import (
     Actor,
     Claim,
     Document,
+    FreeText,
     Frozen,
     RetractionBasis,
     ShortText,
@@ -106,7 +107,7 @@ class RetractionIn(Frozen):
         }
     )
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: FreeText = Field(min_length=1, max_length=2000)
     basis: RetractionBasis
     withdrawn_at: datetime | None = Field(
         default=None,
@@ -130,7 +131,7 @@ class CorrectionIn(Frozen):
         }
     )
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: FreeText = Field(min_length=1, max_length=2000)
     basis: RetractionBasis
     statement: StatementDraft
     event_id: uuid.UUID | None = None

@@ -479,7 +479,9 @@ class LedgerQueries:
             def fetch(after: Any, limit: int) -> list[StatementEntry]:
                 return queries.statement_list(connection, replace(where, after=after, limit=limit))
 
-            return paged("statements", page, fetch, lambda entry: entry.position)
+            return paged(
+                "statements", page, fetch, lambda entry: entry.position, sorted_by=int
+            )
 
     def _listed(
         self,
@@ -487,6 +489,7 @@ class LedgerQueries:
         page: PageRequest,
         views: Callable[[Connection, Any, int], list[V]],
         cursor_field: str,
+        sorted_by: type[int] | type[str] = str,
     ) -> Page[V]:
         """A page of one kind of view, each page read by ``views`` after a cursor value."""
         with self.store.read_connection() as connection:
@@ -495,6 +498,7 @@ class LedgerQueries:
                 page,
                 lambda after, limit: views(connection, after, limit),
                 lambda view: getattr(view, cursor_field),
+                sorted_by=sorted_by,
             )
 
     def _read(self, read: Callable[[Connection], T]) -> T:
@@ -554,7 +558,7 @@ class LedgerQueries:
             return _found(queries.actor_view(connection, key), f"no actor {key!r}")
 
     def documents(self, page: PageRequest = PageRequest()) -> Page[DocumentSummary]:
-        return self._listed("documents", page, queries.document_views, "position")
+        return self._listed("documents", page, queries.document_views, "position", int)
 
     def document(self, document_id: str) -> DocumentView:
         with self.store.read_connection() as connection:

@@ -155,7 +155,6 @@ def test_anonymous_verify_reads_the_last_result_and_walks_nothing(
 
 FORGED = [
     {"list": "claims", "after": {"x": 1}},
-    {"list": "statements", "after": "abc"},
     {"list": "claims", "after": [1, 2]},
     {"list": "claims", "after": "a", "extra": 1},
     {"list": "claims", "after": "x" * 5000},
@@ -165,7 +164,8 @@ FORGED = [
 
 @pytest.mark.parametrize("path", ["claims", "statements", "actors", "documents", "stories"])
 def test_forged_cursors_are_refused_naming_the_cursor(client: TestClient, path: str) -> None:
-    for forged in FORGED:
+    wrong_type = "abc" if path in ("statements", "documents") else 7  # a key for a position
+    for forged in [*FORGED, {"list": path, "after": wrong_type}]:
         cursor = encoded_cursor({**forged, "list": path})
         response = client.get(f"/v1/{path}", params={"cursor": cursor})
         assert response.status_code in (400, 422), (forged, response.status_code)

@@ -236,7 +236,7 @@ def test_sql_metacharacters_in_every_named_field_are_refused(
 def test_sql_metacharacters_in_free_text_are_stored_byte_for_byte(client: TestClient) -> None:
     before = head(client)
     for n, injection in enumerate(SQL_METACHARACTERS, start=1):
-        note = f"{injection} \u202e{ZERO_WIDTH}{NFD_E}"
+        note = f"{injection} \u202e{ZERO_WIDTH}{NFD_E}\u202c"  # a closed override: kept
         response = client.post("/v1/statements", json=peskov_denial(note=note), headers=WRITE)
         assert response.status_code == 201, response.text
         assert head(client) == before + n
