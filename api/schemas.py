@@ -10,6 +10,7 @@ from typing import Any, TypeVar, cast
 
 from pydantic import ConfigDict, Field
 
+from ledger.domain.anchoring import MAX_COUNTED, MAX_PAGE
 from ledger.domain.model import (
     Actor,
     Claim,
@@ -91,6 +92,10 @@ class AnchorRequest(Frozen):
     )
 
     exact: str = Field(min_length=1, max_length=5000)
+    after: int = Field(
+        default=0, ge=0, le=MAX_COUNTED, description="Start after this occurrence (a `next`)."
+    )
+    limit: int = Field(default=MAX_PAGE, ge=1, le=MAX_PAGE, description="At most this many.")
 
 
 class RetractionIn(Frozen):

@@ -566,15 +566,23 @@ class LedgerQueries:
                 queries.document_view(connection, document_id), f"no document {document_id!r}"
             )
 
-    def anchors(self, document_id: str, exact: str) -> AnchorAnswer:
-        """Every occurrence of ``exact`` in the document, with its full anchor."""
+    def anchors(
+        self, document_id: str, exact: str, *, after: int = 0, limit: int = anchoring.MAX_PAGE
+    ) -> AnchorAnswer:
+        """The occurrences of ``exact`` numbered after ``after`` (at most ``limit``), with their
+        full anchors, and how many there are; the work is capped (``anchoring.MAX_COUNTED``)."""
         view = self.document(document_id)
-        found = anchoring.occurrences(view.text, exact)
+        found = anchoring.find_starts(view.text, exact)
+        shown = anchoring.occurrences(view.text, found, after=after, limit=limit)
+        last = after + len(shown)
         answer = {
             "document": document_id,
             "exact": exact,
             "context": anchoring.CONTEXT,
-            "occurrences": [occurrence.to_json() for occurrence in found],
+            "occurrences": [occurrence.to_json() for occurrence in shown],
+            "total": len(found.starts),
+            "total_complete": found.complete,
+            "next": last if shown and last < len(found.starts) else None,
         }
         return trusted(AnchorAnswer, answer)
 

@@ -53,7 +53,9 @@ def read_document(
 def find_anchors(
     document_id: DocumentIdPath, body: AnchorRequest, queries: QueriesDep, response: Response
 ) -> Response:
-    """Every occurrence of the exact text in the document, as a TextQuoteSelector (prefix and
-    suffix of up to ``context`` code points) and a TextPositionSelector in code points.
+    """The occurrences of the exact text in the document, as a TextQuoteSelector (prefix and
+    suffix of up to ``context`` code points) and a TextPositionSelector in code points: at most
+    ``limit`` (100) an answer, ``after`` pages on, ``total`` counts them (up to 10,000).
     Writes nothing: a statement may give ``quote.exact`` alone and the ledger anchors it."""
-    return trusted_json(queries.anchors(document_id, body.exact), response)
+    found = queries.anchors(document_id, body.exact, after=body.after, limit=body.limit)
+    return trusted_json(found, response)

@@ -108,8 +108,8 @@ def _validate_relays(statement: Statement, registry: Registry, field: str) -> No
 def _validate_anchor(statement: Statement, document: DocumentFacts, field: str) -> None:
     text, quote, position = document.text, statement.source.quote, statement.source.position
     if position.end > len(text):
-        found = anchoring.occurrences(text, quote.exact)
-        where = f"; the quote is at code points {anchoring.places(found)}" if found else ""
+        found = anchoring.find_starts(text, quote.exact)
+        where = f"; the quote is at code points {found.places()}" if found.starts else ""
         raise InvalidEvent(
             f"{field}source.position.end",
             f"past the end of the document ({len(text)} code points){where}",

@@ -160,12 +160,20 @@ class AnchorOccurrence(Selectors):
 
 
 class AnchorAnswer(View):
-    """Every occurrence of the exact text in the document."""
+    """A page of the occurrences of the exact text in the document (at most 100), how many
+    there are (counted up to 10,000), and the ``after`` of the next page."""
 
     document: str
     exact: str
     context: int = Field(description="Code points of prefix and suffix, fewer at the edges.")
     occurrences: list[AnchorOccurrence]
+    total: int = Field(description="Occurrences counted, at most 10,000 (see total_complete)")
+    total_complete: bool = Field(
+        description="false when counting stopped at 10,000: there are that many or more"
+    )
+    next: int | None = Field(
+        description="Send as ``after`` for the next page; null on the last page"
+    )
 
 
 class StorySummary(View):
