@@ -200,7 +200,9 @@ class StoryRegistry:
         self.actors = {actor.key for actor in story.data.actors}
         self.claims = {claim.key for claim in story.data.claims}
         self.documents = {
-            doc.id: DocumentFacts(doc.id, doc.publisher, story.texts[doc.id].decode("utf-8"))
+            doc.id: DocumentFacts(
+                doc.id, doc.publisher, story.texts[doc.id].decode("utf-8"), dated=doc.dated
+            )
             for doc in story.data.documents
         }
 

@@ -215,7 +215,7 @@ class Ledger:
 
         def checked(registry: SqlRegistry) -> Statement:
             anchored = anchored_statement(statement, registry)
-            validate_statement(anchored, registry)
+            validate_statement(anchored, registry, recorded_at=self.store.clock())
             return anchored
 
         anchored = self._check(checked)
@@ -290,7 +290,9 @@ class Ledger:
                 _stays_on_claim(corrected, standing_statement(registry, statement_id))
             statement = anchored_statement(corrected, registry, field="statement.")
             if not retry:
-                validate_statement(statement, registry, field="statement.")
+                validate_statement(
+                    statement, registry, field="statement.", recorded_at=self.store.clock()
+                )
             return statement
 
         statement = self._check(checked)
