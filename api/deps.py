@@ -15,7 +15,7 @@ from fastapi import Depends, Header, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import authorize
+from api.auth import Forbidden, authorize
 from api.conditional import mark_pinned
 from api.settings import ApiSettings, Scope, TokenSpec
 from ledger.bootstrap import App
@@ -129,7 +129,22 @@ def require_metrics(request: Request, credentials: Credentials, settings: ApiSet
         _authorize(request, credentials, settings, Scope.METRICS)
 
 
+async def may_walk(request: Request, credentials: Credentials, settings: ApiSettingsDep) -> bool:
+    """Whether the caller may run the integrity walk: a token with the audit or write scope.
+
+    No token, or one without either scope, is no error: that caller reads the last walk kept.
+    An unknown token is still 401."""
+    if credentials is None:
+        return False
+    try:
+        _authorize(request, credentials, settings, Scope.AUDIT)
+    except Forbidden:
+        return False
+    return True
+
+
 Writer = Annotated[TokenSpec, Depends(require_write)]
+MayWalk = Annotated[bool, Depends(may_walk)]
 ReadAccess = Depends(require_read)
 
 
@@ -211,14 +226,20 @@ IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
 
 
 def write_options(writer: Writer, key: IdempotencyKeyDep, log: LogDep) -> WriteOptions:
-    """How a registration is written: its Idempotency-Key (which derives the event id and is
-    kept in the metadata), the metadata naming the channel and the token, and a receipt when
-    the ledger signs."""
+    """How a registration is written: its Idempotency-Key (which, with the token's name,
+    derives the event id, and is kept in the metadata), the metadata naming the channel and
+    the token, and a receipt when the ledger signs. Keys are scoped by token."""
     return WriteOptions(
         idempotency_key=key,
         metadata={"via": "http", "token": writer.name},
         receipt=log.key is not None,
+        idempotency_scope=idempotency_scope(writer.name),
     )
+
+
+def idempotency_scope(token_name: str) -> str:
+    """Whose Idempotency-Keys these are: the token's configured name (docs/http-api.md)."""
+    return f"token:{token_name}"
 
 
 WriteOptionsDep = Annotated[WriteOptions, Depends(write_options)]

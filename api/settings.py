@@ -23,6 +23,7 @@ class Scope(StrEnum):
     READ = "read"
     WRITE = "write"
     METRICS = "metrics"  # scrapes /metrics when LEDGER_METRICS_REQUIRE_TOKEN is set
+    AUDIT = "audit"  # runs the integrity walk (GET /v1/audit/verify); write may too
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ def parse_tokens(text: str) -> tuple[TokenSpec, ...]:
     for entry in re.split(r"[,\s]+", text.strip()):
         if not entry:
             continue
-        match = TOKEN_ENTRY.match(entry)
+        match = TOKEN_ENTRY.fullmatch(entry)
         if match is None:
             raise ValueError("each token is name:scope[+scope]:sha256-hex (lowercase hex)")
         scopes = frozenset(Scope(scope) for scope in match["scopes"].split("+"))

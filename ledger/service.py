@@ -82,15 +82,20 @@ IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d2c3e-8a51-4e0b-9a57-1c2b9d0e4f10")
 Metadata = Mapping[str, Any]
 
 
-def event_id_for(idempotency_key: str | None, event_id: uuid.UUID | None) -> uuid.UUID | None:
+def event_id_for(
+    idempotency_key: str | None, event_id: uuid.UUID | None, scope: str | None = None
+) -> uuid.UUID | None:
     """The event id a request writes: its own, or one derived from its Idempotency-Key.
 
     Deriving the id makes the key durable with no table of its own: the event table's unique
     event id refuses a second event for the same key in the same transaction that writes it.
+    ``scope`` (over HTTP, the token's configured name) keeps each writer's keys its own: one
+    writer cannot squat another's key, nor get another's stored event back by sending it.
     """
     if idempotency_key is None:
         return event_id
-    derived = uuid.uuid5(IDEMPOTENCY_NAMESPACE, idempotency_key)
+    name = idempotency_key if scope is None else f"{scope}:{idempotency_key}"
+    derived = uuid.uuid5(IDEMPOTENCY_NAMESPACE, name)
     if event_id is not None and event_id != derived:
         raise InvalidEvent(
             "event_id", "give an event_id or an Idempotency-Key, not two different ones"
@@ -110,9 +115,10 @@ class WriteOptions:
     idempotency_key: str | None = None
     metadata: Metadata = field(default_factory=dict)
     receipt: bool = False
+    idempotency_scope: str | None = None
 
     def resolved_event_id(self) -> uuid.UUID | None:
-        return event_id_for(self.idempotency_key, self.event_id)
+        return event_id_for(self.idempotency_key, self.event_id, self.idempotency_scope)
 
     def full_metadata(self) -> dict[str, Any]:
         merged = dict(self.metadata)
