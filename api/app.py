@@ -17,6 +17,7 @@ from api.access_log import AccessLog
 from api.body import BodyGuard
 from api.conditional import ConditionalReads
 from api.cors import ProblemCORS
+from api.deps import KnownQuery
 from api.feed import LogWaker
 from api.health import WriteFaults, ledger_state
 from api.metrics import LedgerMetrics, MetricsMiddleware
@@ -103,6 +104,7 @@ def create_app(
         lifespan=lifespan,
         responses=problems.responses(422, 500),
         generate_unique_id_function=operation_id,
+        dependencies=[KnownQuery],  # every route refuses query parameters it does not declare
     )
     app.state.api_settings = api_settings
     problems.install(app)

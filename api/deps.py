@@ -275,10 +275,15 @@ class UnknownQueryParameter(Exception):
 
 
 async def refuse_unknown_query(request: Request) -> None:
-    """Refuse query parameters the route does not declare (its own and its dependencies')."""
+    """Refuse query parameters the route does not declare (its own and its dependencies').
+
+    Every route of the application depends on this (``create_app``), so a new route is
+    covered with no list to keep: what it takes is read from its own declared parameters.
+    The HTML pages (routes outside the OpenAPI document) are left alone: their query belongs
+    to the script in the browser."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
-    if dependant is None:
+    if dependant is None or not getattr(route, "include_in_schema", True):
         return
     allowed = sorted(_query_names(dependant))
     unknown = sorted({name for name in request.query_params if name not in allowed})

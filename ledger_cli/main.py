@@ -123,11 +123,28 @@ def generate_key(
     except NoteError as error:
         typer.secho(f"error: --name: {error}", err=True, fg=typer.colors.RED)
         raise typer.Exit(code=2) from None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(key.text + "\n")
+    write_private(out, key.text + "\n")
     typer.echo(key.verifier.text)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (0600), created or replaced.
+
+    ``O_CREAT``'s mode applies only to a new file: a replaced one kept its old mode (0644, say).
+    The text goes to a new 0600 file beside it, which then takes the old one's place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)  # whatever the umask
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(fresh, path)
+    except BaseException:
+        fresh.unlink(missing_ok=True)
+        raise
 
 
 @checkpoint_app.command("sign")

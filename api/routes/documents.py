@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
-from api.deps import DOCUMENT_ID, KnownQuery, PageDep, QueriesDep, ReadAccess, link_next
+from api.deps import DOCUMENT_ID, PageDep, QueriesDep, ReadAccess, link_next
 from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
 from api.problems import responses
 from api.responses import trusted_json
@@ -15,7 +15,7 @@ from api.views import AnchorAnswer, DocumentList, DocumentView
 from ledger.formats import document_scope
 
 router = APIRouter(
-    prefix="/v1/documents", tags=["documents"], dependencies=[ReadAccess, KnownQuery]
+    prefix="/v1/documents", tags=["documents"], dependencies=[ReadAccess]
 )
 DocumentIdPath = Annotated[str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])]
 
