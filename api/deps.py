@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, Header, Query, Request, Response
+from fastapi.routing import iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
@@ -282,13 +283,28 @@ async def refuse_unknown_query(request: Request) -> None:
     The HTML pages (routes outside the OpenAPI document) are left alone: their query belongs
     to the script in the browser."""
     route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
+    dependant = effective_dependant(request)
     if dependant is None or not getattr(route, "include_in_schema", True):
         return
     allowed = sorted(_query_names(dependant))
     unknown = sorted({name for name in request.query_params if name not in allowed})
     if unknown:
         raise UnknownQueryParameter(unknown, allowed)
+
+
+def effective_dependant(request: Request) -> Any:
+    """What the request's route depends on, its routers' and the application's dependencies
+    included (FastAPI keeps those on the route as included, not on the route itself)."""
+    route = request.scope.get("route")
+    if route is None:
+        return None
+    state = request.app.state
+    if not hasattr(state, "effective_dependants"):
+        state.effective_dependants = {
+            id(context.original_route): getattr(context, "dependant", None)
+            for context in iter_route_contexts(request.app.router.routes)
+        }
+    return state.effective_dependants.get(id(route), getattr(route, "dependant", None))
 
 
 def _query_names(dependant: Any) -> set[str]:

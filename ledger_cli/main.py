@@ -403,6 +403,7 @@ def serve(
 
     from api.access_log import configure_json_logging
     from api.app import require_signing_key
+    from api.server import ledger_http
     from api.settings import ApiSettings
 
     try:
@@ -429,7 +430,7 @@ def serve(
         proxy_headers=False,
         access_log=False,  # the ledger's own JSON line per request replaces uvicorn's
         loop="uvloop",  # pinned dependencies, chosen for speed (bench: HTTP cases)
-        http="httptools",
+        http=ledger_http(api_settings.header_timeout_seconds),  # httptools, problem+json 400s
     )
 
 
