@@ -26,6 +26,7 @@ from api.openapi import operation_id, optional_read_security
 from api.ratelimit import RateLimit, parse_rate_limit
 from api.routes import (
     actors,
+    apidocs,
     audit,
     claims,
     documents,
@@ -66,6 +67,7 @@ ROUTERS = (
     audit,
     exports,
     pages,
+    apidocs,
 )
 
 
@@ -105,7 +107,10 @@ def create_app(
         lifespan=lifespan,
         responses=problems.responses(422, 500),
         generate_unique_id_function=operation_id,
-        dependencies=[KnownQuery],  # every route refuses query parameters it does not declare
+        dependencies=[KnownQuery],
+        docs_url=None,  # /docs and /openapi.json are api/routes/apidocs.py's: no CDN, read access
+        redoc_url=None,
+        openapi_url=None,  # every route refuses query parameters it does not declare
     )
     app.state.api_settings = api_settings
     problems.install(app)
