@@ -55,7 +55,8 @@ def find_anchors(
 ) -> Response:
     """The occurrences of the exact text in the document, as a TextQuoteSelector (prefix and
     suffix of up to ``context`` code points) and a TextPositionSelector in code points: at most
-    ``limit`` (100) an answer, ``after`` pages on, ``total`` counts them (up to 10,000).
+    ``limit`` (100) an answer, ``after`` pages on, ``total`` counts them (up to 10,000;
+    fewer for long quotes: ``total_complete`` says when there are more).
     Writes nothing: a statement may give ``quote.exact`` alone and the ledger anchors it."""
     found = queries.anchors(document_id, body.exact, after=body.after, limit=body.limit)
     return trusted_json(found, response)

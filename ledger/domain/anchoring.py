@@ -21,12 +21,15 @@ SHOWN_OCCURRENCES = 20
 MAX_PAGE = 100
 """Occurrences one anchors answer holds at most; ``after`` pages on."""
 MAX_COUNTED = 10_000
-"""Occurrences any one request looks at, anchors and statement checks alike.
+"""Occurrences any one request looks at, anchors and statement checks alike."""
+MAX_WORK = 5_000_000
+"""Code points of matched text one request may compare: occurrences times the quote's length.
 
-The work of a request is bounded by this times the quote's length (at most 5,000 code points),
-whatever the document holds: a quote of 5,000 "a" in 100,000 "a" is 95,001 overlapping
-occurrences, and listing them all was a 985 MB answer. Past the cap the count says "or more",
-and a writer places the quote by ``source.position`` (or a longer quote)."""
+A quote of 5,000 "a" in 100,000 "a" is 95,001 overlapping occurrences, and listing them all
+was a 985 MB answer after 11 s. With both caps a request finds at most ``MAX_COUNTED`` short
+quotes, or ``MAX_WORK // len(quote)`` long ones (1,000 of 5,000 code points), in tens of
+milliseconds, whatever the document holds. Past the cap the count says "or more", and a writer
+places the quote by ``source.position`` (or a longer quote)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +95,14 @@ class AmbiguousQuote(InvalidEvent):
         return {"occurrences": [o.to_json() for o in self.occurrences[:SHOWN_OCCURRENCES]]}
 
 
-def find_starts(text: str, exact: str, *, cap: int = MAX_COUNTED) -> Starts:
-    """Where ``exact`` starts in ``text``, overlapping occurrences included, up to ``cap``."""
+def counting_cap(exact: str) -> int:
+    """How many occurrences of ``exact`` one request looks at (``MAX_COUNTED``, ``MAX_WORK``)."""
+    return max(MAX_PAGE, min(MAX_COUNTED, MAX_WORK // max(1, len(exact))))
+
+
+def find_starts(text: str, exact: str) -> Starts:
+    """Where ``exact`` starts in ``text``, overlapping occurrences included, up to its cap."""
+    cap = counting_cap(exact)
     starts: list[int] = []
     start = text.find(exact) if exact else -1
     while start != -1 and len(starts) < cap:
