@@ -210,6 +210,9 @@ def anchor(
         typer.echo(f"  prefix: {json.dumps(quote.prefix, ensure_ascii=False)}")
         typer.echo(f"  exact:  {json.dumps(quote.exact, ensure_ascii=False)}")
         typer.echo(f"  suffix: {json.dumps(quote.suffix, ensure_ascii=False)}")
+    if found.next is not None:
+        more = "" if found.total_complete else " or more"
+        typer.echo(f"(the first {len(occurrences)} of {found.total:,}{more} occurrences)")
 
 
 def _anchor_json(found: AnchorAnswer) -> dict[str, Any]:
