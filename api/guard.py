@@ -67,23 +67,28 @@ class EarlyAuth:
             detail = "send one Authorization header, not several"
             await problems.problem(400, "malformed-request", detail)(scope, receive, send)
             return
-        needed = self.scope_needed(scope) if scope["method"] in BODY_METHODS else None
+        route = self.matched(scope) if scope["method"] in BODY_METHODS else None
+        needed = None if route is None else self.scope_needed(route)
         refusal = None if needed is None else await self._refusal(scope, needed, authorizations)
         if refusal is not None:
+            scope["route"] = route.original_route  # for the metrics' and the log's route label
             await refusal(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
-    def scope_needed(self, scope: Scope) -> TokenScope | None:
-        """The token scope the route this request reaches needs, if any."""
+    def matched(self, scope: Scope) -> Any:
+        """The route (FastAPI's route context) this request will reach, or None."""
         for route in iter_route_contexts(self.router.routes):
-            match, _ = route.matches(scope)
-            if match is Match.FULL:
-                key = id(route.original_route)
-                if key not in self.needs:
-                    self.needs[key] = self._needed_by(getattr(route, "dependant", None))
-                return self.needs[key]
+            if route.matches(scope)[0] is Match.FULL:
+                return route
         return None
+
+    def scope_needed(self, route: Any) -> TokenScope | None:
+        """The token scope ``route`` needs, if any, from its dependencies (computed once)."""
+        key = id(route.original_route)
+        if key not in self.needs:
+            self.needs[key] = self._needed_by(getattr(route, "dependant", None))
+        return self.needs[key]
 
     def _needed_by(self, dependant: Any) -> TokenScope | None:
         calls = _calls(dependant) if dependant is not None else set()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import socket
 import stat
 import time
@@ -24,7 +23,6 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-import migrations
 from api.app import create_app
 from ledger.domain.anchoring import counting_cap
 from ledger.settings import Settings
@@ -37,7 +35,6 @@ from tests.support.api_fixtures import (
     assert_problem,
     head,
     peskov_denial,
-    seed_database,
     sha256,
 )
 from tests.support.server import LedgerServer, run_ledger
