@@ -22,7 +22,7 @@ from api.feed import FeedSlots, LogWaker
 from api.guard import EarlyAuth, NoSniff
 from api.health import WriteFaults, ledger_state
 from api.metrics import LedgerMetrics, MetricsMiddleware
-from api.openapi import operation_id, optional_read_security
+from api.openapi import operation_id, optional_read_security, unknown_query_refused
 from api.ratelimit import RateLimit, parse_rate_limit
 from api.routes import (
     actors,
@@ -187,7 +187,8 @@ def _document_problems(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = optional_read_security(problems.problem_media_types(generate()))
+            documented = optional_read_security(problems.problem_media_types(generate()))
+            app.openapi_schema = unknown_query_refused(documented)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

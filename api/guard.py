@@ -69,11 +69,12 @@ class EarlyAuth:
             return
         route = self.matched(scope) if scope["method"] in BODY_METHODS else None
         needed = None if route is None else self.scope_needed(route)
-        refusal = None if needed is None else await self._refusal(scope, needed, authorizations)
-        if refusal is not None:
-            scope["route"] = route.original_route  # for the metrics' and the log's route label
-            await refusal(scope, receive, send)
-            return
+        if route is not None and needed is not None:
+            refusal = await self._refusal(scope, needed, authorizations)
+            if refusal is not None:
+                scope["route"] = route.original_route  # the metrics' and the log's route label
+                await refusal(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
     def matched(self, scope: Scope) -> Any:
