@@ -55,7 +55,7 @@ class Occurrence:
 
 @dataclass(frozen=True, slots=True)
 class Starts:
-    """Where the quote starts, in text order: at most ``MAX_COUNTED`` of them; ``complete``
+    """Where the quote starts, in text order, up to its ``counting_cap``; ``complete``
     is False when the scan stopped at the cap with more text to look at."""
 
     starts: list[int]
