@@ -11,8 +11,8 @@ from sse_starlette import EventSourceResponse
 from api.conditional import mark_pinned
 from api.deps import ApiSettingsDep, QueriesDep, ReadAccess
 from api.feed import HeldFeed, follow
-from api.ratelimit import client_key
 from api.problems import problem, responses
+from api.ratelimit import client_key
 from api.responses import trusted_json
 from api.views import EventPage
 from ledger.errors import InvalidEvent
