@@ -330,6 +330,8 @@ class Ledger:
             registry = SqlRegistry(connection, self.store.backend)
             retry = None if event_id is None else self.store.get_event_in(connection, event_id)
             if retry is not None:
+                if retry.metadata.get("token") != write.metadata.get("token"):
+                    raise EventIdConflict(retry.event_id)  # another writer's stored event
                 return _confirmed_retry(registry, retry, statement_id, asked)
             standing = standing_statement(registry, statement_id)
             event = write.new_event(build(registry, standing))

@@ -195,6 +195,10 @@ def test_idempotency_keys_are_scoped_by_token(seeded_settings: Settings) -> None
         theirs = client.post(target, json=retraction, headers=bearer(B_TOKEN) | retry)
         assert theirs.status_code == 409, theirs.text  # was 201 with writer A's event
         assert "writera" not in theirs.text
+        event_id = {"event_id": mine.json()["event_id"]}  # public in /v1/events
+        by_id = client.post(target, json=retraction | event_id, headers=bearer(B_TOKEN))
+        assert_problem(by_id, 422)  # another writer's stored event is not B's retry
+        assert client.post(target, json=retraction | event_id, headers=bearer(A_TOKEN)).is_success
 
 
 # 6 and 11 (the connection-level ones): a real server with short deadlines.
