@@ -12,11 +12,13 @@ from typing import Any, Self, TypeVar, cast
 
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
+from ledger.domain.anchoring import MAX_COUNTED, MAX_PAGE
 from ledger.domain.model import (
     Actor,
     Claim,
     Document,
     DocumentId,
+    FreeText,
     Frozen,
     Key,
     RetractionBasis,
@@ -178,6 +180,10 @@ class AnchorRequest(Frozen):
     )
 
     exact: str = Field(min_length=1, max_length=5000)
+    after: int = Field(
+        default=0, ge=0, le=MAX_COUNTED, description="Start after this occurrence (a `next`)."
+    )
+    limit: int = Field(default=MAX_PAGE, ge=1, le=MAX_PAGE, description="At most this many.")
 
 
 class RetractionIn(Frozen):
@@ -194,7 +200,7 @@ class RetractionIn(Frozen):
         }
     )
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: FreeText = Field(min_length=1, max_length=2000)
     basis: RetractionBasis
     withdrawn_at: SourceTime | None = Field(
         default=None,
@@ -223,7 +229,7 @@ class CorrectionIn(Frozen):
         }
     )
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: FreeText = Field(min_length=1, max_length=2000)
     basis: RetractionBasis
     statement: StatementDraft
     corrected_at: SourceTime | None = Field(

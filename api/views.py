@@ -6,6 +6,7 @@ in ``ledger.projections.views``; the names below are re-exported for the routes.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -118,13 +119,16 @@ class StoryList(View):
 class VerificationView(View):
     """The integrity walk: chain, Merkle nodes and kept checkpoints' roots; the first fault."""
 
-    ok: bool
+    ok: bool | None = Field(description="null when no walk has run yet")
     checked: int
     first_bad_position: int | None
     reason: str | None
     tree_size: int = Field(description="leaves walked; 0 when the walk stopped at a fault")
     root: str = Field(description="the tree's root over every event walked (base64)")
     checkpoints_checked: int = Field(description="kept checkpoints whose roots the events give")
+    verified_at: datetime | None = Field(
+        description="when this walk ran (an anonymous caller gets the last one kept)"
+    )
 
 
 class CheckpointView(View):

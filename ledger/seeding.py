@@ -270,7 +270,9 @@ class StoryRegistry:
         self.actors = {actor.key for actor in story.data.actors}
         self.claims = {claim.key for claim in story.data.claims}
         self.documents = {
-            doc.id: DocumentFacts(doc.id, doc.publisher, story.documents[doc.id].text)
+            doc.id: DocumentFacts(
+                doc.id, doc.publisher, story.documents[doc.id].text, dated=doc.dated
+            )
             for doc in story.data.documents
         }
 

@@ -85,15 +85,20 @@ IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d2c3e-8a51-4e0b-9a57-1c2b9d0e4f10")
 Metadata = Mapping[str, Any]
 
 
-def event_id_for(idempotency_key: str | None, event_id: uuid.UUID | None) -> uuid.UUID | None:
+def event_id_for(
+    idempotency_key: str | None, event_id: uuid.UUID | None, scope: str | None = None
+) -> uuid.UUID | None:
     """The event id a request writes: its own, or one derived from its Idempotency-Key.
 
     Deriving the id makes the key durable with no table of its own: the event table's unique
     event id refuses a second event for the same key in the same transaction that writes it.
+    ``scope`` (over HTTP, the token's configured name) keeps each writer's keys its own: one
+    writer cannot squat another's key, nor get another's stored event back by sending it.
     """
     if idempotency_key is None:
         return event_id
-    derived = uuid.uuid5(IDEMPOTENCY_NAMESPACE, idempotency_key)
+    name = idempotency_key if scope is None else f"{scope}:{idempotency_key}"
+    derived = uuid.uuid5(IDEMPOTENCY_NAMESPACE, name)
     if event_id is not None and event_id != derived:
         raise InvalidEvent(
             "event_id", "give an event_id or an Idempotency-Key, not two different ones"
@@ -113,9 +118,10 @@ class WriteOptions:
     idempotency_key: str | None = None
     metadata: Metadata = field(default_factory=dict)
     receipt: bool = False
+    idempotency_scope: str | None = None
 
     def resolved_event_id(self) -> uuid.UUID | None:
-        return event_id_for(self.idempotency_key, self.event_id)
+        return event_id_for(self.idempotency_key, self.event_id, self.idempotency_scope)
 
     def full_metadata(self) -> dict[str, Any]:
         merged = dict(self.metadata)
@@ -218,7 +224,7 @@ class Ledger:
 
         def checked(registry: SqlRegistry) -> Statement:
             anchored = anchored_statement(statement, registry)
-            validate_statement(anchored, registry)
+            validate_statement(anchored, registry, recorded_at=self.store.clock())
             return anchored
 
         anchored = self._check(checked)
@@ -307,7 +313,9 @@ class Ledger:
                 _stays_on_claim(corrected, standing_statement(registry, statement_id))
             statement = anchored_statement(corrected, registry, field="statement.")
             if not retry:
-                validate_statement(statement, registry, field="statement.")
+                validate_statement(
+                    statement, registry, field="statement.", recorded_at=self.store.clock()
+                )
             return statement
 
         statement = self._check(checked)
@@ -361,6 +369,8 @@ class Ledger:
             registry = SqlRegistry(connection, self.store.backend)
             retry = None if event_id is None else self.store.get_event_in(connection, event_id)
             if retry is not None:
+                if retry.metadata.get("token") != write.metadata.get("token"):
+                    raise EventIdConflict(retry.event_id)  # another writer's stored event
                 return _confirmed_retry(registry, retry, statement_id, asked)
             standing = standing_statement(registry, statement_id)
             event = write.new_event(build(registry, standing))
@@ -537,7 +547,9 @@ class LedgerQueries:
             def fetch(after: Any, limit: int) -> list[StatementEntry]:
                 return queries.statement_list(connection, replace(where, after=after, limit=limit))
 
-            return paged("statements", page, fetch, lambda entry: entry.position)
+            return paged(
+                "statements", page, fetch, lambda entry: entry.position, sorted_by=int
+            )
 
     def _listed(
         self,
@@ -545,6 +557,7 @@ class LedgerQueries:
         page: PageRequest,
         views: Callable[[Connection, Any, int], list[V]],
         cursor_field: str,
+        sorted_by: type[int] | type[str] = str,
     ) -> Page[V]:
         """A page of one kind of view, each page read by ``views`` after a cursor value."""
         with self.store.read_connection() as connection:
@@ -553,6 +566,7 @@ class LedgerQueries:
                 page,
                 lambda after, limit: views(connection, after, limit),
                 lambda view: getattr(view, cursor_field),
+                sorted_by=sorted_by,
             )
 
     def _read(self, read: Callable[[Connection], T]) -> T:
@@ -612,7 +626,7 @@ class LedgerQueries:
             return _found(queries.actor_view(connection, key), f"no actor {key!r}")
 
     def documents(self, page: PageRequest = PageRequest()) -> Page[DocumentSummary]:
-        return self._listed("documents", page, queries.document_views, "position")
+        return self._listed("documents", page, queries.document_views, "position", int)
 
     def document(self, document_id: str) -> DocumentView:
         with self.store.read_connection() as connection:
@@ -637,15 +651,23 @@ class LedgerQueries:
         ]
         return draft_statements(view.text, actors, publisher=view.publisher)
 
-    def anchors(self, document_id: str, exact: str) -> AnchorAnswer:
-        """Every occurrence of ``exact`` in the document, with its full anchor."""
+    def anchors(
+        self, document_id: str, exact: str, *, after: int = 0, limit: int = anchoring.MAX_PAGE
+    ) -> AnchorAnswer:
+        """The occurrences of ``exact`` numbered after ``after`` (at most ``limit``), with their
+        full anchors, and how many there are; the work is capped (``anchoring.MAX_COUNTED``)."""
         view = self.document(document_id)
-        found = anchoring.occurrences(view.text, exact)
+        found = anchoring.find_starts(view.text, exact)
+        shown = anchoring.occurrences(view.text, found, after=after, limit=limit)
+        last = after + len(shown)
         answer = {
             "document": document_id,
             "exact": exact,
             "context": anchoring.CONTEXT,
-            "occurrences": [occurrence.to_json() for occurrence in found],
+            "occurrences": [occurrence.to_json() for occurrence in shown],
+            "total": len(found.starts),
+            "total_complete": found.complete,
+            "next": last if shown and last < len(found.starts) else None,
         }
         return trusted(AnchorAnswer, answer)
 

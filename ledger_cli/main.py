@@ -128,11 +128,28 @@ def generate_key(
     except NoteError as error:
         typer.secho(f"error: --name: {error}", err=True, fg=typer.colors.RED)
         raise typer.Exit(code=2) from None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(key.text + "\n")
+    write_private(out, key.text + "\n")
     typer.echo(key.verifier.text)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (0600), created or replaced.
+
+    ``O_CREAT``'s mode applies only to a new file: a replaced one kept its old mode (0644, say).
+    The text goes to a new 0600 file beside it, which then takes the old one's place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)  # whatever the umask
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(fresh, path)
+    except BaseException:
+        fresh.unlink(missing_ok=True)
+        raise
 
 
 @checkpoint_app.command("sign")
@@ -266,6 +283,9 @@ def anchor(
         typer.echo(f"  prefix: {json.dumps(quote.prefix, ensure_ascii=False)}")
         typer.echo(f"  exact:  {json.dumps(quote.exact, ensure_ascii=False)}")
         typer.echo(f"  suffix: {json.dumps(quote.suffix, ensure_ascii=False)}")
+    if found.next is not None:
+        more = "" if found.total_complete else " or more"
+        typer.echo(f"(the first {len(occurrences)} of {found.total:,}{more} occurrences)")
 
 
 def _anchor_json(found: AnchorAnswer) -> dict[str, Any]:
@@ -473,6 +493,7 @@ def serve(
 
     from api.access_log import configure_json_logging
     from api.app import require_signing_key
+    from api.server import ledger_http
     from api.settings import ApiSettings
 
     try:
@@ -499,7 +520,7 @@ def serve(
         proxy_headers=False,
         access_log=False,  # the ledger's own JSON line per request replaces uvicorn's
         loop="uvloop",  # pinned dependencies, chosen for speed (bench: HTTP cases)
-        http="httptools",
+        http=ledger_http(api_settings.header_timeout_seconds),  # httptools, problem+json 400s
     )
 
 

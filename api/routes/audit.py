@@ -14,10 +14,12 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AppDep, LogDep, ReadAccess
+from api.deps import AppDep, LogDep, MayWalk, ReadAccess
 from api.problems import responses
 from api.views import CheckpointView, ConsistencyProofView, InclusionProofView, VerificationView
 from ledger.audit.tiles import parse_tile_path
+from ledger.bootstrap import App
+from ledger.store import keep_verification, last_verification
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], dependencies=[ReadAccess])
 
@@ -44,10 +46,19 @@ Size = Annotated[
 ]
 
 
-@router.get("/verify", response_model=VerificationView)
-def verify_chain(app: AppDep) -> dict[str, Any]:
-    """Walk the hash chain, the Merkle nodes and the kept checkpoints; ok is false at a fault."""
-    return app.verify().to_json()
+@router.get("/verify", response_model=VerificationView, responses=responses(401))
+def verify_chain(app: AppDep, may_walk: MayWalk) -> dict[str, Any]:
+    """Walk the hash chain, the Merkle nodes and the kept checkpoints; ok is false at a fault.
+
+    The walk reads the whole log, so it needs a token with the ``audit`` (or ``write``) scope;
+    its result is kept. Anyone else gets the last walk's result and its time (``ok`` null when
+    none has run yet); ``ledger verify`` walks without any of this."""
+    if may_walk:
+        return walk_and_keep(app)
+    kept = last_verification(app.store)
+    if kept is None:
+        return NEVER_VERIFIED
+    return {**kept.result, "verified_at": kept.verified_at}
 
 
 @router.get(
@@ -110,6 +121,25 @@ def consistency_proof(
     """The RFC 9162 consistency proof that the tree of size ``from`` is a prefix of ``to``."""
     response.headers["Cache-Control"] = _cache(second)
     return log.consistency(first, second).to_json()
+
+
+NEVER_VERIFIED: dict[str, Any] = {
+    "ok": None,
+    "checked": 0,
+    "first_bad_position": None,
+    "reason": "no walk has run yet: a token with the audit or write scope runs one",
+    "tree_size": 0,
+    "root": "",
+    "checkpoints_checked": 0,
+    "verified_at": None,
+}
+
+
+def walk_and_keep(app: App) -> dict[str, Any]:
+    """The integrity walk, kept with its time for those who may not walk."""
+    result, at = app.verify(), app.store.clock()
+    keep_verification(app.store, result, at)
+    return {**result.to_json(), "verified_at": at}
 
 
 # -- C2SP tlog-tiles: what a mirror or a client needs to compute every proof itself ------------

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
-from api.deps import DOCUMENT_ID, KnownQuery, PageDep, QueriesDep, ReadAccess, link_next
+from api.deps import DOCUMENT_ID, PageDep, QueriesDep, ReadAccess, link_next
 from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
 from api.problems import responses
 from api.responses import trusted_json
@@ -15,7 +15,7 @@ from api.views import AnchorAnswer, DocumentList, DocumentView, DraftList
 from ledger.formats import document_scope
 
 router = APIRouter(
-    prefix="/v1/documents", tags=["documents"], dependencies=[ReadAccess, KnownQuery]
+    prefix="/v1/documents", tags=["documents"], dependencies=[ReadAccess]
 )
 DocumentIdPath = Annotated[str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])]
 
@@ -53,10 +53,13 @@ def read_document(
 def find_anchors(
     document_id: DocumentIdPath, body: AnchorRequest, queries: QueriesDep, response: Response
 ) -> Response:
-    """Every occurrence of the exact text in the document, as a TextQuoteSelector (prefix and
-    suffix of up to ``context`` code points) and a TextPositionSelector in code points.
+    """The occurrences of the exact text in the document, as a TextQuoteSelector (prefix and
+    suffix of up to ``context`` code points) and a TextPositionSelector in code points: at most
+    ``limit`` (100) an answer, ``after`` pages on, ``total`` counts them (up to 10,000;
+    fewer for long quotes: ``total_complete`` says when there are more).
     Writes nothing: a statement may give ``quote.exact`` alone and the ledger anchors it."""
-    return trusted_json(queries.anchors(document_id, body.exact), response)
+    found = queries.anchors(document_id, body.exact, after=body.after, limit=body.limit)
+    return trusted_json(found, response)
 
 
 @router.get(

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import KEY, KnownQuery, QueriesDep, ReadAccess
+from api.deps import KEY, QueriesDep, ReadAccess
 from api.problems import responses
 from ledger.projections.views import Replay
 from ledger.projections.replay import Axis, parse_instant, to_json_text
 
-router = APIRouter(prefix="/v1/replay", tags=["replay"], dependencies=[ReadAccess, KnownQuery])
+router = APIRouter(prefix="/v1/replay", tags=["replay"], dependencies=[ReadAccess])
 
 
 @router.get(

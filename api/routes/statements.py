@@ -12,7 +12,6 @@ from api.deps import (
     DOCUMENT_ID,
     KEY,
     GuardedWriteDep,
-    KnownQuery,
     LedgerDep,
     LogDep,
     PageDep,
@@ -31,7 +30,7 @@ from ledger.domain.model import Stance
 from ledger.projections.queries import StatementFilter
 from ledger.store import RecordedEvent
 
-router = APIRouter(prefix="/v1/statements", tags=["statements"], dependencies=[KnownQuery])
+router = APIRouter(prefix="/v1/statements", tags=["statements"])
 WRITE_PROBLEMS = responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
 
 

@@ -19,6 +19,7 @@ from ledger.domain.model import (
     Statement,
     Story,
 )
+from ledger.domain.text import STORED
 from ledger.errors import InvalidEvent
 
 
@@ -192,7 +193,7 @@ def decode(event: Envelope) -> DomainEvent | None:
     if cls is None:
         return None
     try:
-        return cls.model_validate(event.data)
+        return cls.model_validate(event.data, context={STORED: True})  # kept as written
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "data"

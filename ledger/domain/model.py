@@ -9,40 +9,86 @@ from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
+
+from ledger.domain.text import free_text_problem, is_stored, matches_in_full, name_problem
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 DOCUMENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 
 
-def _key(value: str) -> str:
-    if not KEY_PATTERN.match(value):
+def _identifier(pattern: re.Pattern[str], value: str, info: ValidationInfo) -> bool:
+    """The whole value matches; a stored event's is read as it was accepted when written."""
+    if is_stored(info.context):
+        return pattern.match(value) is not None
+    return matches_in_full(pattern, value)
+
+
+def _key(value: str, info: ValidationInfo) -> str:
+    if not _identifier(KEY_PATTERN, value, info):
         raise ValueError(
             "a key is 1-100 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit"
         )
     return value
 
 
-def _document_id(value: str) -> str:
-    if not DOCUMENT_ID_PATTERN.match(value):
+def _document_id(value: str, info: ValidationInfo) -> str:
+    if not _identifier(DOCUMENT_ID_PATTERN, value, info):
         raise ValueError("a document id is 1-200 of A-Z, a-z, 0-9, '.', '_' and '-'")
+    return value
+
+
+def _name(value: str, info: ValidationInfo) -> str:
+    problem = None if is_stored(info.context) else name_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _free_text(value: str, info: ValidationInfo) -> str:
+    problem = None if is_stored(info.context) else free_text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
 Key = Annotated[str, AfterValidator(_key)]
 DocumentId = Annotated[str, AfterValidator(_document_id)]
-ShortText = Annotated[str, Field(max_length=2000)]
+FreeText = Annotated[str, AfterValidator(_free_text)]
+"""Notes, reasons, descriptions: any text, but a bidi control opened in it is closed in it."""
+ShortText = Annotated[FreeText, Field(max_length=2000)]
+Name = Annotated[str, AfterValidator(_name)]
+"""Names and titles: shown as they are, so nothing invisible (docs/reliability.md)."""
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$")
+LANGUAGE_TAG_MESSAGE = "is not a language tag: use BCP 47, like 'en', 'de' or 'pt-BR'"
 
 
-def _propositions(value: dict[str, str]) -> dict[str, str]:
+def _language(value: str, info: ValidationInfo) -> str:
+    if not _identifier(LANGUAGE_PATTERN, value, info):
+        raise ValueError(f"{value!r} {LANGUAGE_TAG_MESSAGE}")
+    return value
+
+
+LanguageTag = Annotated[str, Field(min_length=2, max_length=8), AfterValidator(_language)]
+
+
+def _propositions(value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
     for language, text in value.items():
-        if not LANGUAGE_PATTERN.match(language):
-            raise ValueError(
-                f"{language!r} is not a language tag: use BCP 47, like 'en', 'de' or 'pt-BR'"
-            )
+        if not _identifier(LANGUAGE_PATTERN, language, info):
+            raise ValueError(f"{language!r} {LANGUAGE_TAG_MESSAGE}")
         if not 1 <= len(text) <= 2000:
             raise ValueError(f"the {language!r} proposition is 1-2000 characters")
+        problem = None if is_stored(info.context) else free_text_problem(text)
+        if problem is not None:
+            raise ValueError(f"the {language!r} proposition: {problem}")
     return dict(sorted(value.items()))
 
 
@@ -270,7 +316,7 @@ class Document(Frozen):
 
     document_id: DocumentId
     publisher: Key | None = None
-    language: str = Field(min_length=2, max_length=8)
+    language: LanguageTag
     dated: date | None = None
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     text: str = Field(min_length=1, max_length=1_000_000)
@@ -299,7 +345,7 @@ class Actor(Frozen):
     """Someone who makes or relays statements: an outlet, a person, an organisation, a group."""
 
     key: Key
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     kind: ActorKind
     note: ShortText | None = None
     aliases: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
@@ -318,7 +364,7 @@ class Story(Frozen):
     """
 
     key: Key
-    title: str = Field(min_length=1, max_length=300)
+    title: Name = Field(min_length=1, max_length=300)
     description: ShortText | None = None
     claims: list[Key] = Field(default_factory=list, max_length=10_000)
 

@@ -60,7 +60,10 @@ class SqlRegistry:
 
     def document(self, document_id: str) -> DocumentFacts | None:
         facts = rows.document_facts(self.connection, self.backend, document_id)
-        return None if facts is None else DocumentFacts(*facts)
+        if facts is None:
+            return None
+        dated = rows.document_date(self.connection, self.backend, document_id)
+        return DocumentFacts(*facts, dated=dated)
 
     def has_actor(self, key: str) -> bool:
         return rows.has_key(self.connection, self.backend, "actors", key)

@@ -192,12 +192,24 @@ class AnchorOccurrence(Selectors):
 
 
 class AnchorAnswer(View):
-    """Every occurrence of the exact text in the document."""
+    """A page of the occurrences of the exact text in the document (at most 100), how many
+    there are (counted up to 10,000, fewer for long quotes), and the ``after`` of the next
+    page."""
 
     document: str
     exact: str
     context: int = Field(description="Code points of prefix and suffix, fewer at the edges.")
     occurrences: list[AnchorOccurrence]
+    total: int = Field(
+        description="Occurrences counted: at most 10,000, and 5,000,000 code points of quote "
+        "(1,000 of a 5,000-code-point quote); see total_complete"
+    )
+    total_complete: bool = Field(
+        description="false when counting stopped at its cap: there are that many or more"
+    )
+    next: int | None = Field(
+        description="Send as ``after`` for the next page; null on the last page"
+    )
 
 
 class StorySummary(View):

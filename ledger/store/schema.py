@@ -142,6 +142,17 @@ cosignatures = Table(
     Column("received_at", UtcDateTime(), nullable=False),
 )
 
+
+# The integrity walks run over HTTP by a caller with the audit (or write) scope, newest last:
+# anonymous callers are answered the latest, read from here, instead of a walk of their own.
+verifications = Table(
+    "verifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("verified_at", UtcDateTime(), nullable=False),
+    Column("result", JsonType, nullable=False),
+)
+
 # The driver-level hot paths run fixed SQL: it is compiled here, once at import, from the tables
 # above, so no statement keeps a column list of its own. ``%s`` placeholders, positional in the
 # order the statement names them; ``Backend.sql`` turns them into the driver's own style.

@@ -10,13 +10,22 @@ ledger, and ``ledger audit consistency``, are for (docs/audit.md).
 from __future__ import annotations
 
 import base64
+import logging
 from dataclasses import dataclass
 from typing import Any
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.store.records import GENESIS_HASH, expected_hash
-from ledger.store.schema import checkpoints, merkle_nodes, merkle_tiles, merkle_upper_tiles
+from ledger.store.schema import (
+    checkpoints,
+    merkle_nodes,
+    merkle_tiles,
+    merkle_upper_tiles,
+    verifications,
+)
 from ledger.store.sql import SqlEventStore
 from ledger.store.tree import TILE_LEVELS, TILE_WIDTH, CompactRange, event_leaf
 
@@ -162,3 +171,33 @@ def _fault(position: int, previous_position: int, prev_hash: str, previous_hash:
     if prev_hash != previous_hash:
         return "its prev_hash does not link to the event before it"
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class KeptVerification:
+    """A walk's result as ``Verification.to_json`` gave it, and when it ran."""
+
+    verified_at: datetime
+    result: dict[str, object]
+
+
+def keep_verification(store: SqlEventStore, result: Verification, at: datetime) -> bool:
+    """Keep a walk's result, for those who may read it but not make a walk of their own.
+
+    False when the database refuses (read-only, full): the walk's answer stands without it."""
+    try:
+        with store.engine.begin() as connection:
+            row = {"verified_at": at, "result": result.to_json()}
+            connection.execute(insert(verifications).values(**row))
+    except SQLAlchemyError as error:
+        logging.getLogger("ledger.audit").warning("verification not kept: %s", type(error).__name__)
+        return False
+    return True
+
+
+def last_verification(store: SqlEventStore) -> KeptVerification | None:
+    """The latest walk kept, or None if none was."""
+    latest = select(verifications.c.verified_at, verifications.c.result)
+    with store.read_connection() as connection:
+        row = connection.execute(latest.order_by(verifications.c.id.desc()).limit(1)).first()
+    return None if row is None else KeptVerification(row[0], dict(row[1]))
