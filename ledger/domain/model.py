@@ -348,7 +348,7 @@ class Actor(Frozen):
     name: Name = Field(min_length=1, max_length=200)
     kind: ActorKind
     note: ShortText | None = None
-    aliases: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+    aliases: list[Annotated[Name, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list,
         max_length=50,
         description="Other names the texts use for the actor ('Peskow', 'Kremlsprecher'); "
