@@ -21,14 +21,15 @@ from ledger.domain.model import (
     FreeText,
     Frozen,
     Key,
+    LanguageTag,
     RetractionBasis,
     ShortText,
     SourceTime,
     StatementDraft,
     StatementDraftFields,
     Story,
-    source_instant,
     Url,
+    source_instant,
 )
 from ledger.errors import InvalidEvent
 from ledger.sources import HTML, PDF, SourceFields, document_from_original
@@ -99,7 +100,7 @@ class DocumentRegistered(Frozen):
 
     document_id: DocumentId
     publisher: Key | None = None
-    language: str = Field(min_length=2, max_length=8)
+    language: LanguageTag
     dated: date | None = None
     note: ShortText | None = None
     url: Url | None = None
@@ -149,7 +150,9 @@ class DocumentRegistered(Frozen):
                 url=self.url,
             )
         except ValidationError as error:
-            raise InvalidEvent("text", error.errors()[0]["msg"]) from None
+            first = error.errors()[0]
+            field = ".".join(str(part) for part in first["loc"]) or "text"
+            raise InvalidEvent(field, first["msg"]) from None
 
 
 DocumentBody = DocumentRegistered
