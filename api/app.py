@@ -17,13 +17,16 @@ from api.access_log import AccessLog
 from api.body import BodyGuard
 from api.conditional import ConditionalReads
 from api.cors import ProblemCORS
-from api.feed import LogWaker
+from api.deps import KnownQuery
+from api.feed import FeedSlots, LogWaker
+from api.guard import EarlyAuth, NoSniff
 from api.health import WriteFaults, ledger_state
 from api.metrics import LedgerMetrics, MetricsMiddleware
-from api.openapi import operation_id, optional_read_security
+from api.openapi import operation_id, optional_read_security, unknown_query_refused
 from api.ratelimit import RateLimit, parse_rate_limit
 from api.routes import (
     actors,
+    apidocs,
     audit,
     claims,
     documents,
@@ -64,6 +67,7 @@ ROUTERS = (
     audit,
     exports,
     pages,
+    apidocs,
 )
 
 
@@ -83,6 +87,7 @@ def create_app(
         app.state.log_waker.attach(asyncio.get_running_loop())
         ledger_app.store.commit_listeners.append(app.state.log_waker.wake)
         listener = _listen_for_appends(ledger_app, app.state.log_waker)
+        ledger_app.log.witness_newest()  # a checkpoint signed while no server ran, say
         signer = asyncio.create_task(
             sign_checkpoints(ledger_app.log, ledger_settings.checkpoint_interval_seconds)
         )
@@ -103,6 +108,10 @@ def create_app(
         lifespan=lifespan,
         responses=problems.responses(422, 500),
         generate_unique_id_function=operation_id,
+        dependencies=[KnownQuery],
+        docs_url=None,  # /docs and /openapi.json are api/routes/apidocs.py's: no CDN, read access
+        redoc_url=None,
+        openapi_url=None,  # every route refuses query parameters it does not declare
     )
     app.state.api_settings = api_settings
     problems.install(app)
@@ -110,6 +119,7 @@ def create_app(
         app.include_router(module.router)
     app.state.write_faults = WriteFaults()
     app.state.log_waker = LogWaker()
+    app.state.feed_slots = FeedSlots(api_settings.feed_max_per_client)
     app.state.metrics = LedgerMetrics()
     app.state.metrics.add_state(lambda: ledger_state(getattr(app.state, "ledger", None)))
     _add_middleware(app, api_settings)
@@ -151,10 +161,16 @@ async def sign_checkpoints(log: TransparencyLog, interval: float) -> None:
 
 
 def _add_middleware(app: FastAPI, api_settings: ApiSettings) -> None:
-    """Added innermost first: body checks, conditional reads, then rate limits, then CORS
-    around everything, so its headers reach the browser on every answer, a 429 or 413
-    included. Metrics and the access log are outermost: they see every answer, whoever gave it."""
-    app.add_middleware(BodyGuard, max_bytes=api_settings.max_body_bytes)
+    """Added innermost first: body checks, the token check before them (api/guard.py),
+    conditional reads, then rate limits, then CORS around everything, so its headers reach
+    the browser on every answer, a 429 or 413 included. Metrics and the access log see every
+    answer, whoever gave it; ``nosniff`` is put on each outermost."""
+    app.add_middleware(
+        BodyGuard,
+        max_bytes=api_settings.max_body_bytes,
+        timeout=api_settings.body_timeout_seconds,
+    )
+    app.add_middleware(EarlyAuth, router=app.router, settings=api_settings)
     app.add_middleware(ConditionalReads)
     limits = parse_rate_limit(api_settings.rate_limit)
     if limits:
@@ -163,6 +179,7 @@ def _add_middleware(app: FastAPI, api_settings: ApiSettings) -> None:
         app.add_middleware(ProblemCORS, origins=api_settings.cors_origins)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(AccessLog)
+    app.add_middleware(NoSniff)
 
 
 def _document_problems(app: FastAPI) -> None:
@@ -171,7 +188,8 @@ def _document_problems(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = optional_read_security(problems.problem_media_types(generate()))
+            documented = optional_read_security(problems.problem_media_types(generate()))
+            app.openapi_schema = unknown_query_refused(documented)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -69,6 +69,12 @@ def authorize(
     token, spec = presented_token({} if state is None else state, authorization, specs)
     if spec is None:
         raise Unauthenticated("a bearer token is needed" if token is None else "unknown token")
-    if scope not in spec.scopes and not (scope is Scope.READ and Scope.WRITE in spec.scopes):
+    if not spec.scopes & ({scope} | IMPLIED_BY.get(scope, set())):
         raise Forbidden(scope)
     return spec
+
+
+IMPLIED_BY: dict[Scope, set[Scope]] = {
+    Scope.READ: {Scope.WRITE, Scope.AUDIT},  # whoever writes or audits may read
+    Scope.AUDIT: {Scope.WRITE},  # a writer may run the integrity walk too
+}

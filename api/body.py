@@ -7,6 +7,7 @@ raise errors that are not JSON errors. This guard refuses all of them with a 4xx
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from typing import Any
@@ -31,6 +32,10 @@ class BodyTooLarge(Exception):
 
 class ClientGone(Exception):
     """The client disconnected before sending its whole body."""
+
+
+class BodyTooSlow(Exception):
+    """The body did not arrive whole within the deadline."""
 
 
 def _reject_constant(name: str) -> Any:
@@ -122,10 +127,11 @@ def is_json_media_type(content_type: str) -> bool:
 
 
 class BodyGuard:
-    """ASGI middleware: 413 over ``max_bytes``, 415 unless JSON, 400 for JSON we refuse."""
+    """ASGI middleware: 413 over ``max_bytes``, 415 unless JSON, 400 for JSON we refuse, 408
+    when the body has not arrived whole ``timeout`` seconds after its headers."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float = 30) -> None:
+        self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
@@ -137,9 +143,13 @@ class BodyGuard:
             await refusal(scope, receive, send)
             return
         try:
-            body = await self._read(receive)
+            async with asyncio.timeout(self.timeout):
+                body = await self._read(receive)
         except BodyTooLarge:
             await self._too_large()(scope, receive, send)
+            return
+        except TimeoutError:
+            await self._too_slow()(scope, receive, send)
             return
         except ClientGone:
             return
@@ -170,6 +180,11 @@ class BodyGuard:
         except BadJson as error:
             return problem(400, "malformed-body", str(error), title="The body is not usable JSON")
         return None
+
+    def _too_slow(self) -> Any:
+        detail = f"the body did not arrive within {self.timeout:g} seconds"
+        closing = {"Connection": "close"}  # the rest of the body would be read as a request
+        return problem(408, "request-timeout", detail, title="Request timeout", headers=closing)
 
     def _too_large(self) -> Any:
         detail = f"the body is over {self.max_bytes} bytes"

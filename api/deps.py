@@ -12,10 +12,11 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, Header, Query, Request, Response
+from fastapi.routing import iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import authorize
+from api.auth import Forbidden, authorize
 from api.conditional import mark_pinned
 from api.settings import ApiSettings, Scope, TokenSpec
 from ledger.bootstrap import App
@@ -129,7 +130,22 @@ def require_metrics(request: Request, credentials: Credentials, settings: ApiSet
         _authorize(request, credentials, settings, Scope.METRICS)
 
 
+async def may_walk(request: Request, credentials: Credentials, settings: ApiSettingsDep) -> bool:
+    """Whether the caller may run the integrity walk: a token with the audit or write scope.
+
+    No token, or one without either scope, is no error: that caller reads the last walk kept.
+    An unknown token is still 401."""
+    if credentials is None:
+        return False
+    try:
+        _authorize(request, credentials, settings, Scope.AUDIT)
+    except Forbidden:
+        return False
+    return True
+
+
 Writer = Annotated[TokenSpec, Depends(require_write)]
+MayWalk = Annotated[bool, Depends(may_walk)]
 ReadAccess = Depends(require_read)
 
 
@@ -211,14 +227,20 @@ IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
 
 
 def write_options(writer: Writer, key: IdempotencyKeyDep, log: LogDep) -> WriteOptions:
-    """How a registration is written: its Idempotency-Key (which derives the event id and is
-    kept in the metadata), the metadata naming the channel and the token, and a receipt when
-    the ledger signs."""
+    """How a registration is written: its Idempotency-Key (which, with the token's name,
+    derives the event id, and is kept in the metadata), the metadata naming the channel and
+    the token, and a receipt when the ledger signs. Keys are scoped by token."""
     return WriteOptions(
         idempotency_key=key,
         metadata={"via": "http", "token": writer.name},
         receipt=log.key is not None,
+        idempotency_scope=idempotency_scope(writer.name),
     )
+
+
+def idempotency_scope(token_name: str) -> str:
+    """Whose Idempotency-Keys these are: the token's configured name (docs/http-api.md)."""
+    return f"token:{token_name}"
 
 
 WriteOptionsDep = Annotated[WriteOptions, Depends(write_options)]
@@ -254,15 +276,35 @@ class UnknownQueryParameter(Exception):
 
 
 async def refuse_unknown_query(request: Request) -> None:
-    """Refuse query parameters the route does not declare (its own and its dependencies')."""
+    """Refuse query parameters the route does not declare (its own and its dependencies').
+
+    Every route of the application depends on this (``create_app``), so a new route is
+    covered with no list to keep: what it takes is read from its own declared parameters.
+    The HTML pages (routes outside the OpenAPI document) are left alone: their query belongs
+    to the script in the browser."""
     route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    if dependant is None:
+    dependant = effective_dependant(request)
+    if dependant is None or not getattr(route, "include_in_schema", True):
         return
     allowed = sorted(_query_names(dependant))
     unknown = sorted({name for name in request.query_params if name not in allowed})
     if unknown:
         raise UnknownQueryParameter(unknown, allowed)
+
+
+def effective_dependant(request: Request) -> Any:
+    """What the request's route depends on, its routers' and the application's dependencies
+    included (FastAPI keeps those on the route as included, not on the route itself)."""
+    route = request.scope.get("route")
+    if route is None:
+        return None
+    state = request.app.state
+    if not hasattr(state, "effective_dependants"):
+        state.effective_dependants = {
+            id(context.original_route): getattr(context, "dependant", None)
+            for context in iter_route_contexts(request.app.router.routes)
+        }
+    return state.effective_dependants.get(id(route), getattr(route, "dependant", None))
 
 
 def _query_names(dependant: Any) -> set[str]:

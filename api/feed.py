@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import anyio
-from sse_starlette import ServerSentEvent
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.types import Receive, Scope, Send
 
 from ledger.service import LedgerQueries
 from ledger.store import RecordedEvent
@@ -58,6 +61,46 @@ class LogWaker:
             waiting = list(self._waiting)
         for event in waiting:
             event.set()
+
+
+class FeedSlots:
+    """How many live feeds each client holds, at most ``limit`` each (LEDGER_FEED_MAX_PER_CLIENT).
+
+    A feed holds a connection, a task and a database read per page for as long as the client
+    likes: one client opening 64 of them took what 64 clients should have had."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._held: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def take(self, client: str) -> bool:
+        """Take a place for ``client``; False when it holds ``limit`` already."""
+        with self._lock:
+            if self._held[client] >= self.limit:
+                return False
+            self._held[client] += 1
+            return True
+
+    def give_back(self, client: str) -> None:
+        with self._lock:
+            self._held[client] -= 1
+            if self._held[client] <= 0:
+                del self._held[client]
+
+
+class HeldFeed(EventSourceResponse):
+    """A live feed that gives its client's place back when it ends, however it ends."""
+
+    def __init__(self, *args: Any, release: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
 
 
 async def follow(

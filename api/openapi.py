@@ -32,6 +32,25 @@ def operation_id(route: APIRoute) -> str:
     return first + "".join(part.capitalize() for part in rest)
 
 
+def _problem_entry(status: int) -> dict[str, Any]:
+    return {
+        "description": responses(status)[status]["description"],
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+
+
+def unknown_query_refused(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Every operation lists 400: each route refuses query parameters it does not declare
+    (``api.deps.refuse_unknown_query``, on every route), whoever added the route."""
+    for path in openapi.get("paths", {}).values():
+        for operation in path.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("400", _problem_entry(400))
+    return openapi
+
+
 def optional_read_security(openapi: dict[str, Any]) -> dict[str, Any]:
     """Reads declared as optionally authenticated, with their 401 and 403 documented.
 

@@ -78,7 +78,8 @@ def problem(
         errors=None if errors is None else list(errors),
     )
     content = body.model_dump(exclude_none=True) | dict(extra or {})
-    return ProblemResponse(content, status_code=status, headers=dict(headers or {}))
+    all_headers = {"X-Content-Type-Options": "nosniff"} | dict(headers or {})
+    return ProblemResponse(content, status_code=status, headers=all_headers)
 
 
 def field_path(location: Iterable[Any]) -> str:

@@ -30,6 +30,17 @@ def parse_rate_limit(text: str) -> list[RateLimitItem]:
     return parse_many(text) if text.strip() else []
 
 
+def client_key(scope: Scope, tokens: tuple[TokenSpec, ...]) -> str:
+    """Who a request counts against: its token's configured name when the ledger knows the
+    token, else its address (rate limits and live-feed places alike)."""
+    authorization = Headers(scope=scope).get("authorization")
+    _, spec = presented_token(scope.setdefault("state", {}), authorization, tokens)
+    if spec is not None:
+        return f"token:{spec.name}"
+    client = scope.get("client")
+    return f"address:{client[0] if client else 'unknown'}"
+
+
 class RateLimit:
     """ASGI middleware: a request over any of the client's limits gets 429 and does nothing."""
 
@@ -53,12 +64,7 @@ class RateLimit:
         await self.app(scope, receive, send)
 
     def client_key(self, scope: Scope) -> str:
-        authorization = Headers(scope=scope).get("authorization")
-        _, spec = presented_token(scope.setdefault("state", {}), authorization, self.tokens)
-        if spec is not None:
-            return f"token:{spec.name}"
-        client = scope.get("client")
-        return f"address:{client[0] if client else 'unknown'}"
+        return client_key(scope, self.tokens)
 
     def _refuse(self, exhausted: list[RateLimitItem], key: str) -> ProblemResponse:
         resets = [self.limiter.get_window_stats(item, key).reset_time for item in exhausted]

@@ -4,23 +4,35 @@ makes the event."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
-from datetime import datetime
-from typing import Any, TypeVar, cast
+from datetime import date, datetime
+from typing import Any, Self, TypeVar, cast
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
+from ledger.domain.anchoring import MAX_COUNTED, MAX_PAGE
 from ledger.domain.model import (
     Actor,
     Claim,
     Document,
+    DocumentId,
+    FreeText,
     Frozen,
+    Key,
+    LanguageTag,
     RetractionBasis,
     ShortText,
+    SourceTime,
     StatementDraft,
     StatementDraftFields,
     Story,
+    Url,
+    source_instant,
 )
+from ledger.errors import InvalidEvent
+from ledger.sources import HTML, PDF, SourceFields, document_from_original
 
 Value = TypeVar("Value", Actor, Claim, Document, Story)
 
@@ -62,7 +74,88 @@ def registration_body(value: type[Value], component: str) -> type[Value]:
 
 ActorBody = registration_body(Actor, "ActorRegistered")
 ClaimBody = registration_body(Claim, "ClaimRegistered")
-DocumentBody = registration_body(Document, "DocumentRegistered")
+
+
+class DocumentRegistered(Frozen):
+    """A document to register: its ``text`` with the SHA-256 of its UTF-8 bytes, or an HTML
+    page (``html``) or a PDF (``pdf``, base64) from which the ledger extracts the article's
+    text, title, author and publication time, keeping the original. For HTML and PDF,
+    ``sha256`` is optional and, if given, is that of the bytes given (the page's UTF-8)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "document_id": "herald-2025-03-03.html",
+                    "publisher": "coastal-herald",
+                    "language": "en",
+                    "url": "https://herald.example/2025/03/03/bridge",
+                    "html": "<html><head><title>Bridge costs double</title></head><body>"
+                    "<article><p>The repair will cost 40 million euros, the mayor said."
+                    "</p></article></body></html>",
+                }
+            ]
+        }
+    )
+
+    document_id: DocumentId
+    publisher: Key | None = None
+    language: LanguageTag
+    dated: date | None = None
+    note: ShortText | None = None
+    url: Url | None = None
+    text: str | None = Field(default=None, min_length=1, max_length=1_000_000)
+    html: str | None = Field(default=None, min_length=1, max_length=2_000_000)
+    pdf: str | None = Field(default=None, min_length=1, description="The PDF's bytes, base64.")
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+    @model_validator(mode="after")
+    def _one_content(self) -> Self:
+        given = [name for name in ("text", "html", "pdf") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of text, html (a page) and pdf (base64)")
+        if self.text is not None and self.sha256 is None:
+            raise ValueError("sha256: a text needs the SHA-256 of its UTF-8 bytes")
+        content = self.content()  # a pdf that is not base64 is refused here
+        if self.sha256 is not None and hashlib.sha256(content).hexdigest() != self.sha256:
+            raise ValueError(f"sha256 does not match the bytes of {given[0]}")
+        return self
+
+    def content(self) -> bytes:
+        """The bytes given: the text's or the page's UTF-8, or the PDF's."""
+        if self.pdf is not None:
+            try:
+                return base64.b64decode(self.pdf, validate=True)
+            except ValueError:
+                raise ValueError("pdf is not base64") from None
+        return (self.text if self.text is not None else self.html or "").encode("utf-8")
+
+    def document(self) -> Document:
+        """The document to register: the text as given, or what the extractor read."""
+        fields = SourceFields(
+            self.document_id, self.language, self.publisher, self.dated, self.url, self.note
+        )
+        if self.text is None:
+            media_type, field = (HTML, "html") if self.html is not None else (PDF, "pdf")
+            return document_from_original(fields, media_type, self.content(), field=field)
+        try:
+            return Document(
+                document_id=self.document_id,
+                publisher=self.publisher,
+                language=self.language,
+                dated=self.dated,
+                sha256=self.sha256 or "",
+                text=self.text,
+                note=self.note,
+                url=self.url,
+            )
+        except ValidationError as error:
+            first = error.errors()[0]
+            field = ".".join(str(part) for part in first["loc"]) or "text"
+            raise InvalidEvent(field, first["msg"]) from None
+
+
+DocumentBody = DocumentRegistered
 StoryBody = registration_body(Story, "StoryRegistered")
 
 
@@ -90,6 +183,10 @@ class AnchorRequest(Frozen):
     )
 
     exact: str = Field(min_length=1, max_length=5000)
+    after: int = Field(
+        default=0, ge=0, le=MAX_COUNTED, description="Start after this occurrence (a `next`)."
+    )
+    limit: int = Field(default=MAX_PAGE, ge=1, le=MAX_PAGE, description="At most this many.")
 
 
 class RetractionIn(Frozen):
@@ -106,13 +203,18 @@ class RetractionIn(Frozen):
         }
     )
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: FreeText = Field(min_length=1, max_length=2000)
     basis: RetractionBasis
-    withdrawn_at: datetime | None = Field(
+    withdrawn_at: SourceTime | None = Field(
         default=None,
-        description="source_changed only: when the source withdrew its text (default: now).",
+        description="source_changed only: when the source withdrew its text (default: now); "
+        "an RFC 3339 instant with offset, or a date meaning that day (from its start, UTC).",
     )
     event_id: uuid.UUID | None = None
+
+    def withdrawal_time(self) -> datetime | None:
+        """``withdrawn_at`` as an instant: a date is that day from its start, in UTC."""
+        return source_instant(self.withdrawn_at)
 
 
 class CorrectionIn(Frozen):
@@ -130,10 +232,21 @@ class CorrectionIn(Frozen):
         }
     )
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: FreeText = Field(min_length=1, max_length=2000)
     basis: RetractionBasis
     statement: StatementDraft
+    corrected_at: SourceTime | None = Field(
+        default=None,
+        description="source_changed only: when the source published the changed text, as the "
+        "source says; an RFC 3339 instant with offset, or a date meaning that day (from its "
+        "start, UTC). Default: when the ledger records the correction. On the said axis the "
+        "old reading stands until then and the new one from then on.",
+    )
     event_id: uuid.UUID | None = None
+
+    def correction_time(self) -> datetime | None:
+        """``corrected_at`` as an instant: a date is that day from its start, in UTC."""
+        return source_instant(self.corrected_at)
 
 
 __all__ = ["PESKOV_DENIES", "CorrectionIn", "RetractionIn", "ShortText", "StatementIn"]

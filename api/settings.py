@@ -24,6 +24,7 @@ class Scope(StrEnum):
     READ = "read"
     WRITE = "write"
     METRICS = "metrics"  # scrapes /metrics when LEDGER_METRICS_REQUIRE_TOKEN is set
+    AUDIT = "audit"  # runs the integrity walk (GET /v1/audit/verify); write may too
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ def parse_tokens(text: str) -> tuple[TokenSpec, ...]:
     for entry in re.split(r"[,\s]+", text.strip()):
         if not entry:
             continue
-        match = TOKEN_ENTRY.match(entry)
+        match = TOKEN_ENTRY.fullmatch(entry)
         if match is None:
             raise ValueError("each token is name:scope[+scope]:sha256-hex (lowercase hex)")
         scopes = frozenset(Scope(scope) for scope in match["scopes"].split("+"))
@@ -67,6 +68,15 @@ class ApiSettings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     feed_poll_seconds: float = Field(default=0.5, gt=0, le=60)
     feed_ping_seconds: float = Field(default=15, gt=0)
+    feed_max_per_client: int = Field(
+        default=8, ge=1, description="live feeds (/v1/events/stream) one client may hold open"
+    )
+    header_timeout_seconds: float = Field(
+        default=10, gt=0, le=300, description="a request's headers must arrive within this"
+    )
+    body_timeout_seconds: float = Field(
+        default=30, gt=0, le=600, description="a request's body must arrive within this"
+    )
     rate_limit: str = Field(
         default="",
         description="per-client limits like '20/second;600/minute'; empty means none",

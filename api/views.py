@@ -6,6 +6,7 @@ in ``ledger.projections.views``; the names below are re-exported for the routes.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -118,13 +119,16 @@ class StoryList(View):
 class VerificationView(View):
     """The integrity walk: chain, Merkle nodes and kept checkpoints' roots; the first fault."""
 
-    ok: bool
+    ok: bool | None = Field(description="null when no walk has run yet")
     checked: int
     first_bad_position: int | None
     reason: str | None
     tree_size: int = Field(description="leaves walked; 0 when the walk stopped at a fault")
     root: str = Field(description="the tree's root over every event walked (base64)")
     checkpoints_checked: int = Field(description="kept checkpoints whose roots the events give")
+    verified_at: datetime | None = Field(
+        description="when this walk ran (an anonymous caller gets the last one kept)"
+    )
 
 
 class CheckpointView(View):
@@ -216,3 +220,35 @@ __all__ = [
     "Check",
     "Readiness",
 ]
+
+
+class DraftQuote(View):
+    exact: str
+    prefix: str
+    suffix: str
+
+
+class DraftPosition(View):
+    start: int = Field(description="Code points from the start of the document's text.")
+    end: int
+
+
+class DraftView(View):
+    """A statement the text appears to make, proposed for a person to confirm."""
+
+    actor: str | None = Field(description="The registered actor the speaker matches, or null.")
+    speaker: str | None = Field(description="The words in the text naming the speaker.")
+    stance: str = Field(description="Proposed: asserts, denies, reports, declines_to_comment, questions.")
+    quote: DraftQuote
+    position: DraftPosition
+    cue: str = Field(description="The verb or marker that made it a statement.")
+    kind: str = Field(
+        description="quote, reported, attribution, report, relayed, refusal, publisher, "
+        "headline or carried (reported speech going on in the subjunctive)."
+    )
+    relays: str | None = Field(description="Whose words it passes on, when the text says.")
+    confidence: float
+
+
+class DraftList(View):
+    drafts: list[DraftView]

@@ -10,7 +10,15 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import http_cases, ops_cases, query_cases, store_cases, tree_cases
+from bench import (
+    drafts_cases,
+    http_cases,
+    ops_cases,
+    query_cases,
+    store_cases,
+    tlog_cases,
+    tree_cases,
+)
 from bench.harness import Databases, Figure, fsync_latencies, percentile
 from bench.report import markdown
 
@@ -25,6 +33,8 @@ SIZES = {
         "http": 200,
         "archive": 1_000,
         "feed": 20,
+        "tlog": 100,
+        "drafts": 20,
     },
     "full": {
         "runs": 5,
@@ -38,6 +48,8 @@ SIZES = {
         # and the ratio does not depend on the log's length (both sides are linear).
         "archive": 100_000,
         "feed": 200,
+        "tlog": 2_000,
+        "drafts": 200,
     },
 }
 
@@ -87,6 +99,15 @@ def main() -> int:
         http, detail = http_cases.http_cases(dbs, size["http"], size["runs"])
         figures += http
         extras.update(detail)
+    if not args.only or "tlog" in args.only:
+        print("[sqlite] tiles and witnesses over HTTP ...", file=sys.stderr, flush=True)
+        figures += tlog_cases.tile_serving(dbs, size["tlog"], size["runs"])
+        witnessed, detail = tlog_cases.witness_latency(dbs, size["tlog"], size["runs"])
+        figures += witnessed
+        extras.update(detail)
+    if not args.only or "drafts" in args.only:
+        print("drafts ...", file=sys.stderr, flush=True)
+        figures += drafts_cases.draft_time(size["runs"], size["drafts"])
     latencies = fsync_latencies(dbs.folder, 50 if args.smoke else 500)
     extras["fsync_ms"] = {
         "p50": percentile(latencies, 0.5) * 1e3,

@@ -2,23 +2,27 @@
 
 An archive is a header line, then every envelope in position order, each the RFC 8785 canonical
 JSON of what ``/v1/events`` shows (so an archive of the same log is the same bytes whatever
-database it came from), then, where the ledger has one, the latest signed checkpoint as a last
-line ``{"checkpoint": "<signed note text>"}``::
+database it came from), then every kept signed checkpoint, smallest size first, one a line:
+the note as published (the log's signature, then witnesses' cosignatures) and when it was
+signed::
 
     {"format":"claims-ledger-archive","version":1}
     {"data":{...},"event_id":"…","hash":"…","metadata":{...},"position":1,"prev_hash":"000…",…}
     …
-    {"checkpoint":"<note>"}
+    {"checkpoint":"<note>","signed_at":"2026-12-04T19:00:00.000000Z"}
+    {"checkpoint":"<note>","signed_at":"…"}
 
 An import writes the events with their stored positions, ids, recorded times and hashes (the
 append path's hashing is bypassed), but re-verifies each one before it is written: the position
 follows the last, the previous hash links, the hash recomputes from the content, the stream's
 version follows its last, recorded time never runs backwards. Everything happens in one
 transaction, so a file that does not verify is refused at its first bad line with nothing
-written. The checkpoint, if any, is checked by ``CheckpointSource.verify_imported`` in that same
+written. Each checkpoint is checked by ``CheckpointSource.verify_imported`` in that same
 transaction (the Merkle root against the imported events; the tree grows with each batch as
-an append grows it), and the projections are folded from the imported log before the commit.
-The checkpoint is not kept in the target's checkpoint table: the target signs its own.
+an append grows it) and kept among the target's checkpoints, so export -> import -> export
+gives the same bytes. An archive written before the history was exported (one checkpoint
+line, without ``signed_at``) still imports; its checkpoint is kept as signed at import time.
+The projections are folded from the imported log before the commit.
 
 Memory stays constant in the log's length except for one integer per stream (the version
 check), about 100 bytes a stream.
@@ -35,7 +39,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from ledger.checkpoints import CheckpointSource, NoCheckpoints
+from ledger.checkpoints import Checkpoint, CheckpointSource, NoCheckpoints
 from ledger.errors import LedgerError
 from ledger.projections.rebuild import fold_log
 from ledger.projections.sql import SqlProjection
@@ -63,12 +67,14 @@ class ArchiveError(LedgerError):
 
 @dataclass(frozen=True, slots=True)
 class ImportReport:
-    """What an import wrote: the events, the chain's head, and the checkpoint it carried."""
+    """What an import wrote: the events, the chain's head, the newest checkpoint it carried
+    and how many checkpoints it kept."""
 
     events: int
     head_hash: str
     checkpoint: str | None
     projected: int
+    checkpoints: int = 0
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -82,13 +88,11 @@ def export_lines(
 ) -> Iterator[str]:
     """The archive's lines (without newlines), a page of events at a time.
 
-    The head is read once at the start (the checkpoint just before it), so an export taken
-    while the service writes is a consistent prefix of the log, and its checkpoint covers no
-    more than that prefix.
+    The head is read once at the start, so an export taken while the service writes is a
+    consistent prefix of the log, and its checkpoints cover no more than that prefix.
     """
     checkpoints = checkpoints or NoCheckpoints()
     with store.read_connection() as connection:
-        latest = checkpoints.latest(connection)
         head = store.head_position_in(connection)
     yield HEADER
     after = 0
@@ -101,8 +105,16 @@ def export_lines(
         after = page[-1].position
         if progress is not None:
             progress(len(page))
-    if latest is not None and latest.size <= head:
-        yield canonical_text({"checkpoint": latest.text})
+    with store.read_connection() as connection:
+        for kept in checkpoints.kept(connection, head):
+            yield checkpoint_line(kept)
+
+
+def checkpoint_line(checkpoint: Checkpoint) -> str:
+    record: dict[str, Any] = {"checkpoint": checkpoint.text}
+    if checkpoint.signed_at is not None:
+        record["signed_at"] = format_instant(checkpoint.signed_at)
+    return canonical_text(record)
 
 
 def envelope_line(event: RecordedEvent) -> str:
@@ -150,13 +162,37 @@ def import_lines(
     with store.write_transaction() as connection:
         _require_empty(connection)
         chain = _ChainCheck()
-        checkpoint, checkpoint_line = _write_events(store, connection, lines, chain, progress)
-        if checkpoint is not None:
-            fault = checkpoints.verify_imported(connection, checkpoint, chain.position)
-            if fault is not None:
-                raise ArchiveError(f"the checkpoint does not verify: {fault}", checkpoint_line)
+        kept = _Checkpoints(connection, checkpoints, chain)
+        _write_events(store, connection, lines, chain, kept, progress)
         projected = 0 if projection is None else _project(store, connection, projection)
-    return ImportReport(chain.position, chain.hash, checkpoint, projected)
+    return ImportReport(chain.position, chain.hash, kept.newest, projected, kept.count)
+
+
+class _Checkpoints:
+    """The archive's checkpoint lines, each verified against the imported events and kept."""
+
+    def __init__(
+        self, connection: Connection, source: CheckpointSource, chain: _ChainCheck
+    ) -> None:
+        self.connection, self.source, self.chain = connection, source, chain
+        self.newest: str | None = None
+        self.count = 0
+        self._last_size = -1
+
+    def take(self, record: dict[str, Any], number: int) -> None:
+        checkpoint = _checkpoint(record, number)
+        fault = self.source.verify_imported(self.connection, checkpoint.text, self.chain.position)
+        if fault is not None:
+            raise ArchiveError(f"the checkpoint does not verify: {fault}", number)
+        size = _checkpoint_size(checkpoint.text)
+        if size is not None and size <= self._last_size:
+            raise ArchiveError(
+                f"checkpoints come in size order, each once: size {size} after {self._last_size}",
+                number,
+            )
+        self._last_size = size if size is not None else self._last_size
+        self.source.keep_imported(self.connection, checkpoint)
+        self.newest, self.count = checkpoint.text, self.count + 1
 
 
 def copy_log(
@@ -195,34 +231,45 @@ def _write_events(
     connection: Connection,
     lines: Iterable[str],
     chain: _ChainCheck,
+    kept: _Checkpoints,
     progress: Progress | None,
-) -> tuple[str | None, int]:
-    """Check and insert every event line in batches; return the checkpoint and its line."""
+) -> None:
+    """Check and insert every event line in batches, then take the checkpoint lines."""
     numbered = enumerate(lines, start=1)
     _check_header(next(numbered, None))
     batch: list[PendingRow] = []
-    checkpoint: str | None = None
-    checkpoint_line = 0
+    in_checkpoints = False
     for number, line in numbered:
         if not line.strip():
             continue
-        if checkpoint is not None:
-            raise ArchiveError("nothing may follow the checkpoint line", number)
         record = _parse(line, number)
-        if "checkpoint" in record and len(record) == 1:
-            checkpoint, checkpoint_line = _checkpoint_text(record, number), number
+        if "checkpoint" in record:
+            if not in_checkpoints:  # every event is written before the first checkpoint
+                _flush(store, connection, batch, chain, progress)
+                batch, in_checkpoints = [], True
+            kept.take(record, number)
             continue
+        if in_checkpoints:
+            raise ArchiveError("only checkpoint lines may follow the first checkpoint", number)
         batch.append(chain.check(record, number))
         if len(batch) >= IMPORT_BATCH:
-            _insert(store, connection, batch, chain)
-            if progress is not None:
-                progress(len(batch))
+            _flush(store, connection, batch, chain, progress)
             batch = []
-    if batch:
-        _insert(store, connection, batch, chain)
-        if progress is not None:
-            progress(len(batch))
-    return checkpoint, checkpoint_line
+    _flush(store, connection, batch, chain, progress)
+
+
+def _flush(
+    store: SqlEventStore,
+    connection: Connection,
+    batch: list[PendingRow],
+    chain: _ChainCheck,
+    progress: Progress | None,
+) -> None:
+    if not batch:
+        return
+    _insert(store, connection, batch, chain)
+    if progress is not None:
+        progress(len(batch))
 
 
 def _check_header(first: tuple[int, str] | None) -> None:
@@ -247,11 +294,29 @@ def _parse(line: str, number: int) -> dict[str, Any]:
     return record
 
 
-def _checkpoint_text(record: dict[str, Any], number: int) -> str:
+def _checkpoint(record: dict[str, Any], number: int) -> Checkpoint:
+    """A checkpoint line: ``checkpoint`` (the note's text) and, since issue 26, ``signed_at``."""
+    extra = record.keys() - {"checkpoint", "signed_at"}
+    if extra:
+        raise ArchiveError(f"unknown fields {', '.join(sorted(extra))}", number)
     text = record["checkpoint"]
     if not isinstance(text, str) or not text.strip():
         raise ArchiveError("checkpoint: the signed note's text, a non-empty string", number)
-    return text
+    signed_at = record.get("signed_at")
+    try:
+        size = _checkpoint_size(text) or 0
+        return Checkpoint(size, text, None if signed_at is None else _instant(signed_at))
+    except ValueError:
+        raise ArchiveError(
+            "signed_at: an instant like 2024-10-25T19:00:00.000000Z", number
+        ) from None
+
+
+def _checkpoint_size(text: str) -> int | None:
+    """The tree size a checkpoint's note names, if it can be read (its form is checked by the
+    checkpoint source)."""
+    lines = text.split("\n")
+    return int(lines[1]) if len(lines) > 2 and lines[1].isdigit() else None
 
 
 def _insert(

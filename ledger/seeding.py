@@ -13,47 +13,59 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from ledger.domain.events import (
     ActorRegistered,
+    actor_stream,
+    document_stream,
+    event_data,
+    registered,
     ClaimRegistered,
     DocumentRegistered,
     StoryRegistered,
 )
 from ledger.domain.model import (
+    Document,
     DocumentId,
     Frozen,
     Key,
     QuoteIn,
+    RetractionBasis,
     SaidAt,
     SourceAnchor,
     SourceAnchorIn,
+    SourceTime,
     Stance,
     Statement,
     StatementDraft,
     TextPositionSelector,
     TextQuoteSelector,
+    source_instant,
+    Url,
 )
 from ledger.domain.validation import DocumentFacts, anchored_statement, validate_statement
-from ledger.errors import InvalidEvent
+from ledger.errors import InvalidEvent, StateConflict
 from ledger.service import Ledger
+from ledger.sources import TEXT, SourceFields, document_from_original, media_type_of
 
 SEED_NAMESPACE = uuid.UUID("2b0f1c55-3f0a-4c43-8d1e-4a0f7b6d2e91")
 
 
 class SeedDocument(Frozen):
-    id: DocumentId
+    id: DocumentId  # the file beside the story file: .html and .pdf are extracted
     publisher: Key | None = None
     language: str
     dated: date | None = None
     recorded_at: datetime | None = None  # a historical import's reading time; else now
     note: str | None = None
+    url: Url | None = None
 
 
 class SeedActor(Frozen):
@@ -61,6 +73,7 @@ class SeedActor(Frozen):
     name: str
     kind: str
     note: str | None = None
+    aliases: list[str] = Field(default_factory=list)
 
 
 class SeedClaim(Frozen):
@@ -87,8 +100,9 @@ class SeedStoryInfo(Frozen):
     description: str | None = None
 
 
-class SeedStatement(Frozen):
-    key: Key
+class SeedReading(Frozen):
+    """A statement's reading as a story file gives it: a statement entry without its key."""
+
     document: DocumentId
     actor: Key
     claim: Key
@@ -127,32 +141,86 @@ class SeedStatement(Frozen):
         return StatementDraft(**fields, source=source)
 
 
+class SeedStatement(SeedReading):
+    key: Key
+
+
+class SeedCorrection(Frozen):
+    """A correction of an earlier statement: the same fields as ``POST .../corrections``.
+
+    ``corrects`` names a statement of this file by its key, or any statement by its id. Read
+    from a key, ``statement`` gives only what changes: the rest is the corrected entry's (its
+    ``position`` and ``occurrence`` only when ``document`` and ``quote`` stay the same).
+    """
+
+    key: Key
+    corrects: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=2000)
+    basis: RetractionBasis
+    corrected_at: SourceTime | None = None
+    statement: dict[str, Any]
+
+
+class SeedRetraction(Frozen):
+    """A retraction of an earlier statement: the same fields as ``POST .../retractions``."""
+
+    key: Key
+    retracts: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=2000)
+    basis: RetractionBasis
+    withdrawn_at: SourceTime | None = None
+
+
 class SeedFile(Frozen):
     story: SeedStoryInfo | None = None
     documents: list[SeedDocument]
     actors: list[SeedActor]
     claims: list[SeedClaim]
     statements: list[SeedStatement]
+    corrections: list[SeedCorrection] = []
+    retractions: list[SeedRetraction] = []
 
 
 @dataclass(frozen=True)
 class SeedStory:
-    """The parsed data file with each document's text read from beside it."""
+    """The parsed data file with each document's bytes read from beside it, and the document
+    each becomes (an ``.html`` or ``.pdf`` file's text extracted, its original kept)."""
 
     data: SeedFile
     texts: dict[str, bytes]
+    documents: dict[str, Document] = field(default_factory=dict)
+
+    def statement(self, key: str) -> SeedStatement | None:
+        """The file's statement entry with this key, if there is one."""
+        return next((entry for entry in self.data.statements if entry.key == key), None)
 
     def document_event(self, document: SeedDocument) -> DocumentRegistered:
-        raw = self.texts[document.id]
-        return DocumentRegistered(
-            document_id=document.id,
-            publisher=document.publisher,
-            language=document.language,
-            dated=document.dated,
-            sha256=hashlib.sha256(raw).hexdigest(),
-            text=raw.decode("utf-8"),
-            note=document.note,
+        return registered(DocumentRegistered, self.documents[document.id])
+
+
+def _document(entry: SeedDocument, raw: bytes) -> Document:
+    """The document a story file's entry registers: a text file as it is, HTML or PDF through
+    the extractor."""
+    media_type = media_type_of(entry.id)
+    if media_type != TEXT:
+        fields = SourceFields(
+            entry.id, entry.language, entry.publisher, entry.dated, entry.url, entry.note
         )
+        return document_from_original(fields, media_type, raw, field=entry.id)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidEvent(entry.id, "the document is not UTF-8 text") from None
+    return Document(
+        document_id=entry.id,
+        publisher=entry.publisher,
+        language=entry.language,
+        dated=entry.dated,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        text=text,
+        note=entry.note,
+        url=entry.url,
+    )
 
 
 @dataclass
@@ -181,8 +249,10 @@ def load_story(path: Path) -> SeedStory:
         where = ".".join(str(part) for part in first["loc"])
         raise InvalidEvent(where, first["msg"]) from None
     texts = {doc.id: _read_text(path.parent / doc.id) for doc in data.documents}
-    story = SeedStory(data, texts)
+    documents = {doc.id: _document(doc, texts[doc.id]) for doc in data.documents}
+    story = SeedStory(data, texts, documents)
     _check_statements(story)
+    _check_amendments(story)
     return story
 
 
@@ -200,7 +270,9 @@ class StoryRegistry:
         self.actors = {actor.key for actor in story.data.actors}
         self.claims = {claim.key for claim in story.data.claims}
         self.documents = {
-            doc.id: DocumentFacts(doc.id, doc.publisher, story.texts[doc.id].decode("utf-8"))
+            doc.id: DocumentFacts(
+                doc.id, doc.publisher, story.documents[doc.id].text, dated=doc.dated
+            )
             for doc in story.data.documents
         }
 
@@ -223,6 +295,95 @@ def _check_statements(story: SeedStory) -> None:
             raise InvalidEvent(
                 f"statements[{index}] ({entry.key}).{error.field}", error.message
             ) from None
+
+
+def _check_amendments(story: SeedStory) -> None:
+    """Every correction and retraction names a statement and fits it, before anything is written."""
+    registry = StoryRegistry(story)
+    _keys_unique("corrections", [c.key for c in story.data.corrections])
+    _keys_unique("retractions", [r.key for r in story.data.retractions])
+    for index, correction in enumerate(story.data.corrections):
+        where = f"corrections[{index}] ({correction.key})"
+        entry = _entry_named(story, correction.corrects, f"{where}.corrects")
+        _check_source_time(
+            entry, correction.basis, correction.corrected_at, f"{where}.corrected_at"
+        )
+        reading = corrected_reading(story, correction, where)
+        if entry is not None:
+            _check_reading(reading, registry, f"{where}.statement")
+    for index, retraction in enumerate(story.data.retractions):
+        where = f"retractions[{index}] ({retraction.key})"
+        entry = _entry_named(story, retraction.retracts, f"{where}.retracts")
+        _check_source_time(
+            entry, retraction.basis, retraction.withdrawn_at, f"{where}.withdrawn_at"
+        )
+
+
+def _keys_unique(kind: str, keys: list[str]) -> None:
+    """Each entry's event id derives from its key: two entries with one key would be one."""
+    first: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        if key in first:
+            raise InvalidEvent(f"{kind}[{index}] ({key}).key", f"is also {kind}[{first[key]}]'s key")
+        first[key] = index
+
+
+def _check_reading(reading: SeedReading, registry: StoryRegistry, where: str) -> None:
+    try:
+        validate_statement(anchored_statement(reading.statement(), registry), registry)
+    except InvalidEvent as error:
+        raise InvalidEvent(f"{where}.{error.field}", error.message) from None
+
+
+def _entry_named(story: SeedStory, reference: str, where: str) -> SeedStatement | None:
+    """The file's statement ``reference`` names by its key; None for a statement id."""
+    entry = story.statement(reference)
+    if entry is not None:
+        return entry
+    try:
+        uuid.UUID(reference)
+    except ValueError:
+        raise InvalidEvent(
+            where, "names no statement of this file by its key, and is not a statement id"
+        ) from None
+    return None
+
+
+def _check_source_time(
+    entry: SeedStatement | None,
+    basis: RetractionBasis,
+    given: datetime | date | None,
+    where: str,
+) -> None:
+    """What the write path would refuse, found before anything is written."""
+    instant = source_instant(given)
+    if instant is None:
+        return
+    if basis is not RetractionBasis.SOURCE_CHANGED:
+        raise InvalidEvent(where, "is only for basis source_changed")
+    if instant.tzinfo is None:
+        raise InvalidEvent(where, "needs a UTC offset, or give a date")
+    said = None if entry is None else entry.said_at.start()
+    if said is not None and instant < said:
+        raise InvalidEvent(where, f"is before the statement was said ({said.date()})")
+
+
+def corrected_reading(story: SeedStory, correction: SeedCorrection, where: str) -> SeedReading:
+    """The corrected reading: the corrected entry's fields with the correction's over them."""
+    entry = story.statement(correction.corrects)
+    given = correction.statement
+    fields = given
+    if entry is not None:
+        inherited = entry.model_dump(exclude={"key"}, exclude_none=True)
+        if "document" in given or "quote" in given:
+            inherited = {k: v for k, v in inherited.items() if k not in ("position", "occurrence")}
+        fields = {**inherited, **given}
+    try:
+        return SeedReading.model_validate(fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise InvalidEvent(f"{where}.statement.{field}", first["msg"]) from None
 
 
 class SeedClock:
@@ -292,6 +453,7 @@ class _Seeder:
             self._seed_document(document)
             count = self.report.statements_per_document[document.id]
             progress(f"read {document.id}: {count} statements")
+        self._amend()
         if data.story is not None and self.first_shape:
             self._write_story([claim.key for claim in data.claims])
         if data.story is not None:
@@ -322,14 +484,66 @@ class _Seeder:
                 self.report.statements_per_document[entry.document] += 1
                 self.report.statements_per_actor[entry.actor] += 1
 
+    def _amend(self) -> None:
+        """The file's corrections, then its retractions, in the order the file gives them."""
+        for correction in self.story.data.corrections:
+            reading = corrected_reading(self.story, correction, f"corrections ({correction.key})")
+            self._write(
+                f"{self.scope}corrections",
+                correction.key,
+                partial(
+                    self.ledger.correct_statement,
+                    self._statement_id(correction.corrects),
+                    reason=correction.reason,
+                    basis=correction.basis,
+                    corrected_at=source_instant(correction.corrected_at),
+                ),
+                reading.statement(),
+            )
+        for retraction in self.story.data.retractions:
+            self._write(
+                f"{self.scope}retractions",
+                retraction.key,
+                self.ledger.retract_statement,
+                self._statement_id(retraction.retracts),
+                reason=retraction.reason,
+                basis=retraction.basis,
+                withdrawn_at=source_instant(retraction.withdrawn_at),
+            )
+
+    def _statement_id(self, reference: str) -> uuid.UUID:
+        """The id of the statement a file entry names, by its key in the file or by its id."""
+        if self.story.statement(reference) is not None:
+            return self._event_id(f"{self.scope}statements", reference)
+        return uuid.UUID(reference)
+
+    @staticmethod
+    def _event_id(kind: str, key: str) -> uuid.UUID:
+        return uuid.uuid5(SEED_NAMESPACE, f"{kind}:{key}")
+
     def _write(
         self, kind: str, key: str, write: Callable[..., Any], payload: Any, **options: Any
     ) -> None:
-        event_id = uuid.uuid5(SEED_NAMESPACE, f"{kind}:{key}")
+        event_id = self._event_id(kind, key)
         already = self.ledger.store.get_event(event_id) is not None
-        write(payload, event_id=event_id, metadata={"source": "seed", "seed_key": key}, **options)
         counted = kind.rpartition("/")[2]
+        try:
+            write(payload, event_id=event_id, metadata={"source": "seed", "seed_key": key}, **options)
+        except StateConflict:
+            if not self._registered_alike(counted, payload):
+                raise
+            already = True  # registered before, by another writer, exactly as the file says
         (self.report.present if already else self.report.appended)[counted] += 1
+
+    def _registered_alike(self, kind: str, payload: Any) -> bool:
+        """Whether the actor or document is registered already with the same data, so a file
+        drafted from the ledger (``ledger drafts --story-file``) loads over it."""
+        streams = {"actors": actor_stream, "documents": document_stream}
+        if kind not in streams:
+            return False
+        key = payload.key if kind == "actors" else payload.document_id
+        stored = self.ledger.store.read_stream(streams[kind](key), limit=1)
+        return bool(stored) and dict(stored[0].data) == event_data(payload)
 
 
 def _reading_times(documents: list[SeedDocument]) -> list[datetime]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection
 
 from ledger.domain.events import (
@@ -29,6 +29,7 @@ from ledger.domain.events import (
 )
 from ledger.checkpoints import CheckpointSource
 from ledger.domain import anchoring
+from ledger.drafting import ActorName, Draft, draft_statements
 from ledger.domain.model import (
     Actor,
     Claim,
@@ -46,7 +47,7 @@ from ledger.projections.queries import NOW, ClaimFilter, PointInTime, StatementF
 from ledger.projections.rebuild import rebuild
 from ledger.projections.sql import SqlProjection, SqlRegistry, StatementFacts
 from ledger.projections.sql import checkpoint as projection_checkpoint
-from ledger.projections.replay import Axis, timeline
+from ledger.projections.replay import Axis, parse_instant, timeline
 from ledger.projections.views import (
     ActorSummary,
     AnchorAnswer,
@@ -58,9 +59,11 @@ from ledger.projections.views import (
     StatementEntry,
     StatementView,
     StorySummary,
+    StoryExtent,
     StoryView,
     trusted,
 )
+from ledger.store.records import format_instant
 from ledger.store.tree import rebuild_tree
 from ledger.store import (
     ANY,
@@ -82,15 +85,20 @@ IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d2c3e-8a51-4e0b-9a57-1c2b9d0e4f10")
 Metadata = Mapping[str, Any]
 
 
-def event_id_for(idempotency_key: str | None, event_id: uuid.UUID | None) -> uuid.UUID | None:
+def event_id_for(
+    idempotency_key: str | None, event_id: uuid.UUID | None, scope: str | None = None
+) -> uuid.UUID | None:
     """The event id a request writes: its own, or one derived from its Idempotency-Key.
 
     Deriving the id makes the key durable with no table of its own: the event table's unique
     event id refuses a second event for the same key in the same transaction that writes it.
+    ``scope`` (over HTTP, the token's configured name) keeps each writer's keys its own: one
+    writer cannot squat another's key, nor get another's stored event back by sending it.
     """
     if idempotency_key is None:
         return event_id
-    derived = uuid.uuid5(IDEMPOTENCY_NAMESPACE, idempotency_key)
+    name = idempotency_key if scope is None else f"{scope}:{idempotency_key}"
+    derived = uuid.uuid5(IDEMPOTENCY_NAMESPACE, name)
     if event_id is not None and event_id != derived:
         raise InvalidEvent(
             "event_id", "give an event_id or an Idempotency-Key, not two different ones"
@@ -110,9 +118,10 @@ class WriteOptions:
     idempotency_key: str | None = None
     metadata: Metadata = field(default_factory=dict)
     receipt: bool = False
+    idempotency_scope: str | None = None
 
     def resolved_event_id(self) -> uuid.UUID | None:
-        return event_id_for(self.idempotency_key, self.event_id)
+        return event_id_for(self.idempotency_key, self.event_id, self.idempotency_scope)
 
     def full_metadata(self) -> dict[str, Any]:
         merged = dict(self.metadata)
@@ -215,7 +224,7 @@ class Ledger:
 
         def checked(registry: SqlRegistry) -> Statement:
             anchored = anchored_statement(statement, registry)
-            validate_statement(anchored, registry)
+            validate_statement(anchored, registry, recorded_at=self.store.clock())
             return anchored
 
         anchored = self._check(checked)
@@ -258,13 +267,20 @@ class Ledger:
     def _check_withdrawal(
         self, registry: SqlRegistry, root: uuid.UUID, withdrawn_at: datetime | None
     ) -> None:
-        if withdrawn_at is None:
-            return
-        if withdrawn_at > self.store.clock():
-            raise InvalidEvent("withdrawn_at", "is in the future")
+        if withdrawn_at is not None:
+            self._check_source_time(registry, root, withdrawn_at, "withdrawn_at")
+
+    def _check_source_time(
+        self, registry: SqlRegistry, root: uuid.UUID, instant: datetime, field: str
+    ) -> None:
+        """A source's withdrawal or correction lies between the statement's said time and now."""
+        if instant > self.store.clock():
+            raise InvalidEvent(field, "is in the future")
         said = registry.said_start(root)
-        if said is not None and withdrawn_at < said:
-            raise InvalidEvent("withdrawn_at", "is before the statement was said")
+        if said is not None and instant < said:
+            raise InvalidEvent(
+                field, f"is before the statement was said ({format_instant(said)})"
+            )
 
     def correct_statement(
         self,
@@ -273,14 +289,21 @@ class Ledger:
         *,
         reason: str,
         basis: RetractionBasis,
+        corrected_at: datetime | None = None,
         **options: Any,
     ) -> RecordedEvent:
-        """Replace a statement's reading from now on; the original stays in the log.
+        """Replace a statement's reading; the original stays in the log.
+
+        ``source_changed``: the source published the changed text at ``corrected_at`` (by
+        default when the ledger records the correction, written into the event); on the said
+        axis the old reading stands until then. ``ledger_error``: the new reading replaces the
+        old from the start.
 
         The checks run before the append lock in the order they always ran (the statement
         stands, the claim stays, the quote anchors, the registry knows everything named); a
         retry is confirmed against what it asks instead, which need not pass today's checks.
         """
+        _correction_time_fits(basis, corrected_at)
         write = _options(**options)
         event_id = write.resolved_event_id()
 
@@ -290,19 +313,43 @@ class Ledger:
                 _stays_on_claim(corrected, standing_statement(registry, statement_id))
             statement = anchored_statement(corrected, registry, field="statement.")
             if not retry:
-                validate_statement(statement, registry, field="statement.")
+                validate_statement(
+                    statement, registry, field="statement.", recorded_at=self.store.clock()
+                )
             return statement
 
         statement = self._check(checked)
 
         def correction(registry: SqlRegistry, standing: StatementFacts) -> DomainEvent:
             _stays_on_claim(corrected, standing)
+            when = self._correction_time(registry, standing.statement_id, basis, corrected_at)
             return StatementCorrected(
-                statement_id=standing.statement_id, reason=reason, basis=basis, statement=statement
+                statement_id=standing.statement_id,
+                reason=reason,
+                basis=basis,
+                statement=statement,
+                corrected_at=when,
             )
 
         asked = {"reason": reason, "basis": basis, "statement": statement.model_dump(mode="json")}
+        if corrected_at is not None:
+            asked["corrected_at"] = event_data_instant(corrected_at)
         return self._amend(statement_id, asked, correction, write)
+
+    def _correction_time(
+        self,
+        registry: SqlRegistry,
+        root: uuid.UUID,
+        basis: RetractionBasis,
+        corrected_at: datetime | None,
+    ) -> datetime | None:
+        """When the source changed its text: as given (checked), or by default now."""
+        if basis is not RetractionBasis.SOURCE_CHANGED:
+            return None
+        if corrected_at is None:
+            return self.store.clock()
+        self._check_source_time(registry, root, corrected_at, "corrected_at")
+        return corrected_at
 
     def _amend(
         self,
@@ -322,6 +369,8 @@ class Ledger:
             registry = SqlRegistry(connection, self.store.backend)
             retry = None if event_id is None else self.store.get_event_in(connection, event_id)
             if retry is not None:
+                if retry.metadata.get("token") != write.metadata.get("token"):
+                    raise EventIdConflict(retry.event_id)  # another writer's stored event
                 return _confirmed_retry(registry, retry, statement_id, asked)
             standing = standing_statement(registry, statement_id)
             event = write.new_event(build(registry, standing))
@@ -380,6 +429,25 @@ def _claims_free(registry: SqlRegistry, story: StoryRegistered) -> None:
         owner = registry.story_of(key)
         if owner is not None and owner != story.key:
             raise InvalidEvent(f"claims[{index}]", f"the claim is in story {owner!r}")
+
+
+def _correction_time_fits(basis: RetractionBasis, corrected_at: datetime | None) -> None:
+    """What the event itself refuses, refused before any read, naming the request's field."""
+    if corrected_at is None:
+        return
+    if basis is not RetractionBasis.SOURCE_CHANGED:
+        raise InvalidEvent(
+            "corrected_at",
+            "is only for basis source_changed: a ledger_error correction replaces the old "
+            "reading from the start",
+        )
+    if corrected_at.tzinfo is None:
+        raise InvalidEvent("corrected_at", "needs a UTC offset, or give a date")
+
+
+def event_data_instant(instant: datetime) -> str:
+    """``instant`` as the event data stores a datetime (Pydantic's JSON form)."""
+    return str(TypeAdapter(datetime).dump_python(instant, mode="json"))
 
 
 def _stays_on_claim(corrected: Statement | StatementDraft, standing: StatementFacts) -> None:
@@ -479,7 +547,9 @@ class LedgerQueries:
             def fetch(after: Any, limit: int) -> list[StatementEntry]:
                 return queries.statement_list(connection, replace(where, after=after, limit=limit))
 
-            return paged("statements", page, fetch, lambda entry: entry.position)
+            return paged(
+                "statements", page, fetch, lambda entry: entry.position, sorted_by=int
+            )
 
     def _listed(
         self,
@@ -487,6 +557,7 @@ class LedgerQueries:
         page: PageRequest,
         views: Callable[[Connection, Any, int], list[V]],
         cursor_field: str,
+        sorted_by: type[int] | type[str] = str,
     ) -> Page[V]:
         """A page of one kind of view, each page read by ``views`` after a cursor value."""
         with self.store.read_connection() as connection:
@@ -495,6 +566,7 @@ class LedgerQueries:
                 page,
                 lambda after, limit: views(connection, after, limit),
                 lambda view: getattr(view, cursor_field),
+                sorted_by=sorted_by,
             )
 
     def _read(self, read: Callable[[Connection], T]) -> T:
@@ -554,7 +626,7 @@ class LedgerQueries:
             return _found(queries.actor_view(connection, key), f"no actor {key!r}")
 
     def documents(self, page: PageRequest = PageRequest()) -> Page[DocumentSummary]:
-        return self._listed("documents", page, queries.document_views, "position")
+        return self._listed("documents", page, queries.document_views, "position", int)
 
     def document(self, document_id: str) -> DocumentView:
         with self.store.read_connection() as connection:
@@ -562,32 +634,63 @@ class LedgerQueries:
                 queries.document_view(connection, document_id), f"no document {document_id!r}"
             )
 
-    def anchors(self, document_id: str, exact: str) -> AnchorAnswer:
-        """Every occurrence of ``exact`` in the document, with its full anchor."""
+    def original(self, document_id: str) -> tuple[str, bytes]:
+        """The bytes the document's text came from and their media type."""
+        with self.store.read_connection() as connection:
+            return _found(
+                queries.document_original(connection, document_id), f"no document {document_id!r}"
+            )
+
+    def drafts(self, document_id: str) -> list[Draft]:
+        """The statements the document's text appears to make, proposed for a person to confirm
+        (nothing is written): matched against every registered actor, names and aliases."""
         view = self.document(document_id)
-        found = anchoring.occurrences(view.text, exact)
+        actors = [
+            ActorName(actor.key, actor.name, actor.kind, tuple(actor.aliases))
+            for actor in self.all_actors()
+        ]
+        return draft_statements(view.text, actors, publisher=view.publisher)
+
+    def anchors(
+        self, document_id: str, exact: str, *, after: int = 0, limit: int = anchoring.MAX_PAGE
+    ) -> AnchorAnswer:
+        """The occurrences of ``exact`` numbered after ``after`` (at most ``limit``), with their
+        full anchors, and how many there are; the work is capped (``anchoring.MAX_COUNTED``)."""
+        view = self.document(document_id)
+        found = anchoring.find_starts(view.text, exact)
+        shown = anchoring.occurrences(view.text, found, after=after, limit=limit)
+        last = after + len(shown)
         answer = {
             "document": document_id,
             "exact": exact,
             "context": anchoring.CONTEXT,
-            "occurrences": [occurrence.to_json() for occurrence in found],
+            "occurrences": [occurrence.to_json() for occurrence in shown],
+            "total": len(found.starts),
+            "total_complete": found.complete,
+            "next": last if shown and last < len(found.starts) else None,
         }
         return trusted(AnchorAnswer, answer)
 
     def replay(
         self,
         *,
-        start: datetime,
-        end: datetime,
+        start: datetime | None,
+        end: datetime | None,
         axis: Axis,
         claim: str | None = None,
         story: str | None = None,
     ) -> Replay:
+        """The steps between ``start`` and ``end``; with a story, either left out is the
+        story's own first or last instant on ``axis``."""
         with self.store.read_connection() as connection:
             if claim is not None:
                 _found(queries.claim_view(connection, claim), f"no claim {claim!r}")
             if story is not None:
-                _found(queries.story_view(connection, story), f"no story {story!r}")
+                view = _found(queries.story_view(connection, story), f"no story {story!r}")
+                start, end = _window(view.extent, axis, start, end, self.store.clock())
+            if start is None or end is None:
+                missing = "from" if start is None else "to"
+                raise InvalidEvent(missing, "is required unless a story gives the window")
             return timeline(connection, start=start, end=end, axis=axis, claim=claim, story=story)
 
     def pinned_position(self, known_at: datetime) -> int | None:
@@ -605,6 +708,24 @@ class LedgerQueries:
         """Recompute the stored Merkle nodes from the events; the tree's size and root."""
         with self.store.write_transaction() as connection:
             return rebuild_tree(connection)
+
+
+def _window(
+    extent: StoryExtent,
+    axis: Axis,
+    start: datetime | None,
+    end: datetime | None,
+    now: datetime,
+) -> tuple[datetime | None, datetime | None]:
+    """The replay window with a story's extent on ``axis`` filling what was not given (a story
+    without statements spans nothing: its window is empty, from the given start or now)."""
+    span = extent.said if axis is Axis.SAID else extent.recorded
+    if span is None:
+        empty = start or end or now
+        return start or empty, end or empty
+    first = parse_instant(span.from_, field="from")
+    last = parse_instant(span.to, field="to")
+    return start or first, end or last
 
 
 def _found(value: T | None, message: str) -> T:

@@ -36,5 +36,7 @@ class Settings(BaseSettings):
     signing_key_file: Path | None = None
     # The checkpoints' origin line; by default the signing key's name.
     log_origin: str | None = None
+    # The witnesses asked to cosign every checkpoint, and the quorum (docs/audit.md): a file.
+    witness_policy: Path | None = None
     # How often the server signs a checkpoint when the log has grown (0: only on demand).
     checkpoint_interval_seconds: float = 5.0

@@ -14,12 +14,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from ledger.audit.cosignature import CosignerVerifier
 from ledger.audit.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
 from ledger.audit.note import Checkpoint, NoteError, VerifierKey, open_checkpoint
 from ledger.store.records import RecordedEvent, expected_hash
@@ -36,6 +38,20 @@ KeyOption = Annotated[
         "--key",
         help="The verifier key (<name>+<id>+<key>) or a file holding it. Without it the "
         "server's own key is fetched and trusted: pin it for a real audit.",
+    ),
+]
+WitnessOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--witness",
+        help="A witness's verifier key (a vkey of type 0x04, or a file holding it) whose "
+        "cosignature the checkpoint needs; repeatable.",
+    ),
+]
+QuorumOption = Annotated[
+    int | None,
+    typer.Option(
+        "--quorum", min=1, help="How many of the --witness keys must have cosigned (default: all)."
     ),
 ]
 TIMEOUT = 30
@@ -139,6 +155,62 @@ def check_extends(url: str, old: Checkpoint, new: Checkpoint) -> None:
         raise Inconsistent(f"not consistent, {sizes}: {error}") from None
 
 
+class Uncosigned(AuditFailure):
+    """Too few of the required witnesses cosigned the checkpoint."""
+
+
+@dataclass(frozen=True)
+class Witnesses:
+    """The witnesses an auditor requires, and how many of them must have cosigned."""
+
+    verifiers: tuple[CosignerVerifier, ...] = ()
+    quorum: int = 0
+
+    def check(self, note: str) -> str | None:
+        """Raise unless ``quorum`` of the witnesses cosigned ``note``; say who did.
+
+        A cosignature by a required witness that does not verify is an Inconsistent (a forged
+        or altered checkpoint); too few is Uncosigned, naming the witnesses missing.
+        """
+        if not self.verifiers:
+            return None
+        signed: list[str] = []
+        missing: list[str] = []
+        for verifier in self.verifiers:
+            try:
+                cosigned = verifier.cosigned(note)
+            except NoteError as error:
+                raise Inconsistent(str(error)) from None
+            (signed if cosigned is not None else missing).append(verifier.name)
+        size = note.split("\n", 2)[1] if note.count("\n") > 1 else "?"
+        if len(signed) < self.quorum:
+            raise Uncosigned(
+                f"the checkpoint of size {size} is cosigned by {len(signed)} of the "
+                f"{self.quorum} witnesses needed; missing: {', '.join(missing)}"
+            )
+        return f"cosigned by {', '.join(signed)}"
+
+
+def resolve_witnesses(keys: list[str] | None, quorum: int | None) -> Witnesses:
+    keys = keys or []
+    if quorum is not None and quorum > len(keys):
+        raise usage_error(f"--quorum {quorum} needs at least {quorum} --witness keys")
+    verifiers = []
+    for key in keys:
+        path = Path(key)
+        try:
+            text = path.read_text(encoding="utf-8") if path.is_file() else key
+            verifiers.append(CosignerVerifier.parse(text))
+        except NoteError as error:
+            raise usage_error(f"--witness {key!r}: {error}") from None
+    return Witnesses(tuple(verifiers), len(verifiers) if quorum is None else quorum)
+
+
+def _say(message: str | None) -> None:
+    if message is not None:
+        typer.secho(f"ok: {message}", err=True)
+
+
 def _run(check: Any) -> Any:
     try:
         return check()
@@ -147,12 +219,19 @@ def _run(check: Any) -> Any:
 
 
 @audit_app.command("checkpoint")
-def checkpoint(url: UrlOption, key: KeyOption = None) -> None:
-    """Fetch the latest checkpoint, check its signature and print it (save it for later)."""
+def checkpoint(
+    url: UrlOption,
+    key: KeyOption = None,
+    witness: WitnessOption = None,
+    quorum: QuorumOption = None,
+) -> None:
+    """Fetch the latest checkpoint, check its signature (and cosignatures) and print it."""
+    witnesses = resolve_witnesses(witness, quorum)
 
     def check() -> str:
         note, signed = fetch_checkpoint(url, resolve_key(key, url))
         typer.secho(f"ok: signed checkpoint of size {signed.size}", err=True)
+        _say(witnesses.check(note))
         return note
 
     typer.echo(_run(check), nl=False)
@@ -163,13 +242,17 @@ def consistency(
     url: UrlOption,
     since: Annotated[Path, typer.Option(help="A checkpoint saved earlier.")],
     key: KeyOption = None,
+    witness: WitnessOption = None,
+    quorum: QuorumOption = None,
 ) -> None:
     """Prove that today's tree extends the saved one; exit 1 naming both sizes if it does not."""
+    witnesses = resolve_witnesses(witness, quorum)
 
     def check() -> str:
         verifier = resolve_key(key, url)
         old = read_checkpoint(since, verifier)
-        _, new = fetch_checkpoint(url, verifier)
+        note, new = fetch_checkpoint(url, verifier)
+        _say(witnesses.check(note))
         check_extends(url, old, new)
         return f"ok: size {new.size} is consistent with the saved size {old.size}"
 
@@ -180,16 +263,21 @@ def consistency(
 def receipt(
     file: Annotated[Path, typer.Argument(help="A write's 201 answer (or its receipt) as JSON.")],
     key: KeyOption = None,
+    witness: WitnessOption = None,
+    quorum: QuorumOption = None,
 ) -> None:
     """Verify a write's receipt offline: signature, inclusion proof and the event's own hash."""
+    witnesses = resolve_witnesses(witness, quorum)
 
     def check() -> str:
-        return verify_receipt_file(file, resolve_key(key, None))
+        return verify_receipt_file(file, resolve_key(key, None), witnesses)
 
     typer.echo(_run(check))
 
 
-def verify_receipt_file(file: Path, verifier: VerifierKey) -> str:
+def verify_receipt_file(
+    file: Path, verifier: VerifierKey, witnesses: Witnesses = Witnesses()
+) -> str:
     try:
         answer = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
@@ -207,6 +295,7 @@ def verify_receipt_file(file: Path, verifier: VerifierKey) -> str:
             _check_envelope(answer, position, event_hash)
         leaf = leaf_hash(bytes.fromhex(event_hash))
         verify_inclusion(position - 1, signed.size, leaf, proof, signed.root)
+        _say(witnesses.check(receipt["checkpoint"]))
     except (KeyError, TypeError, ValueError) as error:
         if isinstance(error, (NoteError, ProofError)):
             raise AuditFailure(f"position {receipt.get('position')}: {error}") from None
@@ -240,19 +329,33 @@ def watch(
     interval: Annotated[float, typer.Option(help="Seconds between polls.", min=0)] = 60,
     max_polls: Annotated[int | None, typer.Option(help="Stop after this many polls.")] = None,
     key: KeyOption = None,
+    witness: WitnessOption = None,
+    quorum: QuorumOption = None,
+    stale_polls: Annotated[
+        int,
+        typer.Option(
+            help="With --witness: exit 1 when this many polls in a row find the latest "
+            "checkpoint without its quorum of cosignatures.",
+            min=1,
+        ),
+    ] = 3,
 ) -> None:
     """Monitor the log: at every poll, check the signature and consistency with the last one.
 
     Exits 1 at the first inconsistency, keeping the evidence (both checkpoints) in --state.
+    With --witness, a checkpoint short of its quorum is reported at each poll, and a ledger
+    that cannot get one cosigned for --stale-polls polls in a row fails the watch.
     """
     verifier = _run(lambda: resolve_key(key, url))
+    witnesses = resolve_witnesses(witness, quorum)
     state.mkdir(parents=True, exist_ok=True)
     saved = state / "checkpoint"
-    polls = 0
+    polls = uncosigned = 0
     while max_polls is None or polls < max_polls:
         polls += 1
         try:
             note, new = fetch_checkpoint(url, verifier)
+            uncosigned = _cosigned_or_count(witnesses, note, polls, uncosigned, stale_polls)
             if saved.exists():
                 old = read_checkpoint(saved, verifier)
                 try:
@@ -268,3 +371,22 @@ def watch(
             typer.secho(f"poll {polls}: {error}", err=True, fg=typer.colors.YELLOW)
         if max_polls is None or polls < max_polls:
             time.sleep(interval)
+
+
+def _cosigned_or_count(
+    witnesses: Witnesses, note: str, poll: int, uncosigned: int, limit: int
+) -> int:
+    """0 when the checkpoint meets the quorum, else the polls in a row it has not (reported);
+    Inconsistent once that reaches ``limit``."""
+    try:
+        witnesses.check(note)
+        return 0
+    except Uncosigned as error:
+        uncosigned += 1
+        typer.secho(f"poll {poll}: {error}", err=True, fg=typer.colors.YELLOW)
+        if uncosigned >= limit:
+            raise Inconsistent(
+                f"no quorum of witnesses cosigned the latest checkpoint for {uncosigned} polls "
+                f"in a row: {error}"
+            ) from None
+        return uncosigned

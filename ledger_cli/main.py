@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 import migrations
-from ledger import archive, backup
+from ledger import archive, backup, sources
 from ledger.audit.note import NoteError, SigningKey
 from ledger.bootstrap import App, open_app
 from ledger.errors import LedgerError
@@ -22,7 +22,9 @@ from ledger.projections.replay import Axis, parse_instant, to_json_text
 from ledger.projections.views import AnchorAnswer
 from ledger.seeding import SeedClock, SeedReport, load_story, seed
 from ledger.settings import Settings
+from ledger_cli import drafts_file
 from ledger_cli.audit import audit_app
+from ledger_cli.witness import witness_app
 from ledger_cli.replay_text import render_replay
 
 app = typer.Typer(
@@ -34,12 +36,15 @@ projections_app = typer.Typer(help="The read models computed from the log.", no_
 keys_app = typer.Typer(help="The key that signs checkpoints.", no_args_is_help=True)
 checkpoint_app = typer.Typer(help="Signed checkpoints of the log's Merkle tree.", no_args_is_help=True)
 stories_app = typer.Typer(help="Stories: claims followed together.", no_args_is_help=True)
+documents_app = typer.Typer(help="Source documents: text, HTML, PDF.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(projections_app, name="projections")
 app.add_typer(keys_app, name="keys")
 app.add_typer(checkpoint_app, name="checkpoint")
 app.add_typer(audit_app, name="audit")
+app.add_typer(witness_app, name="witness")
 app.add_typer(stories_app, name="stories")
+app.add_typer(documents_app, name="documents")
 
 
 @contextmanager
@@ -123,11 +128,28 @@ def generate_key(
     except NoteError as error:
         typer.secho(f"error: --name: {error}", err=True, fg=typer.colors.RED)
         raise typer.Exit(code=2) from None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(key.text + "\n")
+    write_private(out, key.text + "\n")
     typer.echo(key.verifier.text)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (0600), created or replaced.
+
+    ``O_CREAT``'s mode applies only to a new file: a replaced one kept its old mode (0644, say).
+    The text goes to a new 0600 file beside it, which then takes the old one's place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)  # whatever the umask
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(fresh, path)
+    except BaseException:
+        fresh.unlink(missing_ok=True)
+        raise
 
 
 @checkpoint_app.command("sign")
@@ -171,6 +193,74 @@ def load_story_file(
     _print_report(report)
 
 
+@documents_app.command("add")
+def add_document(
+    file: Annotated[Path, typer.Argument(help="A .txt, .html or .pdf file.")],
+    url: Annotated[str | None, typer.Option(help="Where the source was read.")] = None,
+    publisher: Annotated[str | None, typer.Option(help="The publisher's actor key.")] = None,
+    language: Annotated[str, typer.Option(help="The text's language (BCP 47).")] = "de",
+    document_id: Annotated[
+        str | None, typer.Option("--id", help="The document id (default: the file's name).")
+    ] = None,
+    dated: Annotated[
+        str | None, typer.Option(help="The date it prints (default: its publication date).")
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="A note on the document.")] = None,
+) -> None:
+    """Register a document: a text file as it is, or an HTML page or a PDF whose article text,
+    title, author and publication time are extracted, the original kept with it."""
+    with ledger_errors():
+        document = sources.document_from_file(
+            file, document_id or file.name, language, publisher, dated, url, note
+        )
+    with opened(Settings()) as ledger_app, ledger_errors():
+        event = ledger_app.ledger.register_document(document)
+    typer.echo(
+        f"registered {document.document_id} at position {event.position}: "
+        f"{len(document.text)} code points of text"
+        + (f", from {document.original.media_type} ({document.extractor.name} "
+           f"{document.extractor.version})" if document.original and document.extractor else "")
+    )
+    for name in ("title", "author", "published", "url"):
+        if getattr(document, name):
+            typer.echo(f"  {name}: {getattr(document, name)}")
+
+
+@app.command("drafts")
+def drafts(
+    document: Annotated[str, typer.Argument(help="The document id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    story_file: Annotated[
+        Path | None,
+        typer.Option(help="Write the drafts as a story file to edit, the document beside it."),
+    ] = None,
+) -> None:
+    """The statements a document appears to make, proposed for a person to confirm; nothing is
+    written to the ledger. With --story-file, a story file whose statements a person completes
+    (each needs its claim) and loads with `ledger stories load`."""
+    with opened(Settings()) as ledger_app, ledger_errors():
+        queries = ledger_app.queries
+        found = queries.drafts(document)
+        if story_file is not None:
+            drafted = drafts_file.story_file(queries, document, found, str(story_file))
+            story_file.write_text(drafted, encoding="utf-8")
+            (story_file.parent / document).write_bytes(queries.original(document)[1])
+            typer.echo(f"wrote {len(found)} drafts to {story_file} (and {document} beside it)")
+            return
+    if as_json:
+        payload = {"drafts": [draft.to_json() for draft in found]}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    for number, draft in enumerate(found, start=1):
+        who = draft.actor or f"(unregistered: {draft.speaker})"
+        relays = f" relaying {draft.relays}" if draft.relays else ""
+        typer.echo(
+            f"{number:>3}. {who} {draft.stance}{relays}  [{draft.kind}: {draft.cue}]"
+            f"  {draft.start}-{draft.end}  confidence {draft.confidence}"
+        )
+        typer.echo(f"     {json.dumps(draft.exact, ensure_ascii=False)}")
+
+
 @app.command("anchor")
 def anchor(
     document: Annotated[str, typer.Argument(help="The document id.")],
@@ -193,6 +283,9 @@ def anchor(
         typer.echo(f"  prefix: {json.dumps(quote.prefix, ensure_ascii=False)}")
         typer.echo(f"  exact:  {json.dumps(quote.exact, ensure_ascii=False)}")
         typer.echo(f"  suffix: {json.dumps(quote.suffix, ensure_ascii=False)}")
+    if found.next is not None:
+        more = "" if found.total_complete else " or more"
+        typer.echo(f"(the first {len(occurrences)} of {found.total:,}{more} occurrences)")
 
 
 def _anchor_json(found: AnchorAnswer) -> dict[str, Any]:
@@ -216,7 +309,9 @@ def _print_report(report: SeedReport) -> None:
 
 
 def _counts(counter: Counter[str]) -> str:
-    order = ("stories", "actors", "claims", "documents", "statements")
+    order = (
+        "stories", "actors", "claims", "documents", "statements", "corrections", "retractions"
+    )
     return ", ".join(f"{counter[kind]} {kind}" for kind in order if counter[kind])
 
 
@@ -228,8 +323,16 @@ def _print_counter(title: str, counter: Counter[str]) -> None:
 
 @app.command("replay")
 def replay(
-    start: Annotated[str, typer.Option("--from", help="Start: a date or ISO instant.")],
-    end: Annotated[str, typer.Option("--to", help="End: a date (the whole day) or an instant.")],
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="Start: a date or ISO instant (default: the story's first)."),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option(
+            "--to", help="End: a date (the whole day) or an instant (default: the story's last)."
+        ),
+    ] = None,
     axis: Annotated[
         Axis, typer.Option(help="said: when it was said; recorded: when recorded.")
     ] = Axis.SAID,
@@ -237,13 +340,14 @@ def replay(
     story: Annotated[str | None, typer.Option(help="Only the steps of this story's claims.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
-    """How the story changed between two instants, step by step."""
+    """How the story changed between two instants, step by step; with --story, --from and
+    --to default to the story's extent on the axis."""
     with ledger_errors():
         window = (
-            parse_instant(start, field="--from"),
-            parse_instant(end, field="--to", end_of_day=True),
+            None if start is None else parse_instant(start, field="--from"),
+            None if end is None else parse_instant(end, field="--to", end_of_day=True),
         )
-    with opened(Settings()) as ledger_app:
+    with opened(Settings()) as ledger_app, ledger_errors():
         result = ledger_app.queries.replay(
             start=window[0], end=window[1], axis=axis, claim=claim, story=story
         )
@@ -264,7 +368,7 @@ def rebuild_projections() -> None:
 def export_log(
     out: Annotated[Path, typer.Option("--out", help="The archive to write (JSON Lines).")],
 ) -> None:
-    """Write every event in position order, then the latest checkpoint, as JSON Lines."""
+    """Write every event in position order, then every kept checkpoint, as JSON Lines."""
     with opened(Settings()) as ledger_app, ledger_errors():
         total = archive.export_size(ledger_app.store)
         with progress_bar("exporting", total) as advance, out.open("w", encoding="utf-8") as file:
@@ -333,7 +437,10 @@ def _print_import(report: archive.ImportReport) -> None:
         f"projections rebuilt from {report.projected} events"
     )
     if report.checkpoint is not None:
-        typer.echo("the archive's checkpoint verified: its root is the imported events' root")
+        typer.echo(
+            f"the archive's {report.checkpoints} checkpoint(s) verified and kept: "
+            "each root is the imported events' root at its size"
+        )
 
 
 @contextmanager
@@ -386,6 +493,7 @@ def serve(
 
     from api.access_log import configure_json_logging
     from api.app import require_signing_key
+    from api.server import ledger_http
     from api.settings import ApiSettings
 
     try:
@@ -412,7 +520,7 @@ def serve(
         proxy_headers=False,
         access_log=False,  # the ledger's own JSON line per request replaces uvicorn's
         loop="uvloop",  # pinned dependencies, chosen for speed (bench: HTTP cases)
-        http="httptools",
+        http=ledger_http(api_settings.header_timeout_seconds),  # httptools, problem+json 400s
     )
 
 

@@ -33,9 +33,26 @@ def _step_lines(step: ReplayStep) -> list[str]:
         f"       read in {source.document} via {' -> '.join(statement.conduit)}"
         f"; said {_said(statement)}",
     ]
+    if step.replaces is not None:
+        old = step.replaces
+        lines.append(
+            f"       was: {old.stance} \u201c{_shorten(old.source.quote.exact, 80)}\u201d"
+            f" ({old.source.document}; said {_said(old)})"
+        )
+    if step.recorded_at is not None:
+        lines.append(f"       {_dates(step)}")
     if step.reason:
         lines.append(f"       reason: {step.reason} ({step.basis})")
     return lines
+
+
+def _dates(step: ReplayStep) -> str:
+    """A change's dates as the source gave them first, then when the ledger recorded it."""
+    corrected = step.type == "StatementCorrected"
+    recorded = f"recorded by the ledger {step.recorded_at}"
+    if step.changed_at is None:
+        return f"{'corrected' if corrected else 'retracted'} for the ledger's own error; {recorded}"
+    return f"{'corrected' if corrected else 'withdrawn'} by the source {step.changed_at}; {recorded}"
 
 
 def _verb(event_type: str, statement: StatementEntry) -> str:

@@ -13,7 +13,9 @@ config = context.config
 SEARCH_TABLE = "search_entries"  # backend-specific full-text index (FTS5 / tsvector), by hand
 
 
-def include_object(obj: object, name: str | None, kind: str, reflected: bool, compare_to: object) -> bool:
+def include_object(
+    _obj: object, name: str | None, kind: str, _reflected: bool, _compare_to: object
+) -> bool:
     """Leave the full-text index, and SQLite's FTS5 shadow tables, out of autogenerate."""
     return not (kind == "table" and name is not None and name.startswith(SEARCH_TABLE))
 

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
-from api.deps import KEY, KnownQuery, PageDep, QueriesDep, ReadAccess, link_next
+from api.deps import KEY, PageDep, QueriesDep, ReadAccess, link_next
 from api.problems import responses
 from api.responses import trusted_json
 from api.views import ActorList, ActorView
 
-router = APIRouter(prefix="/v1/actors", tags=["actors"], dependencies=[ReadAccess, KnownQuery])
+router = APIRouter(prefix="/v1/actors", tags=["actors"], dependencies=[ReadAccess])
 
 
 @router.get("", response_model=ActorList, responses=responses(400, 422))

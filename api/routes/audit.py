@@ -12,10 +12,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import AppDep, LogDep, ReadAccess
+from api.deps import AppDep, LogDep, MayWalk, ReadAccess
 from api.problems import responses
 from api.views import CheckpointView, ConsistencyProofView, InclusionProofView, VerificationView
+from ledger.audit.tiles import parse_tile_path
+from ledger.bootstrap import App
+from ledger.store import keep_verification, last_verification
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], dependencies=[ReadAccess])
 
@@ -42,10 +46,19 @@ Size = Annotated[
 ]
 
 
-@router.get("/verify", response_model=VerificationView)
-def verify_chain(app: AppDep) -> dict[str, Any]:
-    """Walk the hash chain, the Merkle nodes and the kept checkpoints; ok is false at a fault."""
-    return app.verify().to_json()
+@router.get("/verify", response_model=VerificationView, responses=responses(401))
+def verify_chain(app: AppDep, may_walk: MayWalk) -> dict[str, Any]:
+    """Walk the hash chain, the Merkle nodes and the kept checkpoints; ok is false at a fault.
+
+    The walk reads the whole log, so it needs a token with the ``audit`` (or ``write``) scope;
+    its result is kept. Anyone else gets the last walk's result and its time (``ok`` null when
+    none has run yet); ``ledger verify`` walks without any of this."""
+    if may_walk:
+        return walk_and_keep(app)
+    kept = last_verification(app.store)
+    if kept is None:
+        return NEVER_VERIFIED
+    return {**kept.result, "verified_at": kept.verified_at}
 
 
 @router.get(
@@ -59,7 +72,7 @@ def checkpoint(
 ) -> PlainTextResponse:
     """The latest signed checkpoint (signed now if the log has grown), or the one at ``size``."""
     signed = log.latest() if size is None else log.at_size(size)
-    return PlainTextResponse(signed.note, headers={"Cache-Control": _cache(size)})
+    return PlainTextResponse(signed.published, headers={"Cache-Control": _cache(size)})
 
 
 @router.get("/checkpoints", response_model=list[CheckpointView], responses=responses(422, 503))
@@ -110,6 +123,65 @@ def consistency_proof(
     return log.consistency(first, second).to_json()
 
 
+NEVER_VERIFIED: dict[str, Any] = {
+    "ok": None,
+    "checked": 0,
+    "first_bad_position": None,
+    "reason": "no walk has run yet: a token with the audit or write scope runs one",
+    "tree_size": 0,
+    "root": "",
+    "checkpoints_checked": 0,
+    "verified_at": None,
+}
+
+
+def walk_and_keep(app: App) -> dict[str, Any]:
+    """The integrity walk, kept with its time for those who may not walk."""
+    result, at = app.verify(), app.store.clock()
+    keep_verification(app.store, result, at)
+    return {**result.to_json(), "verified_at": at}
+
+
+# -- C2SP tlog-tiles: what a mirror or a client needs to compute every proof itself ------------
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@router.get(
+    "/tlog/checkpoint",
+    response_class=PlainTextResponse,
+    responses=text_answer("The latest checkpoint (C2SP tlog-checkpoint), cosignatures too", 503),
+)
+def tlog_checkpoint(log: LogDep) -> PlainTextResponse:
+    """``<prefix>/checkpoint`` of C2SP tlog-tiles: the latest signed checkpoint, not cached."""
+    return PlainTextResponse(log.latest().published, headers={"Cache-Control": "no-cache"})
+
+
+@router.get(
+    "/tlog/tile/{path:path}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "A hash tile or an entry bundle (C2SP tlog-tiles)",
+            "content": {"application/octet-stream": {}},
+        },
+        **{k: v for k, v in text_answer("", 404).items() if k != 200},
+    },
+)
+async def tlog_tile(app: AppDep, path: str) -> Response:
+    """``tile/<L>/<N>[.p/<W>]`` (hashes) or ``tile/entries/<N>[.p/<W>]`` (each entry: the
+    event's 32-byte hash behind a big-endian uint16 length). Every tile served is immutable.
+
+    A full tile read before is answered from memory on the event loop; the others are read in
+    the thread pool.
+    """
+    address = parse_tile_path(path)
+    data = app.log.tiles.cached(address)
+    if data is None:
+        data = await run_in_threadpool(app.log.tiles.read, address)
+    return Response(data, media_type="application/octet-stream", headers={"Cache-Control": IMMUTABLE})
+
+
 def _cache(size: int | None) -> str:
     """What names its tree size never changes; what follows the latest checkpoint does."""
-    return "public, max-age=31536000, immutable" if size is not None else "no-cache"
+    return IMMUTABLE if size is not None else "no-cache"

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from api.deps import (
     KEY,
     AtDep,
-    KnownQuery,
     PageDep,
     QueriesDep,
     ReadAccess,
@@ -25,7 +24,7 @@ from ledger.projections.views import ClaimHistory, ClaimView
 from ledger.formats import claim_scope, ledger_scope
 from ledger.projections.queries import ClaimFilter
 
-router = APIRouter(prefix="/v1/claims", tags=["claims"], dependencies=[ReadAccess, KnownQuery])
+router = APIRouter(prefix="/v1/claims", tags=["claims"], dependencies=[ReadAccess])
 ClaimKey = Annotated[str, Path(pattern=KEY, examples=["musk-putin-regular-contact-since-2022"])]
 ClaimState = Literal[
     "asserted", "denied", "contested", "unanswered", "questioned", "reported", "unstated"

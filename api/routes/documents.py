@@ -6,16 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
-from api.deps import DOCUMENT_ID, KnownQuery, PageDep, QueriesDep, ReadAccess, link_next
+from api.deps import DOCUMENT_ID, PageDep, QueriesDep, ReadAccess, link_next
 from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
 from api.problems import responses
 from api.responses import trusted_json
 from api.schemas import AnchorRequest
-from api.views import AnchorAnswer, DocumentList, DocumentView
+from api.views import AnchorAnswer, DocumentList, DocumentView, DraftList
 from ledger.formats import document_scope
 
 router = APIRouter(
-    prefix="/v1/documents", tags=["documents"], dependencies=[ReadAccess, KnownQuery]
+    prefix="/v1/documents", tags=["documents"], dependencies=[ReadAccess]
 )
 DocumentIdPath = Annotated[str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])]
 
@@ -53,7 +53,40 @@ def read_document(
 def find_anchors(
     document_id: DocumentIdPath, body: AnchorRequest, queries: QueriesDep, response: Response
 ) -> Response:
-    """Every occurrence of the exact text in the document, as a TextQuoteSelector (prefix and
-    suffix of up to ``context`` code points) and a TextPositionSelector in code points.
+    """The occurrences of the exact text in the document, as a TextQuoteSelector (prefix and
+    suffix of up to ``context`` code points) and a TextPositionSelector in code points: at most
+    ``limit`` (100) an answer, ``after`` pages on, ``total`` counts them (up to 10,000;
+    fewer for long quotes: ``total_complete`` says when there are more).
     Writes nothing: a statement may give ``quote.exact`` alone and the ledger anchors it."""
-    return trusted_json(queries.anchors(document_id, body.exact), response)
+    found = queries.anchors(document_id, body.exact, after=body.after, limit=body.limit)
+    return trusted_json(found, response)
+
+
+@router.get(
+    "/{document_id}/original",
+    response_class=Response,
+    responses={
+        **responses(400, 404),
+        200: {
+            "description": "The original's bytes, with their media type.",
+            "content": {"text/html": {}, "application/pdf": {}, "text/plain": {}},
+        },
+    },
+)
+def read_original(document_id: DocumentIdPath, queries: QueriesDep) -> Response:
+    """The bytes the document's text was extracted from (the HTML page or the PDF), served
+    with their media type, so anyone can run the extraction again and compare; a document
+    registered as plain text answers its text."""
+    media_type, content = queries.original(document_id)
+    return Response(content=content, media_type=media_type)
+
+
+@router.get("/{document_id}/drafts", response_model=DraftList, responses=responses(400, 404))
+def read_drafts(document_id: DocumentIdPath, queries: QueriesDep, response: Response) -> Response:
+    """The statements the text appears to make, proposed for a person to confirm: each with
+    the registered actor its speaker matches (or null), the words naming the speaker, a
+    proposed stance, the quote's W3C selectors in code points, the cue that made it a
+    statement, whom it relays, and a confidence. Rule-based, offline and deterministic; writes
+    nothing (record one through POST /v1/statements with the claim you choose)."""
+    drafts = queries.drafts(document_id)
+    return trusted_json({"drafts": [draft.to_json() for draft in drafts]}, response)

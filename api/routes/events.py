@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -9,8 +10,9 @@ from sse_starlette import EventSourceResponse
 
 from api.conditional import mark_pinned
 from api.deps import ApiSettingsDep, QueriesDep, ReadAccess
-from api.feed import follow
-from api.problems import responses
+from api.feed import HeldFeed, follow
+from api.problems import problem, responses
+from api.ratelimit import client_key
 from api.responses import trusted_json
 from api.views import EventPage
 from ledger.errors import InvalidEvent
@@ -51,7 +53,7 @@ def read_events(
             "description": "text/event-stream: `id:` is the position, `data:` the envelope JSON",
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
         },
-        **responses(422),
+        **responses(422, 429),
     },
 )
 def stream_events(
@@ -65,10 +67,16 @@ def stream_events(
         int | None, Query(ge=1, le=100_000, description="Close after this many events.")
     ] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
-) -> EventSourceResponse:
-    """Follow the log live; resumes after Last-Event-ID (or ?after=)."""
+) -> Response:
+    """Follow the log live; resumes after Last-Event-ID (or ?after=). A client (its token, else
+    its address) holds at most LEDGER_FEED_MAX_PER_CLIENT feeds at once: beyond, 429."""
     start = resume_position(last_event_id, after)
     state = request.app.state
+    client = client_key(request.scope, settings.tokens)
+    if not state.feed_slots.take(client):
+        detail = f"this client holds {state.feed_slots.limit} live feeds already: close one first"
+        headers = {"Retry-After": "5"}
+        return problem(429, "too-many-feeds", detail, title="Too many live feeds", headers=headers)
     events = follow(
         queries,
         after=start,
@@ -77,7 +85,8 @@ def stream_events(
         waker=state.log_waker,
         on_connect=state.metrics.feed_clients.inc,
     )
-    return EventSourceResponse(events, ping=settings.feed_ping_seconds)
+    release = partial(state.feed_slots.give_back, client)
+    return HeldFeed(events, ping=settings.feed_ping_seconds, release=release)
 
 
 def resume_position(last_event_id: str | None, after: int | None) -> int:

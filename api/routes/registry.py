@@ -12,13 +12,13 @@ from api.problems import responses
 from api.receipts import with_receipt
 from api.schemas import ActorBody, ClaimBody, DocumentBody, StoryBody
 from api.views import WrittenEvent
-from ledger.domain.model import Actor, Claim, Document, Story
+from ledger.domain.model import Actor, Claim, Story
 from ledger.service import Ledger
 from ledger.store import RecordedEvent
 
 router = APIRouter(prefix="/v1", tags=["registry"])
 REGISTER_PROBLEMS = responses(400, 401, 403, 409, 413, 415, 422, 503)
-Registration = TypeVar("Registration", Actor, Claim, Document, Story)
+Registration = TypeVar("Registration", Actor, Claim, DocumentBody, Story)
 
 
 def registration_route(
@@ -73,9 +73,12 @@ registration_route(
     "register_document",
     "/documents",
     DocumentBody,
-    lambda ledger, body, options: ledger.register_document(body, options=options),
+    lambda ledger, body, options: ledger.register_document(body.document(), options=options),
     lambda body: f"/v1/documents/{body.document_id}",
-    "Register a source text with the SHA-256 of its UTF-8 bytes (409 if its id is taken).",
+    "Register a source (409 if its id is taken): a plain ``text`` with the SHA-256 of its\n"
+    "    UTF-8 bytes, or an ``html`` page or a ``pdf`` (base64), whose article text, title,\n"
+    "    author and publication time the ledger extracts (trafilatura, pdfminer.six), keeping\n"
+    "    the original (GET /v1/documents/{id}/original) and the extractor's name and version.",
 )
 registration_route(
     "register_story",

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import KEY, KnownQuery, QueriesDep, ReadAccess
+from api.deps import KEY, QueriesDep, ReadAccess
 from api.problems import responses
 from ledger.projections.views import Replay
 from ledger.projections.replay import Axis, parse_instant, to_json_text
 
-router = APIRouter(prefix="/v1/replay", tags=["replay"], dependencies=[ReadAccess, KnownQuery])
+router = APIRouter(prefix="/v1/replay", tags=["replay"], dependencies=[ReadAccess])
 
 
 @router.get(
@@ -20,23 +20,25 @@ router = APIRouter(prefix="/v1/replay", tags=["replay"], dependencies=[ReadAcces
 def replay(
     queries: QueriesDep,
     start: Annotated[
-        str,
+        str | None,
         Query(
             alias="from",
             max_length=40,
             examples=["2024-10-24"],
-            description="Start: a date (its start) or an ISO 8601 instant.",
+            description="Start: a date (its start) or an ISO 8601 instant. Required unless "
+            "`story` is given: then the story's first instant on the axis.",
         ),
-    ],
+    ] = None,
     end: Annotated[
-        str,
+        str | None,
         Query(
             alias="to",
             max_length=40,
             examples=["2024-10-26"],
-            description="End: a date (the whole day) or an ISO 8601 instant.",
+            description="End: a date (the whole day) or an ISO 8601 instant. Required unless "
+            "`story` is given: then the story's last instant on the axis.",
         ),
-    ],
+    ] = None,
     axis: Annotated[
         Axis, Query(description="said: when it was said; recorded: when recorded.")
     ] = Axis.SAID,
@@ -45,10 +47,11 @@ def replay(
         str | None, Query(pattern=KEY, description="Only the steps of this story's claims.")
     ] = None,
 ) -> Response:
-    """Every step between from and to on one time axis, with the claim state before and after."""
+    """Every step between from and to on one time axis, with the claim state before and after;
+    with a story, from and to default to the story's extent on that axis."""
     timeline = queries.replay(
-        start=parse_instant(start, field="from"),
-        end=parse_instant(end, field="to", end_of_day=True),
+        start=None if start is None else parse_instant(start, field="from"),
+        end=None if end is None else parse_instant(end, field="to", end_of_day=True),
         axis=axis,
         claim=claim,
         story=story,

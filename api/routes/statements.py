@@ -12,7 +12,6 @@ from api.deps import (
     DOCUMENT_ID,
     KEY,
     GuardedWriteDep,
-    KnownQuery,
     LedgerDep,
     LogDep,
     PageDep,
@@ -31,7 +30,7 @@ from ledger.domain.model import Stance
 from ledger.projections.queries import StatementFilter
 from ledger.store import RecordedEvent
 
-router = APIRouter(prefix="/v1/statements", tags=["statements"], dependencies=[KnownQuery])
+router = APIRouter(prefix="/v1/statements", tags=["statements"])
 WRITE_PROBLEMS = responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
 
 
@@ -141,7 +140,7 @@ def retract_statement(
         statement_id,
         reason=body.reason,
         basis=body.basis,
-        withdrawn_at=body.withdrawn_at,
+        withdrawn_at=body.withdrawal_time(),
         options=replace(options, event_id=body.event_id),
     )
     return written(response, event, event.data["statement_id"], log)
@@ -161,12 +160,15 @@ def correct_statement(
     log: LogDep,
     options: GuardedWriteDep,
 ) -> dict[str, Any]:
-    """Replace a statement's reading from now on; the original stays in the log."""
+    """Replace a statement's reading; the original stays in the log. ``source_changed``: the
+    source published the changed text at ``corrected_at`` (default now); on the said axis the
+    old reading stands until then. ``ledger_error``: the new reading replaces it from the start."""
     event = ledger.correct_statement(
         statement_id,
         body.statement,
         reason=body.reason,
         basis=body.basis,
+        corrected_at=body.correction_time(),
         options=replace(options, event_id=body.event_id),
     )
     return written(response, event, event.data["statement_id"], log)

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
+from api.deps import KEY, PageDep, QueriesDep, ReadAccess, link_next
 from api.language import Preferences, localized_all, say_language
-from api.deps import KEY, KnownQuery, PageDep, QueriesDep, ReadAccess, link_next
 from api.problems import responses
 from api.responses import trusted_json
 from api.views import StoryList, StoryView
 
-router = APIRouter(prefix="/v1/stories", tags=["stories"], dependencies=[ReadAccess, KnownQuery])
+router = APIRouter(prefix="/v1/stories", tags=["stories"], dependencies=[ReadAccess])
 
 
 @router.get("", response_model=StoryList, responses=responses(400, 422))

@@ -142,8 +142,15 @@ function formatInstant(iso) {
 function formatSaid(saidAt) {
   if (!saidAt || saidAt.precision === "unknown") return t("said.none");
   if (saidAt.precision === "day") return formatDay(saidAt.value);
-  if (saidAt.precision === "instant") return formatInstant(saidAt.value);
+  if (saidAt.precision === "instant") return formatSourceInstant(saidAt.value);
   return `${saidAt.value} (${saidAt.precision})`;
+}
+
+// An instant as the source gave it: its own clock time and offset ("18:00 +01:00").
+function formatSourceInstant(text) {
+  const offset = text.match(/([+-]\d\d:\d\d)$/);
+  if (!offset || offset[1] === "+00:00") return formatInstant(text);
+  return t("date.source_instant", { day: formatDay(text), time: text.slice(11, 16), offset: offset[1] });
 }
 
 function actorName(key) {
@@ -389,16 +396,27 @@ function renderSummary(moment, view) {
     fill(summary, h("p", {}, describeStart(view)));
     return;
   }
-  const changed = [...changesAt(moment).states].map(([claim, change]) => h("li",
-    { "data-claim": claim }, claimLink(claim), ": ",
-    h("span", { class: `state st-${change.before}` }, stateWord(change.before)), " → ",
-    h("span", { class: `state st-${change.after}` }, stateWord(change.after))));
-  const withdrawn = page.axis === "said"
-    ? moment.steps.filter((step) => step.type === "StatementRetracted").length : 0;
-  const count = moment.steps.length - withdrawn;
+  // Each step that changed a claim's state is its own entry, in the replay's order: a report
+  // and its denial said the same day are two changes, not one.
+  const changed = moment.steps.filter((step) => step.claim_state.changed).map((step) => {
+    const claim = step.claim_state.claim;
+    return h("li", { "data-claim": claim, "data-step": String(step.step) }, claimLink(claim), ": ",
+      h("span", { class: `state st-${step.claim_state.before}` }, stateWord(step.claim_state.before)),
+      " → ",
+      h("span", { class: `state st-${step.claim_state.after}` }, stateWord(step.claim_state.after)),
+      h("span", { class: "hint" },
+        t("summary.change_by", { step: step.step, actor: actorName(step.statement.actor) })));
+  });
+  const bySource = (type) => page.axis === "said"
+    ? moment.steps.filter((step) => step.type === type && step.basis === "source_changed").length
+    : 0;
+  const withdrawn = bySource("StatementRetracted");
+  const corrected = bySource("StatementCorrected");
+  const count = moment.steps.length - withdrawn - corrected;
   const parts = [];
   if (count) parts.push(tn(`summary.${page.axis}`, count));
   if (withdrawn) parts.push(tn("summary.withdrawn", withdrawn));
+  if (corrected) parts.push(tn("summary.corrected", corrected));
   const headline = `${parts.join(", ")}; ` + (changed.length
     ? tn("summary.changed", changed.length) : t("summary.unchanged"));
   const placed = page.axis === "said" &&
@@ -426,15 +444,32 @@ function stepsDetails(moment) {
     const relay = statement.relays ? t("steps.relaying", { name: actorName(statement.relays) }) : "";
     const withdrawn = page.axis === "said" && step.type === "StatementRetracted"
       ? t("steps.withdrawn") : "";
-    return h("li", { title: `${statement.actor} · ${step.claim_state.claim}` }, t("steps.item", {
-      step: step.step, withdrawn, actor: actorName(statement.actor),
-      stance: relay ? stanceLabel(statement.stance) : stanceWords(statement.stance), relay,
-      claim: claimName(step.claim_state.claim),
-      document: statement.source.document,
-    }));
+    const word = (stance) => (relay ? stanceLabel(stance) : stanceWords(stance));
+    const stance = step.replaces
+      ? `${word(step.replaces.stance)} → ${word(statement.stance)}` : word(statement.stance);
+    return h("li", { "data-step": String(step.step),
+                     title: `${statement.actor} · ${step.claim_state.claim}` },
+      t("steps.item", {
+        step: step.step, withdrawn, actor: actorName(statement.actor), stance, relay,
+        claim: claimName(step.claim_state.claim),
+        document: statement.source.document,
+      }),
+      changeDates(step));
   });
   return h("details", { class: "steps" },
     h("summary", {}, t("steps.summary", { count: items.length })), h("ol", {}, items));
+}
+
+// A correction's or withdrawal's dates: the source's first, then when the ledger recorded it.
+function changeDates(step) {
+  if (!step.recorded_at) return null;
+  const corrected = step.type === "StatementCorrected";
+  const source = step.changed_at
+    ? t(corrected ? "change.corrected_by_source" : "change.withdrawn_by_source",
+        { date: momentLabel(step.changed_at, "said") })
+    : t(corrected ? "change.corrected_for_error" : "change.retracted_for_error");
+  return h("span", { class: "hint change-dates" },
+    t("change.dates", { source, recorded: formatInstant(step.recorded_at) }));
 }
 
 function renderControls() {
@@ -837,14 +872,32 @@ function statusBlock(entry, statement, endings) {
 
 function versionLine(version, index, ending, shown) {
   const end = ending
-    ? t("version.end", {
-      verb: t(ending.type === "StatementRetracted" ? "version.retracted" : "version.corrected"),
-      date: formatInstant(ending.recorded_at), reason: ending.data.reason, basis: ending.data.basis })
+    ? t("version.end", { ending: endingWords(ending), reason: ending.data.reason,
+                         basis: ending.data.basis })
     : "";
   return h("li", { class: shown ? "shown" : null },
     t("version.line", { n: index + 1, recorded: formatInstant(version.recorded_at),
                         actor: actorName(version.actor), stance: stanceWords(version.stance), end }) +
     (shown ? t("version.shown") : ""));
+}
+
+// When a version ended: the source's date first (a source_changed withdrawal or correction),
+// then when the ledger recorded it.
+function endingWords(ending) {
+  const retracted = ending.type === "StatementRetracted";
+  const recorded = formatInstant(ending.recorded_at);
+  if (ending.data.basis !== "source_changed") {
+    return t(retracted ? "ending.retracted_for_error" : "ending.corrected_for_error", { recorded });
+  }
+  const at = ending.data.corrected_at || ending.data.withdrawn_at;
+  const date = at ? momentLabel(normalInstant(at), "said") : recorded;
+  return t(retracted ? "ending.withdrawn_by_source" : "ending.corrected_by_source",
+    { date, recorded });
+}
+
+// An instant as the replay writes them (microseconds, Z), so momentLabel knows a midnight.
+function normalInstant(text) {
+  return new Date(text).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
 
 function quotedDocument(doc, source) {
@@ -924,14 +977,27 @@ function stateTimeline(replay, axis) {
   const items = replay.steps.map((step) => h("li", {
     class: step.claim_state.changed ? "changed" : null },
     h("span", { class: "when" }, momentLabel(step.at, axis)), " ",
-    named(step.statement.actor), ` ${stanceWords(step.statement.stance)}`, " ",
+    named(step.statement.actor),
+    ` ${step.replaces ? `${stanceWords(step.replaces.stance)} → ` : ""}` +
+      `${stanceWords(step.statement.stance)}`, " ",
     step.claim_state.changed
       ? [h("span", { class: `state st-${step.claim_state.before}` }, stateWord(step.claim_state.before)),
          " → ", h("span", { class: `state st-${step.claim_state.after}` }, stateWord(step.claim_state.after))]
-      : h("span", { class: "hint" }, t("claim.stays", { state: stateWord(step.claim_state.after) }))));
+      : h("span", { class: "hint" }, t("claim.stays", { state: stateWord(step.claim_state.after) })),
+    changeDates(step)));
   const title = axis === "said" ? t("claim.by_said") : t("claim.by_recorded");
   return h("section", { class: "axis-timeline", "aria-label": title }, h("h2", {}, title),
     items.length ? h("ol", {}, items) : h("p", {}, t("claim.nothing")));
+}
+
+// How a version ended, the source's date first: "by the source 18 Nov 2026; recorded …".
+function versionEnd(entry) {
+  if (!entry.ended_at) return null;
+  const source = entry.withdrawn_at
+    ? t("version_end.by_source", { date: momentLabel(entry.withdrawn_at, "said") })
+    : t("version_end.for_error");
+  return h("span", { class: "hint change-dates" },
+    t("version_end.dates", { source, recorded: formatInstant(entry.ended_at) }));
 }
 
 function historyTable(statements, claim) {
@@ -942,7 +1008,7 @@ function historyTable(statements, claim) {
     h("td", {}, h("span", { class: `stance s-${entry.stance}` }, stanceLabel(entry.stance))),
     h("td", {}, entry.conduit.map((hop, index) => [index ? " → " : "", named(hop)])),
     h("td", { class: "quote-cell" }, t("quote", { text: entry.source.quote.exact })),
-    h("td", {}, t(`status_word.${entry.status}`)),
+    h("td", {}, t(`status_word.${entry.status}`), versionEnd(entry)),
     h("td", {}, h("button", { type: "button", class: "open",
       onclick: (event) => openStatement(entry, claim, event.currentTarget).catch(showError) },
       t("open"), h("span", { class: "visually-hidden" },
@@ -1028,6 +1094,8 @@ async function renderDocument(id) {
   fill(section,
     h("p", {}, h("a", { href: documentsLink() }, t("documents.all"))),
     h("h1", { id: "document-title", tabindex: "-1" }, doc.document_id),
+    h("p", {}, h("a", { href: `#/document/${encodeURIComponent(id)}/drafts` },
+      t("document.drafts_link"))),
     h("dl", { class: "facts" },
       h("dt", {}, t("document.publisher")), h("dd", {}, doc.publisher ? named(doc.publisher) : t("document.unknown")),
       h("dt", {}, t("document.dated")), h("dd", {}, doc.dated ? formatDay(doc.dated) : t("document.no_date")),
@@ -1106,6 +1174,9 @@ async function route({ initial = false } = {}) {
   if (parts[0] === "claim" && parts[1]) {
     showView("claim-view");
     await renderClaim(parts[1]);
+  } else if (parts[0] === "document" && parts[1] && parts[2] === "drafts") {
+    showView("drafts-view");  // drafts.js
+    await window.renderDrafts(parts[1]);
   } else if (parts[0] === "document" && parts[1]) {
     showView("document-view");
     await renderDocument(parts[1]);

@@ -11,6 +11,7 @@ the server's timer, at most once per tree size, and every signed checkpoint is k
 from __future__ import annotations
 
 import base64
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, desc, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -31,10 +33,12 @@ from ledger.audit.note import (
     open_checkpoint,
     sign_note,
 )
+from ledger.audit.tiles import TileReader
+from ledger.audit.witnessing import WitnessPolicy, WitnessPusher
 from ledger.errors import InvalidEvent, LedgerError, NotFound, StorageUnavailable
 from ledger.store import RecordedEvent, SqlEventStore, utc_now
 from ledger.store.records import format_instant
-from ledger.store.schema import checkpoints
+from ledger.store.schema import checkpoints, cosignatures
 from ledger.store.tree import TreeCache, TreeReader
 
 
@@ -48,19 +52,28 @@ def b64(digest: bytes) -> str:
 
 @dataclass(frozen=True)
 class SignedCheckpoint:
-    """A checkpoint as the ledger signed and kept it."""
+    """A checkpoint as the ledger signed and kept it, with the witnesses' cosignatures.
+
+    ``note`` is what the ledger signed (one signature line); ``published`` adds the
+    cosignature lines witnesses returned, ordered by witness, as the checkpoint is served.
+    """
 
     size: int
     root: bytes
     note: str
     signed_at: datetime
+    cosignatures: tuple[str, ...] = ()
+
+    @property
+    def published(self) -> str:
+        return self.note + "".join(line + "\n" for line in self.cosignatures)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "size": self.size,
             "root": b64(self.root),
             "signed_at": format_instant(self.signed_at),
-            "note": self.note,
+            "note": self.published,
         }
 
 
@@ -119,8 +132,43 @@ class TransparencyLog:
         self._newest: SignedCheckpoint | None = None  # the newest this process knows is kept
         self._newest_lock = threading.Lock()
         self.tree = TreeCache()  # what this log's readers read of the tree, shared
+        self.witnesses: WitnessPusher | None = None  # set by ``witness_with``
+        self.tiles = TileReader(store)  # the tree as C2SP tlog-tiles
         if key is not None:
             store.sealer = self
+
+    def witness_with(self, policy: WitnessPolicy) -> WitnessPusher:
+        """Ask the policy's witnesses to cosign every checkpoint signed from now on."""
+        self.witnesses = WitnessPusher(
+            policy,
+            proof=lambda old, new: self.consistency(old, new).proof,
+            keep=self.keep_cosignature,
+        )
+        return self.witnesses
+
+    def witness_newest(self) -> None:
+        """Ask the witnesses to cosign the newest kept checkpoint (a server's start).
+
+        Nothing is read without witnesses and a key: a server may start on a database that
+        is not migrated yet (its readiness check says so).
+        """
+        if self.witnesses is None or self.key is None:
+            return
+        try:
+            newest = self.latest_kept()
+        except (LedgerError, SQLAlchemyError):
+            return  # nothing kept to ask about yet; the next checkpoint signed is asked
+        if newest is not None:
+            self.witnesses.submit(newest.size, newest.note)
+
+    def keep_cosignature(self, size: int, witness: str, line: str) -> None:
+        """Keep a witness's verified cosignature on the checkpoint of ``size`` (the first one
+        per witness and size is kept; a second, with another timestamp, adds nothing)."""
+        dialect = self.store.backend.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(cosignatures).on_conflict_do_nothing(index_elements=["size", "witness"])
+        row = {"size": size, "witness": witness, "line": line, "received_at": self.clock()}
+        self.store.write(lambda connection: connection.execute(statement, row))
 
     @property
     def verifier(self) -> VerifierKey:
@@ -164,8 +212,11 @@ class TransparencyLog:
 
     def _remember(self, signed: SignedCheckpoint) -> None:
         with self._newest_lock:
-            if self._newest is None or signed.size > self._newest.size:
+            newer = self._newest is None or signed.size > self._newest.size
+            if newer:
                 self._newest = signed
+        if newer and self.witnesses is not None:
+            self.witnesses.submit(signed.size, signed.note)  # never waits for a witness
 
     def _keep(self, signed: SignedCheckpoint) -> SignedCheckpoint:
         """Store a new checkpoint with the next group commit; a size signed already is kept as is.
@@ -233,16 +284,32 @@ class TransparencyLog:
                 return kept
             return self._sign_head()
 
-    def history(self, *, after: int = -1, limit: int = 100) -> list[SignedCheckpoint]:
-        """Kept checkpoints with sizes above ``after``, smallest first."""
-        query = (
-            select(checkpoints)
-            .where(checkpoints.c.size > after)
-            .order_by(checkpoints.c.size)
-            .limit(limit)
+    def quorum_covering(self, position: int, look: int = 16) -> SignedCheckpoint | None:
+        """The newest checkpoint holding ``position`` whose cosignatures meet the quorum."""
+        if self.witnesses is None or self.witnesses.policy.quorum is None:
+            return None
+        policy = self.witnesses.policy
+        sizes = (
+            select(cosignatures.c.size)
+            .where(cosignatures.c.size >= position)
+            .group_by(cosignatures.c.size)
+            .order_by(desc(cosignatures.c.size))
+            .limit(look)
         )
         with self.store.read_connection() as connection:
-            return [_signed(row) for row in connection.execute(query)]
+            for size in connection.execute(sizes).scalars().all():
+                signed = _checkpoint_at(connection, size)
+                if signed is None:
+                    continue
+                labels = [line_label(line) for line in signed.cosignatures]
+                if policy.satisfied(policy.by_label(labels)):
+                    return signed
+        return None
+
+    def history(self, *, after: int = -1, limit: int = 100) -> list[SignedCheckpoint]:
+        """Kept checkpoints with sizes above ``after``, smallest first."""
+        with self.store.read_connection() as connection:
+            return history_in(connection, after=after, limit=limit)
 
     def sign_if_grown(self) -> SignedCheckpoint | None:
         """The timer's job: sign when the log has grown past the latest checkpoint."""
@@ -305,15 +372,20 @@ class TransparencyLog:
             return TreeReader(connection, self.tree).root(size)
 
     def receipt(self, event: RecordedEvent) -> dict[str, Any]:
-        """What proves that the ledger accepted ``event``: a checkpoint and the inclusion proof."""
-        signed = self.covering(event.position)
+        """What proves that the ledger accepted ``event``: a checkpoint and the inclusion proof.
+
+        With a witness policy, the checkpoint is the newest one covering the event that its
+        quorum cosigned, where there is one; otherwise (a fresh write: witnesses are asked in
+        the background) the ledger's own newest, with whatever cosignatures it has.
+        """
+        signed = self.quorum_covering(event.position) or self.covering(event.position)
         with self.store.read_connection() as connection:  # a signed size is a size the tree has
             proof = self._inclusion_in(connection, event.position, signed.size)
         return {
             "position": event.position,
             "event_hash": event.hash,
             **{k: v for k, v in proof.to_json().items() if k != "position"},
-            "checkpoint": signed.note,
+            "checkpoint": signed.published,
         }
 
     def _size_within(self, connection: Connection, size: int | None, field: str) -> int:
@@ -334,9 +406,49 @@ class TransparencyLog:
         return self.key
 
 
+def history_in(connection: Connection, *, after: int, limit: int) -> list[SignedCheckpoint]:
+    """Kept checkpoints with sizes above ``after``, smallest first, with their cosignatures."""
+    query = (
+        select(checkpoints)
+        .where(checkpoints.c.size > after)
+        .order_by(checkpoints.c.size)
+        .limit(limit)
+    )
+    return with_cosignatures(connection, [_signed(row) for row in connection.execute(query)])
+
+
 def _checkpoint_at(connection: Connection, size: int) -> SignedCheckpoint | None:
     row = connection.execute(select(checkpoints).where(checkpoints.c.size == size)).first()
-    return None if row is None else _signed(row)
+    return None if row is None else with_cosignatures(connection, [_signed(row)])[0]
+
+
+def with_cosignatures(
+    connection: Connection, kept: list[SignedCheckpoint]
+) -> list[SignedCheckpoint]:
+    """The checkpoints with the cosignature lines kept for them, in one query."""
+    if not kept:
+        return kept
+    query = (
+        select(cosignatures.c.size, cosignatures.c.line)
+        .where(cosignatures.c.size.between(kept[0].size, kept[-1].size))
+        .where(cosignatures.c.size.in_([signed.size for signed in kept]))
+        .order_by(cosignatures.c.size, cosignatures.c.witness)
+    )
+    lines: dict[int, list[str]] = {}
+    for size, line in connection.execute(query):
+        lines.setdefault(size, []).append(line)
+    return [
+        dataclasses.replace(signed, cosignatures=tuple(lines[signed.size]))
+        if signed.size in lines
+        else signed
+        for signed in kept
+    ]
+
+
+def line_label(line: str) -> str:
+    """A signature line's key as ``<name>+<hex key id>``."""
+    name, _, encoded = line.removeprefix("\u2014 ").partition(" ")
+    return f"{name}+{base64.b64decode(encoded)[:4].hex()}"
 
 
 def _checkpoint_row(signed: SignedCheckpoint) -> dict[str, Any]:
@@ -352,7 +464,7 @@ def latest_checkpoint(connection: Connection) -> SignedCheckpoint | None:
     """The newest kept checkpoint, or None before the first."""
     query = select(checkpoints).order_by(desc(checkpoints.c.size)).limit(1)
     row = connection.execute(query).first()
-    return None if row is None else _signed(row)
+    return None if row is None else with_cosignatures(connection, [_signed(row)])[0]
 
 
 def _signed(row: Any) -> SignedCheckpoint:

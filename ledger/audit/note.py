@@ -30,7 +30,7 @@ ALG_ED25519: Final = 0x01
 SIGNATURE_PREFIX: Final = "\u2014 "  # an em dash and a space
 PRIVATE_PREFIX: Final = "PRIVATE+KEY+"
 MAX_SIGNATURES: Final = 100
-_HEX_ID = re.compile(r"[0-9a-f]{8}")
+HEX_ID = re.compile(r"[0-9a-f]{8}")
 
 
 class NoteError(ValueError):
@@ -59,9 +59,9 @@ class VerifierKey:
     def parse(cls, text: str) -> VerifierKey:
         """``<name>+<hex key id>+<base64(0x01 || public key)>``."""
         parts = text.strip().split("+", 2)
-        if len(parts) != 3 or not valid_key_name(parts[0]) or not _HEX_ID.fullmatch(parts[1]):
+        if len(parts) != 3 or not valid_key_name(parts[0]) or not HEX_ID.fullmatch(parts[1]):
             raise NoteError("a verifier key is <name>+<8 hex digits>+<base64 key>")
-        key = _b64(parts[2], "the verifier key")
+        key = decode_b64(parts[2], "the verifier key")
         if len(key) != 33 or key[0] != ALG_ED25519:
             raise NoteError("the verifier key is not an Ed25519 key (0x01 and 32 bytes)")
         verifier = cls(parts[0], int(parts[1], 16), key[1:])
@@ -105,9 +105,9 @@ class SigningKey:
         if not stripped.startswith(PRIVATE_PREFIX):
             raise NoteError("a signing key starts with PRIVATE+KEY+")
         parts = stripped[len(PRIVATE_PREFIX) :].split("+", 2)
-        if len(parts) != 3 or not valid_key_name(parts[0]) or not _HEX_ID.fullmatch(parts[1]):
+        if len(parts) != 3 or not valid_key_name(parts[0]) or not HEX_ID.fullmatch(parts[1]):
             raise NoteError("a signing key is PRIVATE+KEY+<name>+<8 hex digits>+<base64 key>")
-        key = _b64(parts[2], "the signing key")
+        key = decode_b64(parts[2], "the signing key")
         if len(key) != 33 or key[0] != ALG_ED25519:
             raise NoteError("the signing key is not an Ed25519 key (0x01 and a 32-byte seed)")
         signing = cls(parts[0], key[1:])
@@ -168,7 +168,7 @@ def split_note(note: str) -> tuple[str, list[tuple[str, bytes]]]:
         name, _, encoded = line.removeprefix(SIGNATURE_PREFIX).partition(" ")
         if not line.startswith(SIGNATURE_PREFIX) or not valid_key_name(name) or " " in encoded:
             raise NoteError("malformed note: a signature line is '\u2014 <name> <base64>'")
-        signature = _b64(encoded, "a signature")
+        signature = decode_b64(encoded, "a signature")
         if len(signature) < 5:
             raise NoteError("malformed note: a signature is too short")
         signatures.append((name, signature))
@@ -195,7 +195,7 @@ class Checkpoint:
         origin, size, root = lines[0], lines[1], lines[2]
         if not size.isdigit() or (size != "0" and size.startswith("0")):
             raise NoteError("a checkpoint's size is a decimal number without leading zeros")
-        root_bytes = _b64(root, "the checkpoint's root hash")
+        root_bytes = decode_b64(root, "the checkpoint's root hash")
         if len(root_bytes) != 32:
             raise NoteError("a checkpoint's root hash is 32 bytes")
         return cls(origin, int(size), root_bytes)
@@ -213,7 +213,8 @@ def _check_text(text: str) -> None:
         raise NoteError("malformed note: control characters are not allowed")
 
 
-def _b64(text: str, what: str) -> bytes:
+def decode_b64(text: str, what: str) -> bytes:
+    """Strict base64, or NoteError saying ``what`` was not."""
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):

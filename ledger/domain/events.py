@@ -14,10 +14,12 @@ from ledger.domain.model import (
     Claim,
     Document,
     Frozen,
+    SOURCE_FIELDS,
     RetractionBasis,
     Statement,
     Story,
 )
+from ledger.domain.text import STORED
 from ledger.errors import InvalidEvent
 
 
@@ -85,12 +87,33 @@ class StatementRetracted(Frozen):
 
 
 class StatementCorrected(Frozen):
-    """A recorded statement is replaced by a corrected reading from here on."""
+    """A recorded statement is replaced by a corrected reading.
+
+    ``source_changed``: the source published a changed text at ``corrected_at``; on the said
+    axis the old reading stands until then and the new one from then on. ``ledger_error``: the
+    ledger misread the source; the new reading replaces the old from the start. Corrections
+    stored before ``corrected_at`` existed carry none and keep that second meaning, whatever
+    their basis: stored events never change, nor does how they read.
+    """
 
     statement_id: uuid.UUID
     reason: str = Field(min_length=1, max_length=2000)
     basis: RetractionBasis
     statement: Statement
+    corrected_at: datetime | None = Field(
+        default=None,
+        description="source_changed only: when the source published the changed text, as the "
+        "source says (the ledger writes its recording time when none is given).",
+    )
+
+    @model_validator(mode="after")
+    def _correction_time_needs_source_change(self) -> StatementCorrected:
+        if self.corrected_at is not None:
+            if self.basis is not RetractionBasis.SOURCE_CHANGED:
+                raise ValueError("corrected_at is only for a source_changed correction")
+            if self.corrected_at.tzinfo is None:
+                raise ValueError("corrected_at needs a UTC offset")
+        return self
 
 
 DomainEvent = (
@@ -142,6 +165,12 @@ def _unset(payload: DomainEvent) -> set[str]:
     unset, so events that do not use them keep the shape (and hash) they always had."""
     if isinstance(payload, StatementRetracted) and payload.withdrawn_at is None:
         return {"withdrawn_at"}
+    if isinstance(payload, StatementCorrected) and payload.corrected_at is None:
+        return {"corrected_at"}
+    if isinstance(payload, DocumentRegistered):
+        return {name for name in SOURCE_FIELDS if getattr(payload, name) is None}
+    if isinstance(payload, ActorRegistered) and not payload.aliases:
+        return {"aliases"}
     return set()
 
 
@@ -164,7 +193,7 @@ def decode(event: Envelope) -> DomainEvent | None:
     if cls is None:
         return None
     try:
-        return cls.model_validate(event.data)
+        return cls.model_validate(event.data, context={STORED: True})  # kept as written
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "data"

@@ -2,46 +2,93 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
+
+from ledger.domain.text import free_text_problem, is_stored, matches_in_full, name_problem
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 DOCUMENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 
 
-def _key(value: str) -> str:
-    if not KEY_PATTERN.match(value):
+def _identifier(pattern: re.Pattern[str], value: str, info: ValidationInfo) -> bool:
+    """The whole value matches; a stored event's is read as it was accepted when written."""
+    if is_stored(info.context):
+        return pattern.match(value) is not None
+    return matches_in_full(pattern, value)
+
+
+def _key(value: str, info: ValidationInfo) -> str:
+    if not _identifier(KEY_PATTERN, value, info):
         raise ValueError(
             "a key is 1-100 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit"
         )
     return value
 
 
-def _document_id(value: str) -> str:
-    if not DOCUMENT_ID_PATTERN.match(value):
+def _document_id(value: str, info: ValidationInfo) -> str:
+    if not _identifier(DOCUMENT_ID_PATTERN, value, info):
         raise ValueError("a document id is 1-200 of A-Z, a-z, 0-9, '.', '_' and '-'")
+    return value
+
+
+def _name(value: str, info: ValidationInfo) -> str:
+    problem = None if is_stored(info.context) else name_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _free_text(value: str, info: ValidationInfo) -> str:
+    problem = None if is_stored(info.context) else free_text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
 Key = Annotated[str, AfterValidator(_key)]
 DocumentId = Annotated[str, AfterValidator(_document_id)]
-ShortText = Annotated[str, Field(max_length=2000)]
+FreeText = Annotated[str, AfterValidator(_free_text)]
+"""Notes, reasons, descriptions: any text, but a bidi control opened in it is closed in it."""
+ShortText = Annotated[FreeText, Field(max_length=2000)]
+Name = Annotated[str, AfterValidator(_name)]
+"""Names and titles: shown as they are, so nothing invisible (docs/reliability.md)."""
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$")
+LANGUAGE_TAG_MESSAGE = "is not a language tag: use BCP 47, like 'en', 'de' or 'pt-BR'"
 
 
-def _propositions(value: dict[str, str]) -> dict[str, str]:
+def _language(value: str, info: ValidationInfo) -> str:
+    if not _identifier(LANGUAGE_PATTERN, value, info):
+        raise ValueError(f"{value!r} {LANGUAGE_TAG_MESSAGE}")
+    return value
+
+
+LanguageTag = Annotated[str, Field(min_length=2, max_length=8), AfterValidator(_language)]
+
+
+def _propositions(value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
     for language, text in value.items():
-        if not LANGUAGE_PATTERN.match(language):
-            raise ValueError(
-                f"{language!r} is not a language tag: use BCP 47, like 'en', 'de' or 'pt-BR'"
-            )
+        if not _identifier(LANGUAGE_PATTERN, language, info):
+            raise ValueError(f"{language!r} {LANGUAGE_TAG_MESSAGE}")
         if not 1 <= len(text) <= 2000:
             raise ValueError(f"the {language!r} proposition is 1-2000 characters")
+        problem = None if is_stored(info.context) else free_text_problem(text)
+        if problem is not None:
+            raise ValueError(f"the {language!r} proposition: {problem}")
     return dict(sorted(value.items()))
 
 
@@ -209,31 +256,104 @@ class StatementDraft(StatementDraftFields):
         return Statement.model_construct(set(Statement.model_fields), **fields, source=source)
 
 
+class Extractor(Frozen):
+    """The library that extracted a document's text from its original, and its version."""
+
+    name: str = Field(min_length=1, max_length=100)
+    version: str = Field(min_length=1, max_length=100)
+
+
+class OriginalSource(Frozen):
+    """The bytes a document's text was extracted from (an HTML page, a PDF): their media type,
+    SHA-256 and length, and the bytes themselves (``content``, base64), kept so anyone can run
+    the extraction again."""
+
+    media_type: str = Field(pattern=r"^[a-z]+/[a-z0-9.+-]+$", max_length=100)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    length: int = Field(ge=1)
+    content: str = Field(min_length=1, repr=False)
+
+    @model_validator(mode="after")
+    def _content_matches(self) -> Self:
+        try:
+            raw = base64.b64decode(self.content, validate=True)
+        except ValueError:
+            raise ValueError("content is not base64") from None
+        if len(raw) != self.length or hashlib.sha256(raw).hexdigest() != self.sha256:
+            raise ValueError("sha256 and length do not match the original's bytes")
+        return self
+
+    def summary(self) -> dict[str, Any]:
+        """What views show of the original: everything but the bytes."""
+        return {"media_type": self.media_type, "sha256": self.sha256, "length": self.length}
+
+
+def _published(value: str) -> str:
+    """A publication date (YYYY-MM-DD) or instant with its UTC offset, in ISO 8601."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        date.fromisoformat(value)
+        return value
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("published is a date (YYYY-MM-DD) or an ISO 8601 instant") from None
+    if instant.tzinfo is None:
+        raise ValueError("a published instant needs a UTC offset")
+    return value
+
+
+Published = Annotated[str, Field(max_length=40), AfterValidator(_published)]
+Url = Annotated[str, Field(max_length=2000, pattern=r"^https?://[^\s]+$")]
+
+
 class Document(Frozen):
-    """A source text entered the ledger; its text is kept whole so every quote can be checked."""
+    """A source text entered the ledger; its text is kept whole so every quote can be checked.
+
+    A document registered from an HTML page or a PDF also carries what the source says of
+    itself (``title``, ``author``, ``published``), its ``url``, the ``original`` bytes and the
+    ``extractor`` that made the text. Events written before these fields existed lack them.
+    """
 
     document_id: DocumentId
     publisher: Key | None = None
-    language: str = Field(min_length=2, max_length=8)
+    language: LanguageTag
     dated: date | None = None
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     text: str = Field(min_length=1, max_length=1_000_000)
     note: ShortText | None = None
+    title: str | None = Field(default=None, max_length=500)
+    author: str | None = Field(default=None, max_length=500)
+    published: Published | None = None
+    url: Url | None = None
+    original: OriginalSource | None = None
+    extractor: Extractor | None = None
 
     @model_validator(mode="after")
     def _hash_matches_text(self) -> Self:
         if hashlib.sha256(self.text.encode("utf-8")).hexdigest() != self.sha256:
             raise ValueError("sha256 does not match the UTF-8 bytes of text")
+        if (self.original is None) != (self.extractor is None):
+            raise ValueError("an original and its extractor come together")
         return self
+
+
+SOURCE_FIELDS = ("title", "author", "published", "url", "original", "extractor")
+"""The document's fields added with HTML and PDF sources: left out of events when unset."""
 
 
 class Actor(Frozen):
     """Someone who makes or relays statements: an outlet, a person, an organisation, a group."""
 
     key: Key
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     kind: ActorKind
     note: ShortText | None = None
+    aliases: list[Annotated[Name, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Other names the texts use for the actor ('Peskow', 'Kremlsprecher'); "
+        "statement drafts match speakers by name, surname and these.",
+    )
 
 
 class Story(Frozen):
@@ -244,7 +364,7 @@ class Story(Frozen):
     """
 
     key: Key
-    title: str = Field(min_length=1, max_length=300)
+    title: Name = Field(min_length=1, max_length=300)
     description: ShortText | None = None
     claims: list[Key] = Field(default_factory=list, max_length=10_000)
 
@@ -297,3 +417,22 @@ class RetractionBasis(StrEnum):
 
     SOURCE_CHANGED = "source_changed"
     LEDGER_ERROR = "ledger_error"
+
+
+def _a_date_stays_a_date(value: Any) -> Any:
+    """``2025-03-05`` is a date, not a naive midnight: it means that day."""
+    if isinstance(value, str) and len(value) == 10:
+        return date.fromisoformat(value)
+    return value
+
+
+SourceTime = Annotated[datetime | date, BeforeValidator(_a_date_stays_a_date)]
+"""When a source withdrew or corrected its text, as the source says: an instant with an
+offset, or a date meaning that day."""
+
+
+def source_instant(value: datetime | date | None) -> datetime | None:
+    """A ``SourceTime`` as an instant: a datetime as given, a date from its start in UTC."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(), tzinfo=UTC)

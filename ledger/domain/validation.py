@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
 from ledger.domain import anchoring
@@ -23,6 +24,7 @@ class DocumentFacts:
     document_id: str
     publisher: str | None
     text: str
+    dated: date | None = None
 
 
 class Registry(Protocol):
@@ -66,8 +68,21 @@ def anchored_statement(
     )
 
 
-def validate_statement(statement: Statement, registry: Registry, *, field: str = "") -> None:
-    """Raise InvalidEvent naming the first field that is wrong; return quietly otherwise."""
+SAID_AT_SLACK = timedelta(days=1)
+"""How far a said time may run past a day it cannot be later than: time zones differ by up to
+26 hours, and a day-precision date is read as its start in UTC."""
+
+
+def validate_statement(
+    statement: Statement,
+    registry: Registry,
+    *,
+    field: str = "",
+    recorded_at: datetime | None = None,
+) -> None:
+    """Raise InvalidEvent naming the first field that is wrong; return quietly otherwise.
+
+    ``recorded_at``, when known, is when the ledger records it: nothing is said after that."""
     _require(registry.has_claim(statement.claim), f"{field}claim", "no such claim is registered")
     _require(registry.has_actor(statement.actor), f"{field}actor", "no such actor is registered")
     document = registry.document(statement.source.document)
@@ -76,6 +91,30 @@ def validate_statement(statement: Statement, registry: Registry, *, field: str =
     _validate_conduit(statement, registry, document, field)
     _validate_relays(statement, registry, field)
     _validate_anchor(statement, document, field)
+    _validate_said_at(statement, document, recorded_at, field)
+
+
+def _validate_said_at(
+    statement: Statement, document: DocumentFacts, recorded_at: datetime | None, field: str
+) -> None:
+    """A statement is not said after the text that reports it, nor after it is recorded."""
+    said = statement.said_at.start()
+    if said is None:
+        return
+    if document.dated is not None:
+        day_after = datetime.combine(document.dated, time(), tzinfo=UTC) + timedelta(days=1)
+        _require(
+            said < day_after + SAID_AT_SLACK,
+            f"{field}said_at.value",
+            f"is after the document's own date ({document.dated.isoformat()}, a day of slack "
+            "for time zones): a statement is said before the text that reports it",
+        )
+    if recorded_at is not None:
+        _require(
+            said <= recorded_at + SAID_AT_SLACK,
+            f"{field}said_at.value",
+            "is in the future: later than when the ledger records the statement",
+        )
 
 
 def _validate_conduit(
@@ -108,8 +147,8 @@ def _validate_relays(statement: Statement, registry: Registry, field: str) -> No
 def _validate_anchor(statement: Statement, document: DocumentFacts, field: str) -> None:
     text, quote, position = document.text, statement.source.quote, statement.source.position
     if position.end > len(text):
-        found = anchoring.occurrences(text, quote.exact)
-        where = f"; the quote is at code points {anchoring.places(found)}" if found else ""
+        found = anchoring.find_starts(text, quote.exact)
+        where = f"; the quote is at code points {found.places()}" if found.starts else ""
         raise InvalidEvent(
             f"{field}source.position.end",
             f"past the end of the document ({len(text)} code points){where}",

@@ -7,8 +7,12 @@
   speaker (the last hop derives from the statement itself).
 - A report (stance ``reports``) is itself a statement, attributed to the reporter and
   ``prov:wasDerivedFrom`` a ``ledger:RelayedStatement`` attributed to the speaker it relays.
-- A correction's new version ``prov:wasRevisionOf`` the version it replaced; a retracted
-  version ``prov:wasInvalidatedBy`` the retraction, a ``prov:Activity`` at its log position.
+- A correction's new version ``prov:wasRevisionOf`` the version it replaced, qualified by a
+  ``prov:Revision`` whose activity (the correction, at its log position) carries the
+  correction's time: when the source published the changed text (``source_changed``), else
+  when the ledger recorded it (``ledger:recordedAt`` always); the old version is
+  ``prov:invalidatedAtTime`` then. A retracted version ``prov:wasInvalidatedBy`` the
+  retraction, a ``prov:Activity`` at its log position.
 
 ``relayed_by`` of the JSON API is the SPARQL query :data:`RELAYED_BY` over this graph.
 """
@@ -54,16 +58,45 @@ def graph(scope: Scope, entries: Sequence[StatementEntry], context: Context) -> 
     for prefix, namespace in (("prov", PROV), ("ledger", LEDGER), ("rdfs", RDFS), ("xsd", XSD)):
         g.bind(prefix, namespace)
     chosen = scope.entries(entries)
-    previous: dict[str, URIRef] = {}
+    previous: dict[str, tuple[URIRef, StatementEntry]] = {}
     for entry in sorted(chosen, key=lambda e: e.position):
         node = _statement(g, entry, context)
         earlier = previous.get(entry.statement_id)
         if earlier is not None:
-            g.add((node, PROV.wasRevisionOf, earlier))
-        previous[entry.statement_id] = node
+            _revision(g, node, entry, *earlier, context)
+        previous[entry.statement_id] = (node, entry)
     for key in sorted({hop for entry in chosen for hop in _agents(entry)}):
         _agent(g, key, context)
     return g
+
+
+def _revision(
+    g: Graph,
+    node: URIRef,
+    entry: StatementEntry,
+    earlier: URIRef,
+    old: StatementEntry,
+    context: Context,
+) -> None:
+    """``node`` revises ``earlier``, qualified with the correction and its time: when the
+    source published the changed text (a ``source_changed`` correction), else when the ledger
+    recorded it; the old reading is invalidated then, and the ledger's time is kept beside."""
+    g.add((node, PROV.wasRevisionOf, earlier))
+    correction = URIRef(context.links.event(entry.position))
+    when = Literal(old.withdrawn_at or entry.recorded_at, datatype=XSD.dateTime)
+    g.add((correction, RDF.type, PROV.Activity))
+    g.add((correction, RDFS.label, Literal("correction")))
+    g.add((correction, PROV.startedAtTime, when))
+    g.add((correction, PROV.endedAtTime, when))
+    basis = "source_changed" if old.withdrawn_at else "ledger_error"
+    g.add((correction, LEDGER.basis, LEDGER[basis]))
+    g.add((correction, LEDGER.recordedAt, Literal(entry.recorded_at, datatype=XSD.dateTime)))
+    revision = URIRef(f"{context.links.version(entry)}-revision")
+    g.add((revision, RDF.type, PROV.Revision))
+    g.add((revision, PROV.entity, earlier))
+    g.add((revision, PROV.hadActivity, correction))
+    g.add((node, PROV.qualifiedRevision, revision))
+    g.add((earlier, PROV.invalidatedAtTime, when))
 
 
 def _agents(entry: StatementEntry) -> list[str]:

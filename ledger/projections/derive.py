@@ -64,11 +64,24 @@ class StatementVersion:
 
 
 def withdrawal_time(event: Any) -> datetime | None:
-    """When a source withdrew the statement a retraction ends (None: the ledger's own error)."""
-    if event.type != "StatementRetracted" or event.data.get("basis") != "source_changed":
+    """Until when, on the said axis, the version a retraction or correction ends still stood:
+    when its source withdrew or changed the text (None: the ledger's own error)."""
+    if event.data.get("basis") != "source_changed":
         return None
-    given = event.data.get("withdrawn_at")
-    return event.recorded_at if given is None else parse_withdrawn(given)
+    if event.type == "StatementRetracted":
+        given = event.data.get("withdrawn_at")
+        return event.recorded_at if given is None else parse_withdrawn(given)
+    return correction_time(event)
+
+
+def correction_time(event: Any) -> datetime | None:
+    """When the source changed the text a correction corrects; None when the correction
+    replaces the old reading from the start (``ledger_error``, and every correction stored
+    before ``corrected_at`` existed, which keeps reading as it always did)."""
+    if event.type != "StatementCorrected" or event.data.get("basis") != "source_changed":
+        return None
+    given = event.data.get("corrected_at")
+    return None if given is None else parse_withdrawn(given)
 
 
 def parse_withdrawn(text: str) -> datetime:
@@ -111,9 +124,16 @@ def new_version(
     document_dated: date | None,
     position: int,
     recorded_at: datetime,
+    corrected_at: datetime | None = None,
 ) -> StatementVersion:
-    """A statement version from its stored JSON (a ``Statement`` dumped in JSON mode)."""
+    """A statement version from its stored JSON (a ``Statement`` dumped in JSON mode).
+
+    A reading its source published in a correction stands on the said axis from
+    ``corrected_at`` (or its own said time, if later), and is the speaker's word from then on.
+    """
     key, basis = said_key(body["said_at"], document_dated, recorded_at)
+    if corrected_at is not None and corrected_at > key:
+        key, basis = corrected_at, "corrected_at"
     return StatementVersion(
         version_id=version_id,
         statement_id=statement_id,

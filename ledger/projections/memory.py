@@ -18,8 +18,15 @@ from ledger.domain.events import (
     StoryRegistered,
     decode,
 )
-from ledger.projections.derive import StatementVersion, derive_claim, new_version, withdrawal_time
+from ledger.projections.derive import (
+    StatementVersion,
+    correction_time,
+    derive_claim,
+    new_version,
+    withdrawal_time,
+)
 from ledger.projections.snapshot import Snapshot, normalize
+from ledger.projections.sql import _actor_row, _document_row
 from ledger.store import RecordedEvent
 
 
@@ -48,12 +55,9 @@ class InMemoryProjection:
         }
         match payload:
             case DocumentRegistered():
-                self.documents[payload.document_id] = {
-                    **payload.model_dump(exclude={"note"}),
-                    **registered,
-                }
+                self.documents[payload.document_id] = _document_row(payload, event)
             case ActorRegistered():
-                self.actors[payload.key] = {**payload.model_dump(exclude={"note"}), **registered}
+                self.actors[payload.key] = _actor_row(payload, event)
             case ClaimRegistered():
                 self.claims[payload.key] = {**payload.model_dump(exclude={"note"}), **registered}
                 self._refresh(payload.key, None)
@@ -85,6 +89,7 @@ class InMemoryProjection:
             document_dated=dated,
             position=event.position,
             recorded_at=event.recorded_at,
+            corrected_at=correction_time(event),
         )
         self._refresh(body["claim"], event.position)
 

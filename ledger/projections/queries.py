@@ -333,11 +333,15 @@ def statement_entry(version: StatementVersion) -> StatementEntry:
             "recorded_at": format_instant(version.recorded_at),
             "status": version_status(version),
             "ended_position": version.ended_position,
-            "withdrawn_at": None
-            if version.withdrawn_at is None
-            else format_instant(version.withdrawn_at),
+            "withdrawn_at": _instant_or_none(version.withdrawn_at),
+            "said_key_basis": version.said_key_basis,
+            "ended_at": _instant_or_none(version.ended_at),
         },
     )
+
+
+def _instant_or_none(instant: datetime | None) -> str | None:
+    return None if instant is None else format_instant(instant)
 
 
 def _versions_where(connection: Connection, *conditions: Any) -> list[StatementVersion]:
@@ -418,6 +422,7 @@ def _actor_fields(row: Any) -> dict[str, Any]:
         "kind": row.kind,
         "note": row.note,
         "registered_at": format_instant(row.recorded_at),
+        "aliases": list(row.aliases or ()),
     }
 
 
@@ -461,7 +466,27 @@ def _document_fields(row: Any) -> dict[str, Any]:
         "note": row.note,
         "registered_at": format_instant(row.recorded_at),
         "position": row.position,
+        "title": row.title,
+        "author": row.author,
+        "published": row.published,
+        "url": row.url,
+        "original": row.original,
+        "extractor": row.extractor,
     }
+
+
+def document_original(connection: Connection, document_id: str) -> tuple[str, bytes] | None:
+    """The bytes a document's text came from, with their media type: the HTML or PDF it was
+    registered from, or its text as UTF-8 when it was registered as plain text."""
+    query = select(
+        documents.c.text, documents.c.original, documents.c.original_content
+    ).where(documents.c.document_id == document_id)
+    row = connection.execute(query).first()
+    if row is None:
+        return None
+    if row.original is None:
+        return "text/plain; charset=utf-8", row.text.encode("utf-8")
+    return row.original["media_type"], bytes(row.original_content)
 
 
 @dataclass(frozen=True, slots=True)

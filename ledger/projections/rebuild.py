@@ -35,6 +35,7 @@ from ledger.projections.derive import (
     StatementVersion,
     derive_claim,
     extend_claim,
+    correction_time,
     new_version,
 )
 from ledger.projections.schema import (
@@ -50,9 +51,9 @@ from ledger.projections.sql import (
     CHECKPOINT,
     REGISTRATIONS,
     _claim_row,
+    _actor_row,
     _document_row,
     _end_current,
-    _registration_row,
     _story_row,
     standing_versions,
 )
@@ -279,6 +280,7 @@ class BulkFold:
         position: int,
         recorded_at: datetime,
         body_text: str | None = None,
+        corrected_at: datetime | None = None,
     ) -> None:
         version = new_version(
             version_id=version_id,
@@ -287,6 +289,7 @@ class BulkFold:
             document_dated=self.dates.get(body["source"]["document"]),
             position=position,
             recorded_at=recorded_at,
+            corrected_at=corrected_at,
         )
         self.pending.append((version, body_text))
         self.pending_statements.add(root)
@@ -306,7 +309,14 @@ class BulkFold:
             self.opened.pop(claim, None)
         if ended_by == "corrected":
             body = event.data["statement"]
-            self._open(event.event_id, statement_id, body, event.position, event.recorded_at)
+            self._open(
+                event.event_id,
+                statement_id,
+                body,
+                event.position,
+                event.recorded_at,
+                corrected_at=correction_time(event),
+            )
 
     def _register(self, event: RecordedEvent) -> None:
         payload = decode(event)
@@ -315,8 +325,7 @@ class BulkFold:
                 self.dates[payload.document_id] = payload.dated
                 self.connection.execute(insert(documents), _document_row(payload, event))
             case ActorRegistered():
-                row = _registration_row(payload, event, "name", "kind")
-                self.connection.execute(insert(actors), row)
+                self.connection.execute(insert(actors), _actor_row(payload, event))
             case ClaimRegistered():
                 self.claim_rows[payload.key] = _claim_row(payload, event)
                 self.derivations[payload.key] = EMPTY_CLAIM

@@ -1,8 +1,11 @@
 """How the story changed: the ordered steps between two instants, on either time axis.
 
-On the said axis the steps are the statements that stand now, ordered by when they were made;
-on the recorded axis they are every statement event, retractions and corrections included,
-ordered by when the ledger recorded them. Each step carries the claim's state before and after.
+On the said axis the steps are the statements that stand now, ordered by when they were made,
+with what their sources withdrew or corrected: a withdrawal is a step at ``withdrawn_at``, a
+source's correction a step at ``corrected_at`` carrying both readings. On the recorded axis they
+are every statement event, retractions and corrections included, ordered by when the ledger
+recorded them. Each step carries the claim's state before and after; a retraction's or
+correction's step also gives the source's date (``changed_at``) and the ledger's (``recorded_at``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, or_, select
 
@@ -139,14 +142,21 @@ def _said_steps(
     ]
     for version in versions:
         until = _said_until(version)
-        if until is not None and start <= until[0] <= end:
+        # a reading its source corrected ends in the correction's own step, which shows both
+        if version.ended_by != "corrected" and until is not None and start <= until[0] <= end:
             moments.append((until, "withdrawn", version))
     moments.sort(key=lambda item: (item[0], item[2].claim))
-    retractions = _events_at(connection, [m[0][1] for m in moments if m[1] == "withdrawn"])
+    amended = [m[0][1] for m in moments if m[1] == "withdrawn" or _is_correction(m[2])]
+    amendments = _events_at(connection, amended)
+    replaced = _replaced_at(connection, [p for p in amended if p in amendments])
     return [
-        _said_step(moment, kind, version, by_claim[version.claim], retractions)
+        _said_step(moment, kind, version, by_claim[version.claim], amendments, replaced)
         for moment, kind, version in moments
     ]
+
+
+def _is_correction(version: StatementVersion) -> bool:
+    return version.version_id != version.statement_id
 
 
 def _said_step(
@@ -154,22 +164,26 @@ def _said_step(
     kind: str,
     version: StatementVersion,
     versions: Sequence[StatementVersion],
-    retractions: dict[int, Any],
+    amendments: dict[int, Any],
+    replaced: dict[int, StatementVersion],
 ) -> dict[str, Any]:
     before = [v for v in versions if _stands(v, moment, inclusive=False)]
     after = [v for v in versions if _stands(v, moment, inclusive=True)]
     if kind == "said":
-        opened = "StatementRecorded" if version.version_id == version.statement_id else None
-        return _step(
+        opened = "StatementCorrected" if _is_correction(version) else "StatementRecorded"
+        step = _step(
             at=moment[0],
             version=version,
             before=before,
             after=after,
-            event_type=opened or "StatementCorrected",
+            event_type=opened,
             position=version.position,
             event_id=version.version_id,
         )
-    retraction = retractions[moment[1]]
+        if not _is_correction(version):
+            return step
+        return _amended(step, amendments[version.position], replaced.get(version.position))
+    retraction = amendments[moment[1]]
     step = _step(
         at=moment[0],
         version=version,
@@ -179,16 +193,64 @@ def _said_step(
         position=moment[1],
         event_id=retraction.event_id,
     )
-    return {**step, "reason": retraction.data.get("reason"), "basis": retraction.data.get("basis")}
+    return _amended(step, retraction, None)
+
+
+def _amended(
+    step: dict[str, Any], event: Any, old: StatementVersion | None
+) -> dict[str, Any]:
+    """A retraction's or correction's step: why, whose change, the source's date first and the
+    ledger's second, and a correction's old reading beside its new one."""
+    data = event.data
+    changed_at = data.get("corrected_at") or data.get("withdrawn_at")
+    if changed_at is None and data.get("basis") == "source_changed" and event.type == (
+        "StatementRetracted"
+    ):
+        changed_at = event.recorded_at
+    amended = {
+        **step,
+        "reason": data.get("reason"),
+        "basis": data.get("basis"),
+        "recorded_at": format_instant(_aware(event.recorded_at)),
+    }
+    if changed_at is not None:
+        amended["changed_at"] = _as_instant_text(changed_at)
+    if old is not None:
+        amended["replaces"] = statement_entry(old)
+    return amended
+
+
+def _as_instant_text(value: Any) -> str:
+    if isinstance(value, datetime):
+        return format_instant(_aware(value))
+    return format_instant(datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC))
+
+
+def _aware(instant: datetime) -> datetime:
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 def _events_at(connection: Connection, positions: list[int]) -> dict[int, Any]:
     if not positions:
         return {}
-    query = select(events.c.position, events.c.event_id, events.c.data).where(
-        events.c.position.in_(positions)
-    )
-    return {row.position: row for row in connection.execute(query)}
+    query = select(
+        events.c.position, events.c.event_id, events.c.type, events.c.data, events.c.recorded_at
+    ).where(events.c.position.in_(positions))
+    return {row.position: _decoded(row) for row in connection.execute(query)}
+
+
+def _decoded(row: Any) -> Any:
+    """An events row with its data as a mapping, whichever way the backend returns it."""
+    data = row.data if isinstance(row.data, dict) else json.loads(row.data)
+    return _EventRow(row.position, row.event_id, row.type, data, row.recorded_at)
+
+
+def _replaced_at(connection: Connection, positions: list[int]) -> dict[int, StatementVersion]:
+    """The readings the corrections at ``positions`` replaced, by the correction's position."""
+    if not positions:
+        return {}
+    ended = _versions(connection, statement_versions.c.ended_position.in_(positions))
+    return {v.ended_position: v for v in ended if v.ended_by == "corrected"}  # type: ignore[misc]
 
 
 def _recorded_steps(
@@ -227,10 +289,10 @@ def _recorded_step(row: Any, versions: Sequence[StatementVersion]) -> dict[str, 
         position=row.position,
         event_id=row.event_id,
     )
-    if row.type != "StatementRecorded":
-        step["reason"] = row.data.get("reason")
-        step["basis"] = row.data.get("basis")
-    return step
+    if row.type == "StatementRecorded":
+        return step
+    old = next((v for v in versions if v.ended_position == row.position), None)
+    return _amended(step, row, old if row.type == "StatementCorrected" else None)
 
 
 def _subject_of(row: Any, versions: Sequence[StatementVersion]) -> StatementVersion:
@@ -272,6 +334,14 @@ def _step(
             "after": None if stance_after is None else stance_after.stance,
         },
     }
+
+
+class _EventRow(NamedTuple):
+    position: int
+    event_id: Any
+    type: str
+    data: dict[str, Any]
+    recorded_at: datetime
 
 
 def _versions(connection: Connection, condition: Any) -> list[StatementVersion]:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Date, Index, Integer, String, Table, Text, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
 
 from ledger.store.schema import JsonType, PositionType, UtcDateTime, metadata
 
@@ -28,6 +39,15 @@ documents = Table(
     Column("text", Text, nullable=False),
     Column("note", Text),
     *recorded_columns(),
+    # From an HTML page or a PDF (migration 0024): what the source says of itself, the original
+    # (media type, SHA-256, length; its bytes apart) and the extractor. Null for plain text.
+    Column("title", Text),
+    Column("author", Text),
+    Column("published", String(40)),
+    Column("url", Text),
+    Column("original", JsonType),
+    Column("original_content", LargeBinary),
+    Column("extractor", JsonType),
 )
 
 actors = Table(
@@ -38,6 +58,7 @@ actors = Table(
     Column("kind", String(20), nullable=False),
     Column("note", Text),
     *recorded_columns(),
+    Column("aliases", JsonType),  # migration 0024; null when the actor has none
 )
 
 stories = Table(

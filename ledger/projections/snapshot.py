@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from datetime import date, datetime
@@ -57,6 +58,8 @@ def normalize(checkpoint: int, **tables: list[dict[str, Any]]) -> Snapshot:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, bytes | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, datetime):
         return format_instant(value)
     if isinstance(value, date):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from ledger.projections.derive import (
     StatementVersion,
     derive_claim,
     extend_claim,
+    correction_time,
     new_version,
     withdrawal_time,
 )
@@ -58,7 +60,10 @@ class SqlRegistry:
 
     def document(self, document_id: str) -> DocumentFacts | None:
         facts = rows.document_facts(self.connection, self.backend, document_id)
-        return None if facts is None else DocumentFacts(*facts)
+        if facts is None:
+            return None
+        dated = rows.document_date(self.connection, self.backend, document_id)
+        return DocumentFacts(*facts, dated=dated)
 
     def has_actor(self, key: str) -> bool:
         return rows.has_key(self.connection, self.backend, "actors", key)
@@ -91,7 +96,9 @@ class SqlRegistry:
                 columns.statement_id == root, columns.ended_position.is_(None)
             )
         ).first()
-        return row.said_key if row is not None and row.said_key_basis == "said_at" else None
+        if row is None or row.said_key_basis not in ("said_at", "corrected_at"):
+            return None
+        return row.said_key
 
 
 class SqlProjection:
@@ -181,6 +188,7 @@ class _Fold:
             document_dated=self._dated(body["source"]["document"]),
             position=event.position,
             recorded_at=event.recorded_at,
+            corrected_at=correction_time(event),
         )
         self.pending.append(version)
         self.opened.setdefault(version.claim, []).append(version)
@@ -203,8 +211,7 @@ class _Fold:
             case DocumentRegistered():
                 self.connection.execute(insert(documents), _document_row(payload, event))
             case ActorRegistered():
-                row = _registration_row(payload, event, "name", "kind")
-                self.connection.execute(insert(actors), row)
+                self.connection.execute(insert(actors), _actor_row(payload, event))
             case ClaimRegistered():
                 self.connection.execute(insert(claims), _claim_row(payload, event))
                 search.index_claim(self.connection, self.backend, payload.key, payload.propositions)
@@ -280,9 +287,23 @@ def checkpoint(connection: Connection) -> int:
 
 
 def _document_row(payload: DocumentRegistered, event: RecordedEvent) -> dict[str, Any]:
-    row = _registration_row(payload, event, "publisher", "language", "dated", "sha256", "text")
-    row["document_id"] = payload.document_id
-    return row
+    row = _registration_row(
+        payload, event, "publisher", "language", "dated", "sha256", "text", "title", "author",
+        "published", "url",
+    )
+    original, extractor = payload.original, payload.extractor
+    return {
+        **row,
+        "document_id": payload.document_id,
+        "original": None if original is None else original.summary(),
+        "original_content": None if original is None else base64.b64decode(original.content),
+        "extractor": None if extractor is None else extractor.model_dump(),
+    }
+
+
+def _actor_row(payload: ActorRegistered, event: RecordedEvent) -> dict[str, Any]:
+    row = _registration_row(payload, event, "name", "kind")
+    return {**row, "aliases": list(payload.aliases) or None}
 
 
 def _claim_row(payload: ClaimRegistered, event: RecordedEvent) -> dict[str, Any]:

@@ -99,7 +99,17 @@ class StatementEntry(View):
     status: str
     ended_position: int | None
     withdrawn_at: str | None = Field(
-        default=None, description="When the source withdrew it (a source_changed retraction)."
+        default=None,
+        description="When the source withdrew this reading or published a corrected one "
+        "(a source_changed retraction or correction), as the source says.",
+    )
+    said_key_basis: str | None = Field(
+        default=None,
+        description="Why it sits where it does on the said axis: said_at, document_date, "
+        "recorded_at, or corrected_at (a reading its source published in a correction).",
+    )
+    ended_at: str | None = Field(
+        default=None, description="When the ledger recorded the retraction or correction."
     )
 
 
@@ -124,6 +134,7 @@ class ActorSummary(View):
     note: str | None
     registered_at: str
     statements: int
+    aliases: list[str] = Field(default_factory=list)
 
 
 class ActorView(View):
@@ -136,6 +147,18 @@ class ActorView(View):
     registered_at: str
     claims: list[str]
     statements: list[StatementEntry]
+    aliases: list[str] = Field(default_factory=list)
+
+
+class OriginalSummary(View):
+    media_type: str
+    sha256: str = Field(description="Of the original's bytes.")
+    length: int
+
+
+class ExtractorView(View):
+    name: str
+    version: str
 
 
 class DocumentFields(View):
@@ -148,6 +171,15 @@ class DocumentFields(View):
     sha256: str
     note: str | None
     registered_at: str
+    title: str | None = None
+    author: str | None = None
+    published: str | None = Field(default=None, description="A date or an instant.")
+    url: str | None = None
+    original: OriginalSummary | None = Field(
+        default=None,
+        description="The HTML or PDF the text was extracted from (GET …/original serves it).",
+    )
+    extractor: ExtractorView | None = None
 
 
 class DocumentSummary(DocumentFields):
@@ -168,12 +200,24 @@ class AnchorOccurrence(Selectors):
 
 
 class AnchorAnswer(View):
-    """Every occurrence of the exact text in the document."""
+    """A page of the occurrences of the exact text in the document (at most 100), how many
+    there are (counted up to 10,000, fewer for long quotes), and the ``after`` of the next
+    page."""
 
     document: str
     exact: str
     context: int = Field(description="Code points of prefix and suffix, fewer at the edges.")
     occurrences: list[AnchorOccurrence]
+    total: int = Field(
+        description="Occurrences counted: at most 10,000, and 5,000,000 code points of quote "
+        "(1,000 of a 5,000-code-point quote); see total_complete"
+    )
+    total_complete: bool = Field(
+        description="false when counting stopped at its cap: there are that many or more"
+    )
+    next: int | None = Field(
+        description="Send as ``after`` for the next page; null on the last page"
+    )
 
 
 class StorySummary(View):
@@ -247,7 +291,19 @@ class ReplayStep(View):
     claim_state: ClaimStateChange
     actor_stance: ActorStanceChange
     reason: str | None = Field(default=None, description="A retraction's or correction's reason.")
-    basis: str | None = Field(default=None, description="A retraction's basis.")
+    basis: str | None = Field(default=None, description="A retraction's or correction's basis.")
+    changed_at: str | None = Field(
+        default=None,
+        description="When the source withdrew or corrected its text, as the source says "
+        "(source_changed only): the source's date, shown first.",
+    )
+    recorded_at: str | None = Field(
+        default=None,
+        description="When the ledger recorded the retraction or correction: shown second.",
+    )
+    replaces: StatementEntry | None = Field(
+        default=None, description="A correction's old reading (``statement`` is the new one)."
+    )
 
 
 class Replay(View):

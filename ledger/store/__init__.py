@@ -19,7 +19,13 @@ from ledger.store.sql import (
     utc_now,
 )
 from ledger.store.sqlite import SqliteBackend
-from ledger.store.verify import Verification, verify
+from ledger.store.verify import (
+    KeptVerification,
+    Verification,
+    keep_verification,
+    last_verification,
+    verify,
+)
 
 __all__ = [
     "ANY",
@@ -38,6 +44,9 @@ __all__ = [
     "open_store",
     "utc_now",
     "verify",
+    "KeptVerification",
+    "keep_verification",
+    "last_verification",
 ]
 
 

@@ -106,6 +106,18 @@ merkle_tiles = Table(
     Column("hashes", LargeBinary(), nullable=False),
 )
 
+# The full tiles above level 0 (C2SP tlog-tiles): tile (level, idx) holds the 256 hashes of
+# the level 8*level nodes idx*256 .. idx*256+255, concatenated, written when the last of them
+# completes. With merkle_tiles (level 0) every full tile of the spec's layout is one stored row.
+merkle_upper_tiles = Table(
+    "merkle_upper_tiles",
+    metadata,
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("idx", PositionType, primary_key=True, autoincrement=False),
+    Column("hashes", LargeBinary(), nullable=False),
+    CheckConstraint("level >= 1", name="level_above_leaves"),
+)
+
 # Every checkpoint the ledger signed, at most one per tree size; like events, never changed.
 checkpoints = Table(
     "signed_checkpoints",
@@ -117,6 +129,29 @@ checkpoints = Table(
     CheckConstraint("size >= 0", name="size_not_negative"),
 )
 
+
+# Witnesses' cosignatures (C2SP tlog-cosignature) on a signed checkpoint: one signature line
+# per witness key, as the witness answered it; the published checkpoint is the ledger's note
+# followed by these lines, ordered by ``witness``. Never changed, like the checkpoints.
+cosignatures = Table(
+    "checkpoint_cosignatures",
+    metadata,
+    Column("size", PositionType, primary_key=True, autoincrement=False),
+    Column("witness", String(300), primary_key=True),
+    Column("line", Text, nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+)
+
+
+# The integrity walks run over HTTP by a caller with the audit (or write) scope, newest last:
+# anonymous callers are answered the latest, read from here, instead of a walk of their own.
+verifications = Table(
+    "verifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("verified_at", UtcDateTime(), nullable=False),
+    Column("result", JsonType, nullable=False),
+)
 
 # The driver-level hot paths run fixed SQL: it is compiled here, once at import, from the tables
 # above, so no statement keeps a column list of its own. ``%s`` placeholders, positional in the

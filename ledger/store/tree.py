@@ -31,7 +31,14 @@ from ledger.audit.merkle import (
     root_of,
 )
 from ledger.store.backend import Backend, dbapi
-from ledger.store.schema import events, fixed_sql, insert_sql, merkle_nodes, merkle_tiles
+from ledger.store.schema import (
+    events,
+    fixed_sql,
+    insert_sql,
+    merkle_nodes,
+    merkle_tiles,
+    merkle_upper_tiles,
+)
 
 TILE_LEVELS: Final = 8
 TILE_WIDTH: Final = 1 << TILE_LEVELS
@@ -49,6 +56,7 @@ NODE_SQL = fixed_sql(
 )
 INSERT_NODE_SQL = insert_sql(merkle_nodes)
 INSERT_TILE_SQL = insert_sql(merkle_tiles)
+INSERT_UPPER_TILE_SQL = insert_sql(merkle_upper_tiles)
 
 StoredNode = tuple[int, int, bytes]
 
@@ -113,6 +121,7 @@ class TreeWriter:
             tiles.append((tile, b"".join(tile_leaves)))
             for level, index, digest in climb(TILE_LEVELS, tile, root_of(tile_leaves), left_of):
                 written[(level, index)] = digest
+        upper = completed_upper_tiles(connection, written)
         cursor = driver.cursor()
         try:
             cursor.executemany(self.backend.sql(INSERT_TILE_SQL), tiles)
@@ -120,8 +129,34 @@ class TreeWriter:
                 self.backend.sql(INSERT_NODE_SQL),
                 [(level, index, digest) for (level, index), digest in written.items()],
             )
+            if upper:
+                cursor.executemany(self.backend.sql(INSERT_UPPER_TILE_SQL), upper)
         finally:
             cursor.close()
+
+
+def completed_upper_tiles(
+    connection: Connection, written: dict[Node, bytes]
+) -> list[tuple[int, int, bytes]]:
+    """The full tiles above level 0 that the nodes ``written`` complete: (level, idx, hashes).
+
+    Tile (L, N) is complete when node (8L, 256N + 255) is: once every 65,536 events at level 1,
+    so the read of its 255 other hashes from ``merkle_nodes`` is rare.
+    """
+    tiles = []
+    for (level, index), _ in sorted(written.items()):
+        if level % TILE_LEVELS or index % TILE_WIDTH != TILE_WIDTH - 1:
+            continue
+        first = index - TILE_WIDTH + 1
+        query = select(merkle_nodes.c.idx, merkle_nodes.c.hash).where(
+            merkle_nodes.c.level == level, merkle_nodes.c.idx.between(first, index)
+        )
+        hashes = {idx: bytes(digest) for idx, digest in connection.execute(query)}
+        hashes.update({i: d for (lv, i), d in written.items() if lv == level and i >= first})
+        tiles.append((level // TILE_LEVELS, index // TILE_WIDTH, b"".join(
+            hashes[i] for i in range(first, index + 1)
+        )))
+    return tiles
 
 
 class TreeCache:
@@ -184,9 +219,11 @@ class TreeReader:
         self.cache = cache
         self._tiles: dict[int, list[bytes]] = {}
         self._stored: dict[Node, bytes] = {}
+        self._full_below = 0  # tiles ending at or below this many leaves are full and stored
 
     def hashes(self, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
         """MTH(D[start:end]) for each range, reading what they need in as few queries as can be."""
+        self._full_below = max([self._full_below, *(end for _, end in ranges)])
         needed = {node for start, end in ranges for node in complete_nodes(start, end)}
         self._load_stored([n for n in needed if n[0] >= TILE_LEVELS and n not in self._stored])
         return [range_hash(start, end, self.node) for start, end in ranges]
@@ -258,6 +295,8 @@ class TreeReader:
                 if (digest := self.cache.node(node)) is not None:
                     self._stored[node] = digest
             nodes = [node for node in nodes if node not in self._stored]
+        self._load_upper_tiles({tile for n in nodes if (tile := self._full_tile_of(n))})
+        nodes = [node for node in nodes if node not in self._stored]
         if not nodes:
             return
         query = select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
@@ -271,6 +310,46 @@ class TreeReader:
         missing = [n for n in nodes if n not in self._stored]
         if missing:
             raise LookupError(f"merkle nodes {missing} are not stored: run `ledger projections rebuild`")
+
+
+    def _full_tile_of(self, node: Node) -> tuple[int, int] | None:
+        """The full upper tile (level, index) a stored-level node lies in, if the tree read has it.
+
+        Node (8L + j, i) is made of the level-8L nodes from i * 2^j on, in tile
+        (L, i * 2^j // 256); the tile is full once the tree holds (index + 1) * 256^(L + 1) leaves.
+        """
+        level, index = node
+        tile_level, below = divmod(level, TILE_LEVELS)
+        tile = (index << below) >> TILE_LEVELS
+        end = (tile + 1) << (TILE_LEVELS * (tile_level + 1))
+        return (tile_level, tile) if end <= self._full_below else None
+
+    def _load_upper_tiles(self, tiles: set[tuple[int, int]]) -> None:
+        """Read full upper tiles in one query; keep every subtree inside them as a stored node."""
+        if not tiles:
+            return
+        query = select(merkle_upper_tiles).where(
+            or_(*(and_(merkle_upper_tiles.c.level == lv, merkle_upper_tiles.c.idx == ix)
+                  for lv, ix in tiles))
+        )
+        expanded: dict[Node, bytes] = {}
+        for row in self.connection.execute(query):
+            expanded.update(tile_nodes(row.level, row.idx, split_hashes(bytes(row.hashes))))
+        self._stored.update(expanded)
+        if self.cache is not None:
+            self.cache.offer_nodes(expanded)
+
+
+def tile_nodes(tile_level: int, index: int, hashes: list[bytes]) -> dict[Node, bytes]:
+    """Every subtree a full upper tile holds: its 256 hashes (level 8L) and the 255 above them."""
+    level, first = tile_level * TILE_LEVELS, index * TILE_WIDTH
+    nodes: dict[Node, bytes] = {}
+    row = hashes
+    while row:
+        nodes.update({(level, first + i): digest for i, digest in enumerate(row)})
+        row = [node_hash(row[i], row[i + 1]) for i in range(0, len(row) - 1, 2)]
+        level, first = level + 1, first >> 1
+    return nodes
 
 
 class CompactRange:
@@ -324,8 +403,13 @@ def event_hashes(connection: Connection, page_size: int = 5000) -> Iterator[str]
         after = page[-1][0]
 
 
-def rebuild_tree(connection: Connection, batch: int = 2000) -> tuple[int, bytes]:
-    """Recompute every stored tile and node from the events; return the tree's size and root."""
+def rebuild_tree(
+    connection: Connection, batch: int = 2000, *, upper_tiles: bool = True
+) -> tuple[int, bytes]:
+    """Recompute every stored tile and node from the events; return the tree's size and root.
+
+    ``upper_tiles`` False is for migration 0004, which runs before their table exists.
+    """
     connection.execute(delete(merkle_nodes))
     connection.execute(delete(merkle_tiles))
     nodes: list[dict[str, object]] = []
@@ -343,7 +427,35 @@ def rebuild_tree(connection: Connection, batch: int = 2000) -> tuple[int, bytes]
             _insert(connection, tiles, nodes)
             nodes, tiles = [], []
     _insert(connection, tiles, nodes)
+    if upper_tiles:
+        fill_upper_tiles(connection)
     return edge.size, edge.root()
+
+
+def fill_upper_tiles(connection: Connection) -> int:
+    """(Re)write every full tile above level 0 from the stored nodes; return how many."""
+    connection.execute(delete(merkle_upper_tiles))
+    written, level = 0, TILE_LEVELS
+    while True:
+        rows = connection.execute(
+            select(merkle_nodes.c.idx, merkle_nodes.c.hash)
+            .where(merkle_nodes.c.level == level)
+            .order_by(merkle_nodes.c.idx)
+        ).all()
+        full = len(rows) // TILE_WIDTH
+        if full == 0:
+            return written
+        tiles = [
+            {
+                "level": level // TILE_LEVELS,
+                "idx": n,
+                "hashes": b"".join(bytes(h) for _, h in rows[n * TILE_WIDTH : (n + 1) * TILE_WIDTH]),
+            }
+            for n in range(full)
+        ]
+        connection.execute(merkle_upper_tiles.insert(), tiles)
+        written += full
+        level += TILE_LEVELS
 
 
 def _insert(

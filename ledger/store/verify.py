@@ -10,14 +10,24 @@ ledger, and ``ledger audit consistency``, are for (docs/audit.md).
 from __future__ import annotations
 
 import base64
+import logging
 from dataclasses import dataclass
+from typing import Any
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.store.records import GENESIS_HASH, expected_hash
-from ledger.store.schema import checkpoints, merkle_nodes, merkle_tiles
+from ledger.store.schema import (
+    checkpoints,
+    merkle_nodes,
+    merkle_tiles,
+    merkle_upper_tiles,
+    verifications,
+)
 from ledger.store.sql import SqlEventStore
-from ledger.store.tree import TILE_WIDTH, CompactRange, event_leaf
+from ledger.store.tree import TILE_LEVELS, TILE_WIDTH, CompactRange, event_leaf
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +68,9 @@ def verify(store: SqlEventStore, *, page_size: int = 1000) -> Verification:
             size: bytes(root)
             for size, root in connection.execute(select(checkpoints.c.size, checkpoints.c.root))
         }
+        upper_fault = _check_upper_tiles(connection, stored_nodes)
+    if upper_fault is not None:
+        return Verification(0, None, upper_fault)
     edge = CompactRange()
     tile_leaves: list[bytes] = []
     checked, previous_position, previous_hash = 0, 0, GENESIS_HASH
@@ -107,6 +120,30 @@ def _check_nodes(
     return None
 
 
+def _check_upper_tiles(connection: Any, stored: dict[tuple[int, int], bytes]) -> str | None:
+    """Every full tile above level 0 is the stored nodes it is made of (checked against the
+    events in the walk), and every full tile those nodes make is stored."""
+    tiles = {
+        (level, idx): bytes(hashes)
+        for level, idx, hashes in connection.execute(select(merkle_upper_tiles))
+    }
+    for level, idx in sorted({(lv // TILE_LEVELS, ix // TILE_WIDTH) for lv, ix in stored
+                              if lv % TILE_LEVELS == 0}):
+        first = idx * TILE_WIDTH
+        hashes = [stored.get((level * TILE_LEVELS, first + i)) for i in range(TILE_WIDTH)]
+        if any(h is None for h in hashes):
+            continue  # a partial tile: never stored
+        kept = tiles.pop((level, idx), None)
+        if kept is None:
+            return f"merkle tile {level}/{idx} is missing"
+        if kept != b"".join(h for h in hashes if h is not None):
+            return f"merkle tile {level}/{idx} does not match the events"
+    if tiles:
+        level, idx = min(tiles)
+        return f"merkle tile {level}/{idx} lies beyond the log"
+    return None
+
+
 def _check_tile(store: SqlEventStore, tile: int, leaves: list[bytes]) -> str | None:
     with store.read_connection() as connection:
         query = select(merkle_tiles.c.hashes).where(merkle_tiles.c.idx == tile)
@@ -134,3 +171,33 @@ def _fault(position: int, previous_position: int, prev_hash: str, previous_hash:
     if prev_hash != previous_hash:
         return "its prev_hash does not link to the event before it"
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class KeptVerification:
+    """A walk's result as ``Verification.to_json`` gave it, and when it ran."""
+
+    verified_at: datetime
+    result: dict[str, object]
+
+
+def keep_verification(store: SqlEventStore, result: Verification, at: datetime) -> bool:
+    """Keep a walk's result, for those who may read it but not make a walk of their own.
+
+    False when the database refuses (read-only, full): the walk's answer stands without it."""
+    try:
+        with store.engine.begin() as connection:
+            row = {"verified_at": at, "result": result.to_json()}
+            connection.execute(insert(verifications).values(**row))
+    except SQLAlchemyError as error:
+        logging.getLogger("ledger.audit").warning("verification not kept: %s", type(error).__name__)
+        return False
+    return True
+
+
+def last_verification(store: SqlEventStore) -> KeptVerification | None:
+    """The latest walk kept, or None if none was."""
+    latest = select(verifications.c.verified_at, verifications.c.result)
+    with store.read_connection() as connection:
+        row = connection.execute(latest.order_by(verifications.c.id.desc()).limit(1)).first()
+    return None if row is None else KeptVerification(row[0], dict(row[1]))

@@ -67,7 +67,7 @@ def upgrade() -> None:
     else:
         for statement in SQLITE_GUARD:
             op.execute(statement)
-    rebuild_tree(op.get_bind())
+    rebuild_tree(op.get_bind(), upper_tiles=False)  # their table comes with 0026
 
 
 def downgrade() -> None:

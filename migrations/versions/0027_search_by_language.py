@@ -1,7 +1,7 @@
 """Full-text search by language: each entry's language, stemmed in it (issue 27).
 
 Revision ID: 0027
-Revises: 0010
+Revises: 0028
 Create Date: 2026-12-04
 
 ``search_entries`` gains ``language`` (the primary subtag of the text's BCP 47 tag: a
@@ -21,7 +21,7 @@ from alembic import op
 from ledger.projections import search
 
 revision: str = "0027"
-down_revision: str | None = "0010"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -362,7 +362,7 @@ def test_a_retraction_and_a_correction_show_in_the_statement(
         cell(visit, "us-election-on-15-november-2024", "dan-tri").click()
         status = visit.page.locator("#statement-dialog [data-status]")
         expect(status).to_have_attribute("data-status", "retracted")
-        expect(status).to_contain_text("Retracted on")
+        expect(status).to_contain_text("Retracted for the ledger's own error, recorded by the ledger")
         expect(status).to_contain_text("“The election was on 5 November.” (ledger_error)")
         visit.shot("retracted-later")
         visit.page.keyboard.press("Escape")
@@ -376,6 +376,6 @@ def test_a_retraction_and_a_correction_show_in_the_statement(
         expect(status).to_contain_text("Corrected: 2 versions; the latest stands.")
         expect(status.locator("li")).to_have_count(2)
         expect(status.locator("li.shown")).to_contain_text("Version 2")
-        expect(status).to_contain_text("Corrected on")
+        expect(status).to_contain_text("Corrected for the ledger's own error, recorded by the ledger")
         visit.shot("corrected")
         assert visit.errors == []

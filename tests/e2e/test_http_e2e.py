@@ -29,7 +29,8 @@ def test_a_real_server_serves_the_story_and_takes_a_statement(server: str) -> No
             headers=headers | {"Idempotency-Key": "e2e-2"},
         )
         assert stale.status_code == 412
-        assert http.get("/v1/audit/verify").json()["ok"] is True
+        walk = {"Authorization": headers["Authorization"]}
+        assert http.get("/v1/audit/verify", headers=walk).json()["ok"] is True
         position = created.json()["position"]
         stream = http.get("/v1/events/stream", params={"after": position - 1, "limit": 1})
         assert f"id: {position}" in stream.text

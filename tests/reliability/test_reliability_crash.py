@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from api.deps import idempotency_scope
 from ledger.service import event_id_for
 from ledger.settings import Settings
 from tests.support.api_fixtures import peskov_denial
@@ -98,7 +99,8 @@ def retry_in_flight(
 ) -> tuple[int, list[dict[str, Any]]]:
     """Send each interrupted append again with its key: it must be stored, and only once."""
     stored_before = {str(e.event_id) for e in audit_ledger(settings, [], rebuild=False).log}
-    committed = sum(str(event_id_for(key, None)) in stored_before for key, _ in in_flight)
+    scope = idempotency_scope("writer")  # the server's token (tests.support.server.TOKENS)
+    committed = sum(str(event_id_for(key, None, scope)) in stored_before for key, _ in in_flight)
     acks = []
     with server, httpx.Client(base_url=server.base, timeout=30) as http:
         for key, body in in_flight:

@@ -24,7 +24,7 @@ from ledger.store import SqlEventStore, backend_for
 from ledger.store.records import canonical_text, envelope_hash
 from ledger.store.rows import COLUMNS
 from ledger_cli.main import app as cli
-from tests.support.api_fixtures import head
+from tests.support.api_fixtures import WRITE, head
 from tests.support.tampering import remove_event, set_column
 
 
@@ -75,7 +75,7 @@ def test_the_database_refuses_every_change_to_stored_events(client: TestClient, 
         connection.execute(text(sql))
 
     assert client.get("/v1/events", params={"limit": 1000}).json()["events"] == before
-    assert client.get("/v1/audit/verify").json()["ok"] is True
+    assert client.get("/v1/audit/verify", headers=WRITE).json()["ok"] is True
 
 
 def _json(engine: Engine) -> str:
@@ -191,12 +191,12 @@ def test_a_tampered_event_is_reported_at_exactly_its_position(
     client: TestClient, name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = store_of(client)
-    assert client.get("/v1/audit/verify").json()["ok"] is True
+    assert client.get("/v1/audit/verify", headers=WRITE).json()["ok"] is True
     events = head(client)
 
     position = TAMPERINGS[name](store.engine)
 
-    report = client.get("/v1/audit/verify").json()
+    report = client.get("/v1/audit/verify", headers=WRITE).json()
     assert (report["ok"], report["first_bad_position"]) == (False, position), report
     assert report["checked"] == position - (1 if name == "a middle event removed" else 0)
     monkeypatch.setenv("LEDGER_DATABASE_URL", store.engine.url.render_as_string(False))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -207,9 +207,16 @@ class FixedCheckpoint:
     def __init__(self, size: int, accept: bool = True) -> None:
         self.size, self.accept = size, accept
         self.verified: list[tuple[str, int]] = []
+        self.kept_texts: list[str] = []
 
     def latest(self, connection: Connection) -> Checkpoint | None:
         return Checkpoint(self.size, f"ledger.example\n{self.size}\nROOT\n")
+
+    def kept(self, connection: Connection, head: int) -> Iterator[Checkpoint]:
+        yield Checkpoint(self.size, f"ledger.example\n{self.size}\nROOT\n")
+
+    def keep_imported(self, connection: Connection, checkpoint: Checkpoint) -> None:
+        self.kept_texts.append(checkpoint.text)
 
     def verify_imported(self, connection: Connection, text: str, head: int) -> str | None:
         self.verified.append((text, head))
@@ -233,6 +240,7 @@ def test_the_checkpoint_ends_the_archive_and_is_verified_on_import(tmp_path: Pat
         accepting = FixedCheckpoint(size)
         report = archive.import_lines(target_app.store, lines, checkpoints=accepting)
         assert accepting.verified == [(note, size)]
+        assert accepting.kept_texts == [note]
         assert (report.events, report.checkpoint) == (size, note)
     finally:
         source_app.close()
@@ -255,10 +263,10 @@ def test_a_signed_checkpoint_travels_with_the_archive_and_its_root_is_checked(
     path = tmp_path / "a.jsonl"
     ledger(source, "export", "--out", str(path))
     lines = path.read_text(encoding="utf-8").splitlines()
-    assert json.loads(lines[-1]) == {"checkpoint": signed.note}
+    assert json.loads(lines[-1])["checkpoint"] == signed.note
 
     target = f"sqlite:///{tmp_path / 'ok.db'}"
-    assert "checkpoint verified" in ledger(target, "import", str(path))
+    assert "1 checkpoint(s) verified and kept" in ledger(target, "import", str(path))
     forged = signed.note.replace(f"\n{signed.size}\n", f"\n{signed.size - 1}\n", 1)
     lines[-1] = json.dumps({"checkpoint": forged})
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -224,6 +224,32 @@ def test_live_projections_equal_a_rebuild_and_the_in_memory_model(
     assert live["checkpoint"] == folded
 
 
+def test_sources_and_aliases_project_alike_live_rebuilt_and_in_memory(seeded_app: App) -> None:
+    """An HTML document (its metadata, original and extractor) and an actor's aliases are in
+    the live tables, a rebuild and the in-memory model alike."""
+    from ledger.domain.model import Actor
+    from ledger.sources import HTML, SourceFields, document_from_original
+    from tests.support.sources import article_html
+
+    seeded_app.ledger.register_actor(
+        Actor(key="anna-berg", name="Anna Berg", kind="person", aliases=["Bürgermeisterin"])
+    )
+    page = article_html().encode()
+    fields = SourceFields("berg.html", "de", url="https://example.org/berg")
+    seeded_app.ledger.register_document(document_from_original(fields, HTML, page, field="html"))
+    with seeded_app.store.read_connection() as connection:
+        live = sql_snapshot(connection)
+    model = InMemoryProjection().apply_all(seeded_app.store.read_all()).snapshot()
+    seeded_app.queries.rebuild_projections()
+    with seeded_app.store.read_connection() as connection:
+        rebuilt = sql_snapshot(connection)
+    assert live == rebuilt == model
+    berg = next(d for d in live["documents"] if d["document_id"] == "berg.html")
+    assert berg["original"]["length"] == len(page) and berg["title"]
+    assert seeded_app.queries.original("berg.html") == ("text/html", page)
+    assert seeded_app.queries.actor("anna-berg").aliases == ["Bürgermeisterin"]
+
+
 def test_statement_version_fields_are_the_table_columns() -> None:
     """Versions are mapped to and from rows by column name: every field is a column and back."""
     from dataclasses import fields

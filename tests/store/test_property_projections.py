@@ -4,6 +4,13 @@ A Hypothesis state machine appends statements (some invalid, some with stale exp
 retries them, retracts and corrects them. After every step the projection tables must equal the
 in-memory model, and each claim's state must match a deliberately naive oracle kept by the test
 itself; at the end a rebuild from position 0 must reproduce the tables exactly.
+
+Corrections come with either basis. A ``source_changed`` one (at a given ``corrected_at`` or,
+by default, when recorded) leaves every said-axis as-of view before its time as it was without
+it: the oracle keeps the old reading standing until then and the new one from then on. A
+``ledger_error`` one is, to the oracle, the new reading recorded in the old one's place (from
+its own said time; among one speaker's statements said at the same instant it counts as
+recorded when the correction was).
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import hashlib
 import itertools
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -56,6 +63,11 @@ CLAIMS = ["regular-contact", "single-call"]
 STANCES = ["asserts", "denies", "reports", "declines_to_comment", "questions"]
 DAYS = [None, "2024-10-23", "2024-10-24", "2024-10-25", "2024-10-26"]
 DOCUMENT_DATE = datetime(2024, 10, 25, tzinfo=UTC)
+AS_OF_INSTANTS = [datetime.fromisoformat(f"{day}T23:59:59+00:00") for day in DAYS[1:]]
+
+
+def parse_instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 @dataclass
@@ -249,8 +261,17 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
             pick=st.integers(0, 10_000),
             stance=st.sampled_from(["asserts", "denies", "questions"]),
             day=st.sampled_from(DAYS),
+            basis=st.sampled_from(list(RetractionBasis)),
+            corrected_day=st.sampled_from(DAYS),
         )
-        def correct(self, pick: int, stance: str, day: str | None) -> None:
+        def correct(
+            self,
+            pick: int,
+            stance: str,
+            day: str | None,
+            basis: RetractionBasis,
+            corrected_day: str | None,
+        ) -> None:
             if not self.recorded:
                 return
             statement_id, original = self.recorded[pick % len(self.recorded)]
@@ -271,18 +292,57 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
                         statement_id, corrected, reason="r", basis=RetractionBasis.LEDGER_ERROR
                     )
                 return
+            corrected_at = (
+                None
+                if corrected_day is None or basis is RetractionBasis.LEDGER_ERROR
+                else datetime.fromisoformat(f"{corrected_day}T12:00:00+00:00")
+            )
+            old = self.standing[statement_id]
+            if corrected_at is not None and old.dated and corrected_at < old.said:
+                with pytest.raises(InvalidEvent):
+                    self.app.ledger.correct_statement(
+                        statement_id, corrected, reason="r", basis=basis, corrected_at=corrected_at
+                    )
+                return
+            earlier = {claim: self._said_views(claim) for claim in CLAIMS}
             event = self.app.ledger.correct_statement(
-                statement_id, corrected, reason="r", basis=RetractionBasis.LEDGER_ERROR
+                statement_id, corrected, reason="r", basis=basis, corrected_at=corrected_at
             )
             self._apply(event)
-            self.standing[statement_id] = Standing(
+            own = said.start()
+            new = Standing(
                 original.claim,
                 original.actor,
                 stance,
-                said.start() or DOCUMENT_DATE,
+                own or DOCUMENT_DATE,
                 event.position,
-                said.start() is not None,
+                own is not None,
             )
+            if basis is RetractionBasis.SOURCE_CHANGED:
+                # the old reading stood until the source changed it; the new one from then on
+                changed = parse_instant(event.data["corrected_at"])
+                self.withdrawn.append((old, changed))
+                if changed > new.said:
+                    new = replace(new, said=changed, dated=True)
+                self._same_views_before(earlier, changed)
+            self.standing[statement_id] = new
+
+        def _said_views(self, claim: str) -> dict[datetime, str]:
+            """The claim's state as of the end of each day, on the said axis."""
+            return {
+                instant: self.app.queries.claim(claim, PointInTime(as_of=instant)).state
+                for instant in AS_OF_INSTANTS
+            }
+
+        def _same_views_before(
+            self, earlier: dict[str, dict[datetime, str]], changed: datetime
+        ) -> None:
+            """Before a source_changed correction's time, the said axis is as without it."""
+            for claim, views in earlier.items():
+                now = self._said_views(claim)
+                for instant, state in views.items():
+                    if instant < changed:
+                        assert now[instant] == state, (claim, instant)
 
         @invariant()
         def live_tables_equal_the_model_and_the_naive_oracle(self) -> None:
@@ -293,8 +353,8 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
             for claim in CLAIMS:
                 expected = naive_state([s for s in self.standing.values() if s.claim == claim])
                 assert self.app.queries.claim(claim).state == expected
-                for day in DAYS[1:]:
-                    self._check_said_as_of(claim, datetime.fromisoformat(f"{day}T23:59:59+00:00"))
+                for instant in AS_OF_INSTANTS:
+                    self._check_said_as_of(claim, instant)
 
         def _check_said_as_of(self, claim: str, instant: datetime) -> None:
             """As of a said time, a statement its source withdrew later still counts; one the

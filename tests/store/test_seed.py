@@ -18,15 +18,22 @@ from ledger_cli.main import app as cli
 from tests.support.factories import CENTRAL_CLAIM
 
 SEEDS = project_root() / "seeds"
-SHARED_SEEDS = project_root().parent / "shared" / "seeds"
+# The hashes of the five texts as the project received them (seeds/README.md): the repo checks
+# its own copy against them, with nothing from outside it.
+CHECKSUMS = SEEDS / "SHA256SUMS"
+
+
+def received_hashes() -> dict[str, str]:
+    """File name -> SHA-256 as recorded when the texts were received (sha256sum's format)."""
+    lines = CHECKSUMS.read_text(encoding="utf-8").splitlines()
+    return {name: digest for digest, name in (line.split(maxsplit=1) for line in lines)}
 
 
 def test_the_texts_are_kept_byte_for_byte(story: SeedStory) -> None:
-    if not SHARED_SEEDS.is_dir():
-        pytest.skip(f"{SHARED_SEEDS} is not beside the repository")
-    for name in story.texts:
-        assert (SEEDS / name).read_bytes() == (SHARED_SEEDS / name).read_bytes()
-    assert sorted(story.texts) == sorted(p.name for p in SHARED_SEEDS.glob("*.txt"))
+    expected = received_hashes()
+    assert sorted(expected) == sorted(story.texts) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    for name, digest in expected.items():
+        assert hashlib.sha256((SEEDS / name).read_bytes()).hexdigest() == digest, name
 
 
 def test_every_seeded_quote_is_verbatim_at_its_offsets(story: SeedStory) -> None:

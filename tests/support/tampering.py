@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, delete, select, text, update
 
 from ledger.store.records import event_hash
 from ledger.store.schema import checkpoints as signed_checkpoints
+from ledger.store.schema import cosignatures
 from ledger.store.schema import events
 
 def guards(table: str) -> tuple[str, str]:
@@ -47,12 +48,14 @@ def guards_disabled(engine: Engine, tables: tuple[str, ...] = ("events",)) -> It
 
 
 def rewrite_history(engine: Engine, position: int, metadata: dict[str, Any]) -> None:
-    """The insider's rewrite: one event changed, every later hash recomputed, checkpoints gone.
+    """The insider's rewrite: one event changed, every later hash recomputed, checkpoints (and
+    their cosignatures) gone.
 
     Afterwards the chain verifies again; only a checkpoint kept outside the database, or
     one signed with the key, can tell.
     """
-    with guards_disabled(engine, ("events", "signed_checkpoints")) as connection:
+    tables = ("events", "signed_checkpoints", "checkpoint_cosignatures")
+    with guards_disabled(engine, tables) as connection:
         rows = connection.execute(
             select(events).where(events.c.position >= position).order_by(events.c.position)
         ).all()
@@ -78,6 +81,7 @@ def rewrite_history(engine: Engine, position: int, metadata: dict[str, Any]) -> 
                 .values(metadata=changed, prev_hash=prev_hash, hash=new_hash)
             )
             prev_hash = new_hash
+        connection.execute(delete(cosignatures))
         connection.execute(delete(signed_checkpoints))
 
 

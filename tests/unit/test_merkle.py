@@ -1,8 +1,9 @@
 """RFC 9162 hashing and proofs against transparency-dev/merkle's published vectors and an oracle.
 
-The vectors (../shared/vectors/merkle) are the standard's; the oracle (tests/support/merkle_oracle.py) is written straight
-from the RFC's recursive definitions (MTH, PATH, SUBPROOF), independent of ``ledger.audit.merkle``
-which produces proofs from subtree ranges and verifies them with the RFC's bit-walking algorithm.
+The vectors (tests/unit/data/merkle, copied in with their licence) are the standard's; the oracle
+(tests/support/merkle_oracle.py) is written straight from the RFC's recursive definitions (MTH,
+PATH, SUBPROOF), independent of ``ledger.audit.merkle`` which produces proofs from subtree ranges
+and verifies them with the RFC's bit-walking algorithm.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ledger.audit import merkle
 from ledger.audit.merkle import ProofError
 from tests.support.merkle_oracle import mth, oracle_leaf, path, subproof
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "merkle"
+VECTORS = Path(__file__).resolve().parent / "data" / "merkle"
 CASES = sorted(p for p in VECTORS.glob("*.json") if p.name != "roots.json")
 
 

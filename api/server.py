@@ -1,0 +1,85 @@
+"""The HTTP server's own edge, below the application: what uvicorn answers by itself.
+
+uvicorn answers a request it cannot parse (a bad ``Content-Length``, bytes that are not HTTP)
+with a plain-text 400, and waits for a request's headers as long as the client likes (a
+connection that sends nothing, or a header line a minute, is held open). ``LedgerHttp`` is
+uvicorn's httptools protocol with both changed: the 400 is ``application/problem+json``, and a
+request whose headers have not all arrived ``header_timeout`` seconds after its first byte (or
+after the connection opened) gets a 408 problem and the connection is closed.
+
+What uvicorn still answers itself, in its own words: a request line or headers too large for
+httptools' parser arrive here as that same 400; nothing else reaches a client unhandled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from api.problems import PROBLEM_BASE
+
+
+def problem_bytes(status: int, reason: str, slug: str, detail: str) -> bytes:
+    """A whole HTTP/1.1 answer carrying an RFC 9457 problem, closing the connection."""
+    body = json.dumps(
+        {"type": PROBLEM_BASE + slug, "title": reason, "status": status, "detail": detail}
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\n"
+        "content-type: application/problem+json\r\n"
+        "x-content-type-options: nosniff\r\n"
+        f"content-length: {len(body)}\r\n"
+        "connection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+def ledger_http(header_timeout: float) -> type[HttpToolsProtocol]:
+    """uvicorn's httptools protocol with problem+json 400s and a deadline for headers."""
+
+    class LedgerHttp(HttpToolsProtocol):
+        header_deadline: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._arm()
+
+        def on_headers_complete(self) -> None:
+            self._disarm()
+            super().on_headers_complete()
+
+        def send_400_response(self, msg: str) -> None:
+            self._disarm()
+            detail = "the request is not HTTP/1.1 this server can read: " + msg.rstrip(".")
+            self.transport.write(problem_bytes(400, "Bad Request", "malformed-request", detail))
+            self.transport.close()
+
+        def _arm(self) -> None:
+            if self.header_deadline is None:
+                self.header_deadline = self.loop.call_later(header_timeout, self._too_slow)
+
+        def _disarm(self) -> None:
+            if self.header_deadline is not None:
+                self.header_deadline.cancel()
+                self.header_deadline = None
+
+        def _too_slow(self) -> None:
+            self.header_deadline = None
+            if self.transport.is_closing() or (self.cycle and not self.cycle.response_complete):
+                return
+            detail = f"the request's headers did not arrive within {header_timeout:g} seconds"
+            self.transport.write(problem_bytes(408, "Request Timeout", "request-timeout", detail))
+            self.transport.close()
+
+    return LedgerHttp
