@@ -123,7 +123,7 @@ def test_the_paper_asserts_18_percent_until_its_korrektur_day(desktop: Visit) ->
     summary = desktop.page.locator("#moment-summary")
     expect(summary).to_contain_text("1 corrected by its source")
     expect(summary.locator(f'li[data-claim="{EIGHTEEN}"]')).to_contain_text("contested → denied")
-    expect(summary).to_contain_text("tageblatt asserts → denies")
+    expect(summary).to_contain_text("Lindenauer Tageblatt asserts → denies")
     expect(summary).to_contain_text("corrected by its source 18 Nov 2026; recorded by the ledger")
     assert desktop.errors == [] and desktop.foreign_requests == []
 
@@ -134,7 +134,9 @@ def test_the_claim_page_and_the_statement_dialog_give_the_source_date_first(
     desktop.open(f"/#/claim/{EIGHTEEN}")
     said = desktop.page.locator('#claim-view section[aria-label="By said-time"] li')
     expect(said).to_have_count(4)
-    expect(said.last).to_contain_text("18 Nov 2026 tageblatt asserts → denies contested → denied")
+    expect(said.last).to_contain_text(
+        "18 Nov 2026 Lindenauer Tageblatt asserts → denies contested → denied"
+    )
     expect(said.last).to_contain_text("corrected by its source 18 Nov 2026; recorded by the ledger")
     row = desktop.page.locator("#claim-view table.history tr", has_text="zum 1. November um 18 Prozent")
     expect(row).to_contain_text("corrected by the source 18 Nov 2026; recorded")
@@ -174,7 +176,7 @@ def test_on_the_recorded_axis_the_korrektur_is_a_step_when_the_ledger_read_it(
         desktop.page.locator("#next").click()
         settled(desktop)
         seen.append(desktop.page.locator("#moment-summary").text_content() or "")
-    korrektur = [text for text in seen if "tageblatt asserts → denies" in text]
+    korrektur = [text for text in seen if "Lindenauer Tageblatt asserts → denies" in text]
     assert len(korrektur) == 1, seen
     assert "corrected by its source 18 Nov 2026; recorded by the ledger" in korrektur[0]
     assert moments == len(seen)

@@ -229,6 +229,7 @@ STATEMENTS = [
 CORRECTION = {
     "reason": "Der Anzeiger hat die Zahl am 5. Juni korrigiert: 12, nicht 18 Prozent.",
     "basis": "source_changed",
+    "corrected_at": "2025-06-05",
     "statement": statement(
         RAISED,
         PAPER,
