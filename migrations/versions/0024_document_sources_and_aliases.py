@@ -1,7 +1,7 @@
 """Documents from HTML and PDF (their metadata, original and extractor); actors' aliases.
 
 Revision ID: 0024
-Revises: 0010
+Revises: 0026
 Create Date: 2026-12-04
 
 Nullable columns only: documents registered from plain text and actors registered without

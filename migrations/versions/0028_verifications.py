@@ -1,7 +1,7 @@
 """The last integrity walks: anonymous callers of GET /v1/audit/verify read the latest.
 
 Revision ID: 0028
-Revises: 0010
+Revises: 0024
 Create Date: 2026-12-04
 
 A walk reads the whole log; only a caller with the audit (or write) scope makes one, and its
