@@ -10,7 +10,14 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Self, TypeVar, cast
 
-from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ledger.domain.anchoring import MAX_COUNTED, MAX_PAGE
 from ledger.domain.model import (
@@ -76,6 +83,9 @@ ActorBody = registration_body(Actor, "ActorRegistered")
 ClaimBody = registration_body(Claim, "ClaimRegistered")
 
 
+CONTENTS = ("text", "html", "pdf")
+
+
 class DocumentRegistered(Frozen):
     """A document to register: its ``text`` with the SHA-256 of its UTF-8 bytes, or an HTML
     page (``html``) or a PDF (``pdf``, base64) from which the ledger extracts the article's
@@ -107,18 +117,39 @@ class DocumentRegistered(Frozen):
     text: str | None = Field(default=None, min_length=1, max_length=1_000_000)
     html: str | None = Field(default=None, min_length=1, max_length=2_000_000)
     pdf: str | None = Field(default=None, min_length=1, description="The PDF's bytes, base64.")
-    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    sha256: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$", validate_default=True
+    )
+
+    @field_validator("pdf")
+    @classmethod
+    def _base64(cls, pdf: str) -> str:
+        try:
+            base64.b64decode(pdf, validate=True)
+        except ValueError:
+            raise ValueError("pdf is not base64") from None
+        return pdf
+
+    @field_validator("sha256")
+    @classmethod
+    def _digest_of_the_content(cls, sha256: str | None, info: ValidationInfo) -> str | None:
+        """The digest is checked here, not on the whole body, so a refusal names ``sha256``."""
+        given = {name: info.data[name] for name in CONTENTS if info.data.get(name) is not None}
+        if len(given) != 1:
+            return sha256  # none, several or an invalid one: ``_one_content`` says which
+        (field, value), = given.items()
+        if field == "text" and sha256 is None:
+            raise ValueError("a text needs the SHA-256 of its UTF-8 bytes")
+        content = base64.b64decode(value) if field == "pdf" else value.encode("utf-8")
+        if sha256 is not None and hashlib.sha256(content).hexdigest() != sha256:
+            raise ValueError(f"does not match the bytes of {field}")
+        return sha256
 
     @model_validator(mode="after")
     def _one_content(self) -> Self:
-        given = [name for name in ("text", "html", "pdf") if getattr(self, name) is not None]
+        given = [name for name in CONTENTS if getattr(self, name) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of text, html (a page) and pdf (base64)")
-        if self.text is not None and self.sha256 is None:
-            raise ValueError("sha256: a text needs the SHA-256 of its UTF-8 bytes")
-        content = self.content()  # a pdf that is not base64 is refused here
-        if self.sha256 is not None and hashlib.sha256(content).hexdigest() != self.sha256:
-            raise ValueError(f"sha256 does not match the bytes of {given[0]}")
         return self
 
     def content(self) -> bytes:

@@ -13,6 +13,7 @@ from api.responses import trusted_json
 from api.schemas import AnchorRequest
 from api.views import AnchorAnswer, DocumentList, DocumentView, DraftList
 from ledger.formats import document_scope
+from ledger.sources import PDF
 
 router = APIRouter(
     prefix="/v1/documents", tags=["documents"], dependencies=[ReadAccess]
@@ -62,6 +63,12 @@ def find_anchors(
     return trusted_json(found, response)
 
 
+ORIGINAL_HEADERS = {"Content-Security-Policy": "sandbox; default-src 'none'"}
+"""A writer's page served from the ledger's origin runs nothing there: no script, no form, no
+request, its origin opaque (the page's token stays out of its reach); its bytes stay as given.
+A PDF is shown by the browser's own viewer, which runs apart from the origin."""
+
+
 @router.get(
     "/{document_id}/original",
     response_class=Response,
@@ -78,7 +85,8 @@ def read_original(document_id: DocumentIdPath, queries: QueriesDep) -> Response:
     with their media type, so anyone can run the extraction again and compare; a document
     registered as plain text answers its text."""
     media_type, content = queries.original(document_id)
-    return Response(content=content, media_type=media_type)
+    headers = {} if media_type == PDF else ORIGINAL_HEADERS  # PDF viewers refuse a sandbox
+    return Response(content=content, media_type=media_type, headers=headers)
 
 
 @router.get("/{document_id}/drafts", response_model=DraftList, responses=responses(400, 404))

@@ -64,7 +64,7 @@ class AddCheckpoint:
             raise ValueError("the body is an old size line, proof lines, a blank line, a checkpoint")
         lines = head.split("\n")
         old = lines[0].removeprefix("old ")
-        if not lines[0].startswith("old ") or not old.isdigit() or (old != "0" and old[0] == "0"):
+        if not lines[0].startswith("old ") or not (old.isascii() and old.isdigit()) or (old != "0" and old[0] == "0"):
             raise ValueError("the first line is 'old <size>' in decimal without leading zeroes")
         if len(lines) - 1 > MAX_PROOF_LINES:
             raise ValueError(f"at most {MAX_PROOF_LINES} consistency proof lines")

@@ -42,10 +42,18 @@ def invisible_characters(value: str) -> list[str]:
     return [f"U+{ord(ch):04X}" for ch in found]
 
 
+FILLERS = {"\u115f", "\u1160", "\u3164", "\uffa0"}
+"""Hangul fillers: letters (Lo) by category, blank when shown."""
+
+
 def name_problem(value: str) -> str | None:
-    """Why ``value`` is no name (a name is shown as it is, so nothing in it may be invisible)."""
-    found = invisible_characters(value)
+    """Why ``value`` is no name (a name is shown as it is, so nothing in it may be invisible,
+    and something in it must show)."""
+    fillers = [f"U+{ord(ch):04X}" for ch in sorted(FILLERS & set(value))]
+    found = invisible_characters(value) + fillers
     if not found:
+        if not value.strip():
+            return "a name shows something: this one is only spaces"
         return None
     return (
         f"a name may not hold invisible or bidirectional control characters ({', '.join(found)})"

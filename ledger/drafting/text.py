@@ -52,11 +52,17 @@ def words(text: str, start: int = 0, end: int | None = None) -> list[Word]:
 def quotations(text: str) -> list[tuple[int, int]]:
     """Spans of quotations in the marks news uses, within one paragraph, marks included."""
     spans: list[tuple[int, int]] = []
+    unclosed_until: dict[str, int] = {}  # a mark: where its last search met no closing mark
     position = 0
     while (opening := OPENING.search(text, position)) is not None:
         start = opening.start()
-        closing = re.compile(f"[{re.escape(QUOTE_PAIRS[text[start]])}\n]").search(text, start + 1)
+        mark = text[start]
+        if start < unclosed_until.get(mark, -1):
+            position = start + 1  # nothing closes it before that line break either: linear
+            continue
+        closing = re.compile(f"[{re.escape(QUOTE_PAIRS[mark])}\n]").search(text, start + 1)
         if closing is None or text[closing.start()] == "\n":
+            unclosed_until[mark] = len(text) if closing is None else closing.start()
             position = start + 1
             continue
         spans.append((start, closing.start() + 1))
