@@ -19,7 +19,13 @@ from pydantic import (
     model_validator,
 )
 
-from ledger.domain.text import free_text_problem, is_stored, matches_in_full, name_problem
+from ledger.domain.text import (
+    free_text_problem,
+    invisible_characters,
+    is_stored,
+    matches_in_full,
+    name_problem,
+)
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 DOCUMENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -303,7 +309,18 @@ def _published(value: str) -> str:
 
 
 Published = Annotated[str, Field(max_length=40), AfterValidator(_published)]
-Url = Annotated[str, Field(max_length=2000, pattern=r"^https?://[^\s]+$")]
+def _url(value: str, info: ValidationInfo) -> str:
+    """A URL is shown as it is, so nothing in it may be invisible (an RLO reverses its end)."""
+    found = [] if is_stored(info.context) else invisible_characters(value)
+    if found:
+        raise ValueError(f"a URL may not hold invisible or bidirectional control characters "
+                         f"({', '.join(found)}): percent-encode them")
+    return value
+
+
+Url = Annotated[
+    str, Field(max_length=2000, pattern=r"^https?://[^\s]+$"), AfterValidator(_url)
+]
 
 
 class Document(Frozen):

@@ -151,6 +151,22 @@ def test_names_and_aliases_that_show_nothing_are_refused(
     assert head(client) == before
 
 
+# 4b. A document's url took bidi controls and invisible characters: "https://evil.example/"
+# + RLO + "fdp.exe" was stored and shown as ".../exe.pdf".
+
+
+@pytest.mark.parametrize("tail", ["\u202efdp.exe", "a\u200bb", "\u2060x", "\ufeffx"])
+def test_a_url_with_invisible_characters_is_refused(client: TestClient, tail: str) -> None:
+    before = head(client)
+    body = {
+        "document_id": "url.html", "language": "en", "html": HOSTILE_PAGE,
+        "url": f"https://evil.example/{tail}",
+    }
+    problem = assert_problem(client.post("/v1/documents", json=body, headers=WRITE), 422)
+    assert [error["field"] for error in problem["errors"]] == ["url"], problem
+    assert head(client) == before
+
+
 # 5. The witness: an old size in other digits than ASCII was taken ("old ١٠" cosigned as 10),
 # and a huge body was read whole before the 64 KiB limit was applied.
 
