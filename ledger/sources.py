@@ -13,7 +13,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -160,16 +160,22 @@ def extract_html(html: str, url: str | None = None, *, field: str = "html") -> E
     title, author and publication date or instant."""
     import trafilatura
 
-    try:
-        found = trafilatura.bare_extraction(
+    def extraction(with_metadata: bool) -> Any:
+        return trafilatura.bare_extraction(
             html,
             url=url,
-            with_metadata=True,
+            with_metadata=with_metadata,
             include_comments=False,
             include_tables=True,
             favor_precision=True,
             deduplicate=False,
+            date_extraction_params=_date_params(),
         )
+
+    try:
+        # trafilatura drops the whole page when its metadata breaks (a UTC offset of +25:00):
+        # the text is the page's still, without what the broken metadata would have said.
+        found = extraction(with_metadata=True) or extraction(with_metadata=False)
     except Exception as error:  # noqa: BLE001 - any failure on untrusted markup is the input's
         raise InvalidEvent(field, f"the HTML cannot be read: {type(error).__name__}") from None
     text = _clean(getattr(found, "text", None) or "")
@@ -183,6 +189,14 @@ def extract_html(html: str, url: str | None = None, *, field: str = "html") -> E
         published=published,
         extractor=Extractor(name="trafilatura", version=version("trafilatura")),
     )
+
+
+def _date_params() -> dict[str, Any]:
+    """htmldate without its extensive search, which turns a bare year ("© 2024", a meta of
+    "2024", a malformed "2024-13-45") into 1 January: a date the page never gave, that then
+    refuses statements said later that year as said after their document."""
+    today = datetime.now(UTC).date().isoformat()
+    return {"original_date": True, "extensive_search": False, "max_date": today}
 
 
 def extract_pdf(content: bytes, *, field: str = "pdf") -> Extraction:

@@ -167,6 +167,53 @@ def test_a_url_with_invisible_characters_is_refused(client: TestClient, tail: st
     assert head(client) == before
 
 
+# 4c. A page's publication time: a bare year, a malformed date or a footer's "© 2024" became
+# 1 January (htmldate's extensive search), and that invented date then refused a statement said
+# on 25 October as "after the document's own date"; a meta with a UTC offset of +25:00 made
+# trafilatura drop the page, answered as "no article text found".
+
+ARTICLE = (
+    "<p>The mayor said the bridge will cost forty million euros next year, according to the "
+    "city council. The council meets again next week to decide.</p>"
+)
+
+
+def page(head: str = "", foot: str = "") -> str:
+    return (
+        f"<html><head><title>Bridge</title>{head}</head><body><article>{ARTICLE}</article>"
+        f"{foot}</body></html>"
+    )
+
+
+def published_meta(value: str) -> str:
+    return f'<meta property="article:published_time" content="{value}">'
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        page(published_meta("2024")),
+        page(published_meta("2024-13-45")),
+        page(foot="<footer>&copy; 2024 Coastal Herald</footer>"),
+    ],
+)
+def test_a_page_gets_no_publication_date_it_does_not_give(client: TestClient, html: str) -> None:
+    body = {"document_id": "year.html", "language": "en", "html": html}
+    answer = client.post("/v1/documents", json=body, headers=WRITE)
+    assert answer.status_code == 201, answer.text
+    data = answer.json()["data"]
+    assert data.get("published") is None and data["dated"] is None, data
+
+
+def test_a_page_with_a_broken_publication_time_keeps_its_text(client: TestClient) -> None:
+    html = page(published_meta("2024-10-25T19:00:00+25:00"))
+    body = {"document_id": "offset.html", "language": "en", "html": html}
+    answer = client.post("/v1/documents", json=body, headers=WRITE)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["data"]["text"].startswith("The mayor said the bridge")
+    assert answer.json()["data"].get("published") is None
+
+
 # 5. The witness: an old size in other digits than ASCII was taken ("old ١٠" cosigned as 10),
 # and a huge body was read whole before the 64 KiB limit was applied.
 
