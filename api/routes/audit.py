@@ -68,7 +68,9 @@ def verify_chain(app: AppDep, may_walk: MayWalk) -> dict[str, Any]:
 )
 def checkpoint(
     log: LogDep,
-    size: Annotated[int | None, Query(ge=0, description="A kept earlier checkpoint's size")] = None,
+    size: Annotated[
+        int | None, Query(ge=0, le=2**53, description="A kept earlier checkpoint's size")
+    ] = None,
 ) -> PlainTextResponse:
     """The latest signed checkpoint (signed now if the log has grown), or the one at ``size``."""
     signed = log.latest() if size is None else log.at_size(size)
@@ -78,7 +80,7 @@ def checkpoint(
 @router.get("/checkpoints", response_model=list[CheckpointView], responses=responses(422, 503))
 def checkpoint_history(
     log: LogDep,
-    after: Annotated[int, Query(ge=-1, description="Only sizes above this")] = -1,
+    after: Annotated[int, Query(ge=-1, le=2**53, description="Only sizes above this")] = -1,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """Every checkpoint the ledger signed, oldest first, a page at a time."""

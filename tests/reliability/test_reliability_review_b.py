@@ -214,6 +214,20 @@ def test_a_page_with_a_broken_publication_time_keeps_its_text(client: TestClient
     assert answer.json()["data"].get("published") is None
 
 
+# 4d. A checkpoint's size past any database integer answered a problem naming no field.
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/v1/audit/checkpoint?size=", "size"), ("/v1/audit/checkpoints?after=", "after")],
+)
+def test_a_checkpoint_size_past_any_integer_is_refused_naming_it(
+    client: TestClient, path: str, field: str
+) -> None:
+    problem = assert_problem(client.get(path + "9" * 23), 422)
+    assert [error["field"] for error in problem.get("errors", [])] == [field], problem
+
+
 # 5. The witness: an old size in other digits than ASCII was taken ("old ١٠" cosigned as 10),
 # and a huge body was read whole before the 64 KiB limit was applied.
 
