@@ -10,8 +10,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import logging
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib.metadata import version
@@ -199,9 +202,37 @@ def _date_params() -> dict[str, Any]:
     return {"original_date": True, "extensive_search": False, "max_date": today}
 
 
+# A PDF is read in a child process under these limits (ledger/pdf_worker.py): a few hundred
+# kilobytes of compressed streams can inflate to gigabytes, and pdfminer sets no limit itself.
+PDF_MEMORY_BYTES = 1024 * 1024 * 1024
+PDF_CPU_SECONDS = 20
+PDF_WALL_SECONDS = 30
+
+
 def extract_pdf(content: bytes, *, field: str = "pdf") -> Extraction:
+    """The text of a PDF and its title, author and creation date, read in a child process that
+    may use at most ``PDF_MEMORY_BYTES`` and ``PDF_CPU_SECONDS`` (a decompression bomb is
+    refused, not read)."""
+    command = [
+        sys.executable, "-m", "ledger.pdf_worker", str(PDF_MEMORY_BYTES), str(PDF_CPU_SECONDS)
+    ]
+    try:
+        done = subprocess.run(
+            command, input=content, capture_output=True, timeout=PDF_WALL_SECONDS, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise InvalidEvent(field, f"the PDF takes more than {PDF_WALL_SECONDS} s to read") from None
+    if done.returncode != 0 or not done.stdout:
+        raise InvalidEvent(field, "the PDF needs more memory or time to read than the ledger allows")
+    found = json.loads(done.stdout)
+    if "refused" in found:
+        raise InvalidEvent(field, found["refused"])
+    return Extraction(**{**found, "extractor": Extractor(**found["extractor"])})
+
+
+def read_pdf(content: bytes, *, field: str = "pdf") -> Extraction:
     """The text of a PDF, page after page, and its information dictionary's title, author and
-    creation date."""
+    creation date, read in this process (``extract_pdf`` runs it in a limited child)."""
     from pdfminer.high_level import extract_text
     from pdfminer.pdfdocument import PDFDocument
     from pdfminer.pdfparser import PDFParser
@@ -211,6 +242,8 @@ def extract_pdf(content: bytes, *, field: str = "pdf") -> Extraction:
     try:
         text = _clean(extract_text(io.BytesIO(content)))
         info = PDFDocument(PDFParser(io.BytesIO(content))).info
+    except MemoryError:
+        raise InvalidEvent(field, "the PDF needs more memory to read than the ledger allows") from None
     except (PDFException, PSException) as error:
         raise InvalidEvent(field, f"not a PDF the ledger can read: {type(error).__name__}") from None
     except Exception as error:  # noqa: BLE001 - pdfminer raises many kinds on broken files

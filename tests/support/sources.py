@@ -7,6 +7,7 @@ information dictionary), so no test needs a PDF library or a file from outside t
 from __future__ import annotations
 
 import html as html_escape
+import zlib
 
 ARTICLE_PARAGRAPHS = (
     "„Wir haben die Pläne rechtzeitig vorgelegt“, sagte Bürgermeisterin Anna Berg am Montag "
@@ -55,13 +56,28 @@ def make_pdf(lines: list[str], title: str, author: str, created: str = "D:202503
     """A one-page PDF showing ``lines``, with ``title``, ``author`` and ``created`` in its
     information dictionary."""
     shown = b"\n".join(_pdf_string(line) + b" Tj T*" for line in lines)
-    stream = b"BT /F1 11 Tf 14 TL 72 760 Td\n" + shown + b"\nET"
+    return _one_page_pdf(b"", b"BT /F1 11 Tf 14 TL 72 760 Td\n" + shown + b"\nET", title, author, created)
+
+
+def make_pdf_bomb(inflated_mb: int) -> bytes:
+    """A one-page PDF of a few hundred kilobytes whose content stream inflates (FlateDecode) to
+    ``inflated_mb`` MiB of zero bytes: a decompression bomb."""
+    packer = zlib.compressobj(9)
+    chunk = bytes(1024 * 1024)
+    packed = b"".join(packer.compress(chunk) for _ in range(inflated_mb)) + packer.flush()
+    return _one_page_pdf(b" /Filter /FlateDecode", packed, "Bombe", "Niemand")
+
+
+def _one_page_pdf(
+    filters: bytes, stream: bytes, title: str, author: str, created: str = "D:20250303"
+) -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Length " + str(len(stream)).encode() + filters + b" >>\nstream\n" + stream
+        + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Title " + _pdf_string(title) + b" /Author " + _pdf_string(author)
         + b" /CreationDate " + _pdf_string(created) + b" >>",

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
 
 import pytest
 
+from ledger import sources
 from ledger.domain.events import ActorRegistered, DocumentRegistered, decode, event_data
 from ledger.errors import InvalidEvent
 from ledger.sources import HTML, PDF, SourceFields, document_from_original, extract_html, extract_pdf
-from tests.support.sources import article_html, make_pdf
+from tests.support.sources import article_html, make_pdf, make_pdf_bomb
 
 
 class Stored:
@@ -84,3 +86,20 @@ def test_events_written_before_the_new_fields_still_read_and_keep_their_shape() 
     assert event_data(actor) == old_actor
     with_aliases = ActorRegistered(**old_actor, aliases=["Peskow"])
     assert event_data(with_aliases)["aliases"] == ["Peskow"]
+
+
+def test_a_pdf_decompression_bomb_is_refused_within_the_limits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """300 KB that inflate to 512 MiB: the child that reads it hits its memory (or CPU) limit
+    and the PDF is refused, naming the field, instead of the server reading it for minutes."""
+    monkeypatch.setattr(sources, "PDF_MEMORY_BYTES", 384 * 1024 * 1024)
+    monkeypatch.setattr(sources, "PDF_CPU_SECONDS", 5)
+    monkeypatch.setattr(sources, "PDF_WALL_SECONDS", 10)
+    bomb = make_pdf_bomb(512)
+    assert len(bomb) < 1024 * 1024
+    started = time.perf_counter()
+    with pytest.raises(InvalidEvent) as refused:
+        extract_pdf(bomb)
+    assert refused.value.field == "pdf"
+    assert time.perf_counter() - started < 15
