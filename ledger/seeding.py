@@ -363,6 +363,8 @@ def _check_source_time(
         raise InvalidEvent(where, "is only for basis source_changed")
     if instant.tzinfo is None:
         raise InvalidEvent(where, "needs a UTC offset, or give a date")
+    if instant > datetime.now(UTC):
+        raise InvalidEvent(where, "is in the future")
     said = None if entry is None else entry.said_at.start()
     if said is not None and instant < said:
         raise InvalidEvent(where, f"is before the statement was said ({said.date()})")

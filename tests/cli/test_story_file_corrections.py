@@ -79,6 +79,13 @@ def test_the_text_replay_gives_the_old_reading_and_both_dates(loaded: App) -> No
             "corrected_at",
         ),
         ("retracts: kuehn-18-prozent", "retracts: kuehn-99", "retracts"),
+        # A source's time in the future is found before anything is written, as over HTTP.
+        ("corrected_at: '2026-11-18'", "corrected_at: '2999-11-18'", "corrected_at"),
+        (
+            "basis: ledger_error\n",
+            "basis: source_changed\n    withdrawn_at: '2999-11-18T10:00:00+01:00'\n",
+            "withdrawn_at",
+        ),
         (
             "retractions:\n",
             "retractions:\n  - {key: tageblatt-korrektur, retracts: brandt-8-prozent, reason: r,"
