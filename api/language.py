@@ -21,9 +21,10 @@ MAX_RANGES = 20
 
 
 def preferences(header: str | None) -> list[str]:
-    """The header's language ranges, best first (ties in the header's order); q=0 and ranges
-    that are not ranges are dropped."""
+    """The header's language ranges, best first (ties in the header's order), then the ranges
+    q=0 refuses as ``!range`` (only ``*`` heeds them); ranges that are not ranges are dropped."""
     ranked: list[tuple[float, int, str]] = []
+    refused: list[str] = []
     for index, part in enumerate((header or "").split(",")[:MAX_RANGES]):
         name, *params = [piece.strip() for piece in part.split(";")]
         if not RANGE.match(name):
@@ -38,7 +39,9 @@ def preferences(header: str | None) -> list[str]:
                     q = 0.0
         if q > 0:
             ranked.append((-q, index, name))
-    return [name for _, _, name in sorted(ranked)]
+        elif name != "*":
+            refused.append(f"!{name}")
+    return [name for _, _, name in sorted(ranked)] + refused
 
 
 def reader_preferences(

@@ -51,7 +51,7 @@ from ledger.domain.model import (
     Url,
 )
 from ledger.domain.validation import DocumentFacts, anchored_statement, validate_statement
-from ledger.errors import InvalidEvent, StateConflict
+from ledger.errors import InvalidEvent, NotFound, StateConflict
 from ledger.service import Ledger
 from ledger.sources import TEXT, SourceFields, document_from_original, media_type_of
 
@@ -363,6 +363,8 @@ def _check_source_time(
         raise InvalidEvent(where, "is only for basis source_changed")
     if instant.tzinfo is None:
         raise InvalidEvent(where, "needs a UTC offset, or give a date")
+    if instant > datetime.now(UTC):
+        raise InvalidEvent(where, "is in the future")
     said = None if entry is None else entry.said_at.start()
     if said is not None and instant < said:
         raise InvalidEvent(where, f"is before the statement was said ({said.date()})")
@@ -428,6 +430,7 @@ class _Seeder:
 
     def run(self, progress: Progress) -> SeedReport:
         data = self.story.data
+        self._check_statements_named_by_id()
         self._set_clock(min(_reading_times(data.documents), default=None))
         if data.story is not None and not self.first_shape:
             self._write_story([])
@@ -510,6 +513,32 @@ class _Seeder:
                 basis=retraction.basis,
                 withdrawn_at=source_instant(retraction.withdrawn_at),
             )
+
+    def _check_statements_named_by_id(self) -> None:
+        """A correction or retraction naming a ledger's statement by its id (not a key of the
+        file) fits it, checked before anything is written; one stored already is skipped."""
+        data = self.story.data
+        amendments = [
+            (f"corrections[{index}] ({c.key})", "corrections", c.key, c.corrects, "corrected_at",
+             c.corrected_at)
+            for index, c in enumerate(data.corrections)
+        ] + [
+            (f"retractions[{index}] ({r.key})", "retractions", r.key, r.retracts, "withdrawn_at",
+             r.withdrawn_at)
+            for index, r in enumerate(data.retractions)
+        ]
+        for where, kind, key, reference, field_name, given in amendments:
+            if self.story.statement(reference) is not None:
+                continue
+            if self.ledger.store.get_event(self._event_id(f"{self.scope}{kind}", key)):
+                continue
+            names = "corrects" if kind == "corrections" else "retracts"
+            try:
+                self.ledger.check_amendment(uuid.UUID(reference), source_instant(given), field_name)
+            except (NotFound, StateConflict) as error:
+                raise InvalidEvent(f"{where}.{names}", str(error)) from None
+            except InvalidEvent as error:
+                raise InvalidEvent(f"{where}.{error.field}", error.message) from None
 
     def _statement_id(self, reference: str) -> uuid.UUID:
         """The id of the statement a file entry names, by its key in the file or by its id."""

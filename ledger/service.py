@@ -264,6 +264,19 @@ class Ledger:
 
         return self._amend(statement_id, _asked(payload), retraction, _options(**options))
 
+    def check_amendment(
+        self, statement_id: uuid.UUID, source_time: datetime | None, field: str
+    ) -> None:
+        """What correcting or retracting ``statement_id`` would refuse about the statement and
+        the source's time (``field``), found before a story file writes anything."""
+
+        def check(registry: SqlRegistry) -> None:
+            standing = standing_statement(registry, statement_id)
+            if source_time is not None:
+                self._check_source_time(registry, standing.statement_id, source_time, field)
+
+        self._check(check)
+
     def _check_withdrawal(
         self, registry: SqlRegistry, root: uuid.UUID, withdrawn_at: datetime | None
     ) -> None:

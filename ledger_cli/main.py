@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -490,6 +491,7 @@ def serve(
 
     import uvicorn
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
     from api.access_log import configure_json_logging
     from api.app import require_signing_key
@@ -501,6 +503,16 @@ def serve(
     except ValidationError as error:
         problems = "; ".join(str(e["msg"]) for e in error.errors())
         typer.secho(f"error: API settings: {problems}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=2) from None
+    except SettingsError as error:  # a list setting whose value is not JSON
+        field = re.search(r'field "(\w+)"', str(error))
+        name = f"LEDGER_{field.group(1).upper()}" if field else "a list setting"
+        typer.secho(
+            f"error: API settings: {name} is not a JSON list: give one like "
+            '\'["https://factcheck.example"]\'',
+            err=True,
+            fg=typer.colors.RED,
+        )
         raise typer.Exit(code=2) from None
     try:
         require_signing_key(Settings(), api_settings)

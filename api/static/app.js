@@ -1212,6 +1212,8 @@ function readTimelineParams(params) {
   const moment = Number.parseInt(params.get("moment"), 10);
   if (params.get("at")) page.index = indexAt(params.get("at"));
   else if (Number.isInteger(moment)) page.index = Math.max(0, Math.min(moment, lastIndex()));
+  // Without a moment the story opens on its last one; the URL written next names it.
+  if (page.index === null) page.index = lastIndex();
 }
 
 // A link followed within the page: its lang= may name another language.

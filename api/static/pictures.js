@@ -154,20 +154,22 @@
 
   // conduit [publisher, ..., speaker]: the words went speaker -> ... -> publisher; a report
   // also passes on the words of whom it relays.
+  // An edge counts statements: a statement's corrected versions pass on the same words once.
   function edgesOf(shown) {
     const edges = new Map();
-    const add = (from, to) => {
+    const add = (from, to, statement) => {
       if (!from || !to || from === to) return;
       const key = `${from}\u0000${to}`;
-      edges.set(key, { from, to, count: (edges.has(key) ? edges.get(key).count : 0) + 1 });
+      if (!edges.has(key)) edges.set(key, { from, to, statements: new Set() });
+      edges.get(key).statements.add(statement);
     };
     for (const { step } of shown) {
       if (step.type === "StatementRetracted") continue;
-      const hops = step.statement.conduit;
-      for (let index = hops.length - 1; index > 0; index -= 1) add(hops[index], hops[index - 1]);
-      if (step.statement.relays) add(step.statement.relays, step.statement.actor);
+      const { conduit: hops, statement_id: id } = step.statement;
+      for (let index = hops.length - 1; index > 0; index -= 1) add(hops[index], hops[index - 1], id);
+      if (step.statement.relays) add(step.statement.relays, step.statement.actor, id);
     }
-    return [...edges.values()];
+    return [...edges.values()].map(({ from, to, statements }) => ({ from, to, count: statements.size }));
   }
 
   // Each actor's column: how many passings-on lie before it at most (cycles cut off).

@@ -38,6 +38,8 @@ def propositions(claim: dict) -> dict[str, str]:
         ("fr, en-GB;q=0.8, de;q=0.5", "en"),
         ("fr", "de"),  # none offered: the claim's first language (tags sorted)
         ("en;q=0, *", "de"),
+        ("de;q=0, *", "en"),  # any language but German: q=0 refuses it, the wildcard too
+        ("*, de;q=0", "en"),
         (None, "de"),
     ],
 )

@@ -334,6 +334,23 @@ def test_a_statement_a_search_and_a_claim_open_from_the_url(
     assert german.errors == []
 
 
+def test_a_story_opened_without_a_moment_shares_the_moment_it_shows(german: Visit) -> None:
+    """Opened without ``at``, the page shows the story's last moment; the URL it writes must
+    name that moment, so the link reopens on what the reader saw (not on the empty start)."""
+    german.open(TIMELINE)
+    settled(german)
+    shown = german.page.locator("#timeline-view").get_attribute("data-moment")
+    assert shown != "start"
+    shared = german.page.url
+    assert "at=start" not in shared
+    german.page.goto("about:blank")
+    german.page.goto(shared)
+    german.page.wait_for_selector("body[data-ready=true]")
+    settled(german)
+    expect(german.page.locator("#timeline-view")).to_have_attribute("data-moment", shown)
+    assert german.errors == []
+
+
 def test_the_embed_is_framed_by_an_allowed_origin_and_refused_by_another(
     chromium: Any, reader_server: str, framing_port: int
 ) -> None:

@@ -193,3 +193,16 @@ def test_serve_in_production_refuses_to_start_without_a_signing_key(
     result = runner.invoke(cli, ["serve", "--port", "1"])
     assert result.exit_code == 2
     assert "LEDGER_SIGNING_KEY_FILE" in result.output
+
+
+def test_serve_with_embed_origins_not_a_json_list_says_so_in_one_line(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LEDGER_EMBED_ORIGINS is a JSON list; a bare origin is bad input: a one-line error
+    naming the setting and exit 2, not a traceback."""
+    monkeypatch.setenv("LEDGER_EMBED_ORIGINS", "https://factcheck.example")
+    result = runner.invoke(cli, ["serve", "--port", "1"])
+    assert result.exit_code == 2, result.output
+    assert "LEDGER_EMBED_ORIGINS" in result.output
+    assert "JSON list" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

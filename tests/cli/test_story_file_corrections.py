@@ -79,6 +79,13 @@ def test_the_text_replay_gives_the_old_reading_and_both_dates(loaded: App) -> No
             "corrected_at",
         ),
         ("retracts: kuehn-18-prozent", "retracts: kuehn-99", "retracts"),
+        # A source's time in the future is found before anything is written, as over HTTP.
+        ("corrected_at: '2026-11-18'", "corrected_at: '2999-11-18'", "corrected_at"),
+        (
+            "basis: ledger_error\n",
+            "basis: source_changed\n    withdrawn_at: '2999-11-18T10:00:00+01:00'\n",
+            "withdrawn_at",
+        ),
         (
             "retractions:\n",
             "retractions:\n  - {key: tageblatt-korrektur, retracts: brandt-8-prozent, reason: r,"
@@ -118,3 +125,49 @@ def test_a_wrong_correction_or_retraction_names_its_entry_and_writes_nothing(
     )
     assert f".{where}" in result.output
     assert seeded_app.store.head_position() == before
+
+
+@pytest.mark.parametrize(
+    ("reference", "corrected_at", "where", "message"),
+    [
+        ("00000000-0000-4000-8000-000000000000", "2026-11-18", "corrects", "no statement"),
+        ("TAGEBLATT", "2026-11-10", "corrected_at", "is before the statement was said"),
+    ],
+)
+def test_a_correction_naming_a_statement_id_is_checked_before_anything_is_written(
+    loaded: App,
+    settings,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    reference: str,
+    corrected_at: str,
+    where: str,
+    message: str,
+) -> None:
+    """A file that corrects a statement of the ledger by its id (not a key of the file) is
+    refused, naming the entry, before its other entries (here an actor) are written."""
+    if reference == "TAGEBLATT":
+        with TestClient(create_app(settings, api_settings())) as client:
+            found = client.get(f"/v1/statements?actor=tageblatt&claim={EIGHTEEN}").json()
+        reference = found["statements"][0]["statement_id"]
+    (tmp_path / "story.yaml").write_text(
+        "actors:\n  - {key: neue-person, name: Neue Person, kind: person}\n"
+        "claims: []\ndocuments: []\nstatements: []\n"
+        "corrections:\n"
+        f"  - key: nach-id\n    corrects: {reference}\n    reason: r\n"
+        f"    basis: source_changed\n    corrected_at: '{corrected_at}'\n"
+        "    statement:\n      claim: wasserpreis-18-prozent\n      actor: tageblatt\n"
+        "      stance: questions\n      conduit: [tageblatt]\n"
+        "      said_at: {precision: day, value: '2026-11-16'}\n"
+        "      document: tageblatt-2026-11-16.txt\n"
+        "      quote: {exact: Die Stadtwerke Lindenau haben den Wasserpreis zum 1. November"
+        " um 18 Prozent erhöht.}\n",
+        encoding="utf-8",
+    )
+    before = loaded.store.head_position()
+
+    result = CliRunner().invoke(cli, ["stories", "load", str(tmp_path / "story.yaml")])
+
+    assert result.exit_code == 2, result.output
+    assert f"corrections[0] (nach-id).{where}" in result.output
+    assert message in result.output
+    assert loaded.store.head_position() == before
