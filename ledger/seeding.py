@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -311,6 +311,7 @@ def _check_amendments(story: SeedStory) -> None:
         reading = corrected_reading(story, correction, where)
         if entry is not None:
             _check_reading(reading, registry, f"{where}.statement")
+        _check_reading_said_by(story, reading, correction.corrected_at, f"{where}.corrected_at")
     for index, retraction in enumerate(story.data.retractions):
         where = f"retractions[{index}] ({retraction.key})"
         entry = _entry_named(story, retraction.retracts, f"{where}.retracts")
@@ -368,6 +369,25 @@ def _check_source_time(
     said = None if entry is None else entry.said_at.start()
     if said is not None and instant < said:
         raise InvalidEvent(where, f"is before the statement was said ({said.date()})")
+
+
+def _check_reading_said_by(
+    story: SeedStory, reading: SeedReading, given: datetime | date | None, where: str
+) -> None:
+    """A source corrects with a text it has printed: the new reading is said (by its own date,
+    else its document's) no later than ``corrected_at``, as the write path checks."""
+    instant = source_instant(given)
+    if instant is None:
+        return
+    statement = reading.statement()
+    said = statement.said_at.start()
+    if said is None:
+        dated = next(
+            (d.dated for d in story.data.documents if d.id == statement.source.document), None
+        )
+        said = None if dated is None else datetime.combine(dated, time(), tzinfo=UTC)
+    if said is not None and instant < said:
+        raise InvalidEvent(where, f"is before the corrected reading was said ({said.date()})")
 
 
 def corrected_reading(story: SeedStory, correction: SeedCorrection, where: str) -> SeedReading:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
@@ -336,6 +336,8 @@ class Ledger:
         def correction(registry: SqlRegistry, standing: StatementFacts) -> DomainEvent:
             _stays_on_claim(corrected, standing)
             when = self._correction_time(registry, standing.statement_id, basis, corrected_at)
+            if corrected_at is not None:
+                _reading_said_by(corrected_at, statement, registry)
             return StatementCorrected(
                 statement_id=standing.statement_id,
                 reason=reason,
@@ -442,6 +444,23 @@ def _claims_free(registry: SqlRegistry, story: StoryRegistered) -> None:
         owner = registry.story_of(key)
         if owner is not None and owner != story.key:
             raise InvalidEvent(f"claims[{index}]", f"the claim is in story {owner!r}")
+
+
+def _reading_said_by(corrected_at: datetime, reading: Statement, registry: SqlRegistry) -> None:
+    """A source corrects with a text it has printed: the new reading is said (by its own date,
+    else its document's) no later than ``corrected_at``, or the said axis would hold a gap with
+    no step in it, the old reading ended and the new one not yet begun."""
+    said = reading.said_at.start()
+    if said is None:
+        document = registry.document(reading.source.document)
+        dated = None if document is None else document.dated
+        said = None if dated is None else datetime.combine(dated, time(), tzinfo=UTC)
+    if said is not None and corrected_at < said:
+        raise InvalidEvent(
+            "corrected_at",
+            f"is before the corrected reading was said ({format_instant(said)}): a correction "
+            "dates from when the source printed its new text",
+        )
 
 
 def _correction_time_fits(basis: RetractionBasis, corrected_at: datetime | None) -> None:

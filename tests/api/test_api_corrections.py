@@ -256,33 +256,20 @@ def korrektur_body() -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review-a: a corrected_at before the corrected reading's own said time leaves a gap "
-    "on the said axis (the old reading ends at corrected_at, the new starts at its said time) "
-    "with no replay step for it; to refuse it (422) or close the gap is a design call",
-)
-def test_a_correction_dated_before_its_reading_leaves_no_silent_gap_on_the_said_axis(
+def test_a_correction_dated_before_its_new_reading_was_said_is_refused(
     client: TestClient, written: water_story.Written
 ) -> None:
-    """The Korrektur dated 17 November, its reading quoted from the paper of the 18th: the
-    paper's stance may change only by a step of the replay, so the as-of view of the 17th
-    agrees with the replay folded to then (either the 18% report, or a refusal of the date)."""
+    """The Korrektur dated 17 November, its reading quoted from the paper of the 18th: the old
+    reading would end on the 17th and the new begin on the 18th, a gap on the said axis with no
+    step in the replay. It is refused, naming corrected_at, and nothing is written."""
+    before = client.get("/v1/events?limit=1000").json()
     body = korrektur_body() | {"corrected_at": "2026-11-17"}
     answer = client.post(
         f"/v1/statements/{written.ids['tageblatt-18-prozent']}/corrections",
         json=body,
         headers=WRITE,
     )
-    if answer.status_code == 422:
-        assert answer.json()["errors"][0]["field"] == "corrected_at"
-        return
-    assert answer.status_code == 201, answer.text
-    replay = client.get(f"/v1/replay?story={water_story.STORY}&claim={EIGHTEEN}").json()
-    folded: dict[str, str | None] = {}
-    for step in replay["steps"]:
-        if step["at"] <= "2026-11-17T23:59:59.999999Z":
-            folded[step["actor_stance"]["actor"]] = step["actor_stance"]["after"]
-    view = client.get(f"/v1/claims/{EIGHTEEN}?as_of=2026-11-17").json()
-    paper = next((s["stance"] for s in view["stances"] if s["actor"] == "tageblatt"), None)
-    assert paper == folded.get("tageblatt")
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "corrected_at"
+    assert "before the corrected reading was said" in answer.json()["errors"][0]["message"]
+    assert client.get("/v1/events?limit=1000").json() == before

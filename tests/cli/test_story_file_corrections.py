@@ -73,6 +73,8 @@ def test_the_text_replay_gives_the_old_reading_and_both_dates(loaded: App) -> No
     [
         ("corrects: tageblatt-18-prozent", "corrects: no-such-entry", "corrects"),
         ("corrected_at: '2026-11-18'", "corrected_at: '2026-11-15'", "corrected_at"),
+        # After the 18% report was said, but before the paper printed the corrected reading.
+        ("corrected_at: '2026-11-18'", "corrected_at: '2026-11-17'", "corrected_at"),
         (
             "basis: source_changed\n    corrected_at",
             "basis: ledger_error\n    corrected_at",
@@ -131,7 +133,8 @@ def test_a_wrong_correction_or_retraction_names_its_entry_and_writes_nothing(
     ("reference", "corrected_at", "where", "message"),
     [
         ("00000000-0000-4000-8000-000000000000", "2026-11-18", "corrects", "no statement"),
-        ("TAGEBLATT", "2026-11-10", "corrected_at", "is before the statement was said"),
+        # Before the statement was said and before the Korrektur's reading: either is refused.
+        ("TAGEBLATT", "2026-11-10", "corrected_at", "is before the"),
     ],
 )
 def test_a_correction_naming_a_statement_id_is_checked_before_anything_is_written(
