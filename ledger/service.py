@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time
@@ -531,12 +533,19 @@ class LogProgress:
     folded: int
 
 
+DRAFTS_KEPT = 32
+
+
 class LedgerQueries:
     """What the ledger says now and at earlier points; every read the API and CLI make."""
 
     def __init__(self, store: SqlEventStore, projection: SqlProjection) -> None:
         self.store = store
         self.projection = projection
+        self._drafts: OrderedDict[tuple[str, tuple[ActorName, ...]], tuple[Draft, ...]] = (
+            OrderedDict()
+        )
+        self._drafts_lock = threading.Lock()
 
     def progress(self, checkpoints: CheckpointSource) -> LogProgress:
         """The log's head, the latest signed checkpoint's size and the projections' position,
@@ -677,11 +686,29 @@ class LedgerQueries:
         """The statements the document's text appears to make, proposed for a person to confirm
         (nothing is written): matched against every registered actor, names and aliases."""
         view = self.document(document_id)
-        actors = [
+        actors = tuple(
             ActorName(actor.key, actor.name, actor.kind, tuple(actor.aliases))
             for actor in self.all_actors()
-        ]
-        return draft_statements(view.text, actors, publisher=view.publisher)
+        )
+        key = (document_id, actors)
+        with self._drafts_lock:
+            drafts = self._drafts.get(key)
+        if drafts is None:
+            drafts = tuple(draft_statements(view.text, list(actors), publisher=view.publisher))
+            self._keep_drafts(key, drafts)
+        return list(drafts)
+
+    def _keep_drafts(
+        self, key: tuple[str, tuple[ActorName, ...]], drafts: tuple[Draft, ...]
+    ) -> None:
+        """Drafts depend on the document's text (never changed) and the registered actors (the
+        key holds them): kept for the ``DRAFTS_KEPT`` documents asked last, so repeated
+        anonymous requests for a long document do not redo seconds of work each."""
+        with self._drafts_lock:
+            self._drafts[key] = drafts
+            self._drafts.move_to_end(key)
+            while len(self._drafts) > DRAFTS_KEPT:
+                self._drafts.popitem(last=False)
 
     def anchors(
         self, document_id: str, exact: str, *, after: int = 0, limit: int = anchoring.MAX_PAGE

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+
+from ledger import service
 
 from tests.support.api_fixtures import WRITE, assert_problem, head
 from tests.support.sources import article_html, make_pdf
@@ -191,3 +195,31 @@ def test_drafts_propose_the_statements_and_one_is_recorded_through_the_write_pat
     }
     assert client.post("/v1/statements", json=statement, headers=WRITE).status_code == 201
     assert client.get("/v1/documents/nope.txt/drafts").status_code == 404
+
+
+def test_drafts_are_drafted_once_per_document_and_again_when_an_actor_registers(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document's text never changes, so its drafts are kept; they depend on the registered
+    actors too, so registering one that the text names drafts it again and matches it."""
+    register_newsroom(client)
+    register_html(client, article_html())
+    drafted: list[int] = []
+    real = service.draft_statements
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        drafted.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "draft_statements", counted)
+    path = "/v1/documents/hafenblatt-2025-03-03.html/drafts"
+    first = client.get(path).json()
+    assert client.get(path).json() == first and len(drafted) == 1
+    assert not any(draft["actor"] == "hafen-sprecherin" for draft in first["drafts"])
+
+    sprecherin = {"key": "hafen-sprecherin", "name": "Sprecherin der Hafenbehörde", "kind": "person",
+                  "aliases": ["Eine Sprecherin der Hafenbehörde"]}
+    assert client.post("/v1/actors", json=sprecherin, headers=WRITE).status_code == 201
+    again = client.get(path).json()
+    assert len(drafted) == 2
+    assert any(draft["actor"] == "hafen-sprecherin" for draft in again["drafts"])
