@@ -784,6 +784,12 @@ def _window(
         return start or empty, end or empty
     first = parse_instant(span.from_, field="from")
     last = parse_instant(span.to, field="to")
+    # A bound given past the story's other end leaves an empty window, not a refusal of the
+    # bound the caller never gave.
+    if start is not None and end is None:
+        return start, max(start, last)
+    if end is not None and start is None:
+        return min(end, first), end
     return start or first, end or last
 
 

@@ -214,6 +214,18 @@ def test_a_story_replay_without_from_and_to_covers_its_extent_on_each_axis(
     assert problem["errors"][0]["field"] == "from"  # type: ignore[index]
 
 
+def test_one_bound_past_the_story_s_other_end_is_an_empty_window_not_a_refusal(
+    client: TestClient, written: water_story.Written
+) -> None:
+    """`from` after the story's last instant, `to` left to the story: nothing happened then."""
+    late = client.get(f"/v1/replay?story={water_story.STORY}&from=2027-01-01")
+    assert late.status_code == 200, late.text
+    assert late.json()["steps"] == [] and late.json()["to"] == late.json()["from"]
+    early = client.get(f"/v1/replay?story={water_story.STORY}&to=2026-01-01")
+    assert early.status_code == 200, early.text
+    assert early.json()["steps"] == []
+
+
 def test_the_exports_keep_the_report_and_add_the_korrektur(
     client: TestClient, written: water_story.Written
 ) -> None:
