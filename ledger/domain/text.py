@@ -54,6 +54,8 @@ def name_problem(value: str) -> str | None:
     if not found:
         if not value.strip():
             return "a name shows something: this one is only spaces"
+        if not any(unicodedata.category(ch)[0] in "LNPS" for ch in value):
+            return "a name shows something: a letter, digit, punctuation mark or symbol"
         return None
     return (
         f"a name may not hold invisible or bidirectional control characters ({', '.join(found)})"

@@ -139,6 +139,9 @@ def test_a_document_refused_for_its_content_names_the_field(
         {"key": "filler2", "name": "Pes\u3164kov", "kind": "person"},
         {"key": "alias", "name": "Peskov", "kind": "person", "aliases": [" "]},
         {"key": "alias2", "name": "Peskov", "kind": "person", "aliases": ["\uffa0"]},
+        # Combining marks alone have nothing to sit on: they show as nothing, or as a stray accent.
+        {"key": "alias3", "name": "Peskov", "kind": "person", "aliases": ["\u0301\u0301"]},
+        {"key": "marks", "name": "\u0301\u0308", "kind": "person"},
     ],
 )
 def test_names_and_aliases_that_show_nothing_are_refused(
