@@ -15,6 +15,7 @@ Pure and deterministic: the same text and actors give the same drafts. Nothing i
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,7 +190,7 @@ class _Sentence:
         self.drafter, self.sentence = drafter, sentence
         self.text, self.lex = drafter.text, drafter.words
         self.all_words = sentence.words
-        spoken = [(a, b) for a, b in sentence.quotes if len(words_in(drafter.text, a, b)) > SHORT_QUOTE]
+        spoken = [(a, b) for a, b in sentence.quotes if self._spoken(a, b)]
         self.quoted = [any(a <= w.start < b for a, b in spoken) for w in sentence.words]
         self.lower = [word.lower for word in sentence.words]
         self.vocabulary = set(self.lower)
@@ -198,6 +199,21 @@ class _Sentence:
         self.starting = {m.first: m for m in self.mentions}
         self.firsts = [m.first for m in self.mentions]
         self.in_subjunctive: bool | None = None
+
+    def _spoken(self, start: int, end: int) -> bool:
+        """A quotation is what someone said, not a name or a phrase in marks ("Wall Street
+        Journal"): more than SHORT_QUOTE words, or, of any length, closed by its own
+        punctuation („…,“ „…!“) or, opening its clause, followed by a comma and a verb of saying
+        („…“, sagte X)."""
+        if len(words_in(self.text, start, end)) > SHORT_QUOTE:
+            return True
+        if self.text[end - 2 : end - 1] in ",.!?…":
+            return True
+        before = self.text[self.sentence.start : start].rstrip()
+        if before and before[-1] not in ",;:–—":
+            return False  # "Der „Wall Street Journal“, …": a name inside the clause
+        following = re.match(r"\s*,\s*([^\W\d_][\w-]*)", self.text[end : end + 40])
+        return following is not None and (following.group(1).lower(),) in self.lex.forms
 
     # -- the rules -------------------------------------------------------------------------
 
@@ -430,6 +446,8 @@ class _Sentence:
         after = self._near_after(last)
         if after is not None:
             return after
+        if self._inverted(first, last):
+            return Speaker(None, self._trailing_words(last))  # never a name in what was said
         before = self._near_before(first)
         if before is not None:
             return before
@@ -437,6 +455,40 @@ class _Sentence:
         if loose:
             return Speaker(loose[-1].actor, self.text[loose[-1].start : loose[-1].end], False)
         return Speaker(None, self._leading_words(first))
+
+    def _inverted(self, first: int, last: int) -> bool:
+        """"…, sagte X" / "„…“, said X": the cue opens its clause after what was said, and
+        its speaker follows it; nothing said comes after (no comma, colon, clause or verb)."""
+        if first == 0 or last + 1 >= len(self.all_words) or not self._breaks(first - 1):
+            return False
+        if self.lower[last].endswith("ing"):
+            return False  # ", saying …": a participle, its speaker the clause's subject
+        if self._breaks(last) or self.quoted[last + 1]:
+            return False
+        rest = self.text[self.all_words[last].end : self.sentence.end]
+        if ":" in rest or any(word in self.lex.content_clause for word in self.lower[last + 1 :]):
+            return False
+        for index in range(last + 1, len(self.all_words)):  # a clause follows, not a speaker
+            if self._verb_like(index):
+                return False
+            if self._breaks(index):
+                break
+        return True
+
+    def _trailing_words(self, last: int) -> str:
+        """The words naming an unregistered speaker after the cue ("sagte Weber", "sagte ein
+        Sprecher"): up to the first run of capitalised words, within the clause."""
+        chosen: list[Word] = []
+        for index in range(last + 1, min(last + 6, len(self.all_words))):
+            word = self.all_words[index]
+            if chosen and chosen[-1].text[:1].isupper() and not word.text[:1].isupper():
+                break
+            chosen.append(word)
+            if self._breaks(index):
+                break
+        if not any(word.text[:1].isupper() for word in chosen):
+            return ""
+        return " ".join(word.text for word in chosen)
 
     def _near_after(self, last: int) -> Speaker | None:
         if self._breaks(last):
