@@ -123,7 +123,9 @@ class DocumentRegistered(Frozen):
 
     @field_validator("pdf")
     @classmethod
-    def _base64(cls, pdf: str) -> str:
+    def _base64(cls, pdf: str | None) -> str | None:
+        if pdf is None:
+            return None
         try:
             base64.b64decode(pdf, validate=True)
         except ValueError:

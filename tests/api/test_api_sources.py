@@ -223,3 +223,17 @@ def test_drafts_are_drafted_once_per_document_and_again_when_an_actor_registers(
     again = client.get(path).json()
     assert len(drafted) == 2
     assert any(draft["actor"] == "hafen-sprecherin" for draft in again["drafts"])
+
+
+def test_a_pdf_given_as_null_is_no_pdf(client: TestClient) -> None:
+    """JSON's null for an optional content field means it is not given (it was a 500)."""
+    register_newsroom(client)
+    page = article_html()
+    body = {"document_id": "null-pdf.html", "publisher": "hafenblatt", "language": "de",
+            "html": page, "pdf": None, "text": None}
+    assert client.post("/v1/documents", json=body, headers=WRITE).status_code == 201
+    before = head(client)
+    refused = {"document_id": "nothing.html", "language": "de", "pdf": None}
+    problem = assert_problem(client.post("/v1/documents", json=refused, headers=WRITE), 422)
+    assert problem["errors"]
+    assert head(client) == before

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -272,7 +273,9 @@ def _post_chunks(app: Any, chunks: int, headers: list[tuple[bytes, bytes]]) -> t
         "query_string": b"", "headers": headers, "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 80),
     }
-    anyio.run(app, scope, receive, send)
+    # A thread of its own: the browser tests' sync Playwright may leave this thread's loop set.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(anyio.run, app, scope, receive, send).result()
     return status, read
 
 
