@@ -14,7 +14,7 @@ from typing import Any
 from bench.harness import Databases, Figure, percentile, timed
 from bench.store_cases import _streams
 from bench.workload import EVENTS_PER_STREAM, StoreEvent, store_events
-from ledger.audit import merkle
+from ledger.tlog import merkle
 from ledger.audit.log import TransparencyLog
 from ledger.store import SqlEventStore, open_store
 

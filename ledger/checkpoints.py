@@ -22,8 +22,8 @@ from ledger.audit.cosignature import CosignerVerifier
 from ledger.audit.note import Checkpoint as NoteCheckpoint
 from ledger.audit.note import NoteError, VerifierKey, open_note, split_note
 from ledger.store import utc_now
-from ledger.store.schema import checkpoints as checkpoints_table
-from ledger.store.schema import cosignatures as cosignatures_table
+from ledger.audit.schema import checkpoints as checkpoints_table
+from ledger.audit.schema import cosignatures as cosignatures_table
 from ledger.store.tree import TreeReader
 
 PAGE = 1000

@@ -30,6 +30,7 @@ from ledger.domain.events import (
     story_stream,
 )
 from ledger.checkpoints import CheckpointSource
+from ledger.audit.schema import signed_roots
 from ledger.domain import anchoring
 from ledger.drafting import ActorName, Draft, draft_statements
 from ledger.domain.model import (
@@ -758,7 +759,7 @@ class LedgerQueries:
             return queries.pinned_position(connection, known_at)
 
     def verify(self) -> Verification:
-        return verify(self.store)
+        return verify(self.store, kept_roots=signed_roots)
 
     def rebuild_projections(self) -> int:
         return rebuild(self.store)

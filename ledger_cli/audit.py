@@ -22,7 +22,7 @@ from typing import Annotated, Any
 import typer
 
 from ledger.audit.cosignature import CosignerVerifier
-from ledger.audit.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
+from ledger.tlog.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
 from ledger.audit.note import Checkpoint, NoteError, VerifierKey, open_checkpoint
 from ledger.store.records import RecordedEvent, expected_hash
 

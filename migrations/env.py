@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+import ledger.audit.schema  # noqa: F401  (registers the audit tables)
 import ledger.projections.schema  # noqa: F401  (registers the projection tables)
 
 from ledger.settings import Settings

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import AppDep, LogDep, MayWalk, ReadAccess
 from api.problems import responses
 from api.views import CheckpointView, ConsistencyProofView, InclusionProofView, VerificationView
-from ledger.audit.tiles import parse_tile_path
+from ledger.tlog.layout import parse_tile_path
 from ledger.bootstrap import App
 from ledger.store import keep_verification, last_verification
 

@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ledger.audit.merkle import consistency_ranges, inclusion_ranges
+from ledger.tlog.merkle import consistency_ranges, inclusion_ranges
 from ledger.audit.note import (
     Checkpoint,
     NoteError,
@@ -38,7 +38,7 @@ from ledger.audit.witnessing import WitnessPolicy, WitnessPusher
 from ledger.errors import InvalidEvent, LedgerError, NotFound, StorageUnavailable
 from ledger.store import RecordedEvent, SqlEventStore, utc_now
 from ledger.store.records import format_instant
-from ledger.store.schema import checkpoints, cosignatures
+from ledger.audit.schema import checkpoints, cosignatures
 from ledger.store.tree import TreeCache, TreeReader
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Final
 
 from ledger.audit.cosignature import CosignerKey
-from ledger.audit.merkle import ProofError, verify_consistency
+from ledger.tlog.merkle import ProofError, verify_consistency
 from ledger.audit.note import Checkpoint, NoteError, VerifierKey, split_note
 
 MAX_PROOF_LINES: Final = 63

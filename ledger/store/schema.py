@@ -19,7 +19,6 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
-    Text,
     TypeDecorator,
     UniqueConstraint,
     Uuid,
@@ -117,31 +116,6 @@ merkle_upper_tiles = Table(
     Column("hashes", LargeBinary(), nullable=False),
     CheckConstraint("level >= 1", name="level_above_leaves"),
 )
-
-# Every checkpoint the ledger signed, at most one per tree size; like events, never changed.
-checkpoints = Table(
-    "signed_checkpoints",
-    metadata,
-    Column("size", PositionType, primary_key=True, autoincrement=False),
-    Column("root", LargeBinary(32), nullable=False),
-    Column("note", Text, nullable=False),
-    Column("signed_at", UtcDateTime(), nullable=False),
-    CheckConstraint("size >= 0", name="size_not_negative"),
-)
-
-
-# Witnesses' cosignatures (C2SP tlog-cosignature) on a signed checkpoint: one signature line
-# per witness key, as the witness answered it; the published checkpoint is the ledger's note
-# followed by these lines, ordered by ``witness``. Never changed, like the checkpoints.
-cosignatures = Table(
-    "checkpoint_cosignatures",
-    metadata,
-    Column("size", PositionType, primary_key=True, autoincrement=False),
-    Column("witness", String(300), primary_key=True),
-    Column("line", Text, nullable=False),
-    Column("received_at", UtcDateTime(), nullable=False),
-)
-
 
 # The integrity walks run over HTTP by a caller with the audit (or write) scope, newest last:
 # anonymous callers are answered the latest, read from here, instead of a walk of their own.

@@ -16,20 +16,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Final
 
 from sqlalchemy import Connection, and_, bindparam, delete, or_, select
 
-from ledger.audit.merkle import (
-    EMPTY_ROOT,
-    HASH_SIZE,
-    Node,
-    complete_nodes,
-    leaf_hash,
-    node_hash,
-    range_hash,
-    root_of,
-)
 from ledger.store.backend import Backend, dbapi
 from ledger.store.schema import (
     events,
@@ -39,9 +28,8 @@ from ledger.store.schema import (
     merkle_tiles,
     merkle_upper_tiles,
 )
-
-TILE_LEVELS: Final = 8
-TILE_WIDTH: Final = 1 << TILE_LEVELS
+from ledger.tlog.layout import TILE_LEVELS, TILE_WIDTH, event_leaf, split_hashes
+from ledger.tlog.merkle import EMPTY_ROOT, Node, complete_nodes, node_hash, range_hash, root_of
 
 HASHES_BETWEEN = (
     select(events.c.hash)
@@ -59,16 +47,6 @@ INSERT_TILE_SQL = insert_sql(merkle_tiles)
 INSERT_UPPER_TILE_SQL = insert_sql(merkle_upper_tiles)
 
 StoredNode = tuple[int, int, bytes]
-
-
-def split_hashes(blob: bytes) -> list[bytes]:
-    """A stored tile's leaf hashes: 32 bytes each, concatenated."""
-    return [blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)]
-
-
-def event_leaf(event_hash: str) -> bytes:
-    """The leaf hash of an event: SHA-256(0x00 || the 32 bytes of its hex ``hash``)."""
-    return leaf_hash(bytes.fromhex(event_hash))
 
 
 def climb(

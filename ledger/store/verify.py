@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.store.records import GENESIS_HASH, expected_hash
 from ledger.store.schema import (
-    checkpoints,
     merkle_nodes,
     merkle_tiles,
     merkle_upper_tiles,
@@ -57,24 +57,35 @@ class Verification:
         }
 
 
-def verify(store: SqlEventStore, *, page_size: int = 1000) -> Verification:
-    """Walk the chain from the genesis; memory stays small whatever the log's length."""
+KeptRoots = Callable[[Connection], dict[int, bytes]]
+
+
+def no_kept_roots(_connection: Connection) -> dict[int, bytes]:
+    """A log with no signed checkpoints to hold its roots against."""
+    return {}
+
+
+def verify(
+    store: SqlEventStore, *, kept_roots: KeptRoots = no_kept_roots, page_size: int = 1000
+) -> Verification:
+    """Walk the chain from the genesis; memory stays small whatever the log's length.
+
+    ``kept_roots`` reads the roots the audit's signed checkpoints hold, by tree size (the audit
+    owns that table): each must be the root the events give at that size.
+    """
     with store.read_connection() as connection:
         stored_nodes = {
             (level, idx): bytes(digest)
             for level, idx, digest in connection.execute(select(merkle_nodes))
         }
-        kept_roots = {
-            size: bytes(root)
-            for size, root in connection.execute(select(checkpoints.c.size, checkpoints.c.root))
-        }
+        held = kept_roots(connection)
         upper_fault = _check_upper_tiles(connection, stored_nodes)
     if upper_fault is not None:
         return Verification(0, None, upper_fault)
     edge = CompactRange()
     tile_leaves: list[bytes] = []
     checked, previous_position, previous_hash = 0, 0, GENESIS_HASH
-    checked_roots = _check_root(edge, kept_roots)
+    checked_roots = _check_root(edge, held)
     if isinstance(checked_roots, str):
         return Verification(0, None, checked_roots)
     for event in store.read_all(page_size=page_size):
@@ -91,7 +102,7 @@ def verify(store: SqlEventStore, *, page_size: int = 1000) -> Verification:
         if fault is not None:
             return Verification(checked + 1, event.position, fault)
         checked, previous_position, previous_hash = checked + 1, event.position, event.hash
-        roots = _check_root(edge, kept_roots)
+        roots = _check_root(edge, held)
         if isinstance(roots, str):
             return Verification(checked, event.position, roots)
         checked_roots += roots
@@ -102,7 +113,7 @@ def verify(store: SqlEventStore, *, page_size: int = 1000) -> Verification:
         last_tile = connection.execute(select(func.max(merkle_tiles.c.idx))).scalar()
     if last_tile is not None and (last_tile + 1) * TILE_WIDTH > checked:
         return Verification(checked, None, f"merkle tile {last_tile} lies beyond the log")
-    beyond = sorted(size for size in kept_roots if size > checked)
+    beyond = sorted(size for size in held if size > checked)
     if beyond:
         return Verification(checked, None, f"a checkpoint of size {beyond[0]} lies beyond the log")
     return Verification(checked, None, None, edge.size, edge.root(), checked_roots)

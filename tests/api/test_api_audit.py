@@ -1,6 +1,6 @@
 """The transparency log over HTTP, on both backends: checkpoints, proofs, receipts, refusals.
 
-Every proof here is checked with ``ledger.audit.merkle`` (itself held to the RFC's vectors) and
+Every proof here is checked with ``ledger.tlog.merkle`` (itself held to the RFC's vectors) and
 every signature with the verifier key the server publishes, as an outside client would.
 """
 
@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
-from ledger.audit import merkle
+from ledger.tlog import merkle
 from ledger.audit.note import Checkpoint, SigningKey, VerifierKey, open_checkpoint
 from ledger.settings import Settings
 from ledger_cli.main import app as cli

@@ -21,9 +21,9 @@ from sqlalchemy import and_, delete, or_, select, update
 
 import migrations
 from api.app import create_app
-from ledger.audit import merkle
+from ledger.tlog import merkle
 from ledger.audit.log import TransparencyLog
-from ledger.audit.tiles import TileAddress, encode_index, parse_tile_path
+from ledger.tlog.layout import TileAddress, encode_index, parse_tile_path
 from ledger.errors import NotFound
 from ledger.settings import Settings
 from ledger.store import NewEvent, open_store, verify

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from api.app import create_app
-from ledger.audit import merkle
+from ledger.tlog import merkle
 from ledger.audit.note import SigningKey, VerifierKey, open_checkpoint
 from ledger.settings import Settings
 from ledger.store import open_store

@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.witness_app import create_witness_app
 from ledger.audit.cosignature import CosignerKey, CosignerVerifier
-from ledger.audit.merkle import consistency_ranges, range_hash, root_of
+from ledger.tlog.merkle import consistency_ranges, range_hash, root_of
 from ledger.audit.note import Checkpoint, SigningKey, sign_note
 from ledger.audit.witness import AddCheckpoint, Witness, origin_dir
 from ledger.audit.witnessing import PolicyError, WitnessPolicy

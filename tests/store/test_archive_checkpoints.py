@@ -22,7 +22,7 @@ from ledger.audit.log import SignedCheckpoint
 from ledger.audit.note import Checkpoint, SigningKey, sign_note
 from ledger.bootstrap import open_app
 from ledger.settings import Settings
-from ledger.store.schema import cosignatures
+from ledger.audit.schema import cosignatures
 from ledger.store.tree import TreeReader
 from ledger_cli.main import app as cli
 from tests.support.api_fixtures import READ, api_settings, seed_database

@@ -11,14 +11,16 @@ from sqlalchemy import select, text
 
 import migrations
 
-from ledger.audit import merkle
+from ledger.tlog import merkle
 from ledger.audit.log import TransparencyLog
 from ledger.audit.note import Checkpoint, SigningKey, open_checkpoint, sign_note
 from ledger.bootstrap import App, open_app
 from ledger.settings import Settings
 from ledger.store import NewEvent, SqlEventStore, open_store, verify
-from ledger.store.schema import checkpoints, events, merkle_nodes, merkle_tiles
-from ledger.store.tree import TILE_LEVELS, TreeReader, rebuild_tree
+from ledger.audit.schema import checkpoints
+from ledger.store.schema import events, merkle_nodes, merkle_tiles
+from ledger.store.tree import TreeReader, rebuild_tree
+from ledger.tlog.layout import TILE_LEVELS
 from tests.support.api_fixtures import signing_key_file
 from tests.support.databases import fresh_database_url
 from tests.support.merkle_oracle import mth

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 from sqlalchemy.engine import make_url
 
+import ledger.audit.schema  # noqa: F401 - registers the audit tables in metadata
 import ledger.projections.schema  # noqa: F401 - registers the projection tables in metadata
 import migrations
 from api.app import create_app

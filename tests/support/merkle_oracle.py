@@ -1,6 +1,6 @@
 """RFC 9162 section 2.1 written straight from its recursive definitions (MTH, PATH, SUBPROOF).
 
-Independent of ``ledger.audit.merkle``, which builds proofs from subtree ranges: the tests check
+Independent of ``ledger.tlog.merkle``, which builds proofs from subtree ranges: the tests check
 one against the other. PYTEST_DONT_REWRITE
 """
 

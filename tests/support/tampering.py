@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, select, text, update
 
 from ledger.store.records import event_hash
-from ledger.store.schema import checkpoints as signed_checkpoints
-from ledger.store.schema import cosignatures
+from ledger.audit.schema import checkpoints as signed_checkpoints
+from ledger.audit.schema import cosignatures
 from ledger.store.schema import events
 
 def guards(table: str) -> tuple[str, str]:

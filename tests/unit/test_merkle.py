@@ -2,7 +2,7 @@
 
 The vectors (tests/unit/data/merkle, copied in with their licence) are the standard's; the oracle
 (tests/support/merkle_oracle.py) is written straight from the RFC's recursive definitions (MTH,
-PATH, SUBPROOF), independent of ``ledger.audit.merkle`` which produces proofs from subtree ranges
+PATH, SUBPROOF), independent of ``ledger.tlog.merkle`` which produces proofs from subtree ranges
 and verifies them with the RFC's bit-walking algorithm.
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from ledger.audit import merkle
-from ledger.audit.merkle import ProofError
+from ledger.tlog import merkle
+from ledger.tlog.merkle import ProofError
 from tests.support.merkle_oracle import mth, oracle_leaf, path, subproof
 
 VECTORS = Path(__file__).resolve().parent / "data" / "merkle"
