@@ -21,7 +21,7 @@ from api.conditional import mark_pinned
 from api.settings import ApiSettings, Scope, TokenSpec
 from ledger.bootstrap import App
 from ledger.domain.model import DOCUMENT_ID_PATTERN, KEY_PATTERN
-from ledger.errors import InvalidEvent
+from ledger.errors import InvalidInput
 from ledger.paging import DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest
 from ledger.projections.queries import PointInTime
 from ledger.audit.log import TransparencyLog
@@ -201,7 +201,7 @@ def parse_etag(value: str) -> int:
     tag = value.strip().removeprefix("W/")
     inner = tag[1:-1] if len(tag) >= 2 and tag[0] == tag[-1] == '"' else ""
     if not (inner.isascii() and inner.isdigit()) or len(inner) > 18:
-        raise InvalidEvent("If-Match", 'one entity tag of a claim version, like "3", or *')
+        raise InvalidInput("If-Match", 'one entity tag of a claim version, like "3", or *')
     return int(inner)
 
 

@@ -17,13 +17,13 @@ from api.auth import Forbidden, Unauthenticated
 from api.deps import UnknownQueryParameter
 from api.health import head_or_none
 from api.negotiation import NotAcceptable
-from ledger.audit.log import NoSigningKey
 from ledger.errors import (
     ConcurrencyError,
     EventIdConflict,
     ImmutableEventError,
-    InvalidEvent,
+    InvalidInput,
     LedgerError,
+    NoSigningKey,
     NotFound,
     StateConflict,
     StorageUnavailable,
@@ -133,7 +133,7 @@ def _strings(value: Any) -> Iterable[str]:
 _LOCATIONS = ("body", "query", "header", "path", "cookie")
 
 STATUS_OF: list[tuple[type[Exception], int, str, str]] = [
-    (InvalidEvent, 422, "invalid-input", "The ledger refuses this input"),
+    (InvalidInput, 422, "invalid-input", "The ledger refuses this input"),
     (
         EventIdConflict,
         422,
@@ -161,7 +161,7 @@ async def ledger_error(request: Request, error: Exception) -> ProblemResponse:
 
 def _ledger_problem(error: Exception, status: int, slug: str, title: str) -> ProblemResponse:
     errors = None
-    if isinstance(error, InvalidEvent):
+    if isinstance(error, InvalidInput):
         errors = [FieldError(field=error.field, message=error.message)]
     if status >= 500 and not isinstance(error, NoSigningKey):
         log.error("ledger error: %s", error)

@@ -14,11 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from ledger.errors import LedgerError
-
-
-class BackupError(LedgerError):
-    """A backup or restore that cannot be made; the message says why."""
+from ledger.errors import BackupError
 
 
 def sqlite_path(url: str) -> Path:

@@ -24,12 +24,16 @@ class EventIdConflict(LedgerError):
         super().__init__(f"event {event_id} is already stored with other content")
 
 
-class InvalidEvent(LedgerError):
-    """Input that the ledger refuses; ``field`` names what is wrong."""
+class InvalidInput(LedgerError):
+    """Input that the ledger refuses (a header, a query, a file); ``field`` names what is wrong."""
 
     def __init__(self, field: str, message: str) -> None:
         self.field, self.message = field, message
         super().__init__(f"{field}: {message}")
+
+
+class InvalidEvent(InvalidInput):
+    """Input that would make an event the ledger refuses; nothing was written."""
 
 
 class NotFound(LedgerError):
@@ -53,3 +57,27 @@ class StorageUnavailable(LedgerError):
 
 class StateConflict(LedgerError):
     """The request contradicts what the ledger holds now (already registered, already retracted)."""
+
+
+class NoSigningKey(LedgerError):
+    """The ledger was started without a signing key, so it has no checkpoints to give."""
+
+
+class BackupError(LedgerError):
+    """A backup or restore that cannot be made; the message says why."""
+
+
+# Refusals of the transparency log's formats. They are ValueErrors too, as parsers' are: code
+# that reads untrusted notes, proofs or policy files may catch either.
+
+
+class NoteError(LedgerError, ValueError):
+    """A key, note or checkpoint that is malformed or whose signature does not verify."""
+
+
+class ProofError(LedgerError, ValueError):
+    """A proof that does not prove what it claims, or a request no proof can answer."""
+
+
+class PolicyError(LedgerError, ValueError):
+    """A witness policy file that cannot be read: the message names the line."""

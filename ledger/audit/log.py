@@ -35,15 +35,18 @@ from ledger.audit.note import (
 )
 from ledger.audit.tiles import TileReader
 from ledger.audit.witnessing import WitnessPolicy, WitnessPusher
-from ledger.errors import InvalidEvent, LedgerError, NotFound, StorageUnavailable
+from ledger.errors import (
+    InvalidEvent,
+    InvalidInput,
+    LedgerError,
+    NoSigningKey,
+    NotFound,
+    StorageUnavailable,
+)
 from ledger.store import RecordedEvent, SqlEventStore, utc_now
 from ledger.store.records import format_instant
 from ledger.audit.schema import checkpoints, cosignatures
 from ledger.store.tree import TreeCache, TreeReader
-
-
-class NoSigningKey(LedgerError):
-    """The ledger was started without a signing key, so it has no checkpoints to give."""
 
 
 def b64(digest: bytes) -> str:
@@ -108,9 +111,9 @@ def load_signing_key(path: Path) -> SigningKey:
     try:
         return SigningKey.parse(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise InvalidEvent("signing_key_file", f"cannot read {path}: {error.strerror}") from None
+        raise InvalidInput("signing_key_file", f"cannot read {path}: {error.strerror}") from None
     except NoteError as error:
-        raise InvalidEvent("signing_key_file", f"{path}: {error}") from None
+        raise InvalidInput("signing_key_file", f"{path}: {error}") from None
 
 
 class TransparencyLog:

@@ -26,15 +26,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PrivateFormat, PublicFormat
 from cryptography.hazmat.primitives.serialization import NoEncryption
 
+from ledger.errors import NoteError
+
 ALG_ED25519: Final = 0x01
 SIGNATURE_PREFIX: Final = "\u2014 "  # an em dash and a space
 PRIVATE_PREFIX: Final = "PRIVATE+KEY+"
 MAX_SIGNATURES: Final = 100
 HEX_ID = re.compile(r"[0-9a-f]{8}")
-
-
-class NoteError(ValueError):
-    """A key, note or checkpoint that is malformed or whose signature does not verify."""
 
 
 def valid_key_name(name: str) -> bool:

@@ -36,13 +36,10 @@ from typing import Final
 from ledger.audit.cosignature import CosignerVerifier
 from ledger.audit.note import NoteError, split_note, valid_key_name
 from ledger.audit.witness import SIZE_CONTENT_TYPE, AddCheckpoint
+from ledger.errors import PolicyError
 
 log = logging.getLogger("ledger.witnessing")
 TIMEOUT: Final = 10
-
-
-class PolicyError(ValueError):
-    """A policy file that cannot be read: the message names the line."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ledger.errors import ImmutableEventError, InvalidEvent, LedgerError, StorageUnavailable
-from ledger.store.backend import IMMUTABLE_MESSAGE, dbapi
+from ledger.store.backend import dbapi
 from ledger.store.codec import Codec, PostgresCodec
 
 # Any fixed 64-bit number, the same in every process that appends to this database.
@@ -17,6 +17,9 @@ APPEND_LOCK_KEY = 7_305_116_101_118_101_114
 # Two statements in one simple-protocol query (no parameters): the lock, then the wake-up.
 LOCK_AND_NOTIFY_SQL = f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY}); NOTIFY ledger_log"
 
+# RAISE EXCEPTION without an ERRCODE: in this schema only the guards that keep stored rows
+# immutable (migrations 0001, 0004, 0026).
+RAISED_BY_TRIGGER = "P0001"
 # SQLSTATE classes and codes that mean "the database can't take writes now", not "bad input",
 # and the reason the ledger gives for each (the first prefix that matches wins).
 UNAVAILABLE_SQLSTATES = ("53", "08", "57P", "25006", "58030")
@@ -65,9 +68,9 @@ class PostgresBackend:
         """SQLAlchemy's wrapped errors, or the driver's own from the driver-level hot path."""
         orig = error.orig if isinstance(error, DBAPIError) else error
         message = str(orig)
-        if IMMUTABLE_MESSAGE in message:
-            return ImmutableEventError(message.splitlines()[0])
         sqlstate = getattr(orig, "sqlstate", None) or ""
+        if sqlstate == RAISED_BY_TRIGGER:
+            return ImmutableEventError(message.splitlines()[0])
         if sqlstate.startswith("22"):  # data exception: a value PostgreSQL cannot store or compare
             return InvalidEvent("input", "a value the database cannot store (a NUL character?)")
         lost = isinstance(error, OperationalError) or isinstance(orig, psycopg.OperationalError)

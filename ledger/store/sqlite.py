@@ -11,18 +11,21 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import ImmutableEventError, LedgerError, StorageUnavailable
-from ledger.store.backend import IMMUTABLE_MESSAGE, dbapi
+from ledger.store.backend import dbapi
 from ledger.store.codec import Codec, SqliteCodec
 
 WRITE_OPTION = "ledger_write"
 READ_POOL_SIZE = 20
-# What SQLite says when it cannot take writes, and the reason the ledger gives for it.
+# SQLite's primary result codes that mean it cannot take writes, and the reason the ledger
+# gives for each (an extended code is its primary code in the low byte).
 STORAGE_FAULTS = {
-    "database or disk is full": "the database is full",
-    "readonly database": "the database is read-only",
-    "disk i/o error": "the database reported an I/O error",
-    "unable to open": "the database cannot be opened",
+    sqlite3.SQLITE_FULL: "the database is full",
+    sqlite3.SQLITE_READONLY: "the database is read-only",
+    sqlite3.SQLITE_IOERR: "the database reported an I/O error",
+    sqlite3.SQLITE_CANTOPEN: "the database cannot be opened",
 }
+# RAISE(ABORT) in a trigger: in this schema only the guards that keep stored rows immutable.
+IMMUTABLE_ROW = sqlite3.SQLITE_CONSTRAINT_TRIGGER
 
 
 class SqliteBackend:
@@ -85,14 +88,18 @@ class SqliteBackend:
         return "CREATE TABLE ledger_readiness_probe AS SELECT zeroblob(65536) AS headroom"
 
     def translate(self, error: DBAPIError | sqlite3.Error) -> LedgerError | None:
-        """SQLAlchemy's wrapped errors, or the driver's own from the driver-level hot path."""
-        message = str(error.orig if isinstance(error, DBAPIError) else error)
-        if IMMUTABLE_MESSAGE in message:
-            return ImmutableEventError(message)
-        for fault, reason in STORAGE_FAULTS.items():
-            if fault in message.lower():
-                return StorageUnavailable(message, reason)
-        return None
+        """SQLAlchemy's wrapped errors, or the driver's own from the driver-level hot path.
+
+        Told apart by SQLite's extended result code, never by the message's words.
+        """
+        orig = error.orig if isinstance(error, DBAPIError) else error
+        code = getattr(orig, "sqlite_errorcode", None)
+        if code is None:
+            return None
+        if code == IMMUTABLE_ROW:
+            return ImmutableEventError(str(orig))
+        reason = STORAGE_FAULTS.get(code & 0xFF)
+        return None if reason is None else StorageUnavailable(str(orig), reason)
 
 
 def _begin(connection: Connection) -> None:

@@ -15,15 +15,13 @@ import hashlib
 from collections.abc import Callable, Sequence
 from typing import Final
 
+from ledger.errors import ProofError
+
 HASH_SIZE: Final = 32
 EMPTY_ROOT: Final = hashlib.sha256(b"").digest()
 
 Range = tuple[int, int]  # leaves [start, end)
 Node = tuple[int, int]  # (level, index): the complete subtree of leaves [index*2^level, +2^level)
-
-
-class ProofError(ValueError):
-    """A proof that does not prove what it claims, or a request no proof can answer."""
 
 
 def leaf_hash(leaf_input: bytes) -> bytes:
