@@ -39,7 +39,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from ledger.checkpoints import Checkpoint, CheckpointSource, NoCheckpoints
+from ledger.checkpoints import Checkpoint, CheckpointSource, KeptCheckpoints
 from ledger.errors import LedgerError
 from ledger.projections.rebuild import fold_log
 from ledger.projections.sql import SqlProjection
@@ -91,7 +91,7 @@ def export_lines(
     The head is read once at the start, so an export taken while the service writes is a
     consistent prefix of the log, and its checkpoints cover no more than that prefix.
     """
-    checkpoints = checkpoints or NoCheckpoints()
+    checkpoints = checkpoints or KeptCheckpoints()
     with store.read_connection() as connection:
         head = store.head_position_in(connection)
     yield HEADER
@@ -158,7 +158,7 @@ def import_lines(
     Raises ArchiveError naming the first bad line; the database is then left as it was. With a
     ``projection``, the read models are folded from the imported log in the same transaction.
     """
-    checkpoints = checkpoints or NoCheckpoints()
+    checkpoints = checkpoints or KeptCheckpoints()
     with store.write_transaction() as connection:
         _require_empty(connection)
         chain = _ChainCheck()

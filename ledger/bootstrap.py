@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger.checkpoints import CheckpointSource, KeptCheckpoints, NoCheckpoints
+from ledger.checkpoints import CheckpointSource, KeptCheckpoints
 from ledger.audit.log import TransparencyLog, load_signing_key
 from ledger.audit.witnessing import PolicyError, WitnessPolicy
 from ledger.errors import InvalidEvent
@@ -25,7 +25,7 @@ class App:
     ledger: Ledger
     queries: LedgerQueries
     log: TransparencyLog
-    checkpoints: CheckpointSource = NoCheckpoints()
+    checkpoints: CheckpointSource
     replicas: ReadReplicas | None = None
 
     def verify(self) -> Verification:

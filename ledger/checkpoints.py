@@ -5,7 +5,8 @@ export writes them all after the events), checks an archive's checkpoint against
 it imported (``verify_imported``) and keeps it (``keep_imported``), so a move keeps the whole
 signed history: an auditor's saved checkpoint is still served by size on the target, and an
 export of the target is the same bytes as the archive it was imported from.
-``KeptCheckpoints`` reads issue 12's signed checkpoints and the witnesses' cosignatures.
+``KeptCheckpoints`` is the one source: the audit's signed checkpoints with the witnesses'
+cosignatures; a ledger that signs nothing simply has none kept.
 """
 
 from __future__ import annotations
@@ -60,26 +61,8 @@ class CheckpointSource(Protocol):
         ...
 
 
-class NoCheckpoints:
-    """A ledger without signed checkpoints (before issue 12)."""
-
-    def latest(self, connection: Connection) -> Checkpoint | None:
-        return None
-
-    def kept(self, connection: Connection, head: int) -> Iterator[Checkpoint]:
-        return iter(())
-
-    def verify_imported(self, connection: Connection, text: str, head: int) -> str | None:
-        if not text.strip():
-            return "the checkpoint is empty"
-        return None  # nothing to check it against yet: reported as unverified
-
-    def keep_imported(self, connection: Connection, checkpoint: Checkpoint) -> None:
-        return None
-
-
 class KeptCheckpoints:
-    """Issue 12's signed checkpoints as an archive's: every kept one is exported, and an
+    """The ledger's signed checkpoints as an archive's: every kept one is exported, and an
     imported one must carry the Merkle root the imported events give at its size.
 
     With ``verifier`` (the log's public key), its signature is checked as well; without it,
@@ -145,7 +128,7 @@ class KeptCheckpoints:
     def keep_imported(self, connection: Connection, checkpoint: Checkpoint) -> None:
         note, cosigned = split_published(checkpoint.text)
         signed = NoteCheckpoint.parse(split_note(note)[0])
-        signed_at = checkpoint.signed_at or utc_now()  # an archive from before issue 26
+        signed_at = checkpoint.signed_at or utc_now()  # an archive written without signed_at
         connection.execute(
             insert(checkpoints_table),
             {"size": signed.size, "root": signed.root, "note": note, "signed_at": signed_at},
