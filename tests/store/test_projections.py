@@ -10,7 +10,6 @@ import pytest
 from ledger.bootstrap import App
 from ledger.domain.model import RetractionBasis
 from ledger.errors import NotFound, StateConflict
-from ledger.projections.derive import claim_state
 from ledger.projections.memory import InMemoryProjection
 from ledger.projections.queries import PointInTime
 from ledger.projections.snapshot import sql_snapshot
@@ -36,25 +35,6 @@ def at(as_of: str | None = None, known_at: str | None = None) -> PointInTime:
         if known_at is None
         else parse_instant(known_at, field="known_at", end_of_day=True),
     )
-
-
-@pytest.mark.parametrize(
-    ("stances", "state"),
-    [
-        ({}, "unstated"),
-        ({"wsj": "asserts"}, "asserted"),
-        ({"peskov": "denies"}, "denied"),
-        ({"wsj": "asserts", "peskov": "denies", "musk": "declines_to_comment"}, "contested"),
-        ({"musk": "declines_to_comment", "dan-tri": "reports"}, "unanswered"),
-        ({"x": "questions", "dan-tri": "reports"}, "questioned"),
-        ({"dan-tri": "reports"}, "reported"),
-        ({"wsj": "asserts", "dan-tri": "reports"}, "asserted"),
-    ],
-)
-def test_a_claims_state_follows_from_the_stances_that_stand(
-    stances: dict[str, str], state: str
-) -> None:
-    assert claim_state(stances) == state
 
 
 def test_each_actor_holds_its_latest_stance_with_its_conduit_and_quote(seeded_app: App) -> None:
@@ -248,16 +228,6 @@ def test_sources_and_aliases_project_alike_live_rebuilt_and_in_memory(seeded_app
     assert berg["original"]["length"] == len(page) and berg["title"]
     assert seeded_app.queries.original("berg.html") == ("text/html", page)
     assert seeded_app.queries.actor("anna-berg").aliases == ["Bürgermeisterin"]
-
-
-def test_statement_version_fields_are_the_table_columns() -> None:
-    """Versions are mapped to and from rows by column name: every field is a column and back."""
-    from dataclasses import fields
-
-    from ledger.projections.derive import StatementVersion
-    from ledger.projections.schema import statement_versions
-
-    assert {f.name for f in fields(StatementVersion)} == {c.key for c in statement_versions.columns}
 
 
 def test_version_of_maps_columns_by_name_not_by_order(seeded_app: App) -> None:

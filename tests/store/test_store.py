@@ -329,10 +329,7 @@ def test_a_full_database_refuses_appends_as_unavailable_and_keeps_what_it_had(
     if store.backend.name != "sqlite":
         pytest.skip("max_page_count is SQLite's")
     store.append("claim:a", [statement(1)])
-    pages = store.engine.connect()
-    pages.exec_driver_sql("PRAGMA max_page_count = 1")  # per connection: affects none other
-    pages.close()
-    with store.write_transaction() as connection:
+    with store.write_transaction() as connection:  # the writer's own connection: none other
         connection.connection.driver_connection.execute("PRAGMA max_page_count = 1")
     big = NewEvent(type="StatementRecorded", data={"quote": "x" * 200_000})
 
