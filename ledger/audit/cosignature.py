@@ -11,27 +11,23 @@ type byte 0x04: ``<name>+<hex id>+<base64(0x04 || public key)>`` for the verifie
 from __future__ import annotations
 
 import base64
-import hashlib
 from dataclasses import dataclass
 from typing import Final
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-)
 
 from ledger.audit.note import (
     PRIVATE_PREFIX,
     SIGNATURE_PREFIX,
     NoteError,
-    HEX_ID,
     decode_b64,
+    key_id,
+    key_text,
+    new_seed,
+    parse_key_text,
+    public_of,
     split_note,
-    valid_key_name,
 )
 
 ALG_COSIGNATURE_V1: Final = 0x04
@@ -40,22 +36,17 @@ SIGNATURE_SIZE: Final = 4 + 8 + 64
 
 
 def cosigner_key_id(name: str, public_raw: bytes) -> int:
-    material = name.encode() + b"\n" + bytes([ALG_COSIGNATURE_V1]) + public_raw
-    return int.from_bytes(hashlib.sha256(material).digest()[:4], "big")
+    return key_id(name, public_raw, ALG_COSIGNATURE_V1)
 
 
 def cosigned_message(checkpoint_text: str, timestamp: int) -> bytes:
     return f"{HEADER}time {timestamp}\n{checkpoint_text}".encode()
 
 
-def _parse_key(text: str, what: str) -> tuple[str, int, bytes]:
-    parts = text.strip().split("+", 2)
-    if len(parts) != 3 or not valid_key_name(parts[0]) or not HEX_ID.fullmatch(parts[1]):
-        raise NoteError(f"a {what} is <name>+<8 hex digits>+<base64 key>")
-    key = decode_b64(parts[2], f"the {what}")
-    if len(key) != 33 or key[0] != ALG_COSIGNATURE_V1:
-        raise NoteError(f"the {what} is not an Ed25519 cosignature key (0x04 and 32 bytes)")
-    return parts[0], int(parts[1], 16), key[1:]
+def parse_cosigner_key(text: str, noun: str) -> tuple[str, int, bytes]:
+    """A witness key's name, id and key bytes, from ``key_text``'s form with type 0x04."""
+    kind = "an Ed25519 cosignature key (0x04 and 32 bytes)"
+    return parse_key_text(text, noun=noun, algorithm=ALG_COSIGNATURE_V1, kind=kind)
 
 
 @dataclass(frozen=True)
@@ -68,15 +59,14 @@ class CosignerVerifier:
 
     @classmethod
     def parse(cls, text: str) -> CosignerVerifier:
-        name, key_id, public = _parse_key(text, "witness verifier key")
-        if cosigner_key_id(name, public) != key_id:
+        name, written_id, public = parse_cosigner_key(text, "witness verifier key")
+        if cosigner_key_id(name, public) != written_id:
             raise NoteError("the witness verifier key's id does not match its name and key")
-        return cls(name, key_id, public)
+        return cls(name, written_id, public)
 
     @property
     def text(self) -> str:
-        encoded = base64.b64encode(bytes([ALG_COSIGNATURE_V1]) + self.public_raw).decode()
-        return f"{self.name}+{self.key_id:08x}+{encoded}"
+        return key_text(self.name, self.key_id, ALG_COSIGNATURE_V1, self.public_raw)
 
     @property
     def label(self) -> str:
@@ -122,33 +112,27 @@ class CosignerKey:
 
     @classmethod
     def generate(cls, name: str) -> CosignerKey:
-        if not valid_key_name(name):
-            raise NoteError("a key name is non-empty, without spaces and without '+'")
-        seed = Ed25519PrivateKey.generate().private_bytes(
-            Encoding.Raw, PrivateFormat.Raw, NoEncryption()
-        )
-        return cls(name, seed)
+        return cls(name, new_seed(name))
 
     @classmethod
     def parse(cls, text: str) -> CosignerKey:
         stripped = text.strip()
         if not stripped.startswith(PRIVATE_PREFIX):
             raise NoteError("a witness key starts with PRIVATE+KEY+")
-        name, key_id, seed = _parse_key(stripped[len(PRIVATE_PREFIX) :], "witness key")
+        name, written_id, seed = parse_cosigner_key(stripped[len(PRIVATE_PREFIX) :], "witness key")
         key = cls(name, seed)
-        if key.verifier.key_id != key_id:
+        if key.verifier.key_id != written_id:
             raise NoteError("the witness key's id does not match its name and key")
         return key
 
     @property
     def text(self) -> str:
-        encoded = base64.b64encode(bytes([ALG_COSIGNATURE_V1]) + self.seed).decode()
-        return f"{PRIVATE_PREFIX}{self.name}+{self.verifier.key_id:08x}+{encoded}"
+        written_id = self.verifier.key_id
+        return PRIVATE_PREFIX + key_text(self.name, written_id, ALG_COSIGNATURE_V1, self.seed)
 
     @property
     def verifier(self) -> CosignerVerifier:
-        private = Ed25519PrivateKey.from_private_bytes(self.seed)
-        public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        public = public_of(self.seed)
         return CosignerVerifier(self.name, cosigner_key_id(self.name, public), public)
 
     def cosign(self, checkpoint_text: str, timestamp: int) -> str:

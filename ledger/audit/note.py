@@ -40,9 +40,44 @@ def valid_key_name(name: str) -> bool:
     return bool(name) and "+" not in name and not any(c.isspace() for c in name)
 
 
-def key_id(name: str, public_raw: bytes) -> int:
-    digest = hashlib.sha256(name.encode() + b"\n" + bytes([ALG_ED25519]) + public_raw).digest()
+KEY_FORM: Final = "<name>+<8 hex digits>+<base64 key>"
+
+
+def key_id(name: str, public_raw: bytes, algorithm: int = ALG_ED25519) -> int:
+    """SHA-256(name || 0x0A || signature type || public key)[:4], as a number."""
+    digest = hashlib.sha256(name.encode() + b"\n" + bytes([algorithm]) + public_raw).digest()
     return int.from_bytes(digest[:4], "big")
+
+
+def key_text(name: str, key_id: int, algorithm: int, raw: bytes) -> str:
+    """``<name>+<hex id>+<base64(type || key)>``: a verifier key, or a private one after its prefix."""
+    return f"{name}+{key_id:08x}+{base64.b64encode(bytes([algorithm]) + raw).decode()}"
+
+
+def parse_key_text(
+    text: str, *, noun: str, algorithm: int, kind: str, form: str = KEY_FORM
+) -> tuple[str, int, bytes]:
+    """The name, key id and 32 key bytes of ``key_text``'s form; NoteError naming ``noun``."""
+    parts = text.strip().split("+", 2)
+    if len(parts) != 3 or not valid_key_name(parts[0]) or not HEX_ID.fullmatch(parts[1]):
+        raise NoteError(f"a {noun} is {form}")
+    key = decode_b64(parts[2], f"the {noun}")
+    if len(key) != 33 or key[0] != algorithm:
+        raise NoteError(f"the {noun} is not {kind}")
+    return parts[0], int(parts[1], 16), key[1:]
+
+
+def new_seed(name: str) -> bytes:
+    """A fresh Ed25519 private key's 32 bytes, for a key to be called ``name``."""
+    if not valid_key_name(name):
+        raise NoteError("a key name is non-empty, without spaces and without '+'")
+    return Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+
+
+def public_of(seed: bytes) -> bytes:
+    """The raw public key of an Ed25519 seed."""
+    private = Ed25519PrivateKey.from_private_bytes(seed)
+    return private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
 @dataclass(frozen=True)
@@ -56,21 +91,21 @@ class VerifierKey:
     @classmethod
     def parse(cls, text: str) -> VerifierKey:
         """``<name>+<hex key id>+<base64(0x01 || public key)>``."""
-        parts = text.strip().split("+", 2)
-        if len(parts) != 3 or not valid_key_name(parts[0]) or not HEX_ID.fullmatch(parts[1]):
-            raise NoteError("a verifier key is <name>+<8 hex digits>+<base64 key>")
-        key = decode_b64(parts[2], "the verifier key")
-        if len(key) != 33 or key[0] != ALG_ED25519:
-            raise NoteError("the verifier key is not an Ed25519 key (0x01 and 32 bytes)")
-        verifier = cls(parts[0], int(parts[1], 16), key[1:])
+        verifier = cls(
+            *parse_key_text(
+                text,
+                noun="verifier key",
+                algorithm=ALG_ED25519,
+                kind="an Ed25519 key (0x01 and 32 bytes)",
+            )
+        )
         if key_id(verifier.name, verifier.public_raw) != verifier.key_id:
             raise NoteError("the verifier key's id does not match its name and key")
         return verifier
 
     @property
     def text(self) -> str:
-        encoded = base64.b64encode(bytes([ALG_ED25519]) + self.public_raw).decode()
-        return f"{self.name}+{self.key_id:08x}+{encoded}"
+        return key_text(self.name, self.key_id, ALG_ED25519, self.public_raw)
 
     def verifies(self, message: bytes, signature: bytes) -> bool:
         try:
@@ -89,12 +124,7 @@ class SigningKey:
 
     @classmethod
     def generate(cls, name: str) -> SigningKey:
-        if not valid_key_name(name):
-            raise NoteError("a key name is non-empty, without spaces and without '+'")
-        seed = Ed25519PrivateKey.generate().private_bytes(
-            Encoding.Raw, PrivateFormat.Raw, NoEncryption()
-        )
-        return cls(name, seed)
+        return cls(name, new_seed(name))
 
     @classmethod
     def parse(cls, text: str) -> SigningKey:
@@ -102,25 +132,25 @@ class SigningKey:
         stripped = text.strip()
         if not stripped.startswith(PRIVATE_PREFIX):
             raise NoteError("a signing key starts with PRIVATE+KEY+")
-        parts = stripped[len(PRIVATE_PREFIX) :].split("+", 2)
-        if len(parts) != 3 or not valid_key_name(parts[0]) or not HEX_ID.fullmatch(parts[1]):
-            raise NoteError("a signing key is PRIVATE+KEY+<name>+<8 hex digits>+<base64 key>")
-        key = decode_b64(parts[2], "the signing key")
-        if len(key) != 33 or key[0] != ALG_ED25519:
-            raise NoteError("the signing key is not an Ed25519 key (0x01 and a 32-byte seed)")
-        signing = cls(parts[0], key[1:])
-        if signing.verifier.key_id != int(parts[1], 16):
+        name, written_id, seed = parse_key_text(
+            stripped[len(PRIVATE_PREFIX) :],
+            noun="signing key",
+            algorithm=ALG_ED25519,
+            kind="an Ed25519 key (0x01 and a 32-byte seed)",
+            form=PRIVATE_PREFIX + KEY_FORM,
+        )
+        signing = cls(name, seed)
+        if signing.verifier.key_id != written_id:
             raise NoteError("the signing key's id does not match its name and key")
         return signing
 
     @property
     def text(self) -> str:
-        encoded = base64.b64encode(bytes([ALG_ED25519]) + self.seed).decode()
-        return f"{PRIVATE_PREFIX}{self.name}+{self.verifier.key_id:08x}+{encoded}"
+        return PRIVATE_PREFIX + key_text(self.name, self.verifier.key_id, ALG_ED25519, self.seed)
 
     @property
     def verifier(self) -> VerifierKey:
-        public = self._private().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        public = public_of(self.seed)
         return VerifierKey(self.name, key_id(self.name, public), public)
 
     def sign(self, message: bytes) -> bytes:
