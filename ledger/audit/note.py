@@ -50,7 +50,7 @@ def key_id(name: str, public_raw: bytes, algorithm: int = ALG_ED25519) -> int:
 
 
 def key_text(name: str, key_id: int, algorithm: int, raw: bytes) -> str:
-    """``<name>+<hex id>+<base64(type || key)>``: a verifier key, or a private one after its prefix."""
+    """``<name>+<hex id>+<base64(type || key)>``: a verifier key, or a private key's tail."""
     return f"{name}+{key_id:08x}+{base64.b64encode(bytes([algorithm]) + raw).decode()}"
 
 
@@ -71,7 +71,8 @@ def new_seed(name: str) -> bytes:
     """A fresh Ed25519 private key's 32 bytes, for a key to be called ``name``."""
     if not valid_key_name(name):
         raise NoteError("a key name is non-empty, without spaces and without '+'")
-    return Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    private = Ed25519PrivateKey.generate()
+    return private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
 
 
 def public_of(seed: bytes) -> bytes:

@@ -119,19 +119,7 @@ def verify_inclusion(
     if not 0 <= index < size:
         raise ProofError(f"leaf index {index} is not in a tree of size {size}")
     _check_sizes([leaf, *proof])
-    fn, sn, r = index, size - 1, leaf
-    for p in proof:
-        if sn == 0:
-            raise ProofError("the inclusion proof is longer than the tree is deep")
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            while not fn & 1 and fn != 0:
-                fn, sn = fn >> 1, sn >> 1
-        else:
-            r = node_hash(r, p)
-        fn, sn = fn >> 1, sn >> 1
-    if sn != 0:
-        raise ProofError("the inclusion proof is shorter than the tree is deep")
+    _, r = _climb_path(index, size - 1, None, leaf, proof, "inclusion")
     if r != root:
         raise ProofError("the inclusion proof leads to another root")
 
@@ -159,23 +147,35 @@ def verify_consistency(
     fn, sn = first - 1, second - 1
     while fn & 1:
         fn, sn = fn >> 1, sn >> 1
-    fr = sr = path[0]
-    for c in path[1:]:
-        if sn == 0:
-            raise ProofError("the consistency proof is longer than the tree is deep")
-        if fn & 1 or fn == sn:
-            fr, sr = node_hash(c, fr), node_hash(c, sr)
-            while not fn & 1 and fn != 0:
-                fn, sn = fn >> 1, sn >> 1
-        else:
-            sr = node_hash(sr, c)
-        fn, sn = fn >> 1, sn >> 1
-    if sn != 0:
-        raise ProofError("the consistency proof is shorter than the tree is deep")
+    fr, sr = _climb_path(fn, sn, path[0], path[0], path[1:], "consistency")
     if fr != first_root:
         raise ProofError(f"the proof does not lead to the root of size {first}")
     if sr != second_root:
         raise ProofError(f"the proof does not lead to the root of size {second}")
+
+
+def _climb_path(
+    fn: int, sn: int, first: bytes | None, second: bytes, path: Sequence[bytes], kind: str
+) -> tuple[bytes | None, bytes]:
+    """Hash ``path`` up from node ``fn`` of a tree whose last node is ``sn`` (RFC 9162 2.1.3.2
+    and 2.1.4.2): a sibling on the left extends both roots, one on the right only the second.
+
+    ``first`` None: only the second root is wanted (an inclusion proof).
+    """
+    for sibling in path:
+        if sn == 0:
+            raise ProofError(f"the {kind} proof is longer than the tree is deep")
+        if fn & 1 or fn == sn:
+            first = None if first is None else node_hash(sibling, first)
+            second = node_hash(sibling, second)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            second = node_hash(second, sibling)
+        fn, sn = fn >> 1, sn >> 1
+    if sn != 0:
+        raise ProofError(f"the {kind} proof is shorter than the tree is deep")
+    return first, second
 
 
 def _check_sizes(hashes: Sequence[bytes]) -> None:
