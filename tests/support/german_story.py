@@ -10,9 +10,15 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
+
+from tests.support.story_writing import (
+    Poster,
+    StoryWriter,
+    Written,
+    document_body,
+    statement,
+)
 
 KEY = "wasserpreise-lindenau"
 STORY = {
@@ -121,36 +127,7 @@ TEXTS = {
 
 
 def document(document_id: str) -> dict[str, Any]:
-    publisher, dated, text = TEXTS[document_id]
-    return {
-        "document_id": document_id,
-        "publisher": publisher,
-        "language": "de",
-        "dated": dated,
-        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        "text": text,
-    }
-
-
-def statement(
-    claim: str,
-    actor: str,
-    stance: str,
-    conduit: list[str],
-    day: str,
-    doc: str,
-    exact: str,
-    **extra: Any,
-) -> dict[str, Any]:
-    return {
-        "claim": claim,
-        "actor": actor,
-        "stance": stance,
-        "conduit": conduit,
-        "said_at": {"precision": "day", "value": day},
-        "source": {"document": doc, "quote": {"exact": exact}},
-        **extra,
-    }
+    return document_body(document_id, TEXTS[document_id], "de")
 
 
 def _council_statements() -> list[dict[str, Any]]:
@@ -247,34 +224,12 @@ WITHDRAWAL = {
 }
 
 
-class Poster(Protocol):
-    def post(self, url: str, *, json: Any, headers: Any) -> Any: ...
-
-
-@dataclass
-class Written:
-    statement_ids: list[str] = field(default_factory=list)
-
-
 def write_story(client: Poster, headers: dict[str, str]) -> Written:
     """Register the story, its actors, claims and documents, record its statements with exact
     quotes only, correct the paper's figure and withdraw the radio's report; every answer 201."""
-    written = Written()
-
-    def post(url: str, body: dict[str, Any]) -> Any:
-        answer = client.post(url, json=body, headers=headers)
-        assert answer.status_code == 201, f"{url}: {answer.status_code} {answer.text}"
-        return answer
-
-    post("/v1/stories", STORY)
-    for actor in ACTORS:
-        post("/v1/actors", actor)
-    for claim in CLAIMS:
-        post("/v1/claims", claim)
-    for document_id in TEXTS:
-        post("/v1/documents", document(document_id))
-    for body in STATEMENTS:
-        written.statement_ids.append(post("/v1/statements", body).json()["event_id"])
-    post(f"/v1/statements/{written.statement_ids[0]}/corrections", CORRECTION)
-    post(f"/v1/statements/{written.statement_ids[3]}/retractions", WITHDRAWAL)
-    return written
+    writer = StoryWriter(client, headers)
+    writer.register(STORY, ACTORS, CLAIMS, [document(document_id) for document_id in TEXTS])
+    ids = writer.record(STATEMENTS)
+    writer.post(f"/v1/statements/{ids[0]}/corrections", CORRECTION)
+    writer.post(f"/v1/statements/{ids[3]}/retractions", WITHDRAWAL)
+    return writer.written

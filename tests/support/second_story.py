@@ -9,9 +9,15 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
+
+from tests.support.story_writing import (
+    Poster,
+    StoryWriter,
+    Written,
+    document_body,
+    statement,
+)
 
 STORY = {
     "key": "harbour-bridge",
@@ -67,30 +73,7 @@ TEXTS = {
 
 
 def document(document_id: str) -> dict[str, Any]:
-    publisher, dated, text = TEXTS[document_id]
-    return {
-        "document_id": document_id,
-        "publisher": publisher,
-        "language": "en",
-        "dated": dated,
-        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        "text": text,
-    }
-
-
-def statement(
-    claim: str, actor: str, stance: str, conduit: list[str], day: str, doc: str, exact: str,
-    **extra: Any,
-) -> dict[str, Any]:
-    return {
-        "claim": claim,
-        "actor": actor,
-        "stance": stance,
-        "conduit": conduit,
-        "said_at": {"precision": "day", "value": day},
-        "source": {"document": doc, "quote": {"exact": exact}},
-        **extra,
-    }
+    return document_body(document_id, TEXTS[document_id], "en")
 
 
 STATEMENTS = [
@@ -128,39 +111,11 @@ WITHDRAWAL = {
 }
 
 
-class Poster(Protocol):
-    def post(self, url: str, *, json: Any, headers: Any) -> Any: ...
-
-
-@dataclass
-class Written:
-    """What writing the story answered, and how many requests it took."""
-
-    requests: int = 0
-    statement_ids: list[str] = field(default_factory=list)
-    answers: list[Any] = field(default_factory=list)
-
-
 def write_story(client: Poster, headers: dict[str, str]) -> Written:
     """Register the story, its actors, claims and documents, record its statements with exact
     quotes only, and withdraw the figure the newspaper corrected; every answer must be 201."""
-    written = Written()
-
-    def post(url: str, body: dict[str, Any]) -> Any:
-        answer = client.post(url, json=body, headers=headers)
-        written.requests += 1
-        written.answers.append(answer)
-        assert answer.status_code == 201, f"{url}: {answer.status_code} {answer.text}"
-        return answer
-
-    post("/v1/stories", STORY)
-    for actor in ACTORS:
-        post("/v1/actors", actor)
-    for claim in CLAIMS:
-        post("/v1/claims", claim)
-    for document_id in TEXTS:
-        post("/v1/documents", document(document_id))
-    for body in STATEMENTS:
-        written.statement_ids.append(post("/v1/statements", body).json()["event_id"])
-    post(f"/v1/statements/{written.statement_ids[0]}/retractions", WITHDRAWAL)
-    return written
+    writer = StoryWriter(client, headers)
+    writer.register(STORY, ACTORS, CLAIMS, [document(document_id) for document_id in TEXTS])
+    ids = writer.record(STATEMENTS)
+    writer.post(f"/v1/statements/{ids[0]}/retractions", WITHDRAWAL)
+    return writer.written

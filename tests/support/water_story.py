@@ -10,17 +10,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ledger.seeding import SeedStory, corrected_reading, load_story
+from tests.support.story_writing import Poster
 
 STORY_FILE = Path(__file__).resolve().parents[2] / "docs/examples/lindenau-wasserpreis/story.yaml"
 STORY = "lindenau-wasserpreis"
 EIGHTEEN = "wasserpreis-18-prozent"
-
-
-class Poster(Protocol):
-    def post(self, url: str, *, json: Any, headers: Any) -> Any: ...
 
 
 @dataclass
