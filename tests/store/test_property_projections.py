@@ -82,6 +82,18 @@ class Standing:
     dated: bool = True  # its said time is its own, not its document's date
 
 
+def source_changed_at(day: str | None, basis: RetractionBasis) -> datetime | None:
+    """When the source changed: noon of ``day``; None when the ledger erred or no day is given."""
+    if day is None or basis is RetractionBasis.LEDGER_ERROR:
+        return None
+    return datetime.fromisoformat(f"{day}T12:00:00+00:00")
+
+
+def before_it_was_said(instant: datetime | None, standing: Standing) -> bool:
+    """A retraction or correction dated before the statement it amends was said is refused."""
+    return instant is not None and standing.dated and instant < standing.said
+
+
 def naive_state(standing: list[Standing]) -> str:
     latest: dict[str, Standing] = {}
     for s in standing:
@@ -236,13 +248,9 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
                         statement_id, reason="r", basis=RetractionBasis.LEDGER_ERROR
                     )
                 return
-            withdrawn_at = (
-                None
-                if withdrawn_day is None or basis is RetractionBasis.LEDGER_ERROR
-                else datetime.fromisoformat(f"{withdrawn_day}T12:00:00+00:00")
-            )
+            withdrawn_at = source_changed_at(withdrawn_day, basis)
             standing = self.standing[statement_id]
-            if withdrawn_at is not None and standing.dated and withdrawn_at < standing.said:
+            if before_it_was_said(withdrawn_at, standing):
                 with pytest.raises(InvalidEvent):
                     self.app.ledger.retract_statement(
                         statement_id, reason="r", basis=basis, withdrawn_at=withdrawn_at
@@ -292,13 +300,11 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
                         statement_id, corrected, reason="r", basis=RetractionBasis.LEDGER_ERROR
                     )
                 return
-            corrected_at = (
-                None
-                if corrected_day is None or basis is RetractionBasis.LEDGER_ERROR
-                else datetime.fromisoformat(f"{corrected_day}T12:00:00+00:00")
-            )
+            corrected_at = source_changed_at(corrected_day, basis)
             old = self.standing[statement_id]
-            if corrected_at is not None and old.dated and corrected_at < old.said:
+            reading_said = said.start() or DOCUMENT_DATE  # the new reading's, as the ledger reads it
+            too_early = corrected_at is not None and corrected_at < reading_said
+            if before_it_was_said(corrected_at, old) or too_early:
                 with pytest.raises(InvalidEvent):
                     self.app.ledger.correct_statement(
                         statement_id, corrected, reason="r", basis=basis, corrected_at=corrected_at
