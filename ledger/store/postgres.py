@@ -17,9 +17,9 @@ APPEND_LOCK_KEY = 7_305_116_101_118_101_114
 # Two statements in one simple-protocol query (no parameters): the lock, then the wake-up.
 LOCK_AND_NOTIFY_SQL = f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY}); NOTIFY ledger_log"
 
-# RAISE EXCEPTION without an ERRCODE: in this schema only the guards that keep stored rows
-# immutable (migrations 0001, 0004, 0026).
-RAISED_BY_TRIGGER = "P0001"
+# restrict_violation: what the guard that keeps stored rows immutable raises (migration 0001's
+# ledger_refuse_change, on events, signed checkpoints and cosignatures).
+IMMUTABLE_ROW = "23001"
 # SQLSTATE classes and codes that mean "the database can't take writes now", not "bad input",
 # and the reason the ledger gives for each (the first prefix that matches wins).
 UNAVAILABLE_SQLSTATES = ("53", "08", "57P", "25006", "58030")
@@ -69,7 +69,7 @@ class PostgresBackend:
         orig = error.orig if isinstance(error, DBAPIError) else error
         message = str(orig)
         sqlstate = getattr(orig, "sqlstate", None) or ""
-        if sqlstate == RAISED_BY_TRIGGER:
+        if sqlstate == IMMUTABLE_ROW:
             return ImmutableEventError(message.splitlines()[0])
         if sqlstate.startswith("22"):  # data exception: a value PostgreSQL cannot store or compare
             return InvalidEvent("input", "a value the database cannot store (a NUL character?)")
