@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from ledger.audit.note import SigningKey, open_checkpoint
 from ledger.bootstrap import App
 from ledger.projections.queries import StatementFilter
-from ledger.settings import project_root
+from ledger.settings import Settings, project_root
 from ledger_cli.main import app as cli
 from tests.support.tampering import overwrite_event_data
 
@@ -22,6 +22,15 @@ from tests.support.tampering import overwrite_event_data
 @pytest.fixture
 def runner(empty_database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("LEDGER_DATABASE_URL", empty_database_url)
+    return CliRunner()
+
+
+@pytest.fixture
+def seeded_runner(
+    seeded_app: App, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> CliRunner:
+    """The command on the seeded ledger of ``seeded_app``."""
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
     return CliRunner()
 
 
@@ -35,24 +44,22 @@ def test_upgrade_then_verify_on_a_fresh_database(runner: CliRunner) -> None:
 
 
 def test_verify_names_the_tampered_position_and_exits_non_zero(
-    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    seeded_app: App, seeded_runner: CliRunner
 ) -> None:
-    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
     overwrite_event_data(seeded_app.store.engine, 77, {"claim": "rewritten"})
 
-    result = CliRunner().invoke(cli, ["verify"])
+    result = seeded_runner.invoke(cli, ["verify"])
 
     assert result.exit_code == 1
     assert "BROKEN at position 77" in result.output
 
 
 def test_rebuild_reports_how_many_events_it_folded(
-    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    seeded_app: App, seeded_runner: CliRunner
 ) -> None:
-    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
     before = seeded_app.queries.claims().items
 
-    result = CliRunner().invoke(cli, ["projections", "rebuild"])
+    result = seeded_runner.invoke(cli, ["projections", "rebuild"])
 
     assert result.exit_code == 0
     assert f"rebuilt from {seeded_app.store.head_position()} events" in result.output
@@ -97,14 +104,13 @@ STORY_FILE = Path(__file__).resolve().parents[2] / "docs/examples/harbour-bridge
 
 
 def test_stories_load_records_a_story_now_and_a_rerun_appends_nothing(
-    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    seeded_app: App, seeded_runner: CliRunner
 ) -> None:
-    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
     before = seeded_app.store.head_position()
 
-    first = CliRunner().invoke(cli, ["stories", "load", str(STORY_FILE)])
+    first = seeded_runner.invoke(cli, ["stories", "load", str(STORY_FILE)])
     after = seeded_app.store.head_position()
-    second = CliRunner().invoke(cli, ["stories", "load", str(STORY_FILE)])
+    second = seeded_runner.invoke(cli, ["stories", "load", str(STORY_FILE)])
 
     assert first.exit_code == 0, first.output
     assert "appended 16 events" in first.output
@@ -119,9 +125,8 @@ def test_stories_load_records_a_story_now_and_a_rerun_appends_nothing(
 
 
 def test_a_story_file_with_a_quote_not_in_its_document_names_it_and_writes_nothing(
-    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path  # type: ignore[no-untyped-def]
+    seeded_app: App, seeded_runner: CliRunner, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
     for text in STORY_FILE.parent.glob("*.txt"):
         shutil.copy(text, tmp_path / text.name)
     broken = STORY_FILE.read_text(encoding="utf-8").replace(
@@ -130,22 +135,19 @@ def test_a_story_file_with_a_quote_not_in_its_document_names_it_and_writes_nothi
     (tmp_path / "story.yaml").write_text(broken, encoding="utf-8")
     before = seeded_app.store.head_position()
 
-    result = CliRunner().invoke(cli, ["stories", "load", str(tmp_path / "story.yaml")])
+    result = seeded_runner.invoke(cli, ["stories", "load", str(tmp_path / "story.yaml")])
 
     assert result.exit_code == 2
     assert "berg-denies-doubling" in result.output and "not found" in result.output
     assert seeded_app.store.head_position() == before
 
 
-def test_anchor_prints_every_occurrence_in_code_points(
-    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
-) -> None:
-    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+def test_anchor_prints_every_occurrence_in_code_points(seeded_runner: CliRunner) -> None:
     text = (STORY_FILE.parent / "herald-2025-03-03.txt").read_text(encoding="utf-8")
-    CliRunner().invoke(cli, ["stories", "load", str(STORY_FILE)])
+    seeded_runner.invoke(cli, ["stories", "load", str(STORY_FILE)])
 
-    result = CliRunner().invoke(cli, ["anchor", "herald-2025-03-03.txt", "the cost report"])
-    missing = CliRunner().invoke(cli, ["anchor", "herald-2025-03-03.txt", "no such words"])
+    result = seeded_runner.invoke(cli, ["anchor", "herald-2025-03-03.txt", "the cost report"])
+    missing = seeded_runner.invoke(cli, ["anchor", "herald-2025-03-03.txt", "no such words"])
 
     first = text.index("the cost report")
     second = text.index("the cost report", first + 1)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 from typer.testing import CliRunner
 
-from ledger.bootstrap import App
+from ledger.bootstrap import App, open_app
 from ledger.errors import InvalidEvent
 from ledger.seeding import SeedClock, SeedStory, load_story, seed
 from ledger.settings import Settings, project_root
@@ -59,35 +60,38 @@ def test_the_ledger_keeps_each_document_with_its_hash_and_anchors(
         )
 
 
-def test_seeding_appends_everything_once_and_a_second_run_nothing(
-    settings: Settings, story: SeedStory
-) -> None:
-    from ledger.bootstrap import open_app
-
+@pytest.fixture
+def unseeded(settings: Settings) -> Iterator[tuple[App, SeedClock]]:
+    """A migrated, empty ledger whose clock is the seed's."""
     clock = SeedClock()
     ledger_app = open_app(settings, clock=clock)
-    try:
-        first = seed(ledger_app.ledger, story, clock)
-        head = ledger_app.store.head_position()
-        second = seed(ledger_app.ledger, story, clock)
-        data = story.data
-        assert (
-            first.total_appended
-            == head
-            == (
-                len(data.actors)
-                + len(data.claims)
-                + len(data.documents)
-                + len(data.statements)
-                + 1  # the story
-            )
+    yield ledger_app, clock
+    ledger_app.close()
+
+
+def test_seeding_appends_everything_once_and_a_second_run_nothing(
+    unseeded: tuple[App, SeedClock], story: SeedStory
+) -> None:
+    ledger_app, clock = unseeded
+    first = seed(ledger_app.ledger, story, clock)
+    head = ledger_app.store.head_position()
+    second = seed(ledger_app.ledger, story, clock)
+    data = story.data
+    assert (
+        first.total_appended
+        == head
+        == (
+            len(data.actors)
+            + len(data.claims)
+            + len(data.documents)
+            + len(data.statements)
+            + 1  # the story
         )
-        assert second.total_appended == 0
-        assert sum(second.present.values()) == head
-        assert ledger_app.store.head_position() == head
-        assert ledger_app.queries.verify().ok
-    finally:
-        ledger_app.close()
+    )
+    assert second.total_appended == 0
+    assert sum(second.present.values()) == head
+    assert ledger_app.store.head_position() == head
+    assert ledger_app.queries.verify().ok
 
 
 def test_seeded_events_are_recorded_when_their_document_was_read(
@@ -186,8 +190,6 @@ def test_a_broken_seed_file_is_refused_before_anything_is_written(
     result = CliRunner().invoke(cli, ["seed", "--file", str(path)])
     assert result.exit_code == 2
     assert field in result.output
-    from ledger.bootstrap import open_app
-
     ledger_app = open_app(settings)
     try:
         assert ledger_app.store.head_position() == 0
@@ -202,19 +204,13 @@ SEED_CHAIN_HEAD_BEFORE_STORIES = "01f79fc3abb65af292f4c550a57c0ed09fc2ee399005e8
 
 
 def test_the_seed_events_keep_their_hashes_and_the_story_comes_last(
-    settings: Settings, story: SeedStory
+    unseeded: tuple[App, SeedClock], story: SeedStory
 ) -> None:
-    from ledger.bootstrap import open_app
-
-    clock = SeedClock()
-    ledger_app = open_app(settings, clock=clock)
-    try:
-        seed(ledger_app.ledger, story, clock)
-        events = list(ledger_app.store.read_all())
-        assert events[130].hash == SEED_CHAIN_HEAD_BEFORE_STORIES
-        claims = [e for e in events if e.type == "ClaimRegistered"]
-        assert all(set(e.data) == {"key", "proposition_en", "proposition_de", "note"} for e in claims)
-        assert events[-1].type == "StoryRegistered"
-        assert len(ledger_app.queries.story("musk-putin-contacts").claims) == len(claims)
-    finally:
-        ledger_app.close()
+    ledger_app, clock = unseeded
+    seed(ledger_app.ledger, story, clock)
+    events = list(ledger_app.store.read_all())
+    assert events[130].hash == SEED_CHAIN_HEAD_BEFORE_STORIES
+    claims = [e for e in events if e.type == "ClaimRegistered"]
+    assert all(set(e.data) == {"key", "proposition_en", "proposition_de", "note"} for e in claims)
+    assert events[-1].type == "StoryRegistered"
+    assert len(ledger_app.queries.story("musk-putin-contacts").claims) == len(claims)
