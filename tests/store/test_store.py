@@ -28,6 +28,13 @@ def statement(n: int = 0, **data: object) -> NewEvent:
     )
 
 
+def only_on(backend: str, store: SqlEventStore, why: str) -> SqlEventStore:
+    """``store`` when it runs on ``backend``; else the test is skipped, saying ``why``."""
+    if store.backend.name != backend:
+        pytest.skip(why)
+    return store
+
+
 def test_appends_number_versions_per_stream_and_positions_globally(store: SqlEventStore) -> None:
     first = store.append("claim:a", [statement(1), statement(2)], expected_version=NO_STREAM)
     second = store.append("claim:b", [statement(3)])
@@ -183,9 +190,7 @@ def test_the_database_refuses_to_change_or_remove_events(store: SqlEventStore, s
 
 
 def test_postgres_refuses_truncate_too(store: SqlEventStore) -> None:
-    if store.backend.name != "postgresql":
-        pytest.skip("SQLite has no TRUNCATE")
-    store.append("claim:a", [statement(1)])
+    only_on("postgresql", store, "SQLite has no TRUNCATE").append("claim:a", [statement(1)])
     with pytest.raises(ImmutableEventError):
         with store.translated_errors(), store.engine.begin() as connection:
             connection.execute(text("TRUNCATE events"))
@@ -326,9 +331,7 @@ def test_a_full_database_refuses_appends_as_unavailable_and_keeps_what_it_had(
     store: SqlEventStore,
 ) -> None:
     """The hot path speaks to the driver directly: its errors must be translated too."""
-    if store.backend.name != "sqlite":
-        pytest.skip("max_page_count is SQLite's")
-    store.append("claim:a", [statement(1)])
+    only_on("sqlite", store, "max_page_count is SQLite's").append("claim:a", [statement(1)])
     with store.write_transaction() as connection:  # the writer's own connection: none other
         connection.connection.driver_connection.execute("PRAGMA max_page_count = 1")
     big = NewEvent(type="StatementRecorded", data={"quote": "x" * 200_000})
@@ -345,9 +348,7 @@ def test_the_first_append_after_the_database_dropped_the_session_succeeds(
     store: SqlEventStore,
 ) -> None:
     """The kept writer connection is found dead before any work: one retry, nothing lost."""
-    if store.backend.name != "postgresql":
-        pytest.skip("PostgreSQL sessions")
-    store.append("claim:a", [statement(1)])
+    only_on("postgresql", store, "PostgreSQL sessions").append("claim:a", [statement(1)])
     with store.write_transaction() as connection:
         writer_pid = connection.connection.driver_connection.info.backend_pid
     with store.engine.begin() as admin:
