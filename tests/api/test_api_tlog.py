@@ -59,11 +59,11 @@ def test_a_path_the_spec_does_not_name_is_not_a_tile(path: str) -> None:
         parse_tile_path(path)
 
 
-@pytest.fixture(scope="module")
-def grown(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, list[bytes]]]:
-    """A signed SQLite ledger of 70,000 events, and the events' hashes (the leaf inputs)."""
-    directory = tmp_path_factory.mktemp("tiles")
-    url = f"sqlite:///{directory / 'ledger.db'}"
+def signed_ledger(
+    url: str, directory: Path, batches: list[tuple[str, int]]
+) -> tuple[Settings, list[bytes]]:
+    """A migrated ledger that signs every checkpoint, grown by ``batches`` of (stream, count)
+    events; its settings and the events' hashes (the leaf inputs)."""
     migrations.upgrade(url)
     settings = Settings(
         database_url=url, signing_key_file=signing_key_file(directory),
@@ -71,12 +71,19 @@ def grown(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, 
     )
     store = open_store(settings)
     try:
-        for batch in range(SIZE // 1000):
-            store.append(f"s{batch % 7}", [NewEvent("Noted", {"n": i}) for i in range(1000)])
-        inputs = [bytes.fromhex(event.hash) for event in store.read_all()]
+        for stream, count in batches:
+            store.append(stream, [NewEvent("Noted", {"n": i}) for i in range(count)])
+        return settings, [bytes.fromhex(event.hash) for event in store.read_all()]
     finally:
         store.close()
-    yield settings, inputs
+
+
+@pytest.fixture(scope="module")
+def grown(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, list[bytes]]]:
+    """A signed SQLite ledger of 70,000 events, and the events' hashes (the leaf inputs)."""
+    directory = tmp_path_factory.mktemp("tiles")
+    batches = [(f"s{batch % 7}", 1000) for batch in range(SIZE // 1000)]
+    yield signed_ledger(f"sqlite:///{directory / 'ledger.db'}", directory, batches)
 
 
 @pytest.fixture(scope="module")
@@ -172,19 +179,8 @@ def test_go_s_tlog_turns_the_served_tiles_into_the_checkpoint_s_root(
 
 def test_tiles_on_each_backend_match_the_oracle_and_go(tmp_path: Path, backend: str) -> None:
     """1,000 events: four full level-0 tiles, a partial one, a partial level-1 tile."""
-    url = fresh_database_url(backend, tmp_path)
-    migrations.upgrade(url)
-    settings = Settings(
-        database_url=url, signing_key_file=signing_key_file(tmp_path),
-        checkpoint_interval_seconds=0,
-    )
-    store = open_store(settings)
-    try:
-        for count in (1, 255, 300, 444):
-            store.append("s", [NewEvent("Noted", {"n": i}) for i in range(count)])
-        inputs = [bytes.fromhex(event.hash) for event in store.read_all()]
-    finally:
-        store.close()
+    batches = [("s", count) for count in (1, 255, 300, 444)]
+    settings, inputs = signed_ledger(fresh_database_url(backend, tmp_path), tmp_path, batches)
     app = create_app(settings, api_settings())
     with TestClient(app) as client:
         assert client.get("/v1/audit/tlog/tile/0/002").content == subtree_hashes(inputs, 0, 512, 256)
