@@ -13,7 +13,7 @@ from typing import Any
 
 import migrations
 from ledger.settings import Settings
-from ledger.store.postgres import normalize_url
+from tests.support.databases import reset_postgres
 
 
 @dataclass
@@ -75,7 +75,7 @@ class Databases:
             url = f"sqlite:///{self.folder / f'bench-{self.count}.db'}"
         else:
             assert self.postgres_url
-            _reset_postgres(self.postgres_url)
+            reset_postgres(self.postgres_url)
             url = self.postgres_url
         migrations.upgrade(url)
         self.last_url = url
@@ -83,16 +83,6 @@ class Databases:
 
     def settings(self, url: str) -> Settings:
         return Settings(database_url=url)
-
-
-def _reset_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(normalize_url(url))
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def timed(work: Callable[[], Any]) -> float:
@@ -122,3 +112,17 @@ def fsync_latencies(folder: Path, count: int) -> list[float]:
         os.close(fd)
         path.unlink()
     return latencies
+
+
+def growth_figures(
+    case: str, backend: str, large: list[float], small: list[float]
+) -> list[Figure]:
+    """Latency (seconds) at the larger size over the smaller, p50 and p99, in milliseconds;
+    ``case`` names the quantity with ``{name}`` for the percentile."""
+    figures = []
+    for name, fraction in (("p50", 0.5), ("p99", 0.99)):
+        figure = Figure(case.format(name=name), backend, "ms", target=2.0, higher_is_better=False)
+        figure.ledger.append(percentile(large, fraction) * 1e3)
+        figure.baseline.append(percentile(small, fraction) * 1e3)
+        figures.append(figure)
+    return figures

@@ -14,7 +14,7 @@ import sys
 import time
 
 import migrations
-from bench.harness import _reset_postgres, percentile
+from bench.harness import percentile, reset_postgres
 from bench.tree_cases import measure_proofs
 from ledger.settings import Settings
 from ledger.store import NewEvent, open_store
@@ -23,7 +23,7 @@ from ledger.store import tree
 
 def main(url: str) -> None:
     if url.startswith("postgresql"):
-        _reset_postgres(url)
+        reset_postgres(url)
     migrations.upgrade(url)
     store = open_store(Settings(database_url=url))
     with_tiles = tree.TreeReader._full_tile_of

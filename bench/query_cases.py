@@ -10,7 +10,7 @@ import time
 from datetime import UTC, datetime
 
 from bench import tree_cases
-from bench.harness import Databases, Figure, percentile
+from bench.harness import Databases, Figure, growth_figures, percentile
 from bench.store_cases import build_statement_log, extend_statement_log
 from bench.workload import EVENTS_PER_STREAM, claim_key
 from ledger.bootstrap import open_app
@@ -43,18 +43,8 @@ def as_of_latency(
         latencies[size] = _measure(dbs, url, size)
         proofs[size] = _measure_proofs(dbs, url)
     base = latencies[sizes[0]]
-    figures = []
-    for name, fraction in (("p50", 0.5), ("p99", 0.99)):
-        figure = Figure(
-            f"as-of {name} at {sizes[-1]:,} vs {sizes[0]:,} events",
-            backend,
-            "ms",
-            target=2.0,
-            higher_is_better=False,
-        )
-        figure.ledger.append(percentile(latencies[sizes[-1]], fraction) * 1e3)
-        figure.baseline.append(percentile(base, fraction) * 1e3)
-        figures.append(figure)
+    case = f"as-of {{name}} at {sizes[-1]:,} vs {sizes[0]:,} events"
+    figures = growth_figures(case, backend, latencies[sizes[-1]], base)
     detail = {
         f"{size}": {"p50_ms": percentile(v, 0.5) * 1e3, "p99_ms": percentile(v, 0.99) * 1e3}
         for size, v in latencies.items()

@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from bench.harness import Databases, Figure, percentile, timed
+from bench.harness import Databases, Figure, growth_figures, percentile, timed
 from bench.store_cases import _streams
 from bench.workload import EVENTS_PER_STREAM, StoreEvent, store_events
 from ledger.tlog import merkle
@@ -107,19 +107,16 @@ def proof_figures(
     """Proof latency at the largest size over the smallest, p50 and p99."""
     sizes = sorted(latencies)
     small, large = sizes[0], sizes[-1]
-    figures = []
-    for kind in ("inclusion", "consistency"):
-        for name, fraction in (("p50", 0.5), ("p99", 0.99)):
-            figure = Figure(
-                f"{kind} proof {name} at {large:,} vs {small:,} events",
-                backend,
-                "ms",
-                target=2.0,
-                higher_is_better=False,
-            )
-            figure.ledger.append(percentile(latencies[large][kind], fraction) * 1e3)
-            figure.baseline.append(percentile(latencies[small][kind], fraction) * 1e3)
-            figures.append(figure)
+    figures = [
+        figure
+        for kind in ("inclusion", "consistency")
+        for figure in growth_figures(
+            f"{kind} proof {{name}} at {large:,} vs {small:,} events",
+            backend,
+            latencies[large][kind],
+            latencies[small][kind],
+        )
+    ]
     detail = {
         f"{size}": {
             f"{kind}_{name}_ms": percentile(values[kind], fraction) * 1e3

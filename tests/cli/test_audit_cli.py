@@ -26,10 +26,9 @@ from ledger.audit.note import SigningKey, VerifierKey, open_checkpoint
 from ledger.settings import Settings
 from ledger.store import open_store
 from ledger.store.schema import events
-from ledger.store.tree import rebuild_tree
 from ledger_cli.main import app as cli
 from tests.support.api_fixtures import WRITE, api_settings, peskov_denial, signing_key_file
-from tests.support.tampering import rewrite_history
+from tests.support.tampering import rewrite_history, rewrite_history_and_tree
 from tests.support.server import free_port
 
 
@@ -165,13 +164,7 @@ def test_the_monitor_keeps_state_and_stops_at_the_first_inconsistency(
     code, out, _ = audit(*args, "--max-polls", "1")
     assert (code, out.strip()) == (0, "poll 1: size 133 ok")
 
-    store = open_store(live.settings)
-    try:
-        rewrite_history(store.engine, 100, {"via": "seed", "rewritten": True})
-        with store.write_transaction() as connection:
-            rebuild_tree(connection)
-    finally:
-        store.close()
+    rewrite_history_and_tree(live.settings, 100, {"via": "seed", "rewritten": True})
     live.write("after the rewrite")
     code, _, err = audit(*args, "--max-polls", "3")
     assert code == 1

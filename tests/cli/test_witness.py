@@ -34,15 +34,13 @@ from ledger.audit.note import Checkpoint, SigningKey, sign_note
 from ledger.audit.witness import AddCheckpoint, Witness, origin_dir
 from ledger.audit.witnessing import PolicyError, WitnessPolicy
 from ledger.settings import Settings
-from ledger.store import open_store
-from ledger.store.tree import rebuild_tree
 from ledger_cli.main import app as cli
 from tests.support.api_fixtures import WRITE, api_settings, peskov_denial, signing_key_file
 from tests.support.go_tlog import go_verify
 from tests.support.live import served
 from tests.support.server import LEDGER, free_port
 from tests.support.merkle_oracle import mth, oracle_leaf
-from tests.support.tampering import rewrite_history
+from tests.support.tampering import rewrite_history_and_tree
 
 ORIGIN = "log.example/a"
 
@@ -403,13 +401,7 @@ def test_an_insider_s_rewrite_gets_no_cosignature_and_the_monitor_says_so(
     code, out, err = audit(*args, "--max-polls", "1")
     assert (code, out.strip()) == (0, "poll 1: size 133 ok"), err
 
-    store = open_store(witnessed.settings)
-    try:
-        rewrite_history(store.engine, 40, {"via": "seed", "rewritten": True})
-        with store.write_transaction() as connection:
-            rebuild_tree(connection)
-    finally:
-        store.close()
+    rewrite_history_and_tree(witnessed.settings, 40, {"via": "seed", "rewritten": True})
     witnessed.write("after the rewrite")
     witnessed.settle()
 

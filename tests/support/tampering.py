@@ -13,7 +13,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select, text, update
 
+from ledger.settings import Settings
+from ledger.store import open_store
 from ledger.store.records import event_hash
+from ledger.store.tree import rebuild_tree
 from ledger.audit.schema import checkpoints as signed_checkpoints
 from ledger.audit.schema import cosignatures
 from ledger.store.schema import events
@@ -83,6 +86,18 @@ def rewrite_history(engine: Engine, position: int, metadata: dict[str, Any]) -> 
             prev_hash = new_hash
         connection.execute(delete(cosignatures))
         connection.execute(delete(signed_checkpoints))
+
+
+def rewrite_history_and_tree(settings: Settings, position: int, metadata: dict[str, Any]) -> None:
+    """The full insider's rewrite: ``rewrite_history``, then the Merkle tree rebuilt to match,
+    so the database agrees with itself and only outside checkpoints and witnesses can tell."""
+    store = open_store(settings)
+    try:
+        rewrite_history(store.engine, position, metadata)
+        with store.write_transaction() as connection:
+            rebuild_tree(connection)
+    finally:
+        store.close()
 
 
 def overwrite_event_data(engine: Engine, position: int, data: dict[str, object]) -> None:
