@@ -14,13 +14,15 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from ledger.store.backend import IMMUTABLE_MESSAGE
+from migrations.helpers import refuse_changes
 
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-POSTGRES_GUARD = f"""
+# The function every PostgreSQL trigger made by migrations.helpers.refuse_changes calls.
+REFUSE_CHANGE_FUNCTION = f"""
 CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION '{IMMUTABLE_MESSAGE}: % refused on %', TG_OP, TG_TABLE_NAME
@@ -28,19 +30,7 @@ BEGIN
               HINT = 'Append a StatementCorrected or StatementRetracted event instead.';
 END;
 $$;
-CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events
-    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
-CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events
-    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
-CREATE TRIGGER events_refuse_truncate BEFORE TRUNCATE ON events
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
 """
-
-SQLITE_GUARD = [
-    f"""CREATE TRIGGER events_refuse_{operation.lower()} BEFORE {operation} ON events
-    BEGIN SELECT RAISE(ABORT, '{IMMUTABLE_MESSAGE}: {operation} refused on events'); END"""
-    for operation in ("UPDATE", "DELETE")
-]
 
 
 def upgrade() -> None:
@@ -71,10 +61,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_events_recorded_at"), "events", ["recorded_at"])
     if op.get_context().dialect.name == "postgresql":
-        op.execute(POSTGRES_GUARD)
-    else:
-        for statement in SQLITE_GUARD:
-            op.execute(statement)
+        op.execute(REFUSE_CHANGE_FUNCTION)
+    refuse_changes("events")
 
 
 def downgrade() -> None:

@@ -12,31 +12,13 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from ledger.store.backend import IMMUTABLE_MESSAGE
 from ledger.store.tree import rebuild_tree
+from migrations.helpers import POSITION, refuse_changes
 
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-# ledger_refuse_change() comes from 0001; checkpoints are kept like events, never changed.
-POSTGRES_GUARD = """
-CREATE TRIGGER signed_checkpoints_refuse_update BEFORE UPDATE ON signed_checkpoints
-    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
-CREATE TRIGGER signed_checkpoints_refuse_delete BEFORE DELETE ON signed_checkpoints
-    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
-CREATE TRIGGER signed_checkpoints_refuse_truncate BEFORE TRUNCATE ON signed_checkpoints
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
-"""
-
-SQLITE_GUARD = [
-    f"""CREATE TRIGGER signed_checkpoints_refuse_{operation.lower()} BEFORE {operation} ON signed_checkpoints
-    BEGIN SELECT RAISE(ABORT, '{IMMUTABLE_MESSAGE}: {operation} refused on signed_checkpoints'); END"""
-    for operation in ("UPDATE", "DELETE")
-]
-
-POSITION = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
@@ -62,11 +44,7 @@ def upgrade() -> None:
         sa.CheckConstraint("size >= 0", name=op.f("ck_signed_checkpoints_size_not_negative")),
         sa.PrimaryKeyConstraint("size", name=op.f("pk_signed_checkpoints")),
     )
-    if op.get_context().dialect.name == "postgresql":
-        op.execute(POSTGRES_GUARD)
-    else:
-        for statement in SQLITE_GUARD:
-            op.execute(statement)
+    refuse_changes("signed_checkpoints")  # kept like events, never changed
     rebuild_tree(op.get_bind(), upper_tiles=False)  # their table comes with 0026
 
 

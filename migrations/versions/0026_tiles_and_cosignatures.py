@@ -17,31 +17,13 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from ledger.store.backend import IMMUTABLE_MESSAGE
 from ledger.store.tree import fill_upper_tiles
+from migrations.helpers import POSITION, refuse_changes
 
 revision: str = "0026"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-POSITION = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-POSTGRES_GUARD = """
-CREATE TRIGGER checkpoint_cosignatures_refuse_update BEFORE UPDATE ON checkpoint_cosignatures
-    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
-CREATE TRIGGER checkpoint_cosignatures_refuse_delete BEFORE DELETE ON checkpoint_cosignatures
-    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
-CREATE TRIGGER checkpoint_cosignatures_refuse_truncate BEFORE TRUNCATE ON checkpoint_cosignatures
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
-"""
-
-SQLITE_GUARD = [
-    f"""CREATE TRIGGER checkpoint_cosignatures_refuse_{operation.lower()} BEFORE {operation}
-    ON checkpoint_cosignatures BEGIN SELECT RAISE(ABORT,
-    '{IMMUTABLE_MESSAGE}: {operation} refused on checkpoint_cosignatures'); END"""
-    for operation in ("UPDATE", "DELETE")
-]
 
 
 def upgrade() -> None:
@@ -61,11 +43,7 @@ def upgrade() -> None:
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("size", "witness", name=op.f("pk_checkpoint_cosignatures")),
     )
-    if op.get_context().dialect.name == "postgresql":
-        op.execute(POSTGRES_GUARD)
-    else:
-        for statement in SQLITE_GUARD:
-            op.execute(statement)
+    refuse_changes("checkpoint_cosignatures")
     fill_upper_tiles(op.get_bind())
 
 
