@@ -11,15 +11,13 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from migrations.helpers import JSON, POSITION, registered_columns
 
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-POSITION = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
@@ -28,9 +26,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=100), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("note", sa.Text(), nullable=True),
-        sa.Column("position", POSITION, nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        *registered_columns(),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_actors")),
     )
     op.create_table(
@@ -38,9 +34,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=100), nullable=False),
         sa.Column("proposition_en", sa.Text(), nullable=False),
         sa.Column("proposition_de", sa.Text(), nullable=False),
-        sa.Column("note", sa.Text(), nullable=True),
-        sa.Column("position", POSITION, nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        *registered_columns(),
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("summary", JSON, nullable=False),
         sa.Column("last_changed_position", POSITION, nullable=True),
@@ -54,9 +48,7 @@ def upgrade() -> None:
         sa.Column("dated", sa.Date(), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("note", sa.Text(), nullable=True),
-        sa.Column("position", POSITION, nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        *registered_columns(),
         sa.PrimaryKeyConstraint("document_id", name=op.f("pk_documents")),
     )
     op.create_table(

@@ -16,15 +16,14 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from migrations.helpers import JSON, POSITION, fill_language_blind_search
 
 revision: str = "0010"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-POSITION = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 SQLITE_SEARCH = (
     "CREATE VIRTUAL TABLE search_entries USING fts5("
@@ -79,25 +78,7 @@ def _create_search() -> None:
     op.execute(POSTGRES_SEARCH if postgres else SQLITE_SEARCH)
     if postgres:
         op.execute("CREATE INDEX ix_search_entries_document ON search_entries USING gin (document)")
-        propositions = "(SELECT string_agg(value, ' ') FROM jsonb_each_text(propositions))"
-        quote = "body -> 'source' -> 'quote' ->> 'exact'"
-        version_ref = "version_id::text"
-    else:
-        propositions = "(SELECT group_concat(value, ' ') FROM json_each(propositions))"
-        quote = "json_extract(body, '$.source.quote.exact')"
-        version_ref = (  # SQLite keeps a UUID as 32 hex digits
-            "lower(substr(version_id, 1, 8) || '-' || substr(version_id, 9, 4) || '-' "
-            "|| substr(version_id, 13, 4) || '-' || substr(version_id, 17, 4) || '-' "
-            "|| substr(version_id, 21))"
-        )
-    op.execute(
-        "INSERT INTO search_entries (kind, ref, claim, body) "
-        f"SELECT 'claim', key, key, {propositions} FROM claims"
-    )
-    op.execute(
-        "INSERT INTO search_entries (kind, ref, claim, body) "
-        f"SELECT 'statement', {version_ref}, claim, {quote} FROM statement_versions"
-    )
+    fill_language_blind_search(postgres)
 
 
 def downgrade() -> None:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from alembic import op
 
 from ledger.projections import search
+from migrations.helpers import fill_language_blind_search
 
 revision: str = "0027"
 down_revision: str | None = "0028"
@@ -87,23 +88,6 @@ def downgrade() -> None:
     if _postgres():
         op.execute(OLD_POSTGRES)
         op.execute("CREATE INDEX ix_search_entries_document ON search_entries USING gin (document)")
-        propositions = "(SELECT string_agg(value, ' ') FROM jsonb_each_text(propositions))"
-        quote = "body -> 'source' -> 'quote' ->> 'exact'"
-        version_ref = "version_id::text"
     else:
         op.execute(OLD_SQLITE)
-        propositions = "(SELECT group_concat(value, ' ') FROM json_each(propositions))"
-        quote = "json_extract(body, '$.source.quote.exact')"
-        version_ref = (
-            "lower(substr(version_id, 1, 8) || '-' || substr(version_id, 9, 4) || '-' "
-            "|| substr(version_id, 13, 4) || '-' || substr(version_id, 17, 4) || '-' "
-            "|| substr(version_id, 21))"
-        )
-    op.execute(
-        "INSERT INTO search_entries (kind, ref, claim, body) "
-        f"SELECT 'claim', key, key, {propositions} FROM claims"
-    )
-    op.execute(
-        "INSERT INTO search_entries (kind, ref, claim, body) "
-        f"SELECT 'statement', {version_ref}, claim, {quote} FROM statement_versions"
-    )
+    fill_language_blind_search(_postgres())
