@@ -55,6 +55,14 @@ def document(document_id: str, text: str, **fields: Any) -> dict[str, Any]:
     return {"document_id": document_id, "language": "en", "sha256": digest, "text": text} | fields
 
 
+def assert_refused_naming(
+    client: TestClient, path: str, payload: dict[str, Any], field: str
+) -> None:
+    """A 422 problem whose errors name ``field`` (or a field inside it)."""
+    problem = assert_problem(client.post(path, json=payload, headers=WRITE), 422)
+    assert any(error["field"].startswith(field) for error in problem["errors"]), problem
+
+
 def encoded_cursor(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
@@ -121,8 +129,7 @@ def test_keys_ids_and_language_tags_with_a_trailing_newline_are_refused(
     client: TestClient, path: str, payload: dict[str, Any], field: str
 ) -> None:
     before = head(client)
-    problem = assert_problem(client.post(path, json=payload, headers=WRITE), 422)
-    assert any(error["field"].startswith(field) for error in problem["errors"]), problem
+    assert_refused_naming(client, path, payload, field)
     statement = client.post("/v1/statements", json=peskov_denial(actor="peskov\n"), headers=WRITE)
     assert_problem(statement, 422)
     assert head(client) == before
@@ -402,8 +409,7 @@ def test_bidi_controls_are_refused_in_names_and_unbalanced_in_free_text(
     client: TestClient, path: str, payload: dict[str, Any], field: str
 ) -> None:
     before = head(client)
-    problem = assert_problem(client.post(path, json=payload, headers=WRITE), 422)
-    assert any(error["field"].startswith(field) for error in problem["errors"]), problem
+    assert_refused_naming(client, path, payload, field)
     assert head(client) == before
 
 
