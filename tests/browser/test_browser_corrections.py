@@ -14,9 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.browser.matrix import settled, state_of
 from tests.browser.visits import DESKTOP, Visit, open_visit
 from tests.support import water_story
-from tests.support.server import WRITE, LedgerServer, run_ledger
+from tests.support.server import WRITE
 
 expect = pytest.importorskip("playwright.sync_api").expect
 STORY = water_story.STORY
@@ -28,14 +29,12 @@ SAME_DAY = "same-day"
 def korrektur_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The story file loaded by ``ledger stories load``, and a report and its denial said the
     same day written over HTTP, on a fresh database."""
-    folder = tmp_path_factory.mktemp("korrektur-server")
-    server = LedgerServer(f"sqlite:///{folder / 'ledger.db'}", folder)
-    run_ledger(server.env, "db", "upgrade")
-    run_ledger(server.env, "stories", "load", str(water_story.STORY_FILE))
-    with server:
-        with httpx.Client(base_url=server.base, timeout=10) as http:
-            write_a_report_and_its_denial_on_one_day(http)
-        yield server.base
+    with water_story.served_from_the_file(tmp_path_factory.mktemp("korrektur-server")) as (
+        base,
+        http,
+    ):
+        write_a_report_and_its_denial_on_one_day(http)
+        yield base
 
 
 def write_a_report_and_its_denial_on_one_day(http: httpx.Client) -> None:
@@ -89,15 +88,6 @@ def write_a_report_and_its_denial_on_one_day(http: httpx.Client) -> None:
 @pytest.fixture
 def desktop(chromium: Any, korrektur_server: str) -> Iterator[Visit]:
     yield from open_visit(chromium, korrektur_server, "1280-korrektur", DESKTOP)
-
-
-def settled(visit: Visit) -> None:
-    expect(visit.page.locator("#timeline-view")).to_have_attribute("data-ready", "true")
-    expect(visit.page.locator("#matrix")).to_have_attribute("aria-busy", "false")
-
-
-def state_of(visit: Visit, claim: str) -> Any:
-    return visit.page.locator(f'#matrix tr[data-claim="{claim}"] [data-role=state]')
 
 
 def test_the_paper_asserts_18_percent_until_its_korrektur_day(desktop: Visit) -> None:

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx
 import pytest
 
+from tests.browser.matrix import settled
 from tests.browser.visits import ARTIFACTS, DESKTOP, PHONE, Visit
 from tests.support import german_story as story
 from tests.support.api_fixtures import WRITE
@@ -114,11 +115,6 @@ def visit_in(
 @pytest.fixture
 def german(chromium: Any, reader_server: str) -> Iterator[Visit]:
     yield from visit_in(chromium, reader_server, "readers-1280-de", DESKTOP)
-
-
-def settled(visit: Visit) -> None:
-    expect(visit.page.locator("#timeline-view")).to_have_attribute("data-ready", "true")
-    expect(visit.page.locator("#matrix")).to_have_attribute("aria-busy", "false")
 
 
 def at_day(visit: Visit, day: str, extra: str = "") -> None:

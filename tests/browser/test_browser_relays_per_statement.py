@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.browser.visits import DESKTOP, Visit, open_visit
 from tests.support import water_story
-from tests.support.server import WRITE, LedgerServer, run_ledger
+from tests.support.server import WRITE
 
 expect = pytest.importorskip("playwright.sync_api").expect
 KUEHN_QUOTE = "Der Stadtrat wurde nicht gefragt und nicht informiert."
@@ -22,36 +21,32 @@ def corrected_twice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The water story, with Petra Kühn's statement (quoted by the Tageblatt) corrected by its
     source twice, each time a new stance."""
     folder = tmp_path_factory.mktemp("relays-server")
-    server = LedgerServer(f"sqlite:///{folder / 'ledger.db'}", folder)
-    run_ledger(server.env, "db", "upgrade")
-    run_ledger(server.env, "stories", "load", str(water_story.STORY_FILE))
-    with server:
-        with httpx.Client(base_url=server.base, timeout=10) as http:
-            found = http.get("/v1/statements", params={"actor": "petra-kuehn"}).json()
-            kuehn = next(
-                s for s in found["statements"] if s["source"]["quote"]["exact"] == KUEHN_QUOTE
+    with water_story.served_from_the_file(folder) as (base, http):
+        found = http.get("/v1/statements", params={"actor": "petra-kuehn"}).json()
+        kuehn = next(
+            s for s in found["statements"] if s["source"]["quote"]["exact"] == KUEHN_QUOTE
+        )
+        for stance, day in (("questions", "2026-11-17"), ("asserts", "2026-11-18")):
+            reading: dict[str, Any] = {
+                key: kuehn[key] for key in ("claim", "actor", "conduit", "said_at")
+            }
+            reading["stance"] = stance
+            reading["source"] = {
+                "document": kuehn["source"]["document"],
+                "quote": {"exact": KUEHN_QUOTE},
+            }
+            answer = http.post(
+                f"/v1/statements/{kuehn['statement_id']}/corrections",
+                headers=WRITE,
+                json={
+                    "reason": "Die Zeitung änderte ihren Text.",
+                    "basis": "source_changed",
+                    "corrected_at": day,
+                    "statement": reading,
+                },
             )
-            for stance, day in (("questions", "2026-11-17"), ("asserts", "2026-11-18")):
-                reading: dict[str, Any] = {
-                    key: kuehn[key] for key in ("claim", "actor", "conduit", "said_at")
-                }
-                reading["stance"] = stance
-                reading["source"] = {
-                    "document": kuehn["source"]["document"],
-                    "quote": {"exact": KUEHN_QUOTE},
-                }
-                answer = http.post(
-                    f"/v1/statements/{kuehn['statement_id']}/corrections",
-                    headers=WRITE,
-                    json={
-                        "reason": "Die Zeitung änderte ihren Text.",
-                        "basis": "source_changed",
-                        "corrected_at": day,
-                        "statement": reading,
-                    },
-                )
-                assert answer.status_code == 201, answer.text
-        yield server.base
+            assert answer.status_code == 201, answer.text
+        yield base
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import pytest
 
 from tests.support import second_story
 from tests.support.api_fixtures import WRITE
+from tests.browser.matrix import settled, state_of
 from tests.browser.visits import DESKTOP, PHONE, Visit, open_visit
 from tests.support.server import serve_seeded
 
@@ -40,15 +41,6 @@ def desktop(chromium: Any, story_server: str) -> Iterator[Visit]:
 @pytest.fixture
 def phone(chromium: Any, story_server: str) -> Iterator[Visit]:
     yield from open_visit(chromium, story_server, "390-harbour", PHONE)
-
-
-def state_of(visit: Visit, claim: str) -> Any:
-    return visit.page.locator(f'#matrix tr[data-claim="{claim}"] [data-role=state]')
-
-
-def settled(visit: Visit) -> None:
-    expect(visit.page.locator("#timeline-view")).to_have_attribute("data-ready", "true")
-    expect(visit.page.locator("#matrix")).to_have_attribute("aria-busy", "false")
 
 
 def choose_story(visit: Visit) -> None:

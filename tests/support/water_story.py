@@ -8,11 +8,16 @@ JSON, and every answer must be 201.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from ledger.seeding import SeedStory, corrected_reading, load_story
+from tests.support.server import LedgerServer, run_ledger
 from tests.support.story_writing import Poster
 
 STORY_FILE = Path(__file__).resolve().parents[2] / "docs/examples/lindenau-wasserpreis/story.yaml"
@@ -26,6 +31,17 @@ class Written:
 
     ids: dict[str, str] = field(default_factory=dict)
     amendments: list[Any] = field(default_factory=list)
+
+
+@contextmanager
+def served_from_the_file(folder: Path) -> Iterator[tuple[str, httpx.Client]]:
+    """A real server on a fresh database in ``folder`` that ``ledger stories load`` filled
+    with the story file; its base URL and a client to it."""
+    server = LedgerServer(f"sqlite:///{folder / 'ledger.db'}", folder)
+    run_ledger(server.env, "db", "upgrade")
+    run_ledger(server.env, "stories", "load", str(STORY_FILE))
+    with server, httpx.Client(base_url=server.base, timeout=10) as http:
+        yield server.base, http
 
 
 def story_file() -> SeedStory:
