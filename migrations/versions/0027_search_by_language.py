@@ -1,4 +1,4 @@
-"""Full-text search by language: each entry's language, stemmed in it (issue 27).
+"""Full-text search by language: each entry's language, stemmed in it.
 
 Revision ID: 0027
 Revises: 0028
