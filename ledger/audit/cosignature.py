@@ -26,6 +26,7 @@ from ledger.audit.note import (
     key_text,
     new_seed,
     parse_key_text,
+    private_key_tail,
     public_of,
     split_note,
 )
@@ -116,10 +117,8 @@ class CosignerKey:
 
     @classmethod
     def parse(cls, text: str) -> CosignerKey:
-        stripped = text.strip()
-        if not stripped.startswith(PRIVATE_PREFIX):
-            raise NoteError("a witness key starts with PRIVATE+KEY+")
-        name, written_id, seed = parse_cosigner_key(stripped[len(PRIVATE_PREFIX) :], "witness key")
+        tail = private_key_tail(text, "witness key")
+        name, written_id, seed = parse_cosigner_key(tail, "witness key")
         key = cls(name, seed)
         if key.verifier.key_id != written_id:
             raise NoteError("the witness key's id does not match its name and key")

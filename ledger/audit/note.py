@@ -67,6 +67,14 @@ def parse_key_text(
     return parts[0], int(parts[1], 16), key[1:]
 
 
+def private_key_tail(text: str, noun: str) -> str:
+    """What follows ``PRIVATE+KEY+`` in a private key's text; NoteError naming ``noun`` if absent."""
+    stripped = text.strip()
+    if not stripped.startswith(PRIVATE_PREFIX):
+        raise NoteError(f"a {noun} starts with PRIVATE+KEY+")
+    return stripped[len(PRIVATE_PREFIX) :]
+
+
 def new_seed(name: str) -> bytes:
     """A fresh Ed25519 private key's 32 bytes, for a key to be called ``name``."""
     if not valid_key_name(name):
@@ -130,11 +138,8 @@ class SigningKey:
     @classmethod
     def parse(cls, text: str) -> SigningKey:
         """``PRIVATE+KEY+<name>+<hex key id>+<base64(0x01 || seed)>``."""
-        stripped = text.strip()
-        if not stripped.startswith(PRIVATE_PREFIX):
-            raise NoteError("a signing key starts with PRIVATE+KEY+")
         name, written_id, seed = parse_key_text(
-            stripped[len(PRIVATE_PREFIX) :],
+            private_key_tail(text, "signing key"),
             noun="signing key",
             algorithm=ALG_ED25519,
             kind="an Ed25519 key (0x01 and a 32-byte seed)",

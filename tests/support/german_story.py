@@ -12,13 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.story_writing import (
-    Poster,
-    StoryWriter,
-    Written,
-    document_body,
-    statement,
-)
+from tests.support.story_writing import Poster, StoryWriter, Written, document_body, statement
 
 KEY = "wasserpreise-lindenau"
 STORY = {
