@@ -127,6 +127,14 @@ def test_no_module_in_ledger_imports_another_modules_private_names() -> None:
     assert private_imports() == []
 
 
+def test_the_log_format_is_a_leaf_the_store_and_the_audit_share() -> None:
+    """``ledger.tlog`` needs nothing of the ledger but its errors: both sides may import it."""
+    graph = package_graph()
+    assert graph["ledger.tlog"] <= {"ledger.errors"}
+    assert "ledger.tlog" in graph["ledger.store"] and "ledger.tlog" in graph["ledger.audit"]
+    assert "ledger.audit" not in graph["ledger.store"]
+
+
 def test_the_core_never_imports_the_http_layer() -> None:
     reaching_out = [
         f"{path.relative_to(LEDGER.parent)}:{line}"
