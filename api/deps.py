@@ -45,7 +45,7 @@ AppDep = Annotated[App, Depends(get_app)]
 ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 
 
-def get_ledger(app: AppDep) -> Ledger:
+async def get_ledger(app: AppDep) -> Ledger:
     return app.ledger
 
 
@@ -74,11 +74,11 @@ async def get_queries(
     return choice.queries
 
 
-def get_store(app: AppDep) -> SqlEventStore:
+async def get_store(app: AppDep) -> SqlEventStore:
     return app.store
 
 
-def get_log(app: AppDep) -> TransparencyLog:
+async def get_log(app: AppDep) -> TransparencyLog:
     return app.log
 
 
@@ -111,7 +111,7 @@ def _authorize(
     return spec
 
 
-def require_write(
+async def require_write(
     request: Request, credentials: Credentials, settings: ApiSettingsDep
 ) -> TokenSpec:
     """The caller's token, if it carries the write scope (else 401 or 403)."""
@@ -124,7 +124,7 @@ async def require_read(request: Request, credentials: Credentials, settings: Api
         _authorize(request, credentials, settings, Scope.READ)
 
 
-def require_metrics(request: Request, credentials: Credentials, settings: ApiSettingsDep) -> None:
+async def require_metrics(request: Request, credentials: Credentials, settings: ApiSettingsDep) -> None:
     """/metrics is open unless LEDGER_METRICS_REQUIRE_TOKEN is set; then the metrics scope."""
     if settings.metrics_require_token:
         _authorize(request, credentials, settings, Scope.METRICS)
@@ -185,7 +185,7 @@ async def point_in_time(
 AtDep = Annotated[PointInTime, Depends(point_in_time)]
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[
         str | None,
         Header(description='The claim\'s ETag (e.g. "3"; weak or strong) or *', examples=['"3"']),
@@ -208,7 +208,7 @@ def parse_etag(value: str) -> int:
 ExpectedVersionDep = Annotated[ExpectedVersion, Depends(expected_version)]
 
 
-def idempotency_key(
+async def idempotency_key(
     key: Annotated[
         str | None,
         Header(
@@ -226,7 +226,7 @@ def idempotency_key(
 IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
 
 
-def write_options(writer: Writer, key: IdempotencyKeyDep, log: LogDep) -> WriteOptions:
+async def write_options(writer: Writer, key: IdempotencyKeyDep, log: LogDep) -> WriteOptions:
     """How a registration is written: its Idempotency-Key (which, with the token's name,
     derives the event id, and is kept in the metadata), the metadata naming the channel and
     the token, and a receipt when the ledger signs. Keys are scoped by token."""
@@ -246,7 +246,7 @@ def idempotency_scope(token_name: str) -> str:
 WriteOptionsDep = Annotated[WriteOptions, Depends(write_options)]
 
 
-def guarded_write_options(
+async def guarded_write_options(
     options: WriteOptionsDep, expected: ExpectedVersionDep
 ) -> WriteOptions:
     """A write to a claim's stream: the registration's options and the version If-Match expects

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
+from api.body import ParsedBodyRoute
 from api.deps import DOCUMENT_ID, PageDep, QueriesDep, ReadAccess, link_next
 from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
 from api.problems import responses
@@ -16,7 +17,10 @@ from ledger.formats import document_scope
 from ledger.sources import PDF
 
 router = APIRouter(
-    prefix="/v1/documents", tags=["documents"], dependencies=[ReadAccess]
+    prefix="/v1/documents",
+    tags=["documents"],
+    dependencies=[ReadAccess],
+    route_class=ParsedBodyRoute,
 )
 DocumentIdPath = Annotated[str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])]
 

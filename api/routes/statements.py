@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
+from api.body import ParsedBodyRoute
 from api.deps import (
     DOCUMENT_ID,
     KEY,
@@ -30,7 +31,7 @@ from ledger.domain.model import Stance
 from ledger.projections.queries import StatementFilter
 from ledger.store import RecordedEvent
 
-router = APIRouter(prefix="/v1/statements", tags=["statements"])
+router = APIRouter(prefix="/v1/statements", tags=["statements"], route_class=ParsedBodyRoute)
 WRITE_PROBLEMS = responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
 
 
