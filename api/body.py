@@ -191,9 +191,7 @@ class BodyLimits:
         if not body:
             return None
         if content_type is None:
-            raise _Refused(
-                problem(415, "unsupported-media-type", "send application/json (UTF-8)")
-            )
+            raise _Refused(problem(415, "unsupported-media-type", "send application/json (UTF-8)"))
         try:
             return parse_strict_json(body)
         except BadJson as error:

@@ -6,7 +6,8 @@ thread pool, a hop per dependency per request that costs more than the work itse
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Annotated, Any
 
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import Forbidden, authorize
 from api.conditional import mark_pinned
+from api.responses import trusted_json
 from api.settings import ApiSettings, Scope, TokenSpec
 from ledger.bootstrap import App
 from ledger.domain.model import DOCUMENT_ID_PATTERN, KEY_PATTERN
@@ -118,13 +120,17 @@ async def require_write(
     return _authorize(request, credentials, settings, Scope.WRITE)
 
 
-async def require_read(request: Request, credentials: Credentials, settings: ApiSettingsDep) -> None:
+async def require_read(
+    request: Request, credentials: Credentials, settings: ApiSettingsDep
+) -> None:
     """Reads are open unless LEDGER_READS_REQUIRE_TOKEN is set; then any read token will do."""
     if settings.reads_require_token:
         _authorize(request, credentials, settings, Scope.READ)
 
 
-async def require_metrics(request: Request, credentials: Credentials, settings: ApiSettingsDep) -> None:
+async def require_metrics(
+    request: Request, credentials: Credentials, settings: ApiSettingsDep
+) -> None:
     """/metrics is open unless LEDGER_METRICS_REQUIRE_TOKEN is set; then the metrics scope."""
     if settings.metrics_require_token:
         _authorize(request, credentials, settings, Scope.METRICS)
@@ -149,37 +155,38 @@ MayWalk = Annotated[bool, Depends(may_walk)]
 ReadAccess = Depends(require_read)
 
 
+def instant_query(description: str, example: str, alias: str | None = None) -> Any:
+    """A query parameter holding a date or an ISO 8601 instant (parsed by the route)."""
+    return Query(alias=alias, description=description, examples=[example], max_length=40)
+
+
 async def point_in_time(
     request: Request,
     queries: QueriesDep,
     as_of: Annotated[
         str | None,
-        Query(
-            description="Said-time: statements made by then (a date means its whole day).",
-            examples=["2024-10-24"],
-            max_length=40,
+        instant_query(
+            "Said-time: statements made by then (a date means its whole day).", "2024-10-24"
         ),
     ] = None,
     known_at: Annotated[
         str | None,
-        Query(
-            description="Recorded-time: what the ledger knew then (a date: its end).",
-            examples=["2024-10-25T12:00:00Z"],
-            max_length=40,
+        instant_query(
+            "Recorded-time: what the ledger knew then (a date: its end).", "2024-10-25T12:00:00Z"
         ),
     ] = None,
 ) -> PointInTime:
-    at = PointInTime(
-        as_of=None if as_of is None else parse_instant(as_of, field="as_of", end_of_day=True),
-        known_at=None
-        if known_at is None
-        else parse_instant(known_at, field="known_at", end_of_day=True),
-    )
+    at = PointInTime(as_of=_day_end(as_of, "as_of"), known_at=_day_end(known_at, "known_at"))
     if at.known_at is not None:
         position = await run_in_threadpool(queries.pinned_position, at.known_at)
         if position is not None:
             mark_pinned(request, position)
     return at
+
+
+def _day_end(text: str | None, field: str) -> datetime | None:
+    """An instant as given, a date as the end of its day; None for no bound."""
+    return None if text is None else parse_instant(text, field=field, end_of_day=True)
 
 
 AtDep = Annotated[PointInTime, Depends(point_in_time)]
@@ -339,3 +346,31 @@ def link_next(request: Request, response: Response, page: Page) -> str | None:
         target = f"{request.url.path}?{urlencode([*query, ('cursor', page.next_cursor)])}"
         response.headers["Link"] = f'<{target}>; rel="next"'
     return page.next_cursor
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """A list route's page: which one was asked for, and how its answer is given."""
+
+    request: Request
+    response: Response
+    page: PageRequest
+
+    def answer(self, name: str, found: Page[Any], items: Any = None, **before: Any) -> Response:
+        """``{**before, name: items, "next": cursor}`` (items: the page's own unless given),
+        with ``Link: rel="next"`` when there is a next page."""
+        next_cursor = link_next(self.request, self.response, found)
+        listed = found.items if items is None else items
+        return trusted_json({**before, name: listed, "next": next_cursor}, self.response)
+
+
+async def paging(request: Request, response: Response, page: PageDep) -> Paging:
+    return Paging(request, response, page)
+
+
+PagingDep = Annotated[Paging, Depends(paging)]
+
+
+def key_filter(description: str) -> Any:
+    """A query parameter that keeps only what one key (a story, actor, claim) names."""
+    return Query(pattern=KEY, description=description)

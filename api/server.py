@@ -90,9 +90,7 @@ class LedgerHttp(HttpToolsProtocol):
         self.header_deadline = None
         if self.transport.is_closing() or (self.cycle and not self.cycle.response_complete):
             return
-        detail = (
-            f"the request's headers did not arrive within {self.header_timeout:g} seconds"
-        )
+        detail = f"the request's headers did not arrive within {self.header_timeout:g} seconds"
         self.transport.write(problem_bytes(408, "Request Timeout", "request-timeout", detail))
         self.transport.close()
 

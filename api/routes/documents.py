@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 
 from api.body import ParsedBodyRoute
-from api.deps import DOCUMENT_ID, PageDep, QueriesDep, ReadAccess, link_next
+from api.deps import DOCUMENT_ID, PagingDep, QueriesDep, ReadAccess
 from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
 from api.problems import responses
 from api.responses import trusted_json
@@ -26,13 +26,9 @@ DocumentIdPath = Annotated[str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0c
 
 
 @router.get("", response_model=DocumentList, responses=responses(400, 422))
-def list_documents(
-    request: Request, response: Response, queries: QueriesDep, page: PageDep
-) -> Response:
+def list_documents(queries: QueriesDep, paging: PagingDep) -> Response:
     """A page of registered documents (without their text) in registration order."""
-    found = queries.documents(page)
-    next_cursor = link_next(request, response, found)
-    return trusted_json({"documents": found.items, "next": next_cursor}, response)
+    return paging.answer("documents", queries.documents(paging.page))
 
 
 @router.get("/{document_id}", response_model=DocumentView, responses=responses(400, 404, 406, 422))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Response
 
-from api.deps import KEY, PageDep, QueriesDep, ReadAccess, link_next
+from api.deps import KEY, PagingDep, QueriesDep, ReadAccess
 from api.language import Preferences, localized_all, say_language
 from api.problems import responses
 from api.responses import trusted_json
@@ -16,13 +16,9 @@ router = APIRouter(prefix="/v1/stories", tags=["stories"], dependencies=[ReadAcc
 
 
 @router.get("", response_model=StoryList, responses=responses(400, 422))
-def list_stories(
-    request: Request, response: Response, queries: QueriesDep, page: PageDep
-) -> Response:
+def list_stories(queries: QueriesDep, paging: PagingDep) -> Response:
     """A page of stories by key, with how many claims each gathers."""
-    found = queries.stories(page)
-    next_cursor = link_next(request, response, found)
-    return trusted_json({"stories": found.items, "next": next_cursor}, response)
+    return paging.answer("stories", queries.stories(paging.page))
 
 
 @router.get("/{key}", response_model=StoryView, responses=responses(400, 404, 422))
