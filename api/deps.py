@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from urllib.parse import urlencode
 
-from fastapi import Depends, Header, Query, Request, Response
+from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.routing import iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
@@ -266,6 +266,11 @@ GuardedWriteDep = Annotated[WriteOptions, Depends(guarded_write_options)]
 
 KEY = KEY_PATTERN.pattern  # the domain's own patterns: a bad key never reaches the database
 DOCUMENT_ID = DOCUMENT_ID_PATTERN.pattern
+# The path parameters naming one resource, each with the seed story's example.
+ActorKey = Annotated[str, Path(pattern=KEY, examples=["peskov"])]
+ClaimKey = Annotated[str, Path(pattern=KEY, examples=["musk-putin-regular-contact-since-2022"])]
+StoryKey = Annotated[str, Path(pattern=KEY, examples=["musk-putin-contacts"])]
+DocumentIdPath = Annotated[str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])]
 
 
 def etag(version: int | None) -> str:

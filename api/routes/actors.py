@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter, Path, Response
-
-from api.deps import KEY, PagingDep, QueriesDep, ReadAccess
+from api.deps import ActorKey, PagingDep, QueriesDep, ReadAccess
 from api.problems import responses
 from api.responses import trusted_json
 from api.views import ActorList, ActorView
@@ -21,10 +19,6 @@ def list_actors(queries: QueriesDep, paging: PagingDep) -> Response:
 
 
 @router.get("/{key}", response_model=ActorView, responses=responses(400, 404, 422))
-def read_actor(
-    key: Annotated[str, Path(pattern=KEY, examples=["peskov"])],
-    queries: QueriesDep,
-    response: Response,
-) -> Response:
+def read_actor(key: ActorKey, queries: QueriesDep, response: Response) -> Response:
     """An actor and everything it said, about which claims."""
     return trusted_json(queries.actor(key), response)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import KEY, AtDep, PagingDep, QueriesDep, ReadAccess, etag, key_filter
+from api.deps import AtDep, ClaimKey, PagingDep, QueriesDep, ReadAccess, etag, key_filter
 from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
 from api.language import Preferences, localized, localized_all, say_language
 from api.problems import responses
@@ -17,7 +17,6 @@ from ledger.formats import claim_scope, ledger_scope
 from ledger.projections.queries import ClaimFilter
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"], dependencies=[ReadAccess])
-ClaimKey = Annotated[str, Path(pattern=KEY, examples=["musk-putin-regular-contact-since-2022"])]
 ClaimState = Literal[
     "asserted", "denied", "contested", "unanswered", "questioned", "reported", "unstated"
 ]

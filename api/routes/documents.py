@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from api.body import ParsedBodyRoute
-from api.deps import DOCUMENT_ID, PagingDep, QueriesDep, ReadAccess
+from api.deps import DocumentIdPath, PagingDep, QueriesDep, ReadAccess
 from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
 from api.problems import responses
 from api.responses import trusted_json
@@ -22,7 +22,6 @@ router = APIRouter(
     dependencies=[ReadAccess],
     route_class=ParsedBodyRoute,
 )
-DocumentIdPath = Annotated[str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])]
 
 
 @router.get("", response_model=DocumentList, responses=responses(400, 422))

@@ -12,9 +12,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from api.deps import DOCUMENT_ID, KEY, QueriesDep, ReadAccess
+from api.deps import ClaimKey, DocumentIdPath, QueriesDep, ReadAccess, StoryKey
 from api.exports import Format, export, statement_annotation
 from api.problems import responses
 from ledger.formats import claim_scope, document_scope, ledger_scope, story_scope
@@ -72,30 +72,21 @@ ExporterDep = Annotated[Exporter, Depends(exporter)]
 
 
 @router.get("/v1/claims/{key}/export/{format}", **EXPORTED)
-def export_claim(
-    key: Annotated[str, Path(pattern=KEY, examples=["musk-putin-regular-contact-since-2022"])],
-    exported: ExporterDep,
-) -> Response:
+def export_claim(key: ClaimKey, exported: ExporterDep) -> Response:
     """One claim as schema.org, PROV (Turtle or JSON-LD) or an AnnotationCollection."""
     exported.queries.claim(key)  # 404 for an unknown claim
     return exported.answer(claim_scope(key))
 
 
 @router.get("/v1/documents/{document_id}/export/{format}", **EXPORTED)
-def export_document(
-    document_id: Annotated[str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])],
-    exported: ExporterDep,
-) -> Response:
+def export_document(document_id: DocumentIdPath, exported: ExporterDep) -> Response:
     """Every statement quoted from one document, in one format."""
     exported.queries.document(document_id)  # 404 for an unknown document
     return exported.answer(document_scope(document_id))
 
 
 @router.get("/v1/stories/{key}/export/{format}", **EXPORTED)
-def export_story(
-    key: Annotated[str, Path(pattern=KEY, examples=["musk-putin-contacts"])],
-    exported: ExporterDep,
-) -> Response:
+def export_story(key: StoryKey, exported: ExporterDep) -> Response:
     """One story alone (its claims and every statement on them), in one format."""
     story = exported.queries.story(key)  # 404 for an unknown story
     return exported.answer(story_scope(key, [claim.key for claim in story.claims]))

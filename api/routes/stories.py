@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter, Path, Response
-
-from api.deps import KEY, PagingDep, QueriesDep, ReadAccess
+from api.deps import PagingDep, QueriesDep, ReadAccess, StoryKey
 from api.language import Preferences, localized_all, say_language
 from api.problems import responses
 from api.responses import trusted_json
@@ -23,7 +21,7 @@ def list_stories(queries: QueriesDep, paging: PagingDep) -> Response:
 
 @router.get("/{key}", response_model=StoryView, responses=responses(400, 404, 422))
 def read_story(
-    key: Annotated[str, Path(pattern=KEY, examples=["musk-putin-contacts"])],
+    key: StoryKey,
     queries: QueriesDep,
     response: Response,
     languages: Preferences = [],  # noqa: B006 (a dependency: Accept-Language)
