@@ -203,9 +203,10 @@ def _load_wrk(
         handle.name,
         f"http://127.0.0.1:{port}{path}",
     ]
-    output = subprocess.run(
-        command, check=True, capture_output=True, text=True, timeout=seconds + 60
-    ).stdout
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed:\n{done.stdout}{done.stderr}")
+    output = done.stdout
     os.unlink(handle.name)
     if "Non-2xx" in output:
         raise RuntimeError(f"wrk saw failed requests:\n{output}")
@@ -297,18 +298,19 @@ def _server(args: list[str], env: dict[str, str], processes: int = 1) -> Iterato
 
 
 STARTED = b"Application startup complete."
+LISTENING = b"Uvicorn running on"
 
 
 def _wait_until_up(process: subprocess.Popen[bytes], output: IO[bytes], processes: int) -> None:
-    """Until each of the server's processes has said it started (uvicorn's own log line): a
-    load begun earlier would open all its connections on the first process up."""
+    """Until the server listens and each of its processes has said it started (uvicorn's own
+    log lines): a load begun earlier would open all its connections on the first process up."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         output.seek(0)
         said = output.read()
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {said.decode(errors='replace')}")
-        if said.count(STARTED) >= processes:
+        if LISTENING in said and said.count(STARTED) >= processes:
             return
         time.sleep(0.05)
     raise RuntimeError("server did not start")
