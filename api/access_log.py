@@ -1,4 +1,5 @@
-"""One JSON line per request on the ``ledger.access`` logger, and its id as ``X-Request-ID``.
+"""One JSON line per request on the ``ledger.access`` logger, and its id as ``X-Request-ID``
+(both written by the edge middleware, ``api/edge.py``).
 
 A line holds the request id, method, route template, status, duration and the *name* of the
 token that authorized it (set by the auth dependencies in ``request.state``); never a token,
@@ -12,15 +13,12 @@ import json
 import logging
 import re
 import sys
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from api.metrics import route_template
+from starlette.datastructures import Headers
+from starlette.types import Scope
 
 log = logging.getLogger("ledger.access")
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -60,41 +58,12 @@ def request_id_of(headers: Headers) -> str:
     return offered if CLIENT_REQUEST_ID.match(offered) else str(uuid.uuid4())
 
 
-class AccessLog:
-    """Gives each request an id, echoes it, and logs the request's outcome as one line."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = request_id_of(Headers(scope=scope))
-        scope.setdefault("state", {})["request_id"] = request_id
-        started = time.perf_counter()
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
-                _log_request(scope, request_id, status, time.perf_counter() - started)
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        except BaseException:
-            _log_request(scope, request_id, 500, time.perf_counter() - started)
-            raise
-
-
-def _log_request(scope: Scope, request_id: str, status: int, seconds: float) -> None:
+def log_request(scope: Scope, request_id: str, route: str, status: int, seconds: float) -> None:
+    """The request's one line (the edge middleware, ``api/edge.py``, calls this)."""
     fields = {
         "request_id": request_id,
         "method": scope["method"],
-        "route": route_template(scope),
+        "route": route,
         "status": status,
         "duration_ms": round(seconds * 1000, 3),
         "token": scope.get("state", {}).get(TOKEN_NAME_KEY),

@@ -7,21 +7,20 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api import problems
-from api.access_log import AccessLog
-from api.body import BodyGuard
 from api.conditional import ConditionalReads
 from api.cors import ProblemCORS
 from api.deps import KnownQuery
 from api.feed import FeedSlots, LogWaker
-from api.guard import EarlyAuth, NoSniff
+from api.edge import HttpEdge, Wrapper
 from api.health import WriteFaults, ledger_state
-from api.metrics import LedgerMetrics, MetricsMiddleware
+from api.metrics import LedgerMetrics
 from api.openapi import operation_id, optional_read_security, unknown_query_refused
 from api.ratelimit import RateLimit, parse_rate_limit
 from api.routes import (
@@ -161,25 +160,23 @@ async def sign_checkpoints(log: TransparencyLog, interval: float) -> None:
 
 
 def _add_middleware(app: FastAPI, api_settings: ApiSettings) -> None:
-    """Added innermost first: body checks, the token check before them (api/guard.py),
-    conditional reads, then rate limits, then CORS around everything, so its headers reach
-    the browser on every answer, a 429 or 413 included. Metrics and the access log see every
-    answer, whoever gave it; ``nosniff`` is put on each outermost."""
-    app.add_middleware(
-        BodyGuard,
-        max_bytes=api_settings.max_body_bytes,
-        timeout=api_settings.body_timeout_seconds,
-    )
-    app.add_middleware(EarlyAuth, router=app.router, settings=api_settings)
-    app.add_middleware(ConditionalReads)
+    """One middleware, the edge (api/edge.py): around everything the request id, metrics, the
+    access log and ``nosniff``; just before the route the token and body checks. Between them,
+    innermost first: conditional reads, then rate limits, then CORS, so its headers reach the
+    browser on every answer, a 429 or 413 included."""
+    around: list[Wrapper] = [ConditionalReads]
     limits = parse_rate_limit(api_settings.rate_limit)
     if limits:
-        app.add_middleware(RateLimit, limits=limits, tokens=api_settings.tokens)
+        around.append(partial(RateLimit, limits=limits, tokens=api_settings.tokens))
     if api_settings.cors_origins:
-        app.add_middleware(ProblemCORS, origins=api_settings.cors_origins)
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    app.add_middleware(AccessLog)
-    app.add_middleware(NoSniff)
+        around.append(partial(ProblemCORS, origins=api_settings.cors_origins))
+    app.add_middleware(
+        HttpEdge,
+        router=app.router,
+        metrics=app.state.metrics,
+        settings=api_settings,
+        around=around,
+    )
 
 
 def _document_problems(app: FastAPI) -> None:

@@ -2,7 +2,9 @@
 
 Python's ``json`` accepts NaN and Infinity, keeps the last of duplicate keys, and decodes lone
 surrogates and NUL characters that PostgreSQL refuses later; deep nesting or huge integers make it
-raise errors that are not JSON errors. This guard refuses all of them with a 4xx problem first.
+raise errors that are not JSON errors. The edge (``api/edge.py``) reads a body-carrying request's
+body here and refuses all of them with a 4xx problem first; what passes is parsed once, and the
+route takes the parsed value from the scope (``ParsedBodyRoute``) instead of parsing it again.
 """
 
 from __future__ import annotations
@@ -10,14 +12,19 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from api.problems import problem
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+PARSED_BODY = "ledger.parsed_body"  # where in the ASGI scope the route finds the parsed body
 MAX_DEPTH = 32
 MAX_INT_DIGITS = 20
 
@@ -126,38 +133,47 @@ def is_json_media_type(content_type: str) -> bool:
     return json_type and charset in ("", "charset=utf-8", 'charset="utf-8"')
 
 
-class BodyGuard:
-    """ASGI middleware: 413 over ``max_bytes``, 415 unless JSON, 400 for JSON we refuse, 408
-    when the body has not arrived whole ``timeout`` seconds after its headers."""
+@dataclass(frozen=True, slots=True)
+class ParsedBody:
+    """A request's body as the edge read it: its bytes and, when there were any, their JSON."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float = 30) -> None:
-        self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
+    raw: bytes
+    value: Any
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
-            await self.app(scope, receive, send)
-            return
+
+class BodyLimits:
+    """Reads a body-carrying request's body once: 413 over ``max_bytes``, 415 unless JSON, 400
+    for JSON we refuse, 408 when the body has not arrived whole ``timeout`` seconds after its
+    headers. What passes is left in the scope for the route (:class:`ParsedBodyRoute`)."""
+
+    def __init__(self, *, max_bytes: int, timeout: float = 30) -> None:
+        self.max_bytes, self.timeout = max_bytes, timeout
+
+    async def admit(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+        """The ``receive`` the route reads the body from, or None once this has answered
+        (a refusal sent, or the client gone)."""
         headers = Headers(scope=scope)
         refusal = self._refuse_headers(headers)
         if refusal is not None:
             await refusal(scope, receive, send)
-            return
+            return None
         try:
             async with asyncio.timeout(self.timeout):
                 body = await self._read(receive)
         except BodyTooLarge:
             await self._too_large()(scope, receive, send)
-            return
+            return None
         except TimeoutError:
             await self._too_slow()(scope, receive, send)
-            return
+            return None
         except ClientGone:
-            return
-        refusal = self._refuse_body(body, headers.get("content-type"))
-        if refusal is not None:
-            await refusal(scope, receive, send)
-            return
-        await self.app(scope, _replay(body, receive), send)
+            return None
+        try:
+            scope[PARSED_BODY] = ParsedBody(body, self._parse(body, headers.get("content-type")))
+        except _Refused as refused:
+            await refused.answer(scope, receive, send)
+            return None
+        return _replay(body, receive)
 
     def _refuse_headers(self, headers: Headers) -> Any:
         length = headers.get("content-length")
@@ -170,16 +186,17 @@ class BodyGuard:
             return problem(415, "unsupported-media-type", "send application/json (UTF-8)")
         return None
 
-    def _refuse_body(self, body: bytes, content_type: str | None) -> Any:
+    @staticmethod
+    def _parse(body: bytes, content_type: str | None) -> Any:
         if not body:
             return None
         if content_type is None:
-            return problem(415, "unsupported-media-type", "send application/json (UTF-8)")
+            raise _Refused(problem(415, "unsupported-media-type", "send application/json (UTF-8)"))
         try:
-            parse_strict_json(body)
+            return parse_strict_json(body)
         except BadJson as error:
-            return problem(400, "malformed-body", str(error), title="The body is not usable JSON")
-        return None
+            title = "The body is not usable JSON"
+            raise _Refused(problem(400, "malformed-body", str(error), title=title)) from None
 
     def _too_slow(self) -> Any:
         detail = f"the body did not arrive within {self.timeout:g} seconds"
@@ -203,6 +220,40 @@ class BodyGuard:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+class _Refused(Exception):
+    """A body refused: ``answer`` is the problem to send."""
+
+    def __init__(self, answer: Any) -> None:
+        super().__init__()
+        self.answer = answer
+
+
+class ParsedBodyRequest(Request):
+    """A request whose body the edge has read and parsed: FastAPI takes both from the scope
+    instead of reading the bytes and parsing them a second time."""
+
+    async def body(self) -> bytes:
+        parsed = self.scope.get(PARSED_BODY)
+        return parsed.raw if parsed is not None else await super().body()
+
+    async def json(self) -> Any:
+        parsed = self.scope.get(PARSED_BODY)
+        return parsed.value if parsed is not None else await super().json()
+
+
+class ParsedBodyRoute(APIRoute):
+    """A route that hands FastAPI the body the edge parsed (FastAPI's documented custom
+    ``Request`` and ``APIRoute`` classes); routers with request bodies use it."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def parsed_once(request: Request) -> Response:
+            return await handler(ParsedBodyRequest(request.scope, request.receive))
+
+        return parsed_once
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -6,18 +6,20 @@ thread pool, a hop per dependency per request that costs more than the work itse
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Annotated, Any
 
 from urllib.parse import urlencode
 
-from fastapi import Depends, Header, Query, Request, Response
+from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.routing import iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Forbidden, authorize
 from api.conditional import mark_pinned
+from api.responses import trusted_json
 from api.settings import ApiSettings, Scope, TokenSpec
 from ledger.bootstrap import App
 from ledger.domain.model import DOCUMENT_ID_PATTERN, KEY_PATTERN
@@ -45,7 +47,7 @@ AppDep = Annotated[App, Depends(get_app)]
 ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 
 
-def get_ledger(app: AppDep) -> Ledger:
+async def get_ledger(app: AppDep) -> Ledger:
     return app.ledger
 
 
@@ -74,11 +76,11 @@ async def get_queries(
     return choice.queries
 
 
-def get_store(app: AppDep) -> SqlEventStore:
+async def get_store(app: AppDep) -> SqlEventStore:
     return app.store
 
 
-def get_log(app: AppDep) -> TransparencyLog:
+async def get_log(app: AppDep) -> TransparencyLog:
     return app.log
 
 
@@ -111,20 +113,24 @@ def _authorize(
     return spec
 
 
-def require_write(
+async def require_write(
     request: Request, credentials: Credentials, settings: ApiSettingsDep
 ) -> TokenSpec:
     """The caller's token, if it carries the write scope (else 401 or 403)."""
     return _authorize(request, credentials, settings, Scope.WRITE)
 
 
-async def require_read(request: Request, credentials: Credentials, settings: ApiSettingsDep) -> None:
+async def require_read(
+    request: Request, credentials: Credentials, settings: ApiSettingsDep
+) -> None:
     """Reads are open unless LEDGER_READS_REQUIRE_TOKEN is set; then any read token will do."""
     if settings.reads_require_token:
         _authorize(request, credentials, settings, Scope.READ)
 
 
-def require_metrics(request: Request, credentials: Credentials, settings: ApiSettingsDep) -> None:
+async def require_metrics(
+    request: Request, credentials: Credentials, settings: ApiSettingsDep
+) -> None:
     """/metrics is open unless LEDGER_METRICS_REQUIRE_TOKEN is set; then the metrics scope."""
     if settings.metrics_require_token:
         _authorize(request, credentials, settings, Scope.METRICS)
@@ -149,32 +155,28 @@ MayWalk = Annotated[bool, Depends(may_walk)]
 ReadAccess = Depends(require_read)
 
 
+def instant_query(description: str, example: str, alias: str | None = None) -> Any:
+    """A query parameter holding a date or an ISO 8601 instant (parsed by the route)."""
+    return Query(alias=alias, description=description, examples=[example], max_length=40)
+
+
 async def point_in_time(
     request: Request,
     queries: QueriesDep,
     as_of: Annotated[
         str | None,
-        Query(
-            description="Said-time: statements made by then (a date means its whole day).",
-            examples=["2024-10-24"],
-            max_length=40,
+        instant_query(
+            "Said-time: statements made by then (a date means its whole day).", "2024-10-24"
         ),
     ] = None,
     known_at: Annotated[
         str | None,
-        Query(
-            description="Recorded-time: what the ledger knew then (a date: its end).",
-            examples=["2024-10-25T12:00:00Z"],
-            max_length=40,
+        instant_query(
+            "Recorded-time: what the ledger knew then (a date: its end).", "2024-10-25T12:00:00Z"
         ),
     ] = None,
 ) -> PointInTime:
-    at = PointInTime(
-        as_of=None if as_of is None else parse_instant(as_of, field="as_of", end_of_day=True),
-        known_at=None
-        if known_at is None
-        else parse_instant(known_at, field="known_at", end_of_day=True),
-    )
+    at = PointInTime(as_of=_day_end(as_of, "as_of"), known_at=_day_end(known_at, "known_at"))
     if at.known_at is not None:
         position = await run_in_threadpool(queries.pinned_position, at.known_at)
         if position is not None:
@@ -182,10 +184,15 @@ async def point_in_time(
     return at
 
 
+def _day_end(text: str | None, field: str) -> datetime | None:
+    """An instant as given, a date as the end of its day; None for no bound."""
+    return None if text is None else parse_instant(text, field=field, end_of_day=True)
+
+
 AtDep = Annotated[PointInTime, Depends(point_in_time)]
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[
         str | None,
         Header(description='The claim\'s ETag (e.g. "3"; weak or strong) or *', examples=['"3"']),
@@ -208,7 +215,7 @@ def parse_etag(value: str) -> int:
 ExpectedVersionDep = Annotated[ExpectedVersion, Depends(expected_version)]
 
 
-def idempotency_key(
+async def idempotency_key(
     key: Annotated[
         str | None,
         Header(
@@ -226,7 +233,7 @@ def idempotency_key(
 IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
 
 
-def write_options(writer: Writer, key: IdempotencyKeyDep, log: LogDep) -> WriteOptions:
+async def write_options(writer: Writer, key: IdempotencyKeyDep, log: LogDep) -> WriteOptions:
     """How a registration is written: its Idempotency-Key (which, with the token's name,
     derives the event id, and is kept in the metadata), the metadata naming the channel and
     the token, and a receipt when the ledger signs. Keys are scoped by token."""
@@ -246,7 +253,7 @@ def idempotency_scope(token_name: str) -> str:
 WriteOptionsDep = Annotated[WriteOptions, Depends(write_options)]
 
 
-def guarded_write_options(
+async def guarded_write_options(
     options: WriteOptionsDep, expected: ExpectedVersionDep
 ) -> WriteOptions:
     """A write to a claim's stream: the registration's options and the version If-Match expects
@@ -259,6 +266,11 @@ GuardedWriteDep = Annotated[WriteOptions, Depends(guarded_write_options)]
 
 KEY = KEY_PATTERN.pattern  # the domain's own patterns: a bad key never reaches the database
 DOCUMENT_ID = DOCUMENT_ID_PATTERN.pattern
+# The path parameters naming one resource, each with the seed story's example.
+ActorKey = Annotated[str, Path(pattern=KEY, examples=["peskov"])]
+ClaimKey = Annotated[str, Path(pattern=KEY, examples=["musk-putin-regular-contact-since-2022"])]
+StoryKey = Annotated[str, Path(pattern=KEY, examples=["musk-putin-contacts"])]
+DocumentIdPath = Annotated[str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])]
 
 
 def etag(version: int | None) -> str:
@@ -339,3 +351,31 @@ def link_next(request: Request, response: Response, page: Page) -> str | None:
         target = f"{request.url.path}?{urlencode([*query, ('cursor', page.next_cursor)])}"
         response.headers["Link"] = f'<{target}>; rel="next"'
     return page.next_cursor
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """A list route's page: which one was asked for, and how its answer is given."""
+
+    request: Request
+    response: Response
+    page: PageRequest
+
+    def answer(self, name: str, found: Page[Any], items: Any = None, **before: Any) -> Response:
+        """``{**before, name: items, "next": cursor}`` (items: the page's own unless given),
+        with ``Link: rel="next"`` when there is a next page."""
+        next_cursor = link_next(self.request, self.response, found)
+        listed = found.items if items is None else items
+        return trusted_json({**before, name: listed, "next": next_cursor}, self.response)
+
+
+async def paging(request: Request, response: Response, page: PageDep) -> Paging:
+    return Paging(request, response, page)
+
+
+PagingDep = Annotated[Paging, Depends(paging)]
+
+
+def key_filter(description: str) -> Any:
+    """A query parameter that keeps only what one key (a story, actor, claim) names."""
+    return Query(pattern=KEY, description=description)

@@ -44,7 +44,7 @@ def preferences(header: str | None) -> list[str]:
     return [name for _, _, name in sorted(ranked)] + refused
 
 
-def reader_preferences(
+async def reader_preferences(
     accept_language: Annotated[
         str | None,
         Header(

@@ -2,20 +2,20 @@
 
 Each application has its own ``CollectorRegistry`` (tests and benchmarks build many apps in
 one process; the client library's global registry would refuse the second). HTTP metrics come
-from an ASGI middleware labelled by route *template* (``/v1/claims/{key}``), never the raw path,
-so the series count stays bounded whatever clients send.
+from the edge middleware (``api/edge.py``), labelled by route *template*
+(``/v1/claims/{key}``), never the raw path, so the series count stays bounded whatever
+clients send.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from ledger.store import SqlEventStore
 
@@ -89,7 +89,10 @@ class LedgerMetrics:
         """Gauges computed at scrape time (head position, checkpoint size, lags)."""
         self.registry.register(_StateCollector(read_state))
 
-    def refused(self, method: str, status: int) -> None:
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count and time one answered request; a refused write also counts by its reason."""
+        self.requests.labels(method, route, str(status)).inc()
+        self.request_seconds.labels(method, route).observe(seconds)
         if method in WRITE_METHODS and status >= 400:
             self.refused_writes.labels(REFUSAL_REASONS.get(status, f"http-{status}")).inc()
 
@@ -115,40 +118,6 @@ class _StateCollector(Collector):
         for name, value in self._read_state().items():
             if value is not None:
                 yield GaugeMetricFamily(name, STATE_HELP.get(name, name), value=value)
-
-
-class MetricsMiddleware:
-    """Counts and times every request by its route template, and write refusals by reason."""
-
-    def __init__(self, app: ASGIApp, metrics: LedgerMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                self._observe(scope, status, time.perf_counter() - started)
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        except BaseException:
-            self._observe(scope, 500, time.perf_counter() - started)
-            raise
-
-    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
-        method, route = scope["method"], route_template(scope)
-        self.metrics.requests.labels(method, route, str(status)).inc()
-        self.metrics.request_seconds.labels(method, route).observe(seconds)
-        self.metrics.refused(method, status)
 
 
 def route_template(scope: Scope) -> str:

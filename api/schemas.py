@@ -86,25 +86,26 @@ ClaimBody = registration_body(Claim, "ClaimRegistered")
 CONTENTS = ("text", "html", "pdf")
 
 
+def examples(*bodies: dict[str, Any]) -> ConfigDict:
+    """A model's configuration naming example bodies for its OpenAPI schema."""
+    return ConfigDict(json_schema_extra={"examples": list(bodies)})
+
+
 class DocumentRegistered(Frozen):
     """A document to register: its ``text`` with the SHA-256 of its UTF-8 bytes, or an HTML
     page (``html``) or a PDF (``pdf``, base64) from which the ledger extracts the article's
     text, title, author and publication time, keeping the original. For HTML and PDF,
     ``sha256`` is optional and, if given, is that of the bytes given (the page's UTF-8)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "document_id": "herald-2025-03-03.html",
-                    "publisher": "coastal-herald",
-                    "language": "en",
-                    "url": "https://herald.example/2025/03/03/bridge",
-                    "html": "<html><head><title>Bridge costs double</title></head><body>"
-                    "<article><p>The repair will cost 40 million euros, the mayor said."
-                    "</p></article></body></html>",
-                }
-            ]
+    model_config = examples(
+        {
+            "document_id": "herald-2025-03-03.html",
+            "publisher": "coastal-herald",
+            "language": "en",
+            "url": "https://herald.example/2025/03/03/bridge",
+            "html": "<html><head><title>Bridge costs double</title></head><body>"
+            "<article><p>The repair will cost 40 million euros, the mayor said."
+            "</p></article></body></html>",
         }
     )
 
@@ -196,9 +197,7 @@ class StatementIn(StatementDraftFields):
     """A statement to record; ``event_id`` optional (an Idempotency-Key derives one). The quote
     may be its exact text alone: the ledger anchors it in the document."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [PESKOV_DENIES_EXACT_ONLY, PESKOV_DENIES]}
-    )
+    model_config = examples(PESKOV_DENIES_EXACT_ONLY, PESKOV_DENIES)
 
     event_id: uuid.UUID | None = None
 
@@ -211,9 +210,7 @@ class StatementIn(StatementDraftFields):
 class AnchorRequest(Frozen):
     """The exact text of a quote, to find in a document."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"exact": "so Peskow"}]}
-    )
+    model_config = examples({"exact": "so Peskow"})
 
     exact: str = Field(min_length=1, max_length=5000)
     after: int = Field(
@@ -222,22 +219,20 @@ class AnchorRequest(Frozen):
     limit: int = Field(default=MAX_PAGE, ge=1, le=MAX_PAGE, description="At most this many.")
 
 
-class RetractionIn(Frozen):
-    """Stop counting a statement from now on: why, and whose change it is."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "reason": "The quote was attributed to the wrong speaker.",
-                    "basis": "ledger_error",
-                }
-            ]
-        }
-    )
+class StatementChange(Frozen):
+    """A change to a recorded statement: why, and whose change it is."""
 
     reason: FreeText = Field(min_length=1, max_length=2000)
     basis: RetractionBasis
+
+
+class RetractionIn(StatementChange):
+    """Stop counting a statement from now on: why, and whose change it is."""
+
+    model_config = examples(
+        {"reason": "The quote was attributed to the wrong speaker.", "basis": "ledger_error"}
+    )
+
     withdrawn_at: SourceTime | None = Field(
         default=None,
         description="source_changed only: when the source withdrew its text (default: now); "
@@ -250,23 +245,17 @@ class RetractionIn(Frozen):
         return source_instant(self.withdrawn_at)
 
 
-class CorrectionIn(Frozen):
+class CorrectionIn(StatementChange):
     """Replace a statement's reading from now on: why, whose change, and the corrected reading."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "reason": "Add the missing note on the date.",
-                    "basis": "ledger_error",
-                    "statement": {**PESKOV_DENIES, "note": "Corrected: still undated in 000."},
-                }
-            ]
+    model_config = examples(
+        {
+            "reason": "Add the missing note on the date.",
+            "basis": "ledger_error",
+            "statement": {**PESKOV_DENIES, "note": "Corrected: still undated in 000."},
         }
     )
 
-    reason: FreeText = Field(min_length=1, max_length=2000)
-    basis: RetractionBasis
     statement: StatementDraft
     corrected_at: SourceTime | None = Field(
         default=None,

@@ -14,12 +14,19 @@ httptools' parser arrive here as that same 400; nothing else reaches a client un
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import logging
 from typing import Any
 
+import uvicorn
+from fastapi import FastAPI
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from api.access_log import configure_json_logging
+from api.app import create_app
 from api.problems import PROBLEM_BASE
+from api.settings import ApiSettings
 
 
 def problem_bytes(status: int, reason: str, slug: str, detail: str) -> bytes:
@@ -37,49 +44,87 @@ def problem_bytes(status: int, reason: str, slug: str, detail: str) -> bytes:
     return head.encode("ascii") + body
 
 
-def ledger_http(header_timeout: float) -> type[HttpToolsProtocol]:
-    """uvicorn's httptools protocol with problem+json 400s and a deadline for headers."""
+class LedgerHttp(HttpToolsProtocol):
+    """uvicorn's httptools protocol with problem+json 400s and a deadline for headers
+    (``LEDGER_HEADER_TIMEOUT_SECONDS``). Named by its import path, so each server process of
+    ``ledger serve --workers N`` loads it itself."""
 
-    class LedgerHttp(HttpToolsProtocol):
-        header_deadline: asyncio.TimerHandle | None = None
+    header_deadline: asyncio.TimerHandle | None = None
 
-        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._arm()
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout = configured_header_timeout()
 
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            super().connection_lost(exc)
+    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
 
-        def on_message_begin(self) -> None:
-            super().on_message_begin()
-            self._arm()
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
 
-        def on_headers_complete(self) -> None:
-            self._disarm()
-            super().on_headers_complete()
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm()
 
-        def send_400_response(self, msg: str) -> None:
-            self._disarm()
-            detail = "the request is not HTTP/1.1 this server can read: " + msg.rstrip(".")
-            self.transport.write(problem_bytes(400, "Bad Request", "malformed-request", detail))
-            self.transport.close()
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        super().on_headers_complete()
 
-        def _arm(self) -> None:
-            if self.header_deadline is None:
-                self.header_deadline = self.loop.call_later(header_timeout, self._too_slow)
+    def send_400_response(self, msg: str) -> None:
+        self._disarm()
+        detail = "the request is not HTTP/1.1 this server can read: " + msg.rstrip(".")
+        self.transport.write(problem_bytes(400, "Bad Request", "malformed-request", detail))
+        self.transport.close()
 
-        def _disarm(self) -> None:
-            if self.header_deadline is not None:
-                self.header_deadline.cancel()
-                self.header_deadline = None
+    def _arm(self) -> None:
+        if self.header_deadline is None:
+            self.header_deadline = self.loop.call_later(self.header_timeout, self._too_slow)
 
-        def _too_slow(self) -> None:
+    def _disarm(self) -> None:
+        if self.header_deadline is not None:
+            self.header_deadline.cancel()
             self.header_deadline = None
-            if self.transport.is_closing() or (self.cycle and not self.cycle.response_complete):
-                return
-            detail = f"the request's headers did not arrive within {header_timeout:g} seconds"
-            self.transport.write(problem_bytes(408, "Request Timeout", "request-timeout", detail))
-            self.transport.close()
 
-    return LedgerHttp
+    def _too_slow(self) -> None:
+        self.header_deadline = None
+        if self.transport.is_closing() or (self.cycle and not self.cycle.response_complete):
+            return
+        detail = f"the request's headers did not arrive within {self.header_timeout:g} seconds"
+        self.transport.write(problem_bytes(408, "Request Timeout", "request-timeout", detail))
+        self.transport.close()
+
+
+@functools.cache
+def configured_header_timeout() -> float:
+    """The header deadline from the environment, read once per server process."""
+    return ApiSettings().header_timeout_seconds
+
+
+def served_app() -> FastAPI:
+    """The application as ``ledger serve`` runs it, built in each of its server processes:
+    the ledger's loggers as JSON lines on stderr, the access log unless it is turned off."""
+    api_settings = ApiSettings()
+    configure_json_logging()
+    if not api_settings.access_log:
+        logging.getLogger("ledger.access").setLevel(logging.WARNING)
+    return create_app(api_settings=api_settings)
+
+
+def serve(host: str, port: int, workers: int) -> None:
+    """Run uvicorn: ``workers`` processes sharing one listening socket and one database.
+
+    The application and the protocol are given by import path, so each process builds its
+    own (uvicorn's workers are spawned processes: nothing is inherited but the environment).
+    """
+    uvicorn.run(
+        "api.server:served_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        access_log=False,  # the ledger's own JSON line per request replaces uvicorn's
+        loop="uvloop",  # pinned dependencies, chosen for speed (bench: HTTP cases)
+        http="api.server:LedgerHttp",  # httptools, problem+json 400s, a header deadline
+    )

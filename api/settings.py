@@ -74,6 +74,9 @@ class ApiSettings(BaseSettings):
     header_timeout_seconds: float = Field(
         default=10, gt=0, le=300, description="a request's headers must arrive within this"
     )
+    access_log: bool = Field(
+        default=True, description="one JSON line per request on stderr (ledger serve)"
+    )
     body_timeout_seconds: float = Field(
         default=30, gt=0, le=600, description="a request's body must arrive within this"
     )

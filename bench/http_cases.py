@@ -14,8 +14,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import IO, Any, Iterator
 
 import httpx
 
@@ -30,56 +31,117 @@ CLAIM = "musk-putin-regular-contact-since-2022"
 TOKEN = "bench-write-token"
 
 
-def http_cases(dbs: Databases, requests: int, runs: int) -> tuple[list[Figure], dict[str, Any]]:
-    """POST /v1/statements and GET /v1/claims/{key} against bare endpoints doing the raw work.
+WORKERS = (1, 2)  # server processes: ``ledger serve --workers N``
 
+
+@dataclass
+class HttpFigures:
+    """One server shape's two figures (append, read) and their latencies, run after run."""
+
+    post: Figure
+    get: Figure
+    latency: dict[str, list[float]] = field(
+        default_factory=lambda: {name: [] for name in LATENCIES}
+    )
+
+    @classmethod
+    def named(cls, backend: str, workers: int) -> HttpFigures:
+        """The figures of one shape, with issue 25's targets: one process, append 0.5 and
+        read 0.7 of the bare endpoint; two processes on PostgreSQL, append 0.8."""
+        shape = "" if workers == 1 else f", {workers} workers"
+        append_target = 0.5 if workers == 1 else (0.8 if backend == "postgresql" else None)
+        read_target = 0.7 if workers == 1 else None
+        return cls(
+            Figure(f"HTTP append (POST /v1/statements{shape})", backend, "req/s", append_target),
+            Figure(f"HTTP read (GET /v1/claims/{{key}}{shape})", backend, "req/s", read_target),
+        )
+
+    def add(self, posts: Load, gets: Load, raw_posts: Load, raw_gets: Load) -> None:
+        self.post.ledger.append(posts.rate)
+        self.post.baseline.append(raw_posts.rate)
+        self.get.ledger.append(gets.rate)
+        self.get.baseline.append(raw_gets.rate)
+        for load_, kind in ((posts, "post"), (gets, "get")):
+            self.latency[f"{kind}_p50_ms"].append(load_.p50_ms)
+            self.latency[f"{kind}_p99_ms"].append(load_.p99_ms)
+
+    def noted(self, generator: str) -> list[Figure]:
+        worst_p99 = max(self.latency["post_p99_ms"])
+        self.post.note = (
+            f"(p50 {min(self.latency['post_p50_ms']):.1f} ms, p99 {worst_p99:.1f} ms; "
+            f"target p99 <= 50 ms; load from {generator})"
+        )
+        get_p50, get_p99 = min(self.latency["get_p50_ms"]), max(self.latency["get_p99_ms"])
+        self.get.note = f"(p50 {get_p50:.1f} ms, p99 {get_p99:.1f} ms)"
+        return [self.post, self.get]
+
+
+LATENCIES = ("post_p50_ms", "post_p99_ms", "get_p50_ms", "get_p99_ms")
+
+
+def http_cases(dbs: Databases, requests: int, runs: int) -> tuple[list[Figure], dict[str, Any]]:
+    """POST /v1/statements and GET /v1/claims/{key} against bare endpoints doing the raw work,
+    with one server process and with two (``--workers 2``), on each backend there is.
+
+    The bare endpoints are one process on SQLite in every case: the framework's own speed.
     The load comes from wrk (Debian's package) when it is installed: a client in C leaves the
     CPU to the servers. Without it, a Python client does the same requests, more slowly.
     """
-    post = Figure("HTTP append (POST /v1/statements)", "sqlite", "req/s", target=0.7)
-    get = Figure("HTTP read (GET /v1/claims/{key})", "sqlite", "req/s", target=0.7)
-    latency: dict[str, list[float]] = {
-        "post_p50_ms": [],
-        "post_p99_ms": [],
-        "get_p50_ms": [],
-        "get_p99_ms": [],
+    shapes = {
+        (backend, workers): HttpFigures.named(backend, workers)
+        for backend in dbs.backends
+        for workers in WORKERS
     }
     body = _statement_body()
     for _ in range(runs):
-        ledger_url, bare_db, read_db = _prepare(dbs)
-        ledger_command = [str(Path(sys.executable).with_name("ledger")), "serve", "--no-access-log"]
-        with _server(ledger_command, _ledger_env(ledger_url, Path(dbs.folder))) as port:
-            posts = load(
-                port,
-                requests,
-                "POST",
-                "/v1/statements",
-                body,
-                {"Authorization": f"Bearer {TOKEN}"},
-            )
-            gets = load(port, requests, "GET", f"/v1/claims/{CLAIM}")
-        bare_command = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--no-access-log"]
-        with _server(
-            bare_command, {"BENCH_BARE_DB": bare_db, "BENCH_BARE_READ_DB": read_db}
-        ) as port:
-            raw_posts = load(port, requests, "POST", "/raw/statements", body)
-            raw_gets = load(port, requests, "GET", f"/raw/claims/{CLAIM}")
-        post.ledger.append(posts.rate)
-        post.baseline.append(raw_posts.rate)
-        get.ledger.append(gets.rate)
-        get.baseline.append(raw_gets.rate)
-        latency["post_p50_ms"].append(posts.p50_ms)
-        latency["post_p99_ms"].append(posts.p99_ms)
-        latency["get_p50_ms"].append(gets.p50_ms)
-        latency["get_p99_ms"].append(gets.p99_ms)
+        raw_posts, raw_gets = _bare_loads(dbs, requests, body)
+        for (backend, workers), figures in shapes.items():
+            posts, gets = _ledger_loads(dbs, backend, workers, requests, body)
+            figures.add(posts, gets, raw_posts, raw_gets)
     generator = "wrk" if shutil.which("wrk") else "python client"
-    worst_p99 = max(latency["post_p99_ms"])
-    post.note = (
-        f"(p50 {min(latency['post_p50_ms']):.1f} ms, p99 {worst_p99:.1f} ms; "
-        f"target p99 <= 50 ms; load from {generator})"
-    )
-    get.note = f"(p50 {min(latency['get_p50_ms']):.1f} ms, p99 {max(latency['get_p99_ms']):.1f} ms)"
-    return [post, get], {"http_latency_ms": latency}
+    detail = {
+        _latency_name(backend, workers): figures.latency
+        for (backend, workers), figures in shapes.items()
+    }
+    return [figure for shape in shapes.values() for figure in shape.noted(generator)], detail
+
+
+def _latency_name(backend: str, workers: int) -> str:
+    """The extras' key: ``http_latency_ms`` for one process on SQLite, as before."""
+    suffix = "" if backend == "sqlite" else f"_{backend}"
+    return f"http_latency_ms{suffix}" + ("" if workers == 1 else f"_{workers}_workers")
+
+
+def _ledger_loads(
+    dbs: Databases, backend: str, workers: int, requests: int, body: dict[str, Any]
+) -> tuple[Load, Load]:
+    """Appends, then reads, against ``ledger serve --workers N`` on a freshly seeded ledger."""
+    ledger_url = _seeded(dbs, backend)
+    command = [
+        str(Path(sys.executable).with_name("ledger")),
+        "serve",
+        "--no-access-log",
+        "--workers",
+        str(workers),
+    ]
+    env = _ledger_env(ledger_url, Path(dbs.folder))
+    with _server(command, env, processes=workers) as port:
+        write = {"Authorization": f"Bearer {TOKEN}"}
+        posts = load(port, requests, "POST", "/v1/statements", body, write)
+        gets = load(port, requests, "GET", f"/v1/claims/{CLAIM}")
+    return posts, gets
+
+
+def _bare_loads(dbs: Databases, requests: int, body: dict[str, Any]) -> tuple[Load, Load]:
+    """The same appends and reads against the bare endpoints (bench/bare_app.py)."""
+    read_copy = Path(_seeded(dbs, "sqlite").removeprefix("sqlite:///"))
+    bare = Path(dbs.fresh("sqlite").removeprefix("sqlite:///"))
+    command = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--no-access-log"]
+    env = {"BENCH_BARE_DB": str(bare), "BENCH_BARE_READ_DB": str(read_copy)}
+    with _server(command, env) as port:
+        raw_posts = load(port, requests, "POST", "/raw/statements", body)
+        raw_gets = load(port, requests, "GET", f"/raw/claims/{CLAIM}")
+    return raw_posts, raw_gets
 
 
 class Load:
@@ -145,9 +207,10 @@ def _load_wrk(
         handle.name,
         f"http://127.0.0.1:{port}{path}",
     ]
-    output = subprocess.run(
-        command, check=True, capture_output=True, text=True, timeout=seconds + 60
-    ).stdout
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed:\n{done.stdout}{done.stderr}")
+    output = done.stdout
     os.unlink(handle.name)
     if "Non-2xx" in output:
         raise RuntimeError(f"wrk saw failed requests:\n{output}")
@@ -188,20 +251,16 @@ def _load(
     return asyncio.run(run())
 
 
-def _prepare(dbs: Databases) -> tuple[str, str, str]:
-    """A seeded ledger for the ledger server; a migrated file and a seeded copy for the bare one."""
-    ledger_url = dbs.fresh("sqlite")
+def _seeded(dbs: Databases, backend: str) -> str:
+    """A fresh ledger holding the seed story."""
+    url = dbs.fresh(backend)
     clock = SeedClock()
-    app = open_app(Settings(database_url=ledger_url), clock=clock)
+    app = open_app(Settings(database_url=url), clock=clock)
     try:
         seed(app.ledger, load_story(Settings().seed_file), clock)
     finally:
         app.close()
-    ledger_file = Path(ledger_url.removeprefix("sqlite:///"))
-    read_copy = ledger_file.with_name(ledger_file.stem + "-read.db")
-    shutil.copy(ledger_file, read_copy)
-    bare = Path(dbs.fresh("sqlite").removeprefix("sqlite:///"))
-    return ledger_url, str(bare), str(read_copy)
+    return url
 
 
 def _statement_body() -> dict[str, Any]:
@@ -226,32 +285,38 @@ def _ledger_env(url: str, folder: Path) -> dict[str, str]:
 
 
 @contextmanager
-def _server(args: list[str], env: dict[str, str]) -> Iterator[int]:
+def _server(args: list[str], env: dict[str, str], processes: int = 1) -> Iterator[int]:
+    """A uvicorn server (the ledger's or the bare one) whose ``processes`` have all started."""
     port = _free_port()
     command = [*args, "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(
-        command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        _wait_until_up(port, process)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-
-
-def _wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"server exited: {process.stderr.read().decode() if process.stderr else ''}"
-            )
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=output
+        )
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
+            _wait_until_up(process, output, processes)
+            yield port
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+STARTED = b"Application startup complete."
+LISTENING = b"Uvicorn running on"
+
+
+def _wait_until_up(process: subprocess.Popen[bytes], output: IO[bytes], processes: int) -> None:
+    """Until the server listens and each of its processes has said it started (uvicorn's own
+    log lines): a load begun earlier would open all its connections on the first process up."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        output.seek(0)
+        said = output.read()
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {said.decode(errors='replace')}")
+        if LISTENING in said and said.count(STARTED) >= processes:
+            return
+        time.sleep(0.05)
     raise RuntimeError("server did not start")
 
 

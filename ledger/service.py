@@ -627,11 +627,10 @@ class LedgerQueries:
             return _found(queries.claim_view(connection, key, at), f"no claim {key!r}")
 
     def claim_and_version(self, key: str) -> tuple[ClaimView, int | None]:
-        """The claim's current view and its stream's version, read in one transaction."""
+        """The claim's current view and its stream's version, read in one query."""
         with self.store.read_connection() as connection:
-            view = queries.current_claim_view(connection, self.store.backend, key)
-            view = _found(view, f"no claim {key!r}")
-            return view, self.store.stream_version_in(connection, claim_stream(key))
+            found = queries.current_claim_and_version(connection, self.store.backend, key)
+        return _found(found, f"no claim {key!r}")
 
     def events(self, after: int = 0, limit: int = 100) -> list[RecordedEvent]:
         """A page of the global log after position ``after``."""

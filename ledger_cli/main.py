@@ -485,17 +485,48 @@ def serve(
     access_log: Annotated[
         bool, typer.Option(help="Log every request as one JSON line on stderr.")
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes on the one database (each group-commits its own writes).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the HTTP API with uvicorn (the database must be migrated: ledger db upgrade)."""
-    import logging
+    from api import server
 
-    import uvicorn
+    # Each server process reads its settings from the environment it inherits.
+    with _environment({} if access_log else {"LEDGER_ACCESS_LOG": "false"}):
+        _check_serve_settings()
+        shown = f"[{host}]" if ":" in host else host
+        processes = "" if workers == 1 else f", {workers} processes"
+        typer.echo(f"serving the claims ledger on http://{shown}:{port}{processes} (docs at /docs)")
+        server.serve(host, port, workers)
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """``values`` set in the environment for the block, as they were afterwards."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _check_serve_settings() -> None:
+    """Refuse bad settings before any server process starts (exit 2, the reason on stderr)."""
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
 
-    from api.access_log import configure_json_logging
     from api.app import require_signing_key
-    from api.server import ledger_http
     from api.settings import ApiSettings
 
     try:
@@ -519,21 +550,6 @@ def serve(
     except RuntimeError as error:
         typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
         raise typer.Exit(code=2) from None
-    configure_json_logging()
-    if not access_log:
-        logging.getLogger("ledger.access").setLevel(logging.WARNING)
-    shown = f"[{host}]" if ":" in host else host
-    typer.echo(f"serving the claims ledger on http://{shown}:{port} (docs at /docs)")
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        proxy_headers=False,
-        access_log=False,  # the ledger's own JSON line per request replaces uvicorn's
-        loop="uvloop",  # pinned dependencies, chosen for speed (bench: HTTP cases)
-        http=ledger_http(api_settings.header_timeout_seconds),  # httptools, problem+json 400s
-    )
 
 
 if __name__ == "__main__":

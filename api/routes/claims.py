@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import (
-    KEY,
-    AtDep,
-    PageDep,
-    QueriesDep,
-    ReadAccess,
-    etag,
-    link_next,
-)
+from api.deps import AtDep, ClaimKey, PagingDep, QueriesDep, ReadAccess, etag, key_filter
 from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
 from api.language import Preferences, localized, localized_all, say_language
 from api.problems import responses
@@ -25,7 +17,6 @@ from ledger.formats import claim_scope, ledger_scope
 from ledger.projections.queries import ClaimFilter
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"], dependencies=[ReadAccess])
-ClaimKey = Annotated[str, Path(pattern=KEY, examples=["musk-putin-regular-contact-since-2022"])]
 ClaimState = Literal[
     "asserted", "denied", "contested", "unanswered", "questioned", "reported", "unstated"
 ]
@@ -34,17 +25,11 @@ SEARCH_TEXT = Query(min_length=1, max_length=200, description="Full-text search:
 
 @router.get("", response_model=ClaimList, responses=responses(400, 406, 422))
 def list_claims(
-    request: Request,
-    response: Response,
     queries: QueriesDep,
     at: AtDep,
-    page: PageDep,
-    story: Annotated[
-        str | None, Query(pattern=KEY, description="Only this story's claims.")
-    ] = None,
-    actor: Annotated[
-        str | None, Query(pattern=KEY, description="Only claims this actor made statements on.")
-    ] = None,
+    paging: PagingDep,
+    story: Annotated[str | None, key_filter("Only this story's claims.")] = None,
+    actor: Annotated[str | None, key_filter("Only claims this actor made statements on.")] = None,
     state: Annotated[ClaimState | None, Query(description="Only claims in this state.")] = None,
     q: Annotated[str | None, SEARCH_TEXT] = None,
     languages: Preferences = [],  # noqa: B006 (a dependency: Accept-Language)
@@ -54,17 +39,13 @@ def list_claims(
 
     By ``Accept``, the whole ledger's current export instead (schema.org, Web Annotation, PROV).
     """
-    chosen = negotiated(request, EXPORT_OFFERS)
+    chosen = negotiated(paging.request, EXPORT_OFFERS)
     if chosen != JSON:
-        return export(request, queries, ledger_scope(), FORMAT_OF[chosen])
-    where = ClaimFilter(story=story, actor=actor, state=state)
-    found = queries.claims(at, where, page, q)
-    next_cursor = link_next(request, response, found)
+        return export(paging.request, queries, ledger_scope(), FORMAT_OF[chosen])
+    found = queries.claims(at, ClaimFilter(story=story, actor=actor, state=state), paging.page, q)
     claims = localized_all(found.items, languages)
-    say_language(response, claims)
-    return trusted_json(
-        {"point_in_time": at.to_json(), "claims": claims, "next": next_cursor}, response
-    )
+    say_language(paging.response, claims)
+    return paging.answer("claims", found, claims, point_in_time=at.to_json())
 
 
 @router.get("/{key}", response_model=ClaimView, responses=responses(400, 404, 406, 422))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 
-from api.deps import DOCUMENT_ID, PageDep, QueriesDep, ReadAccess, link_next
+from api.body import ParsedBodyRoute
+from api.deps import DocumentIdPath, PagingDep, QueriesDep, ReadAccess
 from api.exports import EXPORT_OFFERS, FORMAT_OF, JSON, export, negotiated
 from api.problems import responses
 from api.responses import trusted_json
@@ -16,19 +17,17 @@ from ledger.formats import document_scope
 from ledger.sources import PDF
 
 router = APIRouter(
-    prefix="/v1/documents", tags=["documents"], dependencies=[ReadAccess]
+    prefix="/v1/documents",
+    tags=["documents"],
+    dependencies=[ReadAccess],
+    route_class=ParsedBodyRoute,
 )
-DocumentIdPath = Annotated[str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])]
 
 
 @router.get("", response_model=DocumentList, responses=responses(400, 422))
-def list_documents(
-    request: Request, response: Response, queries: QueriesDep, page: PageDep
-) -> Response:
+def list_documents(queries: QueriesDep, paging: PagingDep) -> Response:
     """A page of registered documents (without their text) in registration order."""
-    found = queries.documents(page)
-    next_cursor = link_next(request, response, found)
-    return trusted_json({"documents": found.items, "next": next_cursor}, response)
+    return paging.answer("documents", queries.documents(paging.page))
 
 
 @router.get("/{document_id}", response_model=DocumentView, responses=responses(400, 404, 406, 422))

@@ -12,12 +12,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from api.deps import DOCUMENT_ID, KEY, QueriesDep, ReadAccess
+from api.deps import ClaimKey, DocumentIdPath, QueriesDep, ReadAccess, StoryKey
 from api.exports import Format, export, statement_annotation
 from api.problems import responses
 from ledger.formats import claim_scope, document_scope, ledger_scope, story_scope
+from ledger.formats import Scope as ExportScope
+from ledger.service import LedgerQueries
 
 router = APIRouter(tags=["exports"], dependencies=[ReadAccess])
 PROBLEMS = responses(404, 406, 422)
@@ -50,49 +52,47 @@ def get_statement_annotation(
     return statement_annotation(request, queries, view, None if version is None else str(version))
 
 
+class Exporter:
+    """What every export by URL takes: the format the URL names, an AnnotationPage if any."""
+
+    def __init__(self, request: Request, queries: LedgerQueries, fmt: Format, page: int | None):
+        self.request, self.queries, self.format, self.page = request, queries, fmt, page
+
+    def answer(self, scope: ExportScope) -> Response:
+        return export(self.request, self.queries, scope, self.format, self.page)
+
+
+async def exporter(
+    format: Format, request: Request, queries: QueriesDep, page: Page = None
+) -> Exporter:
+    return Exporter(request, queries, format, page)
+
+
+ExporterDep = Annotated[Exporter, Depends(exporter)]
+
+
 @router.get("/v1/claims/{key}/export/{format}", **EXPORTED)
-def export_claim(
-    key: Annotated[str, Path(pattern=KEY, examples=["musk-putin-regular-contact-since-2022"])],
-    format: Format,
-    request: Request,
-    queries: QueriesDep,
-    page: Page = None,
-) -> Response:
+def export_claim(key: ClaimKey, exported: ExporterDep) -> Response:
     """One claim as schema.org, PROV (Turtle or JSON-LD) or an AnnotationCollection."""
-    queries.claim(key)  # 404 for an unknown claim
-    return export(request, queries, claim_scope(key), format, page)
+    exported.queries.claim(key)  # 404 for an unknown claim
+    return exported.answer(claim_scope(key))
 
 
 @router.get("/v1/documents/{document_id}/export/{format}", **EXPORTED)
-def export_document(
-    document_id: Annotated[str, Path(pattern=DOCUMENT_ID, examples=["000_439eb0cae6d670e2.txt"])],
-    format: Format,
-    request: Request,
-    queries: QueriesDep,
-    page: Page = None,
-) -> Response:
+def export_document(document_id: DocumentIdPath, exported: ExporterDep) -> Response:
     """Every statement quoted from one document, in one format."""
-    queries.document(document_id)
-    return export(request, queries, document_scope(document_id), format, page)
+    exported.queries.document(document_id)  # 404 for an unknown document
+    return exported.answer(document_scope(document_id))
 
 
 @router.get("/v1/stories/{key}/export/{format}", **EXPORTED)
-def export_story(
-    key: Annotated[str, Path(pattern=KEY, examples=["musk-putin-contacts"])],
-    format: Format,
-    request: Request,
-    queries: QueriesDep,
-    page: Page = None,
-) -> Response:
+def export_story(key: StoryKey, exported: ExporterDep) -> Response:
     """One story alone (its claims and every statement on them), in one format."""
-    story = queries.story(key)  # 404 for an unknown story
-    scope = story_scope(key, [claim.key for claim in story.claims])
-    return export(request, queries, scope, format, page)
+    story = exported.queries.story(key)  # 404 for an unknown story
+    return exported.answer(story_scope(key, [claim.key for claim in story.claims]))
 
 
 @router.get("/v1/export/{format}", **EXPORTED)
-def export_ledger(
-    format: Format, request: Request, queries: QueriesDep, page: Page = None
-) -> Response:
+def export_ledger(exported: ExporterDep) -> Response:
     """The whole ledger, every story, in one format."""
-    return export(request, queries, ledger_scope(), format, page)
+    return exported.answer(ledger_scope())

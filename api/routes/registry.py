@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Response
 
+from api.body import ParsedBodyRoute
 from api.deps import LedgerDep, LogDep, WriteOptionsDep
 from api.problems import responses
 from api.receipts import with_receipt
@@ -16,7 +17,7 @@ from ledger.domain.model import Actor, Claim, Story
 from ledger.service import Ledger
 from ledger.store import RecordedEvent
 
-router = APIRouter(prefix="/v1", tags=["registry"])
+router = APIRouter(prefix="/v1", tags=["registry"], route_class=ParsedBodyRoute)
 REGISTER_PROBLEMS = responses(400, 401, 403, 409, 413, 415, 422, 503)
 Registration = TypeVar("Registration", Actor, Claim, DocumentBody, Story)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import KEY, QueriesDep, ReadAccess
+from api.deps import KEY, QueriesDep, ReadAccess, instant_query
 from api.problems import responses
 from ledger.projections.views import Replay
 from ledger.projections.replay import Axis, parse_instant, to_json_text
@@ -14,30 +14,23 @@ from ledger.projections.replay import Axis, parse_instant, to_json_text
 router = APIRouter(prefix="/v1/replay", tags=["replay"], dependencies=[ReadAccess])
 
 
-@router.get(
-    "", response_model=None, responses={200: {"model": Replay}, **responses(400, 404, 422)}
-)
+def _bound(alias: str, example: str, date_means: str, extent_end: str) -> Any:
+    return instant_query(
+        f"{date_means} or an ISO 8601 instant. Required unless `story` is given: then the "
+        f"story's {extent_end} instant on the axis.",
+        example,
+        alias=alias,
+    )
+
+
+@router.get("", response_model=None, responses={200: {"model": Replay}, **responses(400, 404, 422)})
 def replay(
     queries: QueriesDep,
     start: Annotated[
-        str | None,
-        Query(
-            alias="from",
-            max_length=40,
-            examples=["2024-10-24"],
-            description="Start: a date (its start) or an ISO 8601 instant. Required unless "
-            "`story` is given: then the story's first instant on the axis.",
-        ),
+        str | None, _bound("from", "2024-10-24", "Start: a date (its start)", "first")
     ] = None,
     end: Annotated[
-        str | None,
-        Query(
-            alias="to",
-            max_length=40,
-            examples=["2024-10-26"],
-            description="End: a date (the whole day) or an ISO 8601 instant. Required unless "
-            "`story` is given: then the story's last instant on the axis.",
-        ),
+        str | None, _bound("to", "2024-10-26", "End: a date (the whole day)", "last")
     ] = None,
     axis: Annotated[
         Axis, Query(description="said: when it was said; recorded: when recorded.")

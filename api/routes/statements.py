@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
+from api.body import ParsedBodyRoute
 from api.deps import (
     DOCUMENT_ID,
-    KEY,
     GuardedWriteDep,
     LedgerDep,
     LogDep,
-    PageDep,
+    PagingDep,
     QueriesDep,
     ReadAccess,
-    link_next,
+    key_filter,
 )
 from api.exports import JSON, STATEMENT_OFFERS, negotiated, statement_annotation
 from api.problems import responses
@@ -28,44 +28,59 @@ from api.views import StatementList, StatementView, WrittenEvent
 from ledger.audit.log import TransparencyLog
 from ledger.domain.model import Stance
 from ledger.projections.queries import StatementFilter
+from ledger.service import Ledger, WriteOptions
 from ledger.store import RecordedEvent
 
-router = APIRouter(prefix="/v1/statements", tags=["statements"])
+router = APIRouter(prefix="/v1/statements", tags=["statements"], route_class=ParsedBodyRoute)
 WRITE_PROBLEMS = responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
 
 
-def written(
-    response: Response, event: RecordedEvent, statement_id: object, log: TransparencyLog
-) -> dict[str, Any]:
-    """The stored envelope and its receipt, with ``Location`` naming the statement."""
-    response.headers["Location"] = f"/v1/statements/{statement_id}"
-    response.headers["X-Ledger-Position"] = str(event.position)  # for ?min_position= reads
-    return with_receipt(event, log)
+@dataclass(frozen=True, slots=True)
+class StatementWrite:
+    """What a write to a statement takes (the ledger, the guarded options) and how it answers."""
+
+    ledger: Ledger
+    log: TransparencyLog
+    response: Response
+    options: WriteOptions
+
+    def with_event_id(self, event_id: uuid.UUID | None) -> WriteOptions:
+        """The options with the body's own ``event_id``, if it gave one."""
+        return replace(self.options, event_id=event_id)
+
+    def answer(self, event: RecordedEvent, statement_id: object) -> dict[str, Any]:
+        """The stored envelope and its receipt, with ``Location`` naming the statement."""
+        self.response.headers["Location"] = f"/v1/statements/{statement_id}"
+        self.response.headers["X-Ledger-Position"] = str(event.position)  # ?min_position=
+        return with_receipt(event, self.log)
+
+
+async def statement_write(
+    response: Response, ledger: LedgerDep, log: LogDep, options: GuardedWriteDep
+) -> StatementWrite:
+    return StatementWrite(ledger, log, response, options)
+
+
+StatementWriteDep = Annotated[StatementWrite, Depends(statement_write)]
+WRITTEN: dict[str, Any] = {
+    "status_code": 201,
+    "response_model": WrittenEvent,
+    "responses": WRITE_PROBLEMS,
+}
 
 
 @router.post(
-    "",
-    status_code=201,
-    response_model=WrittenEvent,
-    responses=WRITE_PROBLEMS,
-    response_description="The stored event (also for a retry of an Idempotency-Key)",
+    "", **WRITTEN, response_description="The stored event (also for a retry of an Idempotency-Key)"
 )
-def record_statement(
-    body: StatementIn,
-    response: Response,
-    ledger: LedgerDep,
-    log: LogDep,
-    options: GuardedWriteDep,
-) -> dict[str, Any]:
+def record_statement(body: StatementIn, write: StatementWriteDep) -> dict[str, Any]:
     """Record one statement on its claim; If-Match guards the claim's version.
 
     ``source.quote.exact`` alone is enough: the ledger finds it in the document (``occurrence``
     picks one when it occurs more than once) and stores the full anchor."""
-    event = ledger.record_statement(
-        body.statement(),
-        options=replace(options, event_id=body.event_id),
+    event = write.ledger.record_statement(
+        body.statement(), options=write.with_event_id(body.event_id)
     )
-    return written(response, event, event.event_id, log)
+    return write.answer(event, event.event_id)
 
 
 @router.get(
@@ -75,19 +90,15 @@ def record_statement(
     dependencies=[ReadAccess],
 )
 def list_statements(
-    request: Request,
-    response: Response,
     queries: QueriesDep,
-    page: PageDep,
-    actor: Annotated[str | None, Query(pattern=KEY, description="Only this speaker's.")] = None,
+    paging: PagingDep,
+    actor: Annotated[str | None, key_filter("Only this speaker's.")] = None,
     document: Annotated[
         str | None, Query(pattern=DOCUMENT_ID, description="Only those read in this document.")
     ] = None,
-    claim: Annotated[
-        str | None, Query(pattern=KEY, description="Only those on this claim.")
-    ] = None,
+    claim: Annotated[str | None, key_filter("Only those on this claim.")] = None,
     stance: Annotated[Stance | None, Query(description="Only those taking this stance.")] = None,
-    story: Annotated[str | None, Query(pattern=KEY, description="Only this story's.")] = None,
+    story: Annotated[str | None, key_filter("Only this story's.")] = None,
     q: Annotated[
         str | None, Query(min_length=1, max_length=200, description="Quotes holding every word.")
     ] = None,
@@ -95,9 +106,7 @@ def list_statements(
     """A page of statements, each as its latest version (standing, retracted or withdrawn),
     in the order the ledger recorded those versions."""
     where = StatementFilter(actor=actor, document=document, claim=claim, stance=stance, story=story)
-    found = queries.statements(where, page, q)
-    next_cursor = link_next(request, response, found)
-    return trusted_json({"statements": found.items, "next": next_cursor}, response)
+    return paging.answer("statements", queries.statements(where, paging.page, q))
 
 
 @router.get(
@@ -120,55 +129,35 @@ def read_statement(
     return trusted_json(view, response)
 
 
-@router.post(
-    "/{statement_id}/retractions",
-    status_code=201,
-    response_model=WrittenEvent,
-    responses=WRITE_PROBLEMS,
-)
+@router.post("/{statement_id}/retractions", **WRITTEN)
 def retract_statement(
-    statement_id: uuid.UUID,
-    body: RetractionIn,
-    response: Response,
-    ledger: LedgerDep,
-    log: LogDep,
-    options: GuardedWriteDep,
+    statement_id: uuid.UUID, body: RetractionIn, write: StatementWriteDep
 ) -> dict[str, Any]:
     """Stop counting a statement from now on; it stays in the log. ``source_changed``: the
     source withdrew it, at ``withdrawn_at`` (default now); on the said axis it stood until then."""
-    event = ledger.retract_statement(
+    event = write.ledger.retract_statement(
         statement_id,
         reason=body.reason,
         basis=body.basis,
         withdrawn_at=body.withdrawal_time(),
-        options=replace(options, event_id=body.event_id),
+        options=write.with_event_id(body.event_id),
     )
-    return written(response, event, event.data["statement_id"], log)
+    return write.answer(event, event.data["statement_id"])
 
 
-@router.post(
-    "/{statement_id}/corrections",
-    status_code=201,
-    response_model=WrittenEvent,
-    responses=WRITE_PROBLEMS,
-)
+@router.post("/{statement_id}/corrections", **WRITTEN)
 def correct_statement(
-    statement_id: uuid.UUID,
-    body: CorrectionIn,
-    response: Response,
-    ledger: LedgerDep,
-    log: LogDep,
-    options: GuardedWriteDep,
+    statement_id: uuid.UUID, body: CorrectionIn, write: StatementWriteDep
 ) -> dict[str, Any]:
     """Replace a statement's reading; the original stays in the log. ``source_changed``: the
     source published the changed text at ``corrected_at`` (default now); on the said axis the
     old reading stands until then. ``ledger_error``: the new reading replaces it from the start."""
-    event = ledger.correct_statement(
+    event = write.ledger.correct_statement(
         statement_id,
         body.statement,
         reason=body.reason,
         basis=body.basis,
         corrected_at=body.correction_time(),
-        options=replace(options, event_id=body.event_id),
+        options=write.with_event_id(body.event_id),
     )
-    return written(response, event, event.data["statement_id"], log)
+    return write.answer(event, event.data["statement_id"])

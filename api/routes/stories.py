@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter, Path, Request, Response
-
-from api.deps import KEY, PageDep, QueriesDep, ReadAccess, link_next
+from api.deps import PagingDep, QueriesDep, ReadAccess, StoryKey
 from api.language import Preferences, localized_all, say_language
 from api.problems import responses
 from api.responses import trusted_json
@@ -16,18 +14,14 @@ router = APIRouter(prefix="/v1/stories", tags=["stories"], dependencies=[ReadAcc
 
 
 @router.get("", response_model=StoryList, responses=responses(400, 422))
-def list_stories(
-    request: Request, response: Response, queries: QueriesDep, page: PageDep
-) -> Response:
+def list_stories(queries: QueriesDep, paging: PagingDep) -> Response:
     """A page of stories by key, with how many claims each gathers."""
-    found = queries.stories(page)
-    next_cursor = link_next(request, response, found)
-    return trusted_json({"stories": found.items, "next": next_cursor}, response)
+    return paging.answer("stories", queries.stories(paging.page))
 
 
 @router.get("/{key}", response_model=StoryView, responses=responses(400, 404, 422))
 def read_story(
-    key: Annotated[str, Path(pattern=KEY, examples=["musk-putin-contacts"])],
+    key: StoryKey,
     queries: QueriesDep,
     response: Response,
     languages: Preferences = [],  # noqa: B006 (a dependency: Accept-Language)

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, or_, select
 
+from ledger.domain.events import claim_stream
 from ledger.projections.derive import StatementVersion, derive_claim
 from ledger.projections.schema import (
     actors,
@@ -93,8 +94,13 @@ def claim_view(connection: Connection, key: str, at: PointInTime = NOW) -> Claim
     return views[0] if views else None
 
 
-# A claim's current view, the most read of all, in two fixed statements through the driver:
-# the claim's row with the summary the projection stored, and its stored stance views.
+# A claim's current view, the most read of all, with its stream's version (the ETag a writer
+# sends back with If-Match), in one fixed statement through the driver: the claim's row with the
+# summary the projection stored and the version, once per stored stance view (a claim with no
+# stance: one row, its view null).
+_STREAM_VERSION = (
+    select(func.max(events.c.version)).where(events.c.stream == bindparam("stream"))
+).scalar_subquery()
 CURRENT_CLAIM_SQL = fixed_sql(
     select(
         claims.c.key,
@@ -104,10 +110,12 @@ CURRENT_CLAIM_SQL = fixed_sql(
         claims.c.recorded_at,
         claims.c.summary,
         claims.c.last_changed_position,
-    ).where(claims.c.key == bindparam("key"))
-)
-CURRENT_STANCES_SQL = fixed_sql(
-    select(stances.c.view).where(stances.c.claim == bindparam("claim")).order_by(stances.c.actor)
+        _STREAM_VERSION.label("version"),
+        stances.c.view,
+    )
+    .select_from(claims.outerjoin(stances, stances.c.claim == claims.c.key))
+    .where(claims.c.key == bindparam("key"))
+    .order_by(stances.c.actor)
 )
 
 
@@ -119,20 +127,23 @@ class _ClaimRow(NamedTuple):
     recorded_at: datetime
 
 
-def current_claim_view(connection: Connection, backend: Backend, key: str) -> ClaimView | None:
-    """``claim_view`` now: what the projection stored, nothing derived again."""
-    driver = dbapi(connection)
-    found = driver.execute(backend.sql(CURRENT_CLAIM_SQL), (key,)).fetchone()
-    if found is None:
+def current_claim_and_version(
+    connection: Connection, backend: Backend, key: str
+) -> tuple[ClaimView, int | None] | None:
+    """``claim_view`` now, what the projection stored with nothing derived again, and the
+    version of the claim's stream; None if there is no such claim."""
+    found = dbapi(connection).execute(
+        backend.sql(CURRENT_CLAIM_SQL), (claim_stream(key), key)
+    ).fetchall()
+    if not found:
         return None
-    key, propositions, story, note, recorded_at, summary, last_changed = found
+    key, propositions, story, note, recorded_at, summary, last_changed, version, _ = found[0]
     codec = backend.codec
     row = _ClaimRow(
         key, codec.decode_json(propositions), story, note, codec.decode_instant(recorded_at)
     )
-    views = driver.execute(backend.sql(CURRENT_STANCES_SQL), (key,)).fetchall()
-    stance_list = [codec.decode_json(view) for (view,) in views]
-    return _view(row, codec.decode_json(summary), stance_list, last_changed, NOW)
+    stance_list = [codec.decode_json(view) for *_, view in found if view is not None]
+    return _view(row, codec.decode_json(summary), stance_list, last_changed, NOW), version
 
 
 def _claim_query(key: str | None, where: ClaimFilter) -> Any:

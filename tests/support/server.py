@@ -41,9 +41,17 @@ def scaled(fast: int, soak: int) -> int:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port no one listens on: the kernel's choice, or with ``LEDGER_TEST_PORTS=26000-26099``
+    a free one in that range (sessions sharing a machine keep to their own ports)."""
+    low, _, high = os.environ.get("LEDGER_TEST_PORTS", "0-0").partition("-")
+    for port in range(int(low), int(high or low) + 1):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise OSError(f"no free port in LEDGER_TEST_PORTS={low}-{high}")
 
 
 def run_ledger(env: Mapping[str, str], *command: str) -> None:
@@ -67,7 +75,9 @@ def serve_seeded(folder: Path) -> Iterator[str]:
 class LedgerServer:
     """``ledger serve`` on a database that is migrated already; restartable, killable."""
 
-    def __init__(self, database_url: str, workdir: Path, **env: str) -> None:
+    def __init__(
+        self, database_url: str, workdir: Path, *, args: tuple[str, ...] = (), **env: str
+    ) -> None:
         self.env = (
             os.environ
             | {
@@ -78,6 +88,7 @@ class LedgerServer:
             | env
         )
         self.log = workdir / "serve.log"
+        self.args = args  # more ``ledger serve`` options, e.g. ("--workers", "2")
         self.process: subprocess.Popen[bytes] | None = None
         self.base = ""
         self.starts = 0
@@ -88,7 +99,7 @@ class LedgerServer:
         self.base = f"http://127.0.0.1:{port}"
         with self.log.open("a") as output:
             self.process = subprocess.Popen(
-                [LEDGER, "serve", "--port", str(port)],
+                [LEDGER, "serve", "--port", str(port), *self.args],
                 env=self.env,
                 stdout=output,
                 stderr=subprocess.STDOUT,
