@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ledger.projections.views import (
     PointInTimeView,
@@ -35,25 +35,21 @@ from ledger.projections.views import (
     ReplayStep,
     Replay,
 )
+from ledger.store.records import ENVELOPE_FIELDS
 
 
 class View(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class EventEnvelope(View):
-    """A stored event as every reader sees it: position, stream version, hash chain link."""
-
-    position: int
-    event_id: str
-    stream: str
-    version: int
-    type: str
-    data: dict[str, Any]
-    metadata: dict[str, Any]
-    recorded_at: str
-    prev_hash: str
-    hash: str
+EventEnvelope = create_model(
+    "EventEnvelope",
+    __base__=View,
+    __doc__="A stored event as every reader sees it: position, stream version, hash chain link.",
+    __module__=__name__,
+    **{name: (form.json_type, ...) for name, form in ENVELOPE_FIELDS.items()},
+)
+"""The envelope's shape, from its one declaration (``RecordedEvent``)."""
 
 
 class Receipt(View):
@@ -67,7 +63,7 @@ class Receipt(View):
     checkpoint: str = Field(description="A C2SP signed checkpoint whose tree holds the event")
 
 
-class WrittenEvent(EventEnvelope):
+class WrittenEvent(EventEnvelope):  # type: ignore[misc,valid-type]
     """The stored event, with the receipt that proves the ledger accepted it."""
 
     receipt: Receipt | None = Field(
@@ -78,7 +74,7 @@ class WrittenEvent(EventEnvelope):
 class EventPage(View):
     """A page of the global log; pass ``next`` as ``after`` for the following page."""
 
-    events: list[EventEnvelope]
+    events: list[EventEnvelope]  # type: ignore[valid-type]
     after: int
     next: int = Field(description="The cursor to read on from: the last position on this page.")
     has_more: bool

@@ -53,3 +53,11 @@ class StorageUnavailable(LedgerError):
 
 class StateConflict(LedgerError):
     """The request contradicts what the ledger holds now (already registered, already retracted)."""
+
+
+class ArchiveError(LedgerError):
+    """An archive that cannot be imported; ``line`` is its first bad line (1-based), if any."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        self.reason, self.line = reason, line
+        super().__init__(reason if line is None else f"line {line}: {reason}")
