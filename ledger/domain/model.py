@@ -387,31 +387,14 @@ class Story(Frozen):
 
 
 class Claim(Frozen):
-    """A proposition the statements are about, stated neutrally, in one language or more.
-
-    Events written before stories existed carry ``proposition_en`` and ``proposition_de``; they
-    are read as the language map (stored data is never rewritten, only read anew).
+    """A proposition the statements are about, stated neutrally, in one language or more
+    (``ClaimRegistered`` also reads the first shape, ``proposition_en`` and ``proposition_de``).
     """
 
     key: Key
     propositions: Propositions
     story: Key | None = None
     note: ShortText | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _upcast_first_shape(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or "propositions" in data:
-            return data
-        if "proposition_en" not in data and "proposition_de" not in data:
-            return data
-        data = dict(data)
-        by_language = {
-            language: data.pop(f"proposition_{language}")
-            for language in ("en", "de")
-            if f"proposition_{language}" in data
-        }
-        return {**data, "propositions": by_language}
 
     def first_shape(self) -> dict[str, Any] | None:
         """The data as the ledger first wrote claims, if this claim fits that shape, else None.
