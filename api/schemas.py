@@ -38,7 +38,6 @@ from ledger.domain.model import (
     Url,
     source_instant,
 )
-from ledger.domain.events import ClaimRegistered
 from ledger.errors import InvalidEvent
 from ledger.sources import HTML, PDF, SourceFields, document_from_original
 
@@ -81,7 +80,7 @@ def registration_body(value: type[Value], component: str) -> type[Value]:
 
 
 ActorBody = registration_body(Actor, "ActorRegistered")
-ClaimBody = registration_body(ClaimRegistered, "ClaimRegistered")
+ClaimBody = registration_body(Claim, "ClaimRegistered")
 
 
 CONTENTS = ("text", "html", "pdf")

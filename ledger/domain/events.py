@@ -23,6 +23,7 @@ from ledger.domain.model import (
     SOURCE_FIELDS,
     RetractionBasis,
     Statement,
+    propositions_by_language,
     Story,
 )
 from ledger.domain.text import STORED
@@ -104,30 +105,14 @@ class StoryRegistered(Event, Story):
 
 
 class ClaimRegistered(Event, Claim):
-    """A proposition the statements are about, stated neutrally, in one language or more.
-
-    Events written before stories existed carry ``proposition_en`` and ``proposition_de``; they
-    are read as the language map (stored data is never rewritten, only read anew).
-    """
+    """A claim was registered (its fields: ``Claim``); version 1 wrote ``proposition_en`` and
+    ``proposition_de``, read through ``UPCASTERS``."""
 
     history: ClassVar[Mapping[int, tuple[str, ...]]] = {2: ()}  # ``propositions``, ``story``
 
 
-def _propositions_by_language(data: dict[str, Any]) -> dict[str, Any]:
-    """A claim of version 1: ``proposition_en`` and ``proposition_de`` as the language map."""
-    if "propositions" in data or not {"proposition_en", "proposition_de"} & data.keys():
-        return data
-    data = dict(data)
-    by_language = {
-        language: data.pop(f"proposition_{language}")
-        for language in ("en", "de")
-        if f"proposition_{language}" in data
-    }
-    return {**data, "propositions": by_language}
-
-
 UPCASTERS: Mapping[str, tuple[Upcaster, ...]] = {
-    "ClaimRegistered": (Upcaster(1, _propositions_by_language),),
+    "ClaimRegistered": (Upcaster(1, propositions_by_language),),
 }
 """Per event type, the readers of its older shapes, oldest first."""
 

@@ -387,14 +387,22 @@ class Story(Frozen):
 
 
 class Claim(Frozen):
-    """A proposition the statements are about, stated neutrally, in one language or more
-    (``ClaimRegistered`` also reads the first shape, ``proposition_en`` and ``proposition_de``).
+    """A proposition the statements are about, stated neutrally, in one language or more.
+
+    Events written before stories existed carry ``proposition_en`` and ``proposition_de``; they
+    are read as the language map (stored data is never rewritten, only read anew).
     """
 
     key: Key
     propositions: Propositions
     story: Key | None = None
     note: ShortText | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _first_shape(cls, data: Any) -> Any:
+        """A writer may still send the first shape (the first API's fields)."""
+        return propositions_by_language(data) if isinstance(data, dict) else data
 
     def first_shape(self) -> dict[str, Any] | None:
         """The data as the ledger first wrote claims, if this claim fits that shape, else None.
@@ -410,6 +418,20 @@ class Claim(Frozen):
             "proposition_de": self.propositions["de"],
             "note": self.note,
         }
+
+
+def propositions_by_language(data: dict[str, Any]) -> dict[str, Any]:
+    """A claim in the first shape, ``proposition_en`` and ``proposition_de``, as the language
+    map; any other data unchanged (the upcaster of ``ClaimRegistered``'s first version)."""
+    if "propositions" in data or not {"proposition_en", "proposition_de"} & data.keys():
+        return data
+    data = dict(data)
+    by_language = {
+        language: data.pop(f"proposition_{language}")
+        for language in ("en", "de")
+        if f"proposition_{language}" in data
+    }
+    return {**data, "propositions": by_language}
 
 
 class RetractionBasis(StrEnum):
