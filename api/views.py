@@ -42,12 +42,13 @@ class View(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+_ENVELOPE: dict[str, Any] = {name: (form.json_type, ...) for name, form in ENVELOPE_FIELDS.items()}
 EventEnvelope = create_model(
     "EventEnvelope",
     __base__=View,
     __doc__="A stored event as every reader sees it: position, stream version, hash chain link.",
     __module__=__name__,
-    **{name: (form.json_type, ...) for name, form in ENVELOPE_FIELDS.items()},
+    **_ENVELOPE,
 )
 """The envelope's shape, from its one declaration (``RecordedEvent``)."""
 
@@ -86,30 +87,19 @@ NEXT = Field(
 )
 
 
-class ClaimList(View):
-    point_in_time: PointInTimeView
-    claims: list[ClaimView]
-    next: str | None = NEXT
+def page_of(name: str, items: str, item: type[BaseModel], **before: Any) -> type[View]:
+    """A list's page: ``before`` (name to type), the ``items`` and the next page's cursor."""
+    fields: dict[str, Any] = {key: (kind, ...) for key, kind in before.items()}
+    fields[items] = (list[item], ...)  # type: ignore[valid-type]
+    fields["next"] = (str | None, NEXT)
+    return create_model(name, __base__=View, __module__=__name__, **fields)
 
 
-class StatementList(View):
-    statements: list[StatementEntry]
-    next: str | None = NEXT
-
-
-class ActorList(View):
-    actors: list[ActorSummary]
-    next: str | None = NEXT
-
-
-class DocumentList(View):
-    documents: list[DocumentSummary]
-    next: str | None = NEXT
-
-
-class StoryList(View):
-    stories: list[StorySummary]
-    next: str | None = NEXT
+ClaimList = page_of("ClaimList", "claims", ClaimView, point_in_time=PointInTimeView)
+StatementList = page_of("StatementList", "statements", StatementEntry)
+ActorList = page_of("ActorList", "actors", ActorSummary)
+DocumentList = page_of("DocumentList", "documents", DocumentSummary)
+StoryList = page_of("StoryList", "stories", StorySummary)
 
 
 class VerificationView(View):
