@@ -55,9 +55,6 @@ IMPORT_BATCH = 1000
 Progress = Callable[[int], None]  # told how many events were handled since the last call
 
 
-__all__ = ["ArchiveError", "ImportReport", "Log", "copy_log", "export_lines", "import_lines"]
-
-
 @dataclass(frozen=True, slots=True)
 class ImportReport:
     """What an import wrote: the events, the chain's head, the newest checkpoint it carried

@@ -144,14 +144,14 @@ class RecordedEvent:
     @classmethod
     def from_json(cls, record: Mapping[str, Any]) -> RecordedEvent:
         """The envelope ``to_json`` gave, read back; ``ValueError`` names the first bad field."""
-        missing = ENVELOPE_FIELDS.keys() - record.keys()
-        if missing:
-            raise ValueError(f"not an envelope: missing {', '.join(sorted(missing))}")
-        extra = record.keys() - ENVELOPE_FIELDS.keys()
-        if extra:
-            raise ValueError(f"unknown fields {', '.join(sorted(extra))}")
-        fields = {name: _read(name, form, record[name]) for name, form in ENVELOPE_FIELDS.items()}
-        return cls(**fields)
+        if record.keys() != ENVELOPE_FIELDS.keys():
+            _refuse_keys(record)
+        try:
+            return cls(*[form.read(record[name]) for name, form in ENVELOPE_FIELDS.items()])
+        except (ValueError, TypeError):
+            for name, form in ENVELOPE_FIELDS.items():
+                _read(name, form, record[name])
+            raise
 
     def json_text(self) -> str:
         """``to_json`` as compact JSON in that order: the text a live feed sends."""
@@ -170,6 +170,14 @@ ENVELOPE_FIELDS: Final[dict[str, JsonForm]] = {
     for envelope_field in dataclasses.fields(RecordedEvent)
 }
 """The envelope's fields in the order readers see them, each with its JSON form."""
+
+
+def _refuse_keys(record: Mapping[str, Any]) -> None:
+    missing = ENVELOPE_FIELDS.keys() - record.keys()
+    if missing:
+        raise ValueError(f"not an envelope: missing {', '.join(sorted(missing))}")
+    extra = record.keys() - ENVELOPE_FIELDS.keys()
+    raise ValueError(f"unknown fields {', '.join(sorted(extra))}")
 
 
 def _read(name: str, form: JsonForm, value: Any) -> Any:
