@@ -23,6 +23,7 @@ import rfc8785
 
 GENESIS_HASH: Final = "0" * 64
 INSTANT_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
+INSTANT_EXPECTED: Final = "an instant like 2024-10-25T19:00:00.000000Z"
 
 ExpectedVersion = int | Literal["any", "no_stream"]
 ANY: Final = "any"
@@ -97,16 +98,16 @@ def _read_uuid(value: Any) -> uuid.UUID:
 def parse_instant(value: Any) -> datetime:
     """An instant as ``format_instant`` writes it, as an aware UTC datetime; else ValueError."""
     if not isinstance(value, str):
-        raise ValueError("an instant like 2024-10-25T19:00:00.000000Z")
+        raise ValueError(INSTANT_EXPECTED)
     return datetime.strptime(value, INSTANT_FORMAT).replace(tzinfo=UTC)
 
 
-COUNT = JsonForm(int, int, _read_count, "a positive integer")
-UUID = JsonForm(str, str, _read_uuid, "a UUID")
-NAME = JsonForm(str, str, _read_name, "a non-empty string")
-OBJECT = JsonForm(dict[str, Any], dict, _read_object, "a JSON object")
-DIGEST = JsonForm(str, str, _read_digest, "64 hexadecimal digits")
-INSTANT = JsonForm(str, format_instant, parse_instant, "an instant like 2024-10-25T19:00:00.000000Z")
+_COUNT = JsonForm(int, int, _read_count, "a positive integer")
+_UUID = JsonForm(str, str, _read_uuid, "a UUID")
+_NAME = JsonForm(str, str, _read_name, "a non-empty string")
+_OBJECT = JsonForm(dict[str, Any], dict, _read_object, "a JSON object")
+_DIGEST = JsonForm(str, str, _read_digest, "64 hexadecimal digits")
+_INSTANT = JsonForm(str, format_instant, parse_instant, INSTANT_EXPECTED)
 
 
 def _in_json(form: JsonForm) -> Any:
@@ -117,16 +118,16 @@ def _in_json(form: JsonForm) -> Any:
 class RecordedEvent:
     """An event as the ledger stored it: the envelope every reader sees."""
 
-    position: int = _in_json(COUNT)
-    event_id: uuid.UUID = _in_json(UUID)
-    stream: str = _in_json(NAME)
-    version: int = _in_json(COUNT)
-    type: str = _in_json(NAME)
-    data: Mapping[str, Any] = _in_json(OBJECT)
-    metadata: Mapping[str, Any] = _in_json(OBJECT)
-    recorded_at: datetime = _in_json(INSTANT)
-    prev_hash: str = _in_json(DIGEST)
-    hash: str = _in_json(DIGEST)
+    position: int = _in_json(_COUNT)
+    event_id: uuid.UUID = _in_json(_UUID)
+    stream: str = _in_json(_NAME)
+    version: int = _in_json(_COUNT)
+    type: str = _in_json(_NAME)
+    data: Mapping[str, Any] = _in_json(_OBJECT)
+    metadata: Mapping[str, Any] = _in_json(_OBJECT)
+    recorded_at: datetime = _in_json(_INSTANT)
+    prev_hash: str = _in_json(_DIGEST)
+    hash: str = _in_json(_DIGEST)
 
     def same_content_as(self, event: NewEvent, stream: str) -> bool:
         """Whether ``event`` appended to ``stream`` is a retry of this stored event."""
@@ -157,12 +158,9 @@ class RecordedEvent:
         """``to_json`` as compact JSON in that order: the text a live feed sends."""
         return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
 
-    def canonical_line(
-        self, data_text: str | None = None, metadata_text: str | None = None
-    ) -> str:
-        """The RFC 8785 text of ``to_json()``: an archive's line (data and metadata given as
-        canonical text when the caller has them)."""
-        return _canonical_envelope(self, data_text, metadata_text, self.hash)
+    def canonical_line(self) -> str:
+        """The RFC 8785 text of ``to_json()``: an archive's line."""
+        return _canonical_envelope(self, None, None, self.hash)
 
 
 ENVELOPE_FIELDS: Final[dict[str, JsonForm]] = {
