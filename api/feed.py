@@ -10,7 +10,6 @@ cleared before each read, so a commit between the read and the wait is never mis
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -141,5 +140,4 @@ def _reader(queries: LedgerQueries, after: int, size: int) -> Callable[[], list[
 
 
 def as_sse(event: RecordedEvent) -> ServerSentEvent:
-    data = json.dumps(event.to_json(), ensure_ascii=False, separators=(",", ":"))
-    return ServerSentEvent(data=data, id=str(event.position))
+    return ServerSentEvent(data=event.json_text(), id=str(event.position))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ledger.projections.views import (
     PointInTimeView,
@@ -35,25 +35,22 @@ from ledger.projections.views import (
     ReplayStep,
     Replay,
 )
+from ledger.store.records import ENVELOPE_FIELDS
 
 
 class View(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class EventEnvelope(View):
-    """A stored event as every reader sees it: position, stream version, hash chain link."""
-
-    position: int
-    event_id: str
-    stream: str
-    version: int
-    type: str
-    data: dict[str, Any]
-    metadata: dict[str, Any]
-    recorded_at: str
-    prev_hash: str
-    hash: str
+_ENVELOPE: dict[str, Any] = {name: (form.json_type, ...) for name, form in ENVELOPE_FIELDS.items()}
+EventEnvelope = create_model(
+    "EventEnvelope",
+    __base__=View,
+    __doc__="A stored event as every reader sees it: position, stream version, hash chain link.",
+    __module__=__name__,
+    **_ENVELOPE,
+)
+"""The envelope's shape, from its one declaration (``RecordedEvent``)."""
 
 
 class Receipt(View):
@@ -67,7 +64,7 @@ class Receipt(View):
     checkpoint: str = Field(description="A C2SP signed checkpoint whose tree holds the event")
 
 
-class WrittenEvent(EventEnvelope):
+class WrittenEvent(EventEnvelope):  # type: ignore[misc,valid-type]
     """The stored event, with the receipt that proves the ledger accepted it."""
 
     receipt: Receipt | None = Field(
@@ -78,7 +75,7 @@ class WrittenEvent(EventEnvelope):
 class EventPage(View):
     """A page of the global log; pass ``next`` as ``after`` for the following page."""
 
-    events: list[EventEnvelope]
+    events: list[EventEnvelope]  # type: ignore[valid-type]
     after: int
     next: int = Field(description="The cursor to read on from: the last position on this page.")
     has_more: bool
@@ -90,30 +87,19 @@ NEXT = Field(
 )
 
 
-class ClaimList(View):
-    point_in_time: PointInTimeView
-    claims: list[ClaimView]
-    next: str | None = NEXT
+def page_of(name: str, items: str, item: type[BaseModel], **before: Any) -> type[View]:
+    """A list's page: ``before`` (name to type), the ``items`` and the next page's cursor."""
+    fields: dict[str, Any] = {key: (kind, ...) for key, kind in before.items()}
+    fields[items] = (list[item], ...)  # type: ignore[valid-type]
+    fields["next"] = (str | None, NEXT)
+    return create_model(name, __base__=View, __module__=__name__, **fields)
 
 
-class StatementList(View):
-    statements: list[StatementEntry]
-    next: str | None = NEXT
-
-
-class ActorList(View):
-    actors: list[ActorSummary]
-    next: str | None = NEXT
-
-
-class DocumentList(View):
-    documents: list[DocumentSummary]
-    next: str | None = NEXT
-
-
-class StoryList(View):
-    stories: list[StorySummary]
-    next: str | None = NEXT
+ClaimList = page_of("ClaimList", "claims", ClaimView, point_in_time=PointInTimeView)
+StatementList = page_of("StatementList", "statements", StatementEntry)
+ActorList = page_of("ActorList", "actors", ActorSummary)
+DocumentList = page_of("DocumentList", "documents", DocumentSummary)
+StoryList = page_of("StoryList", "stories", StorySummary)
 
 
 class VerificationView(View):

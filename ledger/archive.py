@@ -31,20 +31,19 @@ check), about 100 bytes a stream.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, func, select
 
 from ledger.checkpoints import Checkpoint, CheckpointSource, KeptCheckpoints
-from ledger.errors import LedgerError
+from ledger.errors import ArchiveError, LedgerError
 from ledger.projections.rebuild import fold_log
 from ledger.projections.sql import SqlProjection
 from ledger.store import RecordedEvent, SqlEventStore
-from ledger.store.records import GENESIS_HASH, canonical_text, envelope_hash, format_instant
+from ledger.store.records import Chain, canonical_text, format_instant, parse_instant
 from ledger.store.rows import PendingRow, insert_rows
 from ledger.store.schema import events as events_table
 
@@ -53,16 +52,7 @@ VERSION = 1
 HEADER = canonical_text({"format": FORMAT, "version": VERSION})
 EXPORT_PAGE = 1000
 IMPORT_BATCH = 1000
-INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 Progress = Callable[[int], None]  # told how many events were handled since the last call
-
-
-class ArchiveError(LedgerError):
-    """An archive that cannot be imported; ``line`` is its first bad line (1-based), if any."""
-
-    def __init__(self, reason: str, line: int | None = None) -> None:
-        self.reason, self.line = reason, line
-        super().__init__(reason if line is None else f"line {line}: {reason}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +91,7 @@ def export_lines(
         if not page:
             break
         for event in page:
-            yield envelope_line(event)
+            yield event.canonical_line()
         after = page[-1].position
         if progress is not None:
             progress(len(page))
@@ -115,26 +105,6 @@ def checkpoint_line(checkpoint: Checkpoint) -> str:
     if checkpoint.signed_at is not None:
         record["signed_at"] = format_instant(checkpoint.signed_at)
     return canonical_text(record)
-
-
-def envelope_line(event: RecordedEvent) -> str:
-    """RFC 8785 text of ``event.to_json()``, written out in its key order.
-
-    The generic encoder would take its slow, exact path for every envelope, since the
-    ``recorded_at`` text looks like a number after a colon; only data and metadata need it.
-    A test checks the line against the RFC 8785 library byte for byte.
-    """
-    return (
-        f'{{"data":{canonical_text(event.data)},"event_id":"{event.event_id}",'
-        f'"hash":{_string(event.hash)},"metadata":{canonical_text(event.metadata)},'
-        f'"position":{event.position},"prev_hash":{_string(event.prev_hash)},'
-        f'"recorded_at":"{format_instant(event.recorded_at)}","stream":{_string(event.stream)},'
-        f'"type":{_string(event.type)},"version":{event.version}}}'
-    )
-
-
-def _string(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 def export_size(store: SqlEventStore) -> int:
@@ -195,19 +165,22 @@ class _Checkpoints:
         self.newest, self.count = checkpoint.text, self.count + 1
 
 
+class Log(NamedTuple):
+    """A store and the checkpoints kept with it: what an export reads, what an import fills."""
+
+    store: SqlEventStore
+    checkpoints: CheckpointSource | None = None
+
+
 def copy_log(
-    source: SqlEventStore,
-    target: SqlEventStore,
-    *,
-    source_checkpoints: CheckpointSource | None = None,
-    target_checkpoints: CheckpointSource | None = None,
-    projection: SqlProjection | None = None,
+    source: Log, target: Log, *, projection: SqlProjection | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Export ``source`` straight into ``target``'s empty log: the two steps, with no file."""
-    lines = export_lines(source, source_checkpoints)
+    lines = export_lines(source.store, source.checkpoints)
     return import_lines(
-        target, lines, checkpoints=target_checkpoints, projection=projection, progress=progress
+        target.store, lines, checkpoints=target.checkpoints, projection=projection,
+        progress=progress,
     )
 
 
@@ -295,7 +268,8 @@ def _parse(line: str, number: int) -> dict[str, Any]:
 
 
 def _checkpoint(record: dict[str, Any], number: int) -> Checkpoint:
-    """A checkpoint line: ``checkpoint`` (the note's text) and, since issue 26, ``signed_at``."""
+    """A checkpoint line: ``checkpoint`` (the note's text) and ``signed_at`` (archives written
+    before the history was exported lack it)."""
     extra = record.keys() - {"checkpoint", "signed_at"}
     if extra:
         raise ArchiveError(f"unknown fields {', '.join(sorted(extra))}", number)
@@ -305,7 +279,7 @@ def _checkpoint(record: dict[str, Any], number: int) -> Checkpoint:
     signed_at = record.get("signed_at")
     try:
         size = _checkpoint_size(text) or 0
-        return Checkpoint(size, text, None if signed_at is None else _instant(signed_at))
+        return Checkpoint(size, text, None if signed_at is None else parse_instant(signed_at))
     except ValueError:
         raise ArchiveError(
             "signed_at: an instant like 2024-10-25T19:00:00.000000Z", number
@@ -325,7 +299,7 @@ def _insert(
     """Write one batch; a shortfall means an event id the archive holds twice."""
     inserted = insert_rows(connection, store.backend, batch)
     if inserted == len(batch):
-        # The Merkle tree (issue 12) grows with the log, as an append grows it.
+        # The Merkle tree grows with the log, as an append grows it.
         old_size = batch[0].event.position - 1
         store.tree.extend(connection, old_size, [row.event.hash for row in batch])
         return
@@ -345,116 +319,47 @@ def _insert(
 
 
 class _ChainCheck:
-    """The running state of the verification: the chain's tail and each stream's version."""
+    """The running state of the verification: the chain (``Chain``, as ``ledger verify`` walks
+    it), recorded time and each stream's version."""
 
     def __init__(self) -> None:
-        self.position = 0
-        self.hash = GENESIS_HASH
+        self.chain = Chain()
         self.recorded_at: datetime | None = None
         self.versions: dict[str, int] = {}
         self.last_line = 1
         self._line_offset = 1  # line number minus position, for the lines so far
+
+    @property
+    def position(self) -> int:
+        return self.chain.position
+
+    @property
+    def hash(self) -> str:
+        return self.chain.hash
 
     def line_of(self, position: int) -> int:
         return position + self._line_offset
 
     def check(self, record: dict[str, Any], number: int) -> PendingRow:
         """The record as a row to insert, once every link and hash checks out."""
-        event, data_text, metadata_text = _envelope(record, number)
-        fault = self._fault(event, data_text, metadata_text)
+        try:
+            event = RecordedEvent.from_json(record)
+        except ValueError as error:
+            raise ArchiveError(str(error), number) from None
+        data_text, metadata_text = canonical_text(event.data), canonical_text(event.metadata)
+        fault = self.chain.fault(event, data_text, metadata_text, also=self._time_and_version)
         if fault is not None:
             raise ArchiveError(f"position {event.position}: {fault}", number)
-        self.position, self.hash, self.recorded_at = event.position, event.hash, event.recorded_at
+        self.chain.take(event)
+        self.recorded_at = event.recorded_at
         self.versions[event.stream] = event.version
         self.last_line, self._line_offset = number, number - event.position
         return PendingRow(event, data_text, metadata_text)
 
-    def _fault(self, event: RecordedEvent, data_text: str, metadata_text: str) -> str | None:
-        if event.position != self.position + 1:
-            return f"follows position {self.position}: a gap, a duplicate or a reordering"
-        if event.prev_hash != self.hash:
-            return "its prev_hash does not link to the event before it"
+    def _time_and_version(self, event: RecordedEvent) -> str | None:
         if self.recorded_at is not None and event.recorded_at < self.recorded_at:
             return "recorded_at runs backwards"
-        if event.version != self.versions.get(event.stream, 0) + 1:
-            expected = self.versions.get(event.stream, 0) + 1
+        expected = self.versions.get(event.stream, 0) + 1
+        if event.version != expected:
             return f"stream {event.stream!r} version {event.version}, expected {expected}"
-        recomputed = envelope_hash(
-            position=event.position,
-            event_id=event.event_id,
-            stream=event.stream,
-            version=event.version,
-            type=event.type,
-            data_text=data_text,
-            metadata_text=metadata_text,
-            recorded_at=event.recorded_at,
-            prev_hash=event.prev_hash,
-        )
-        if recomputed != event.hash:
-            return "its hash does not match its content"
         return None
-
-
-ENVELOPE_FIELDS = frozenset(
-    ("position", "event_id", "stream", "version", "type", "data", "metadata", "recorded_at")
-    + ("prev_hash", "hash")
-)
-
-
-def _envelope(record: dict[str, Any], number: int) -> tuple[RecordedEvent, str, str]:
-    """A line's envelope as a recorded event, with its data and metadata as canonical text."""
-    missing = ENVELOPE_FIELDS - record.keys()
-    if missing:
-        raise ArchiveError(f"not an envelope: missing {', '.join(sorted(missing))}", number)
-    extra = record.keys() - ENVELOPE_FIELDS
-    if extra:
-        raise ArchiveError(f"unknown fields {', '.join(sorted(extra))}", number)
-    try:
-        event = RecordedEvent(
-            position=_integer(record["position"], "position"),
-            event_id=uuid.UUID(_text(record["event_id"], "event_id")),
-            stream=_text(record["stream"], "stream"),
-            version=_integer(record["version"], "version"),
-            type=_text(record["type"], "type"),
-            data=_object(record["data"], "data"),
-            metadata=_object(record["metadata"], "metadata"),
-            recorded_at=_instant(record["recorded_at"]),
-            prev_hash=_digest(record["prev_hash"], "prev_hash"),
-            hash=_digest(record["hash"], "hash"),
-        )
-        return event, canonical_text(event.data), canonical_text(event.metadata)
-    except (ValueError, TypeError) as error:
-        raise ArchiveError(str(error), number) from None
-
-
-def _integer(value: Any, name: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name}: a positive integer")
-    return value
-
-
-def _text(value: Any, name: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{name}: a non-empty string")
-    return value
-
-
-def _object(value: Any, name: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ValueError(f"{name}: a JSON object")
-    return value
-
-
-def _digest(value: Any, name: str) -> str:
-    if not isinstance(value, str) or len(value) != 64:
-        raise ValueError(f"{name}: 64 hexadecimal digits")
-    return value
-
-
-def _instant(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise ValueError("recorded_at: an instant like 2024-10-25T19:00:00.000000Z")
-    try:
-        return datetime.strptime(value, INSTANT_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
-        raise ValueError("recorded_at: an instant like 2024-10-25T19:00:00.000000Z") from None

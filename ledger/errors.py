@@ -81,3 +81,11 @@ class ProofError(LedgerError, ValueError):
 
 class PolicyError(LedgerError, ValueError):
     """A witness policy file that cannot be read: the message names the line."""
+
+
+class ArchiveError(LedgerError):
+    """An archive that cannot be imported; ``line`` is its first bad line (1-based), if any."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        self.reason, self.line = reason, line
+        super().__init__(reason if line is None else f"line {line}: {reason}")

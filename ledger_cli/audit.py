@@ -13,9 +13,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,7 +22,7 @@ import typer
 from ledger.audit.cosignature import CosignerVerifier
 from ledger.tlog.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
 from ledger.audit.note import Checkpoint, NoteError, VerifierKey, open_checkpoint
-from ledger.store.records import RecordedEvent, expected_hash
+from ledger.store.records import ENVELOPE_FIELDS, RecordedEvent, expected_hash
 
 audit_app = typer.Typer(
     help="Check the ledger over HTTP with its verifier key, never its database.",
@@ -304,18 +302,7 @@ def verify_receipt_file(
 
 
 def _check_envelope(answer: dict[str, Any], position: int, event_hash: str) -> None:
-    event = RecordedEvent(
-        position=answer["position"],
-        event_id=uuid.UUID(answer["event_id"]),
-        stream=answer["stream"],
-        version=answer["version"],
-        type=answer["type"],
-        data=answer["data"],
-        metadata=answer["metadata"],
-        recorded_at=datetime.fromisoformat(answer["recorded_at"].replace("Z", "+00:00")),
-        prev_hash=answer["prev_hash"],
-        hash=answer["hash"],
-    )
+    event = RecordedEvent.from_json({name: answer[name] for name in ENVELOPE_FIELDS})
     if event.position != position or event.hash != event_hash:
         raise AuditFailure("the receipt is for another event")
     if expected_hash(event) != event.hash:

@@ -422,10 +422,8 @@ def copy_ledger(
             total = archive.export_size(origin.store)
             with progress_bar("copying", total) as advance:
                 report = archive.copy_log(
-                    origin.store,
-                    destination.store,
-                    source_checkpoints=origin.checkpoints,
-                    target_checkpoints=destination.checkpoints,
+                    archive.Log(origin.store, origin.checkpoints),
+                    archive.Log(destination.store, destination.checkpoints),
                     projection=destination.queries.projection,
                     progress=advance,
                 )

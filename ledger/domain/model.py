@@ -400,18 +400,9 @@ class Claim(Frozen):
 
     @model_validator(mode="before")
     @classmethod
-    def _upcast_first_shape(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or "propositions" in data:
-            return data
-        if "proposition_en" not in data and "proposition_de" not in data:
-            return data
-        data = dict(data)
-        by_language = {
-            language: data.pop(f"proposition_{language}")
-            for language in ("en", "de")
-            if f"proposition_{language}" in data
-        }
-        return {**data, "propositions": by_language}
+    def _first_shape(cls, data: Any) -> Any:
+        """A writer may still send the first shape (the first API's fields)."""
+        return propositions_by_language(data) if isinstance(data, dict) else data
 
     def first_shape(self) -> dict[str, Any] | None:
         """The data as the ledger first wrote claims, if this claim fits that shape, else None.
@@ -427,6 +418,20 @@ class Claim(Frozen):
             "proposition_de": self.propositions["de"],
             "note": self.note,
         }
+
+
+def propositions_by_language(data: dict[str, Any]) -> dict[str, Any]:
+    """A claim in the first shape, ``proposition_en`` and ``proposition_de``, as the language
+    map; any other data unchanged (the upcaster of ``ClaimRegistered``'s first version)."""
+    if "propositions" in data or not {"proposition_en", "proposition_de"} & data.keys():
+        return data
+    data = dict(data)
+    by_language = {
+        language: data.pop(f"proposition_{language}")
+        for language in ("en", "de")
+        if f"proposition_{language}" in data
+    }
+    return {**data, "propositions": by_language}
 
 
 class RetractionBasis(StrEnum):

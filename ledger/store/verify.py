@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ledger.store.records import GENESIS_HASH, expected_hash
+from ledger.store.records import Chain
 from ledger.store.schema import (
     merkle_nodes,
     merkle_tiles,
@@ -84,14 +84,12 @@ def verify(
         return Verification(0, None, upper_fault)
     edge = CompactRange()
     tile_leaves: list[bytes] = []
-    checked, previous_position, previous_hash = 0, 0, GENESIS_HASH
+    chain = Chain()
     checked_roots = _check_root(edge, held)
     if isinstance(checked_roots, str):
         return Verification(0, None, checked_roots)
     for event in store.read_all(page_size=page_size):
-        fault = _fault(event.position, previous_position, event.prev_hash, previous_hash)
-        if fault is None and expected_hash(event) != event.hash:
-            fault = "its hash does not match its content"
+        fault = chain.fault(event)
         if fault is None:
             leaf = event_leaf(event.hash)
             fault = _check_nodes(edge.push(leaf), stored_nodes)
@@ -100,12 +98,13 @@ def verify(
             fault = _check_tile(store, event.position // TILE_WIDTH - 1, tile_leaves)
             tile_leaves = []
         if fault is not None:
-            return Verification(checked + 1, event.position, fault)
-        checked, previous_position, previous_hash = checked + 1, event.position, event.hash
+            return Verification(chain.position + 1, event.position, fault)
+        chain.take(event)
         roots = _check_root(edge, held)
         if isinstance(roots, str):
-            return Verification(checked, event.position, roots)
+            return Verification(chain.position, event.position, roots)
         checked_roots += roots
+    checked = chain.position  # positions run 1..n without a gap, as the chain checked
     if stored_nodes:
         level, index = min(stored_nodes)
         return Verification(checked, None, f"merkle node {level}/{index} lies beyond the log")
@@ -174,14 +173,6 @@ def _check_root(edge: CompactRange, kept_roots: dict[int, bytes]) -> int | str:
     if kept != edge.root():
         return f"the checkpoint of size {edge.size} signed another root than the events give"
     return 1
-
-
-def _fault(position: int, previous_position: int, prev_hash: str, previous_hash: str) -> str | None:
-    if position != previous_position + 1:
-        return f"position follows {previous_position}: a gap or a removed event"
-    if prev_hash != previous_hash:
-        return "its prev_hash does not link to the event before it"
-    return None
 
 
 @dataclass(frozen=True, slots=True)

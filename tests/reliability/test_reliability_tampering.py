@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from ledger.errors import ImmutableEventError
 from ledger.store import SqlEventStore, backend_for
-from ledger.store.records import canonical_text, envelope_hash
+from ledger.store.records import expected_hash
 from ledger.store.rows import COLUMNS
 from ledger_cli.main import app as cli
 from tests.support.api_fixtures import WRITE, head
@@ -127,17 +127,7 @@ def rehash_the_changed_event(engine: Engine) -> int:
     change_quote(engine)
     store = SqlEventStore(engine, backend_for(engine.url.render_as_string(False)))
     event = store.read_page(after=TARGET - 1, limit=1)[0]
-    forged = envelope_hash(
-        position=event.position,
-        event_id=event.event_id,
-        stream=event.stream,
-        version=event.version,
-        type=event.type,
-        data_text=canonical_text(event.data),
-        metadata_text=canonical_text(event.metadata),
-        recorded_at=event.recorded_at,
-        prev_hash=event.prev_hash,
-    )
+    forged = expected_hash(event)
     set_column(engine, TARGET, "hash = :value", value=forged)
     return TARGET + 1
 
