@@ -18,6 +18,7 @@ from ledger.domain.events import (
     StoryRegistered,
     decode,
 )
+from ledger.projections.fold import actor_row, document_row
 from ledger.projections.derive import (
     StatementVersion,
     correction_time,
@@ -26,7 +27,6 @@ from ledger.projections.derive import (
     withdrawal_time,
 )
 from ledger.projections.snapshot import Snapshot, normalize
-from ledger.projections.sql import _actor_row, _document_row
 from ledger.store import RecordedEvent
 
 
@@ -55,9 +55,9 @@ class InMemoryProjection:
         }
         match payload:
             case DocumentRegistered():
-                self.documents[payload.document_id] = _document_row(payload, event)
+                self.documents[payload.document_id] = document_row(payload, event)
             case ActorRegistered():
-                self.actors[payload.key] = _actor_row(payload, event)
+                self.actors[payload.key] = actor_row(payload, event)
             case ClaimRegistered():
                 self.claims[payload.key] = {**payload.model_dump(exclude={"note"}), **registered}
                 self._refresh(payload.key, None)
@@ -138,7 +138,7 @@ class InMemoryProjection:
                 for key, claim in self.claims.items()
                 for actor, view in claim["stances"].items()
             ],
-            checkpoint=self.last_position,
+            position=self.last_position,
         )
 
 

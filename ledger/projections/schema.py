@@ -123,7 +123,9 @@ stances = Table(
     Column("view", JsonType, nullable=False),
 )
 
-checkpoints = Table(
+# Where in the log each projection stands: the position it has folded in. (The table's name is
+# older than the word: it is no signed checkpoint.)
+projection_positions = Table(
     "projection_checkpoints",
     metadata,
     Column("name", String(50), primary_key=True),
@@ -137,5 +139,5 @@ PROJECTION_TABLES = (
     stories,
     actors,
     documents,
-    checkpoints,
+    projection_positions,
 )

@@ -18,7 +18,7 @@ from ledger.projections.schema import (
     statement_versions,
     stories,
 )
-from ledger.projections.sql import checkpoint
+from ledger.projections.sql import projection_position
 from ledger.store.records import format_instant
 
 Snapshot = dict[str, Any]
@@ -45,11 +45,12 @@ def sql_snapshot(connection: Connection) -> Snapshot:
             ("stances", stances),
         )
     }
-    return normalize(**rows, checkpoint=checkpoint(connection))
+    return normalize(**rows, position=projection_position(connection))
 
 
-def normalize(checkpoint: int, **tables: list[dict[str, Any]]) -> Snapshot:
-    picture: Snapshot = {"checkpoint": checkpoint}
+def normalize(position: int, **tables: list[dict[str, Any]]) -> Snapshot:
+    """The tables' rows as plain JSON values in a fixed order, and the position folded in."""
+    picture: Snapshot = {"position": position}
     for name, rows in tables.items():
         plain = [{key: _plain(value) for key, value in row.items()} for row in rows]
         keys = SORT_KEYS[name]
