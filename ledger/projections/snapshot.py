@@ -10,14 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ledger.projections.schema import (
-    actors,
-    claims,
-    documents,
-    stances,
-    statement_versions,
-    stories,
-)
+from ledger.projections.schema import PROJECTION_TABLES, projection_positions
 from ledger.projections.sql import projection_position
 from ledger.store.records import format_instant
 
@@ -35,15 +28,9 @@ SORT_KEYS = {
 def sql_snapshot(connection: Connection) -> Snapshot:
     """Every projection table's rows, normalized so two databases or a model compare equal."""
     rows = {
-        name: [dict(row._mapping) for row in connection.execute(select(table))]
-        for name, table in (
-            ("documents", documents),
-            ("actors", actors),
-            ("stories", stories),
-            ("claims", claims),
-            ("statement_versions", statement_versions),
-            ("stances", stances),
-        )
+        table.name: [dict(row._mapping) for row in connection.execute(select(table))]
+        for table in PROJECTION_TABLES
+        if table is not projection_positions
     }
     return normalize(**rows, position=projection_position(connection))
 
