@@ -22,6 +22,11 @@ class View(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+def optional(description: str) -> Any:
+    """A field a view may leave out: null unless given (``exclude_unset`` leaves it out)."""
+    return Field(default=None, description=description)
+
+
 class PointInTimeView(View):
     as_of: str | None
     known_at: str | None
@@ -54,13 +59,12 @@ class ClaimView(View):
     propositions: dict[str, str] = Field(description="The proposition by language (BCP 47).")
     proposition_en: str | None = Field(description="propositions.en (the first API's field).")
     proposition_de: str | None = Field(description="propositions.de (the first API's field).")
-    proposition: str | None = Field(
-        default=None,
-        description="The proposition in the language Accept-Language prefers, else the claim's "
-        "first language (propositions sorted by tag).",
+    proposition: str | None = optional(
+        "The proposition in the language Accept-Language prefers, else the claim's "
+        "first language (propositions sorted by tag)."
     )
-    proposition_language: str | None = Field(
-        default=None, description="The language of `proposition` (also in Content-Language)."
+    proposition_language: str | None = optional(
+        "The language of `proposition` (also in Content-Language)."
     )
     story: str | None
     note: str | None
@@ -98,19 +102,15 @@ class StatementEntry(View):
     recorded_at: str
     status: str
     ended_position: int | None
-    withdrawn_at: str | None = Field(
-        default=None,
-        description="When the source withdrew this reading or published a corrected one "
-        "(a source_changed retraction or correction), as the source says.",
+    withdrawn_at: str | None = optional(
+        "When the source withdrew this reading or published a corrected one "
+        "(a source_changed retraction or correction), as the source says."
     )
-    said_key_basis: str | None = Field(
-        default=None,
-        description="Why it sits where it does on the said axis: said_at, document_date, "
-        "recorded_at, or corrected_at (a reading its source published in a correction).",
+    said_key_basis: str | None = optional(
+        "Why it sits where it does on the said axis: said_at, document_date, "
+        "recorded_at, or corrected_at (a reading its source published in a correction)."
     )
-    ended_at: str | None = Field(
-        default=None, description="When the ledger recorded the retraction or correction."
-    )
+    ended_at: str | None = optional("When the ledger recorded the retraction or correction.")
 
 
 class ClaimHistory(View):
@@ -173,11 +173,10 @@ class DocumentFields(View):
     registered_at: str
     title: str | None = None
     author: str | None = None
-    published: str | None = Field(default=None, description="A date or an instant.")
+    published: str | None = optional("A date or an instant.")
     url: str | None = None
-    original: OriginalSummary | None = Field(
-        default=None,
-        description="The HTML or PDF the text was extracted from (GET …/original serves it).",
+    original: OriginalSummary | None = optional(
+        "The HTML or PDF the text was extracted from (GET …/original serves it)."
     )
     extractor: ExtractorView | None = None
 
@@ -290,19 +289,17 @@ class ReplayStep(View):
     statement: StatementEntry
     claim_state: ClaimStateChange
     actor_stance: ActorStanceChange
-    reason: str | None = Field(default=None, description="A retraction's or correction's reason.")
-    basis: str | None = Field(default=None, description="A retraction's or correction's basis.")
-    changed_at: str | None = Field(
-        default=None,
-        description="When the source withdrew or corrected its text, as the source says "
-        "(source_changed only): the source's date, shown first.",
+    reason: str | None = optional("A retraction's or correction's reason.")
+    basis: str | None = optional("A retraction's or correction's basis.")
+    changed_at: str | None = optional(
+        "When the source withdrew or corrected its text, as the source says "
+        "(source_changed only): the source's date, shown first."
     )
-    recorded_at: str | None = Field(
-        default=None,
-        description="When the ledger recorded the retraction or correction: shown second.",
+    recorded_at: str | None = optional(
+        "When the ledger recorded the retraction or correction: shown second."
     )
-    replaces: StatementEntry | None = Field(
-        default=None, description="A correction's old reading (``statement`` is the new one)."
+    replaces: StatementEntry | None = optional(
+        "A correction's old reading (``statement`` is the new one)."
     )
 
 
@@ -314,7 +311,7 @@ class Replay(View):
     to: str
     claim: str | None
     steps: list[ReplayStep]
-    story: str | None = Field(default=None, description="The story asked for, if one was.")
+    story: str | None = optional("The story asked for, if one was.")
 
 
 # Trusted construction: the read side builds views from data the ledger validated when it was
