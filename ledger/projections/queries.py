@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, or_, select
 
@@ -65,18 +65,26 @@ class PointInTime:
 
 
 NOW = PointInTime()
+After = TypeVar("After", str, int)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Page(Generic[After]):
+    """One page of a list: what comes after ``after`` (the key or position the previous page
+    ended with), at most ``limit``."""
+
+    after: After | None = None
+    limit: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class ClaimFilter:
+class ClaimFilter(_Page[str]):
     """Which claims a list shows: in a story, spoken on by an actor, in a state, among keys."""
 
     story: str | None = None
     actor: str | None = None
     state: str | None = None
     keys: frozenset[str] | None = None  # e.g. the claims a full-text search found
-    after: str | None = None  # the key the previous page ended with
-    limit: int | None = None
 
 
 def claim_views(
@@ -492,7 +500,7 @@ def document_original(connection: Connection, document_id: str) -> tuple[str, by
 
 
 @dataclass(frozen=True, slots=True)
-class StatementFilter:
+class StatementFilter(_Page[int]):
     """Which statements a list shows; each statement once, as its latest version."""
 
     actor: str | None = None
@@ -501,8 +509,6 @@ class StatementFilter:
     stance: str | None = None
     story: str | None = None
     version_ids: frozenset[Any] | None = None  # e.g. the quotes a full-text search found
-    after: int | None = None  # the position the previous page ended with
-    limit: int | None = None
 
 
 def statement_list(connection: Connection, where: StatementFilter) -> list[StatementEntry]:
