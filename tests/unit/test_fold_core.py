@@ -13,24 +13,27 @@ from ledger.domain.events import (
     StoryRegistered,
     event_data,
 )
+from ledger.domain.model import RetractionBasis
 from ledger.projections.fold import Ended, Opened, Registered, changes
 from ledger.projections.schema import stories
 from ledger.store import RecordedEvent
 
 RECORDED_AT = datetime(2024, 10, 26, 9, 30, tzinfo=UTC)
 STATEMENT_ID = uuid.UUID("8e69ba4d-f5be-578d-8a30-0256318fb8bf")
-BODY: dict[str, Any] = {
-    "claim": "musk-putin-regular-contact-since-2022",
-    "actor": "peskov",
-    "stance": "denies",
-    "conduit": ["dan-tri", "peskov"],
-    "said_at": {"precision": "day", "value": "2024-10-25"},
-    "source": {
-        "document": "004_b1e9ed358f7a1a99.txt",
-        "quote": {"exact": "dementierte", "prefix": "", "suffix": ""},
-        "position": {"start": 0, "end": 11},
-    },
+QUOTE = {"exact": "dementierte", "prefix": "", "suffix": ""}
+SOURCE = {
+    "document": "004_b1e9ed358f7a1a99.txt",
+    "quote": QUOTE,
+    "position": {"start": 0, "end": 11},
 }
+BODY = dict(
+    claim="musk-putin-regular-contact-since-2022",
+    actor="peskov",
+    stance="denies",
+    conduit=["dan-tri", "peskov"],
+    said_at={"precision": "day", "value": "2024-10-25"},
+    source=SOURCE,
+)
 
 
 def recorded(payload: Any) -> RecordedEvent:
@@ -51,20 +54,29 @@ def recorded(payload: Any) -> RecordedEvent:
 def test_a_source_withdrawal_ends_the_version_when_the_source_withdrew_it() -> None:
     withdrawn = datetime(2024, 10, 25, 18, 0, tzinfo=UTC)
     payload = StatementRetracted(
-        statement_id=STATEMENT_ID, reason="r", basis="source_changed", withdrawn_at=withdrawn
+        statement_id=STATEMENT_ID,
+        reason="r",
+        basis=RetractionBasis.SOURCE_CHANGED,
+        withdrawn_at=withdrawn,
     )
     event = recorded(payload)
 
-    assert changes(event, payload) == changes(event) == (
-        Ended(STATEMENT_ID, 7, RECORDED_AT, "retracted", withdrawn),
+    assert (
+        changes(event, payload)
+        == changes(event)
+        == (Ended(STATEMENT_ID, 7, RECORDED_AT, "retracted", withdrawn),)
     )
 
 
 def test_a_withdrawal_without_its_time_stands_until_it_was_recorded_and_an_error_not_at_all() -> (
     None
 ):
-    by_source = StatementRetracted(statement_id=STATEMENT_ID, reason="r", basis="source_changed")
-    by_ledger = StatementRetracted(statement_id=STATEMENT_ID, reason="r", basis="ledger_error")
+    by_source = StatementRetracted(
+        statement_id=STATEMENT_ID, reason="r", basis=RetractionBasis.SOURCE_CHANGED
+    )
+    by_ledger = StatementRetracted(
+        statement_id=STATEMENT_ID, reason="r", basis=RetractionBasis.LEDGER_ERROR
+    )
 
     (source_end,) = changes(recorded(by_source), by_source)
     (ledger_end,) = changes(recorded(by_ledger), by_ledger)
