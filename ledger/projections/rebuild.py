@@ -110,7 +110,7 @@ def bulk_settings(connection: Connection, backend: Backend) -> Iterator[None]:
         driver.execute(f"SET LOCAL maintenance_work_mem = '{POSTGRES_MAINTENANCE_MEMORY}'")
         yield
         return
-    saved = {name: driver.execute(f"PRAGMA {name}").fetchall()[0][0] for name in SQLITE_BULK}
+    saved = {name: driver.execute(f"PRAGMA {name}").fetchone()[0] for name in SQLITE_BULK}
     for name, value in SQLITE_BULK.items():
         driver.execute(f"PRAGMA {name} = {value}")
     try:

@@ -15,8 +15,10 @@ from ledger.domain.events import (
 )
 from ledger.domain.model import RetractionBasis
 from ledger.projections.fold import Ended, Opened, Registered, changes
+from ledger.projections.rebuild import LogRow
 from ledger.projections.schema import stories
 from ledger.store import RecordedEvent
+from ledger.store.schema import events
 
 RECORDED_AT = datetime(2024, 10, 26, 9, 30, tzinfo=UTC)
 STATEMENT_ID = uuid.UUID("8e69ba4d-f5be-578d-8a30-0256318fb8bf")
@@ -125,3 +127,8 @@ def test_a_story_registration_is_its_row_and_the_claims_it_gathers() -> None:
         "recorded_at": RECORDED_AT,
     }
     assert list(change.story_claims) == ["a-claim"]
+
+
+def test_the_rebuild_reads_every_column_of_the_log_by_name_in_the_tables_order() -> None:
+    """The codec decodes a log row in the table's column order: the rebuild's named row keeps it."""
+    assert LogRow._fields == tuple(events.c.keys())
