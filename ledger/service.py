@@ -49,7 +49,7 @@ from ledger.projections import queries, search
 from ledger.projections.queries import NOW, ClaimFilter, PointInTime, StatementFilter
 from ledger.projections.rebuild import rebuild
 from ledger.projections.sql import SqlProjection, SqlRegistry, StatementFacts
-from ledger.projections.sql import checkpoint as projection_checkpoint
+from ledger.projections.sql import projection_position
 from ledger.projections.replay import Axis, parse_instant, timeline
 from ledger.projections.views import (
     ActorSummary,
@@ -556,7 +556,7 @@ class LedgerQueries:
             return LogProgress(
                 head=self.store.head_position_in(connection),
                 checkpoint_size=None if latest is None else latest.size,
-                folded=projection_checkpoint(connection),
+                folded=projection_position(connection),
             )
 
     def claims(

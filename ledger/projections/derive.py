@@ -44,48 +44,10 @@ class StatementVersion:
             self.ended_position is None or self.ended_position > position
         )
 
-    def stood_when_said(self, instant: datetime) -> bool:
-        """On the said axis: made by ``instant`` and not withdrawn by its source by then.
-
-        A version ended by the ledger (a correction, a retraction for its own error) never
-        stood on the said axis as the ledger knows it now; one withdrawn by its source stood
-        from its said time until the withdrawal.
-        """
-        if self.said_key > instant:
-            return False
-        if self.ended_position is None:
-            return True
-        return self.withdrawn_at is not None and self.withdrawn_at > instant
-
     @property
     def order(self) -> tuple[datetime, int]:
         """Latest-statement order: said time first, then the order the ledger recorded them."""
         return (self.said_key, self.position)
-
-
-def withdrawal_time(event: Any) -> datetime | None:
-    """Until when, on the said axis, the version a retraction or correction ends still stood:
-    when its source withdrew or changed the text (None: the ledger's own error)."""
-    if event.data.get("basis") != "source_changed":
-        return None
-    if event.type == "StatementRetracted":
-        given = event.data.get("withdrawn_at")
-        return event.recorded_at if given is None else parse_withdrawn(given)
-    return correction_time(event)
-
-
-def correction_time(event: Any) -> datetime | None:
-    """When the source changed the text a correction corrects; None when the correction
-    replaces the old reading from the start (``ledger_error``, and every correction stored
-    before ``corrected_at`` existed, which keeps reading as it always did)."""
-    if event.type != "StatementCorrected" or event.data.get("basis") != "source_changed":
-        return None
-    given = event.data.get("corrected_at")
-    return None if given is None else parse_withdrawn(given)
-
-
-def parse_withdrawn(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def said_key(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from ledger.domain.events import (
@@ -20,13 +20,10 @@ from ledger.domain.events import (
 )
 from ledger.projections.derive import (
     StatementVersion,
-    correction_time,
     derive_claim,
-    new_version,
-    withdrawal_time,
 )
+from ledger.projections.fold import Opened, actor_row, document_row
 from ledger.projections.snapshot import Snapshot, normalize
-from ledger.projections.sql import _actor_row, _document_row
 from ledger.store import RecordedEvent
 
 
@@ -55,9 +52,9 @@ class InMemoryProjection:
         }
         match payload:
             case DocumentRegistered():
-                self.documents[payload.document_id] = _document_row(payload, event)
+                self.documents[payload.document_id] = document_row(payload, event)
             case ActorRegistered():
-                self.actors[payload.key] = _actor_row(payload, event)
+                self.actors[payload.key] = actor_row(payload, event)
             case ClaimRegistered():
                 self.claims[payload.key] = {**payload.model_dump(exclude={"note"}), **registered}
                 self._refresh(payload.key, None)
@@ -81,16 +78,11 @@ class InMemoryProjection:
     def _open(
         self, version_id: uuid.UUID, root: uuid.UUID, body: Mapping[str, Any], event: RecordedEvent
     ) -> None:
-        dated: date | None = self.documents[body["source"]["document"]]["dated"]
-        self.versions[version_id] = new_version(
-            version_id=version_id,
-            statement_id=root,
-            body=body,
-            document_dated=dated,
-            position=event.position,
-            recorded_at=event.recorded_at,
-            corrected_at=correction_time(event),
+        opened = Opened(
+            version_id, root, body, event.position, event.recorded_at, correction_time(event)
         )
+        dated: date | None = self.documents[opened.document]["dated"]
+        self.versions[version_id] = opened.version(dated)
         self._refresh(body["claim"], event.position)
 
     def _end(self, root: uuid.UUID, event: RecordedEvent, ended_by: str) -> None:
@@ -138,9 +130,38 @@ class InMemoryProjection:
                 for key, claim in self.claims.items()
                 for actor, view in claim["stances"].items()
             ],
-            checkpoint=self.last_position,
+            position=self.last_position,
         )
 
 
 def _version_row(version: StatementVersion) -> dict[str, Any]:
     return {name: getattr(version, name) for name in StatementVersion.__slots__}  # type: ignore[attr-defined]
+
+
+def withdrawal_time(event: Any) -> datetime | None:
+    """Until when, on the said axis, the version a retraction or correction ends still stood:
+    when its source withdrew or changed the text (None: the ledger's own error).
+
+    Read from the stored data, apart from the fold core's reading of the typed payload, so the
+    property test compares two readings of the same events.
+    """
+    if event.data.get("basis") != "source_changed":
+        return None
+    if event.type == "StatementRetracted":
+        given = event.data.get("withdrawn_at")
+        return event.recorded_at if given is None else parse_withdrawn(given)
+    return correction_time(event)
+
+
+def correction_time(event: Any) -> datetime | None:
+    """When the source changed the text a correction corrects; None when the correction
+    replaces the old reading from the start (``ledger_error``, and every correction stored
+    before ``corrected_at`` existed, which keeps reading as it always did)."""
+    if event.type != "StatementCorrected" or event.data.get("basis") != "source_changed":
+        return None
+    given = event.data.get("corrected_at")
+    return None if given is None else parse_withdrawn(given)
+
+
+def parse_withdrawn(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)

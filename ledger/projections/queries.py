@@ -8,10 +8,10 @@ derive states with the same pure functions the projector uses; they never re-rea
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, or_, select
 
@@ -66,18 +66,26 @@ class PointInTime:
 
 
 NOW = PointInTime()
+After = TypeVar("After", str, int)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Page(Generic[After]):
+    """One page of a list: what comes after ``after`` (the key or position the previous page
+    ended with), at most ``limit``."""
+
+    after: After | None = None
+    limit: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class ClaimFilter:
+class ClaimFilter(_Page[str]):
     """Which claims a list shows: in a story, spoken on by an actor, in a state, among keys."""
 
     story: str | None = None
     actor: str | None = None
     state: str | None = None
     keys: frozenset[str] | None = None  # e.g. the claims a full-text search found
-    after: str | None = None  # the key the previous page ended with
-    limit: int | None = None
 
 
 def claim_views(
@@ -377,11 +385,7 @@ def actor_views(
     connection: Connection, after: str | None = None, limit: int | None = None
 ) -> list[ActorSummary]:
     """Actors by key, after ``after``, at most ``limit``, with how many statements each made."""
-    page = _Listed(actors.c.key, "key", statement_versions.c.actor, "statements")
-    return [
-        trusted(ActorSummary, {**_actor_fields(row), page.counted: count})
-        for row, count in page.rows(connection, after, limit)
-    ]
+    return _ACTORS.views(connection, after, limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,6 +397,15 @@ class _Listed:
     key: str
     counted_by: Any
     counted: str
+    summary: type[Any]
+    fields: Callable[[Any], dict[str, Any]]
+
+    def views(self, connection: Connection, after: Any, limit: int | None) -> list[Any]:
+        """The page's summaries: each row's fields and its count."""
+        return [
+            trusted(self.summary, {**self.fields(row), self.counted: count})
+            for row, count in self.rows(connection, after, limit)
+        ]
 
     def rows(self, connection: Connection, after: Any, limit: int | None) -> list[tuple[Any, int]]:
         query = select(self.order.table).order_by(self.order).limit(limit)
@@ -403,6 +416,11 @@ class _Listed:
         return [(row, counts.get(getattr(row, self.key), 0)) for row in rows]
 
 
+def _registered(connection: Connection, key: Any, value: str) -> Any:
+    """The row of ``key``'s table (actors, documents, stories) whose ``key`` is ``value``."""
+    return connection.execute(select(key.table).where(key == value)).first()
+
+
 def _counts(connection: Connection, column: Any, keys: list[Any]) -> dict[Any, int]:
     """How many rows of ``column``'s table hold each of ``keys`` in it."""
     query = select(column, func.count()).where(column.in_(keys)).group_by(column)
@@ -411,7 +429,7 @@ def _counts(connection: Connection, column: Any, keys: list[Any]) -> dict[Any, i
 
 def actor_view(connection: Connection, key: str) -> ActorView | None:
     """An actor and what it said, about which claims."""
-    row = connection.execute(select(actors).where(actors.c.key == key)).first()
+    row = _registered(connection, actors.c.key, key)
     if row is None:
         return None
     versions = _versions_where(connection, statement_versions.c.actor == key)
@@ -428,31 +446,27 @@ def actor_view(connection: Connection, key: str) -> ActorView | None:
 
 def _actor_fields(row: Any) -> dict[str, Any]:
     return {
-        "key": row.key,
-        "name": row.name,
-        "kind": row.kind,
-        "note": row.note,
+        **_row_fields(row, "key", "name", "kind", "note"),
         "registered_at": format_instant(row.recorded_at),
         "aliases": list(row.aliases or ()),
     }
+
+
+def _row_fields(row: Any, *names: str) -> dict[str, Any]:
+    """The row's columns ``names``, as they are."""
+    return {name: getattr(row, name) for name in names}
 
 
 def document_views(
     connection: Connection, after: int | None = None, limit: int | None = None
 ) -> list[DocumentSummary]:
     """Documents in registration order, after position ``after``, at most ``limit``."""
-    page = _Listed(documents.c.position, "document_id", statement_versions.c.document, "statements")
-    return [
-        trusted(DocumentSummary, {**_document_fields(row), page.counted: count})
-        for row, count in page.rows(connection, after, limit)
-    ]
+    return _DOCUMENTS.views(connection, after, limit)
 
 
 def document_view(connection: Connection, document_id: str) -> DocumentView | None:
     """A document's text and hash, and every quote anchor the ledger has into it."""
-    row = connection.execute(
-        select(documents).where(documents.c.document_id == document_id)
-    ).first()
+    row = _registered(connection, documents.c.document_id, document_id)
     if row is None:
         return None
     versions = _versions_where(connection, statement_versions.c.document == document_id)
@@ -476,13 +490,9 @@ def _document_fields(row: Any) -> dict[str, Any]:
         "sha256": row.sha256,
         "note": row.note,
         "registered_at": format_instant(row.recorded_at),
-        "position": row.position,
-        "title": row.title,
-        "author": row.author,
-        "published": row.published,
-        "url": row.url,
-        "original": row.original,
-        "extractor": row.extractor,
+        **_row_fields(
+            row, "position", "title", "author", "published", "url", "original", "extractor"
+        ),
     }
 
 
@@ -501,7 +511,7 @@ def document_original(connection: Connection, document_id: str) -> tuple[str, by
 
 
 @dataclass(frozen=True, slots=True)
-class StatementFilter:
+class StatementFilter(_Page[int]):
     """Which statements a list shows; each statement once, as its latest version."""
 
     actor: str | None = None
@@ -510,8 +520,6 @@ class StatementFilter:
     stance: str | None = None
     story: str | None = None
     version_ids: frozenset[Any] | None = None  # e.g. the quotes a full-text search found
-    after: int | None = None  # the position the previous page ended with
-    limit: int | None = None
 
 
 def statement_list(connection: Connection, where: StatementFilter) -> list[StatementEntry]:
@@ -540,17 +548,13 @@ def story_views(
     connection: Connection, after: str | None = None, limit: int | None = None
 ) -> list[StorySummary]:
     """Stories by key, after ``after``, at most ``limit``, with how many claims each gathers."""
-    page = _Listed(stories.c.key, "key", claims.c.story, "claims")
-    return [
-        trusted(StorySummary, {**_story_fields(row), page.counted: count})
-        for row, count in page.rows(connection, after, limit)
-    ]
+    return _STORIES.views(connection, after, limit)
 
 
 def story_view(connection: Connection, key: str) -> StoryView | None:
     """A story with its claims, the actors and documents of their statements, and its extent
     on both time axes (every version counts: a withdrawn statement still spans its time)."""
-    row = connection.execute(select(stories).where(stories.c.key == key)).first()
+    row = _registered(connection, stories.c.key, key)
     if row is None:
         return None
     claim_list = claim_views(connection, NOW, ClaimFilter(story=key))
@@ -572,9 +576,7 @@ def story_view(connection: Connection, key: str) -> StoryView | None:
 
 def _story_fields(row: Any) -> dict[str, Any]:
     return {
-        "key": row.key,
-        "title": row.title,
-        "description": row.description,
+        **_row_fields(row, "key", "title", "description"),
         "registered_at": format_instant(row.recorded_at),
     }
 
@@ -631,3 +633,17 @@ def statement_view(connection: Connection, statement_id: Any) -> StatementView |
             "versions": [statement_entry(version) for version in versions],
         },
     )
+
+
+_ACTORS = _Listed(
+    actors.c.key, "key", statement_versions.c.actor, "statements", ActorSummary, _actor_fields
+)
+_DOCUMENTS = _Listed(
+    documents.c.position,
+    "document_id",
+    statement_versions.c.document,
+    "statements",
+    DocumentSummary,
+    _document_fields,
+)
+_STORIES = _Listed(stories.c.key, "key", claims.c.story, "claims", StorySummary, _story_fields)

@@ -4,30 +4,23 @@ The live projection folds each append into the stored tables, reading and writin
 derivation every time. A rebuild has the whole log before it, so it folds in memory instead:
 the log is read in large pages, statement versions go in with one executemany per page, each
 claim's derivation is kept in memory and written once at the end, and the secondary indexes
-are built after the load rather than maintained row by row. Derivations use the same pure
-functions as the live path (``derive.extend_claim`` and ``derive.derive_claim``), so both give
-the same tables; the property test checks it.
+are built after the load rather than maintained row by row. Each event goes through the same
+fold core as the live path (``fold.fold``: what the event changes), and derivations use the
+same pure functions (``derive.extend_claim`` and ``derive.derive_claim``), so both give the same
+tables; the property test checks it.
 """
 
 from __future__ import annotations
 
-
-import orjson
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy import Connection, delete, insert, text
 
-from ledger.domain.events import (
-    ActorRegistered,
-    ClaimRegistered,
-    DocumentRegistered,
-    StoryRegistered,
-    decode,
-)
 from ledger.projections import rows, search
 from ledger.projections.derive import (
     EMPTY_CLAIM,
@@ -35,31 +28,18 @@ from ledger.projections.derive import (
     StatementVersion,
     derive_claim,
     extend_claim,
-    correction_time,
-    new_version,
 )
+from ledger.projections.fold import Ended, Opened, Registered, fold, recorded
 from ledger.projections.schema import (
     PROJECTION_TABLES,
-    actors,
     claims,
     documents,
     stances,
     statement_versions,
-    stories,
 )
-from ledger.projections.sql import (
-    CHECKPOINT,
-    REGISTRATIONS,
-    _claim_row,
-    _actor_row,
-    _document_row,
-    _end_current,
-    _story_row,
-    standing_versions,
-)
+from ledger.projections.sql import POSITION_NAME, standing_versions
 from ledger.store import Backend, RecordedEvent, SqlEventStore
 from ledger.store.backend import dbapi
-from ledger.store.rows import COLUMNS
 from ledger.store.schema import column_list
 
 PAGE = 5_000
@@ -142,27 +122,44 @@ def bulk_settings(connection: Connection, backend: Backend) -> Iterator[None]:
 
 def fold_log(store: SqlEventStore, connection: Connection) -> int:
     """Fold the whole log into empty projection tables, inside the caller's transaction."""
-    fold = BulkFold(connection, store.backend)
+    bulk = BulkFold(connection, store.backend)
     with deferred_indexes(connection, store.backend):
         after = 0
         while page := _raw_page(connection, store.backend, after):
-            fold.add_page(page)
-            after = page[-1][0]
+            bulk.add_page(page)
+            after = page[-1].position
         search.index_all_versions(connection, store.backend)
-    fold.finish()
-    return fold.folded
+    bulk.finish()
+    return bulk.folded
 
 
-def _raw_page(connection: Connection, backend: Backend, after: int) -> list[Sequence[Any]]:
+class LogRow(NamedTuple):
+    """A row of the log as a rebuild reads it: every column of ``events``, in the table's
+    order (the codec decodes the row in that order), ``data`` and ``metadata`` as JSON text."""
+
+    position: int
+    event_id: Any
+    stream: str
+    version: int
+    type: str
+    data: Any
+    metadata: Any
+    recorded_at: Any
+    prev_hash: str
+    hash: str
+
+
+def _raw_page(connection: Connection, backend: Backend, after: int) -> list[LogRow]:
     """A page of the log's rows with ``data`` and ``metadata`` as the JSON text stored.
 
     A statement's data is the body its version stores: the text goes in as it was read.
     """
-    columns = COLUMNS
+    columns = ", ".join(LogRow._fields)
     if backend.name == "postgresql":
         columns = columns.replace("data, metadata", "data::text, metadata::text")
     sql = f"SELECT {columns} FROM events WHERE position > %s ORDER BY position LIMIT %s"
-    return dbapi(connection).execute(backend.sql(sql), (after, PAGE)).fetchall()
+    page = dbapi(connection).execute(backend.sql(sql), (after, PAGE)).fetchall()
+    return [LogRow._make(row) for row in page]
 
 
 @contextmanager
@@ -210,16 +207,16 @@ class BulkFold:
         self.opened: dict[str, list[StatementVersion]] = {}
         self.entries: list[search.Entry] = []
 
-    def add_page(self, page: list[Sequence[Any]]) -> None:
+    def add_page(self, page: Sequence[LogRow]) -> None:
         """Statements, nearly all of a log, take the short way: only their data is decoded."""
         for row in page:
-            if row[4] == "StatementRecorded":
-                self._record(row)
+            if row.type == "StatementRecorded":
+                self.open(self._recorded(row))
             else:
-                self._add(self._decoded(row))
+                fold(self, self._decoded(row))
         self._flush()
         self.folded += len(page)
-        self.last_position = page[-1][0]
+        self.last_position = page[-1].position
 
     def finish(self) -> None:
         """Derive the claims marked for it, then write every claim and its stances."""
@@ -229,7 +226,39 @@ class BulkFold:
         for start in range(0, len(keys), CLAIMS_AT_ONCE):
             self._write_claims(keys[start : start + CLAIMS_AT_ONCE])
         if self.folded:
-            rows.save_checkpoint(self.connection, self.backend, CHECKPOINT, self.last_position)
+            rows.save_position(self.connection, self.backend, POSITION_NAME, self.last_position)
+
+    def register(self, change: Registered) -> None:
+        """Claims are kept in memory until their derivation is known; the rest go in now."""
+        row = change.row
+        if change.table is claims:
+            self.claim_rows[row["key"]] = row
+            self.derivations[row["key"]] = EMPTY_CLAIM
+            self.entries.extend(change.entries)
+            return
+        self.connection.execute(insert(change.table), row)
+        if change.table is documents:
+            self.dates[row["document_id"]] = row["dated"]
+        for key in change.story_claims:
+            if key in self.claim_rows:
+                self.claim_rows[key]["story"] = row["key"]
+
+    def open(self, change: Opened) -> None:
+        version = change.version(self.dates.get(change.document))
+        self.pending.append((version, change.body_text))
+        self.pending_statements.add(version.statement_id)
+        self.changed_at[version.claim] = version.position
+        if version.claim not in self.reread:
+            self.opened.setdefault(version.claim, []).append(version)
+
+    def end(self, change: Ended) -> None:
+        if change.statement_id in self.pending_statements:
+            self._flush()  # the version being ended is still waiting to be written
+        claim = rows.end_version(self.connection, change)
+        if claim is not None:
+            self.changed_at[claim] = change.position
+            self.reread.add(claim)
+            self.opened.pop(claim, None)
 
     def _write_claims(self, keys: list[str]) -> None:
         """Some claims' rows and stance rows; their derivations are let go once written."""
@@ -249,92 +278,18 @@ class BulkFold:
         if stance_rows:
             self.connection.execute(insert(stances), stance_rows)
 
-    def _decoded(self, row: Sequence[Any]) -> RecordedEvent:
+    def _decoded(self, row: LogRow) -> RecordedEvent:
         """The event a row holds, through the backend's codec (its JSON was read as text)."""
         if self.backend.name == "postgresql":
-            row = (*row[:5], orjson.loads(row[5]), orjson.loads(row[6]), *row[7:])
+            row = row._replace(data=orjson.loads(row.data), metadata=orjson.loads(row.metadata))
         return self.backend.codec.events.decode(row)
 
-    def _record(self, row: Sequence[Any]) -> None:
-        """A StatementRecorded row: its event id is the version's and the statement's."""
-        position, event_id, data, recorded_at = row[0], row[1], row[5], row[7]
+    def _recorded(self, row: LogRow) -> Opened:
+        """A StatementRecorded row's version, its body kept as the JSON text the log holds."""
+        event_id = row.event_id
         version_id = event_id if isinstance(event_id, uuid.UUID) else uuid.UUID(hex=event_id)
-        recorded = self.backend.codec.decode_instant(recorded_at)
-        self._open(version_id, version_id, orjson.loads(data), position, recorded, data)
-
-    def _add(self, event: RecordedEvent) -> None:
-        if event.type == "StatementRecorded":
-            self._open(
-                event.event_id, event.event_id, event.data, event.position, event.recorded_at
-            )
-        elif event.type in ("StatementRetracted", "StatementCorrected"):
-            self._end(event)
-        elif event.type in REGISTRATIONS:
-            self._register(event)
-
-    def _open(
-        self,
-        version_id: uuid.UUID,
-        root: uuid.UUID,
-        body: Any,
-        position: int,
-        recorded_at: datetime,
-        body_text: str | None = None,
-        corrected_at: datetime | None = None,
-    ) -> None:
-        version = new_version(
-            version_id=version_id,
-            statement_id=root,
-            body=body,
-            document_dated=self.dates.get(body["source"]["document"]),
-            position=position,
-            recorded_at=recorded_at,
-            corrected_at=corrected_at,
-        )
-        self.pending.append((version, body_text))
-        self.pending_statements.add(root)
-        self.changed_at[version.claim] = position
-        if version.claim not in self.reread:
-            self.opened.setdefault(version.claim, []).append(version)
-
-    def _end(self, event: RecordedEvent) -> None:
-        statement_id = uuid.UUID(event.data["statement_id"])
-        if statement_id in self.pending_statements:
-            self._flush()  # the version being ended is still waiting to be written
-        ended_by = "retracted" if event.type == "StatementRetracted" else "corrected"
-        claim = _end_current(self.connection, statement_id, event, ended_by)
-        if claim is not None:
-            self.changed_at[claim] = event.position
-            self.reread.add(claim)
-            self.opened.pop(claim, None)
-        if ended_by == "corrected":
-            body = event.data["statement"]
-            self._open(
-                event.event_id,
-                statement_id,
-                body,
-                event.position,
-                event.recorded_at,
-                corrected_at=correction_time(event),
-            )
-
-    def _register(self, event: RecordedEvent) -> None:
-        payload = decode(event)
-        match payload:
-            case DocumentRegistered():
-                self.dates[payload.document_id] = payload.dated
-                self.connection.execute(insert(documents), _document_row(payload, event))
-            case ActorRegistered():
-                self.connection.execute(insert(actors), _actor_row(payload, event))
-            case ClaimRegistered():
-                self.claim_rows[payload.key] = _claim_row(payload, event)
-                self.derivations[payload.key] = EMPTY_CLAIM
-                self.entries.extend(search.claim_entries(payload.key, payload.propositions))
-            case StoryRegistered():
-                self.connection.execute(insert(stories), _story_row(payload, event))
-                for key in payload.claims:
-                    if key in self.claim_rows:
-                        self.claim_rows[key]["story"] = payload.key
+        recorded_at = self.backend.codec.decode_instant(row.recorded_at)
+        return recorded(version_id, orjson.loads(row.data), row.position, recorded_at, row.data)
 
     def _flush(self) -> None:
         """Write the pending versions and search entries; fold the versions into their claims."""

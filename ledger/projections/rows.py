@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, literal_column, select, update
 
 from ledger.projections.derive import StatementVersion
+from ledger.projections.fold import Ended
 from ledger.projections.schema import (
     actors,
-    checkpoints,
+    projection_positions,
     claims,
     documents,
     statement_versions,
@@ -52,10 +53,13 @@ UPDATE_CLAIM_SQL = fixed_sql(
     .values(state=bindparam("s"), summary=bindparam("m"), last_changed_position=bindparam("p"))
 )
 DELETE_STANCES_SQL = fixed_sql(delete(stances).where(stances.c.claim == bindparam("claim")))
-UPDATE_CHECKPOINT_SQL = fixed_sql(
-    update(checkpoints).where(checkpoints.c.name == bindparam("n")).values(position=bindparam("p"))
+UPDATE_POSITION_SQL = fixed_sql(
+    update(projection_positions)
+    .where(projection_positions.c.name == bindparam("n"))
+    .values(position=bindparam("p"))
 )
-INSERT_CHECKPOINT_SQL = insert_sql(checkpoints)
+INSERT_POSITION_SQL = insert_sql(projection_positions)
+
 
 
 @functools.cache
@@ -174,14 +178,32 @@ def write_derivation(
     )
 
 
-def save_checkpoint(connection: Connection, backend: Backend, name: str, position: int) -> None:
+def save_position(connection: Connection, backend: Backend, name: str, position: int) -> None:
+    """Where in the log the projection ``name`` stands now."""
     driver = dbapi(connection)
-    updated = driver.execute(
-        backend.sql(UPDATE_CHECKPOINT_SQL),
-        (position, name),
-    )
+    updated = driver.execute(backend.sql(UPDATE_POSITION_SQL), (position, name))
     if updated.rowcount == 0:
-        driver.execute(
-            backend.sql(INSERT_CHECKPOINT_SQL),
-            (name, position),
+        driver.execute(backend.sql(INSERT_POSITION_SQL), (name, position))
+
+
+def end_version(connection: Connection, ending: Ended) -> str | None:
+    """End the standing version of a statement; return its claim (None if nothing stands)."""
+    versions = statement_versions.c
+    row = connection.execute(
+        select(versions.version_id, versions.claim).where(
+            versions.statement_id == ending.statement_id, versions.ended_position.is_(None)
         )
+    ).first()
+    if row is None:
+        return None
+    connection.execute(
+        update(statement_versions)
+        .where(versions.version_id == row.version_id)
+        .values(
+            ended_position=ending.position,
+            ended_at=ending.ended_at,
+            ended_by=ending.ended_by,
+            withdrawn_at=ending.withdrawn_at,
+        )
+    )
+    return str(row.claim)

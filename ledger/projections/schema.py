@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -20,6 +21,11 @@ from sqlalchemy import (
 from ledger.store.schema import JsonType, PositionType, UtcDateTime, metadata
 
 
+def key_column(name: str, **options: Any) -> Column[str]:
+    """A column holding a key of the registry (an actor's, a claim's, a story's)."""
+    return Column(name, String(100), **options)
+
+
 def recorded_columns() -> tuple[Column[int], Column[datetime]]:
     """Where the log recorded what a row holds: its position and time (fresh columns each call)."""
     return (
@@ -32,7 +38,7 @@ documents = Table(
     "documents",
     metadata,
     Column("document_id", String(200), primary_key=True),
-    Column("publisher", String(100)),
+    key_column("publisher"),
     Column("language", String(8), nullable=False),
     Column("dated", Date),
     Column("sha256", String(64), nullable=False),
@@ -53,7 +59,7 @@ documents = Table(
 actors = Table(
     "actors",
     metadata,
-    Column("key", String(100), primary_key=True),
+    key_column("key", primary_key=True),
     Column("name", String(200), nullable=False),
     Column("kind", String(20), nullable=False),
     Column("note", Text),
@@ -64,7 +70,7 @@ actors = Table(
 stories = Table(
     "stories",
     metadata,
-    Column("key", String(100), primary_key=True),
+    key_column("key", primary_key=True),
     Column("title", Text, nullable=False),
     Column("description", Text),
     *recorded_columns(),
@@ -73,9 +79,9 @@ stories = Table(
 claims = Table(
     "claims",
     metadata,
-    Column("key", String(100), primary_key=True),
+    key_column("key", primary_key=True),
     Column("propositions", JsonType, nullable=False),
-    Column("story", String(100), index=True),
+    key_column("story", index=True),
     Column("note", Text),
     *recorded_columns(),
     Column("state", String(20), nullable=False),
@@ -91,10 +97,10 @@ statement_versions = Table(
     metadata,
     Column("version_id", Uuid(), primary_key=True),
     Column("statement_id", Uuid(), nullable=False),
-    Column("claim", String(100), nullable=False),
-    Column("actor", String(100), nullable=False),
+    key_column("claim", nullable=False),
+    key_column("actor", nullable=False),
     Column("stance", String(30), nullable=False),
-    Column("relays", String(100)),
+    key_column("relays"),
     Column("document", String(200), nullable=False),
     Column("said_key", UtcDateTime(), nullable=False),
     Column("said_key_basis", String(20), nullable=False),
@@ -116,14 +122,16 @@ statement_versions = Table(
 stances = Table(
     "stances",
     metadata,
-    Column("claim", String(100), primary_key=True),
-    Column("actor", String(100), primary_key=True),
+    key_column("claim", primary_key=True),
+    key_column("actor", primary_key=True),
     Column("stance", String(30), nullable=False),
     Column("version_id", Uuid(), nullable=False),
     Column("view", JsonType, nullable=False),
 )
 
-checkpoints = Table(
+# Where in the log each projection stands: the position it has folded in. (The table's name is
+# older than the word: it is no signed checkpoint.)
+projection_positions = Table(
     "projection_checkpoints",
     metadata,
     Column("name", String(50), primary_key=True),
@@ -137,5 +145,5 @@ PROJECTION_TABLES = (
     stories,
     actors,
     documents,
-    checkpoints,
+    projection_positions,
 )

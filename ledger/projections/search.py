@@ -19,9 +19,10 @@ other tables (migration 0027 made the table).
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -30,6 +31,7 @@ from sqlalchemy import Connection, Text, cast, column, func, literal, select, ta
 from sqlalchemy.sql.elements import ColumnElement
 
 from ledger.errors import InvalidEvent
+from ledger.projections.schema import claims, documents, statement_versions
 from ledger.store import Backend
 from ledger.store.backend import dbapi
 
@@ -139,14 +141,14 @@ def stored(backend: Backend, entries: Iterable[Entry]) -> list[Entry]:
 def index_claim(
     connection: Connection, backend: Backend, key: str, propositions: Mapping[str, str]
 ) -> None:
-    _insert(connection, backend, claim_entries(key, propositions))
+    insert_entries(connection, backend, claim_entries(key, propositions))
 
 
 def index_versions(connection: Connection, backend: Backend, versions: Iterable[Any]) -> None:
     """One entry per statement version, in the language of the document it quotes."""
     versions = list(versions)
     languages = document_languages(connection, {v.body["source"]["document"] for v in versions})
-    _insert(
+    insert_entries(
         connection,
         backend,
         [version_entry(v, languages.get(v.body["source"]["document"], "und")) for v in versions],
@@ -154,8 +156,6 @@ def index_versions(connection: Connection, backend: Backend, versions: Iterable[
 
 
 def document_languages(connection: Connection, document_ids: set[str]) -> dict[str, str]:
-    from ledger.projections.schema import documents
-
     if not document_ids:
         return {}
     query = select(documents.c.document_id, documents.c.language).where(
@@ -176,17 +176,26 @@ def index_all_versions(connection: Connection, backend: Backend) -> None:
     its document. On SQLite the stems come from ``indexed_text``, registered as a function.
     """
     if backend.name != "postgresql":
-        dbapi(connection).create_function(
-            "ledger_indexed_text", 2, indexed_text, deterministic=True
-        )
+        _register_indexed_text(dbapi(connection))
     connection.execute(version_entries_insert(backend))
+
+
+def _register_indexed_text(driver: Any) -> None:
+    """``indexed_text`` as the SQL function ``ledger_indexed_text`` of this SQLite connection.
+
+    A second rebuild on the same pooled connection finds it registered already, and SQLite
+    refuses to replace a function while the connection has a statement open: the one there is
+    the same function.
+    """
+    try:
+        driver.create_function("ledger_indexed_text", 2, indexed_text, deterministic=True)
+    except sqlite3.OperationalError:
+        pass
 
 
 def version_entries_insert(backend: Backend) -> Any:
     """``version_entry`` in SQL, built from the ``statement_versions`` and ``documents``
     tables: ``json_extract`` on SQLite, ``#>>`` on PostgreSQL."""
-    from ledger.projections.schema import documents, statement_versions
-
     versions = statement_versions.c
     entries = table(TABLE, *(column(name) for name in COLUMNS.split(", ")))
     quote = versions.body[("source", "quote", "exact")].as_string()
@@ -238,15 +247,13 @@ def recreate(connection: Connection) -> None:
 
 def refill(connection: Connection, backend: Backend) -> None:
     """Index afresh what the claims and statement_versions tables hold (rows copied in)."""
-    from ledger.projections.schema import claims
-
     clear(connection)
     for key, propositions in connection.execute(select(claims.c.key, claims.c.propositions)):
         index_claim(connection, backend, key, propositions)
     index_all_versions(connection, backend)
 
 
-def _insert(connection: Connection, backend: Backend, rows: list[Entry]) -> None:
+def insert_entries(connection: Connection, backend: Backend, rows: Sequence[Entry]) -> None:
     if not rows:
         return
     marks = ", ".join(["%s"] * len(COLUMNS.split(", ")))

@@ -10,15 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ledger.projections.schema import (
-    actors,
-    claims,
-    documents,
-    stances,
-    statement_versions,
-    stories,
-)
-from ledger.projections.sql import checkpoint
+from ledger.projections.schema import PROJECTION_TABLES, projection_positions
+from ledger.projections.sql import projection_position
 from ledger.store.records import format_instant
 
 Snapshot = dict[str, Any]
@@ -35,21 +28,16 @@ SORT_KEYS = {
 def sql_snapshot(connection: Connection) -> Snapshot:
     """Every projection table's rows, normalized so two databases or a model compare equal."""
     rows = {
-        name: [dict(row._mapping) for row in connection.execute(select(table))]
-        for name, table in (
-            ("documents", documents),
-            ("actors", actors),
-            ("stories", stories),
-            ("claims", claims),
-            ("statement_versions", statement_versions),
-            ("stances", stances),
-        )
+        table.name: [dict(row._mapping) for row in connection.execute(select(table))]
+        for table in PROJECTION_TABLES
+        if table is not projection_positions
     }
-    return normalize(**rows, checkpoint=checkpoint(connection))
+    return normalize(**rows, position=projection_position(connection))
 
 
-def normalize(checkpoint: int, **tables: list[dict[str, Any]]) -> Snapshot:
-    picture: Snapshot = {"checkpoint": checkpoint}
+def normalize(position: int, **tables: list[dict[str, Any]]) -> Snapshot:
+    """The tables' rows as plain JSON values in a fixed order, and the position folded in."""
+    picture: Snapshot = {"position": position}
     for name, rows in tables.items():
         plain = [{key: _plain(value) for key, value in row.items()} for row in rows]
         keys = SORT_KEYS[name]

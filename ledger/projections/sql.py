@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -11,35 +10,21 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, or_, select, update
 
-from ledger.domain.events import (
-    ActorRegistered,
-    ClaimRegistered,
-    DocumentRegistered,
-    StoryRegistered,
-    decode,
-)
+from ledger.domain.events import decode
 from ledger.domain.validation import DocumentFacts
+from ledger.projections import rows, search
 from ledger.projections.derive import (
     ClaimDerivation,
     StatementVersion,
     derive_claim,
     extend_claim,
-    correction_time,
-    new_version,
-    withdrawal_time,
 )
-from ledger.projections import rows, search
-from ledger.projections.schema import (
-    actors,
-    checkpoints,
-    claims,
-    documents,
-    statement_versions,
-    stories,
-)
+from ledger.projections.fold import Ended, Opened, Registered, fold
+from ledger.projections.schema import claims, projection_positions, statement_versions
 from ledger.store import Backend, RecordedEvent
 
-CHECKPOINT = "main"
+POSITION_NAME = "main"
+"""The name of the projection tables' row in ``projection_positions``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,29 +105,20 @@ class SqlProjection:
             payload if payload is not None else decode(event)
             for event, payload in zip(recorded, _padded(payloads, len(recorded)), strict=True)
         ]
-        self.fold(connection, recorded, typed)
-
-    def fold(
-        self,
-        connection: Connection,
-        events: Sequence[RecordedEvent],
-        payloads: Sequence[object] = (),
-    ) -> None:
-        """Fold events in, version rows inserted in bulk; a registration without its typed
-        payload (a rebuild's) is decoded here."""
-        fold = _Fold(connection, self.backend)
-        for event, payload in zip(events, _padded(payloads, len(events)), strict=True):
-            fold.add(event, payload)
-        fold.finish(events[-1].position)
+        writer = _LiveWriter(connection, self.backend)
+        for event, payload in zip(recorded, typed, strict=True):
+            fold(writer, event, payload)
+        writer.finish(recorded[-1].position)
 
 
 def _padded(payloads: Sequence[object], length: int) -> Sequence[object]:
     return payloads if len(payloads) == length else [None] * length
 
 
-class _Fold:
-    """One batch of events being folded in: statement versions are inserted together, and each
-    claim they touch is refreshed once at the end, not once per event."""
+class _LiveWriter:
+    """One batch of events being folded into the stored tables: statement versions are
+    inserted together, and each claim they touch is refreshed once at the end, not once per
+    event."""
 
     def __init__(self, connection: Connection, backend: Backend) -> None:
         self.connection = connection
@@ -155,14 +131,28 @@ class _Fold:
         self.opened: dict[str, list[StatementVersion]] = {}
         self.reread: set[str] = set()
 
-    def add(self, event: RecordedEvent, payload: object = None) -> None:
-        if event.type == "StatementRecorded":
-            self._open(event.event_id, event.event_id, event.data, event)
-        elif event.type in ("StatementRetracted", "StatementCorrected"):
-            self._flush()  # the version being ended may still be pending
-            self._end_or_replace(event)
-        elif event.type in REGISTRATIONS:
-            self._register(event, payload if payload is not None else decode(event))
+    def register(self, change: Registered) -> None:
+        self.connection.execute(insert(change.table), change.row)
+        search.insert_entries(self.connection, self.backend, change.entries)
+        if change.story_claims:
+            self.connection.execute(
+                update(claims)
+                .where(claims.c.key.in_(change.story_claims))
+                .values(story=change.row["key"])
+            )
+
+    def open(self, change: Opened) -> None:
+        version = change.version(self._dated(change.document))
+        self.pending.append(version)
+        self.opened.setdefault(version.claim, []).append(version)
+        self.touched[version.claim] = version.position
+
+    def end(self, change: Ended) -> None:
+        self._flush()  # the version being ended may still be pending
+        claim = rows.end_version(self.connection, change)
+        if claim is not None:
+            self.touched[claim] = change.position
+            self.reread.add(claim)
 
     def finish(self, position: int) -> None:
         self._flush()
@@ -170,57 +160,13 @@ class _Fold:
             stored = stored_derivation(self.connection, self.backend, claim)
             derivation = self._derivation(claim, stored)
             store_derivation(self.connection, self.backend, claim, last, derivation, stored)
-        rows.save_checkpoint(self.connection, self.backend, CHECKPOINT, position)
+        rows.save_position(self.connection, self.backend, POSITION_NAME, position)
 
     def _derivation(self, claim: str, stored: ClaimDerivation) -> ClaimDerivation:
         """Only additions: fold them into what is stored. An ended version: derive afresh."""
         if claim in self.reread:
             return derive_claim(list(standing_versions(self.connection, claim)))
         return extend_claim(stored, self.opened[claim])
-
-    def _open(
-        self, version_id: uuid.UUID, root: uuid.UUID, body: Any, event: RecordedEvent
-    ) -> None:
-        version = new_version(
-            version_id=version_id,
-            statement_id=root,
-            body=body,
-            document_dated=self._dated(body["source"]["document"]),
-            position=event.position,
-            recorded_at=event.recorded_at,
-            corrected_at=correction_time(event),
-        )
-        self.pending.append(version)
-        self.opened.setdefault(version.claim, []).append(version)
-        self.touched[version.claim] = event.position
-
-    def _end_or_replace(self, event: RecordedEvent) -> None:
-        ended_by = "retracted" if event.type == "StatementRetracted" else "corrected"
-        claim = _end_current(
-            self.connection, uuid.UUID(event.data["statement_id"]), event, ended_by
-        )
-        if claim is not None:
-            self.touched[claim] = event.position
-            self.reread.add(claim)
-        if ended_by == "corrected":
-            root = uuid.UUID(event.data["statement_id"])
-            self._open(event.event_id, root, event.data["statement"], event)
-
-    def _register(self, event: RecordedEvent, payload: object) -> None:
-        match payload:
-            case DocumentRegistered():
-                self.connection.execute(insert(documents), _document_row(payload, event))
-            case ActorRegistered():
-                self.connection.execute(insert(actors), _actor_row(payload, event))
-            case ClaimRegistered():
-                self.connection.execute(insert(claims), _claim_row(payload, event))
-                search.index_claim(self.connection, self.backend, payload.key, payload.propositions)
-            case StoryRegistered():
-                self.connection.execute(insert(stories), _story_row(payload, event))
-                if payload.claims:
-                    self.connection.execute(
-                        update(claims).where(claims.c.key.in_(payload.claims)).values(story=payload.key)
-                    )
 
     def _dated(self, document_id: str) -> date | None:
         if document_id not in self.dates:
@@ -232,9 +178,6 @@ class _Fold:
             rows.insert_versions(self.connection, self.backend, self.pending)
             search.index_versions(self.connection, self.backend, self.pending)
             self.pending = []
-
-
-REGISTRATIONS = ("DocumentRegistered", "ActorRegistered", "ClaimRegistered", "StoryRegistered")
 
 
 def stored_derivation(connection: Connection, backend: Backend, claim: str) -> ClaimDerivation:
@@ -280,77 +223,9 @@ def version_of(row: Row[Any]) -> StatementVersion:
     return StatementVersion(**row._mapping)
 
 
-def checkpoint(connection: Connection) -> int:
-    """The position the projection tables have folded in, 0 before the first event."""
-    query = select(checkpoints.c.position).where(checkpoints.c.name == CHECKPOINT)
+def projection_position(connection: Connection) -> int:
+    """The position in the log the projection tables have folded in, 0 before the first event."""
+    query = select(projection_positions.c.position).where(
+        projection_positions.c.name == POSITION_NAME
+    )
     return connection.execute(query).scalar() or 0
-
-
-def _document_row(payload: DocumentRegistered, event: RecordedEvent) -> dict[str, Any]:
-    row = _registration_row(
-        payload, event, "publisher", "language", "dated", "sha256", "text", "title", "author",
-        "published", "url",
-    )
-    original, extractor = payload.original, payload.extractor
-    return {
-        **row,
-        "document_id": payload.document_id,
-        "original": None if original is None else original.summary(),
-        "original_content": None if original is None else base64.b64decode(original.content),
-        "extractor": None if extractor is None else extractor.model_dump(),
-    }
-
-
-def _actor_row(payload: ActorRegistered, event: RecordedEvent) -> dict[str, Any]:
-    row = _registration_row(payload, event, "name", "kind")
-    return {**row, "aliases": list(payload.aliases) or None}
-
-
-def _claim_row(payload: ClaimRegistered, event: RecordedEvent) -> dict[str, Any]:
-    row = _registration_row(payload, event, "key", "propositions", "story")
-    derivation = derive_claim([])
-    return {**row, "state": derivation.state, "summary": derivation.summary}
-
-
-def _story_row(payload: StoryRegistered, event: RecordedEvent) -> dict[str, Any]:
-    return {
-        "key": payload.key,
-        "title": payload.title,
-        "description": payload.description,
-        "position": event.position,
-        "recorded_at": event.recorded_at,
-    }
-
-
-def _registration_row(payload: Any, event: RecordedEvent, *fields: str) -> dict[str, Any]:
-    row = {name: getattr(payload, name) for name in ("key", *fields) if hasattr(payload, name)}
-    return {
-        **row,
-        "note": payload.note,
-        "position": event.position,
-        "recorded_at": event.recorded_at,
-    }
-
-
-def _end_current(
-    connection: Connection, statement_id: uuid.UUID, event: RecordedEvent, ended_by: str
-) -> str | None:
-    """End the standing version of a statement; return its claim (None if nothing stands)."""
-    query = select(statement_versions.c.version_id, statement_versions.c.claim).where(
-        statement_versions.c.statement_id == statement_id,
-        statement_versions.c.ended_position.is_(None),
-    )
-    row = connection.execute(query).first()
-    if row is None:
-        return None
-    connection.execute(
-        update(statement_versions)
-        .where(statement_versions.c.version_id == row.version_id)
-        .values(
-            ended_position=event.position,
-            ended_at=event.recorded_at,
-            ended_by=ended_by,
-            withdrawn_at=withdrawal_time(event),
-        )
-    )
-    return str(row.claim)

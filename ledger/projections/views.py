@@ -22,6 +22,11 @@ class View(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+def optional(description: str) -> Any:
+    """A field a view may leave out: null unless given (``exclude_unset`` leaves it out)."""
+    return Field(default=None, description=description)
+
+
 class PointInTimeView(View):
     as_of: str | None
     known_at: str | None
@@ -54,13 +59,12 @@ class ClaimView(View):
     propositions: dict[str, str] = Field(description="The proposition by language (BCP 47).")
     proposition_en: str | None = Field(description="propositions.en (the first API's field).")
     proposition_de: str | None = Field(description="propositions.de (the first API's field).")
-    proposition: str | None = Field(
-        default=None,
-        description="The proposition in the language Accept-Language prefers, else the claim's "
-        "first language (propositions sorted by tag).",
+    proposition: str | None = optional(
+        "The proposition in the language Accept-Language prefers, else the claim's "
+        "first language (propositions sorted by tag)."
     )
-    proposition_language: str | None = Field(
-        default=None, description="The language of `proposition` (also in Content-Language)."
+    proposition_language: str | None = optional(
+        "The language of `proposition` (also in Content-Language)."
     )
     story: str | None
     note: str | None
@@ -98,19 +102,15 @@ class StatementEntry(View):
     recorded_at: str
     status: str
     ended_position: int | None
-    withdrawn_at: str | None = Field(
-        default=None,
-        description="When the source withdrew this reading or published a corrected one "
-        "(a source_changed retraction or correction), as the source says.",
+    withdrawn_at: str | None = optional(
+        "When the source withdrew this reading or published a corrected one "
+        "(a source_changed retraction or correction), as the source says."
     )
-    said_key_basis: str | None = Field(
-        default=None,
-        description="Why it sits where it does on the said axis: said_at, document_date, "
-        "recorded_at, or corrected_at (a reading its source published in a correction).",
+    said_key_basis: str | None = optional(
+        "Why it sits where it does on the said axis: said_at, document_date, "
+        "recorded_at, or corrected_at (a reading its source published in a correction)."
     )
-    ended_at: str | None = Field(
-        default=None, description="When the ledger recorded the retraction or correction."
-    )
+    ended_at: str | None = optional("When the ledger recorded the retraction or correction.")
 
 
 class ClaimHistory(View):
@@ -173,11 +173,10 @@ class DocumentFields(View):
     registered_at: str
     title: str | None = None
     author: str | None = None
-    published: str | None = Field(default=None, description="A date or an instant.")
+    published: str | None = optional("A date or an instant.")
     url: str | None = None
-    original: OriginalSummary | None = Field(
-        default=None,
-        description="The HTML or PDF the text was extracted from (GET …/original serves it).",
+    original: OriginalSummary | None = optional(
+        "The HTML or PDF the text was extracted from (GET …/original serves it)."
     )
     extractor: ExtractorView | None = None
 
@@ -290,19 +289,17 @@ class ReplayStep(View):
     statement: StatementEntry
     claim_state: ClaimStateChange
     actor_stance: ActorStanceChange
-    reason: str | None = Field(default=None, description="A retraction's or correction's reason.")
-    basis: str | None = Field(default=None, description="A retraction's or correction's basis.")
-    changed_at: str | None = Field(
-        default=None,
-        description="When the source withdrew or corrected its text, as the source says "
-        "(source_changed only): the source's date, shown first.",
+    reason: str | None = optional("A retraction's or correction's reason.")
+    basis: str | None = optional("A retraction's or correction's basis.")
+    changed_at: str | None = optional(
+        "When the source withdrew or corrected its text, as the source says "
+        "(source_changed only): the source's date, shown first."
     )
-    recorded_at: str | None = Field(
-        default=None,
-        description="When the ledger recorded the retraction or correction: shown second.",
+    recorded_at: str | None = optional(
+        "When the ledger recorded the retraction or correction: shown second."
     )
-    replaces: StatementEntry | None = Field(
-        default=None, description="A correction's old reading (``statement`` is the new one)."
+    replaces: StatementEntry | None = optional(
+        "A correction's old reading (``statement`` is the new one)."
     )
 
 
@@ -314,15 +311,16 @@ class Replay(View):
     to: str
     claim: str | None
     steps: list[ReplayStep]
-    story: str | None = Field(default=None, description="The story asked for, if one was.")
+    story: str | None = optional("The story asked for, if one was.")
 
 
 # Trusted construction: the read side builds views from data the ledger validated when it was
 # appended (stored JSON, projection rows). Nothing is validated again (SaidAt's check among the
 # rest): each view type gets one builder, generated once from its fields, that copies the data
-# into the model and builds its nested models the same way. A generic loop over the fields (or
-# ``model_construct``, which looks up each field's alias and default) costs several times more
-# than pydantic-core's own validation; straight-line code costs less than either.
+# into a copy of a blank instance of the model (``model_copy(update=...)``, pydantic's public
+# way to set fields without validating) and builds its nested models the same way. Measured
+# on 100k views: ``model_construct`` (which looks up each field's aliases and default on every
+# call) costs about 1.3 times this, and pydantic-core's validation 1 to 1.5 times.
 
 Convert = Callable[[Any], Any]
 V = TypeVar("V", bound=BaseModel)
@@ -338,8 +336,11 @@ def trusted(cls: type[V], data: Any) -> V:
 
 @lru_cache(maxsize=None)
 def _builder(cls: type[BaseModel]) -> Convert:
-    names: dict[str, Any] = {"cls": cls, "new": object.__new__, "put": object.__setattr__}
-    required, lines = [], []
+    """Generated straight-line code: each field of ``data`` converted and put in ``values``,
+    then a copy of the blank instance updated with them (its other fields keep their defaults,
+    in declaration order, and the fields set are the ones given)."""
+    names: dict[str, Any] = {"cls": cls, "copy": _blank(cls).model_copy}
+    lines = []
     for number, (name, field) in enumerate(cls.model_fields.items()):
         key, value = field.alias or name, f"data[{(field.alias or name)!r}]"
         convert = _converter(field.annotation)
@@ -347,35 +348,31 @@ def _builder(cls: type[BaseModel]) -> Convert:
             names[f"convert{number}"] = convert
             value = f"(None if (v := {value}) is None else convert{number}(v))"
         if field.is_required():
-            required.append(name)
             lines.append(f"    values[{name!r}] = {value}")
         else:
-            names[f"default{number}"] = field.get_default(call_default_factory=True)
-            lines += [
-                f"    if {key!r} in data:",
-                f"        values[{name!r}] = {value}",
-                f"        given.add({name!r})",
-                "    else:",
-                f"        values[{name!r}] = default{number}",
-            ]
+            lines += [f"    if {key!r} in data:", f"        values[{name!r}] = {value}"]
     source = "\n".join(
         [
             "def build(data):",
             "    if type(data) is cls:",
             "        return data",
             "    values = {}",
-            f"    given = {set(required)!r}" if required else "    given = set()",
             *lines,
-            "    view = new(cls)",
-            "    put(view, '__dict__', values)",
-            "    put(view, '__pydantic_fields_set__', given)",
-            "    put(view, '__pydantic_extra__', None)",
-            "    put(view, '__pydantic_private__', None)",
-            "    return view",
+            "    return copy(update=values)",
         ]
     )
     exec(compile(source, f"<trusted {cls.__name__}>", "exec"), names)  # noqa: S102
     return names["build"]  # type: ignore[no-any-return]
+
+
+def _blank(cls: type[BaseModel]) -> BaseModel:
+    """An instance of ``cls`` with no field set: defaults where the model has them, None for
+    the required fields (every builder's copy sets those)."""
+    fields = {
+        name: None if field.is_required() else field.get_default(call_default_factory=True)
+        for name, field in cls.model_fields.items()
+    }
+    return cls.model_construct(set(), **fields)
 
 
 def _converter(annotation: Any) -> Convert | None:

@@ -201,7 +201,7 @@ def test_live_projections_equal_a_rebuild_and_the_in_memory_model(
         rebuilt = sql_snapshot(connection)
     assert folded == seeded_app.store.head_position()
     assert live == rebuilt == model
-    assert live["checkpoint"] == folded
+    assert live["position"] == folded
 
 
 def test_sources_and_aliases_project_alike_live_rebuilt_and_in_memory(seeded_app: App) -> None:
