@@ -119,10 +119,6 @@ def test_no_two_of_ledgers_packages_import_each_other() -> None:
     assert cycles(package_graph()) == []
 
 
-@pytest.mark.xfail(
-    reason="projections/memory.py and rebuild.py import sql.py's _row helpers: part pC removes them",
-    strict=False,
-)
 def test_no_module_in_ledger_imports_another_modules_private_names() -> None:
     assert private_imports() == []
 
