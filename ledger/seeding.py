@@ -52,7 +52,7 @@ from ledger.domain.model import (
 )
 from ledger.domain.validation import DocumentFacts, anchored_statement, validate_statement
 from ledger.errors import InvalidEvent, NotFound, StateConflict
-from ledger.service import Ledger
+from ledger.service import Ledger, WriteOptions
 from ledger.sources import TEXT, SourceFields, document_from_original, media_type_of
 
 SEED_NAMESPACE = uuid.UUID("2b0f1c55-3f0a-4c43-8d1e-4a0f7b6d2e91")
@@ -571,13 +571,16 @@ class _Seeder:
         return uuid.uuid5(SEED_NAMESPACE, f"{kind}:{key}")
 
     def _write(
-        self, kind: str, key: str, write: Callable[..., Any], payload: Any, **options: Any
+        self, kind: str, key: str, write: Callable[..., Any], payload: Any, **arguments: Any
     ) -> None:
+        """Write one entry of the file under its seed key (its event id), counting what was new;
+        ``arguments`` are the write's own (a claim's ``first_shape``, a retraction's reason)."""
         event_id = self._event_id(kind, key)
         already = self.ledger.store.get_event(event_id) is not None
         counted = kind.rpartition("/")[2]
         try:
-            write(payload, event_id=event_id, metadata={"source": "seed", "seed_key": key}, **options)
+            metadata = {"source": "seed", "seed_key": key}
+            write(payload, options=WriteOptions(event_id=event_id, metadata=metadata), **arguments)
         except StateConflict:
             if not self._registered_alike(counted, payload):
                 raise

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -37,18 +36,10 @@ from ledger.projections.schema import (
     statement_versions,
     stories,
 )
+from ledger.registry import StatementFacts
 from ledger.store import Backend, RecordedEvent
 
 CHECKPOINT = "main"
-
-
-@dataclass(frozen=True, slots=True)
-class StatementFacts:
-    """What a retraction or correction needs of a statement's newest version."""
-
-    statement_id: uuid.UUID
-    claim: str
-    ended_by: str | None
 
 
 class SqlRegistry:

@@ -12,7 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from ledger.audit.note import SigningKey, open_checkpoint
-from ledger.bootstrap import App
+from ledger.bootstrap import Wiring
 from ledger.projections.queries import StatementFilter
 from ledger.settings import project_root
 from ledger_cli.main import app as cli
@@ -35,7 +35,7 @@ def test_upgrade_then_verify_on_a_fresh_database(runner: CliRunner) -> None:
 
 
 def test_verify_names_the_tampered_position_and_exits_non_zero(
-    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    seeded_app: Wiring, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
     overwrite_event_data(seeded_app.store.engine, 77, {"claim": "rewritten"})
@@ -47,7 +47,7 @@ def test_verify_names_the_tampered_position_and_exits_non_zero(
 
 
 def test_rebuild_reports_how_many_events_it_folded(
-    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    seeded_app: Wiring, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
     before = seeded_app.queries.claims().items
@@ -97,7 +97,7 @@ STORY_FILE = Path(__file__).resolve().parents[2] / "docs/examples/harbour-bridge
 
 
 def test_stories_load_records_a_story_now_and_a_rerun_appends_nothing(
-    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    seeded_app: Wiring, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
     before = seeded_app.store.head_position()
@@ -119,7 +119,7 @@ def test_stories_load_records_a_story_now_and_a_rerun_appends_nothing(
 
 
 def test_a_story_file_with_a_quote_not_in_its_document_names_it_and_writes_nothing(
-    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path  # type: ignore[no-untyped-def]
+    seeded_app: Wiring, settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
     for text in STORY_FILE.parent.glob("*.txt"):
@@ -138,7 +138,7 @@ def test_a_story_file_with_a_quote_not_in_its_document_names_it_and_writes_nothi
 
 
 def test_anchor_prints_every_occurrence_in_code_points(
-    seeded_app: App, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    seeded_app: Wiring, settings, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
     text = (STORY_FILE.parent / "herald-2025-03-03.txt").read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from ledger.bootstrap import App
+from ledger.bootstrap import Wiring
 from ledger.errors import InvalidEvent
 from ledger.seeding import SeedClock, SeedStory, load_story, seed
 from ledger.settings import Settings, project_root
@@ -46,7 +46,7 @@ def test_every_seeded_quote_is_verbatim_at_its_offsets(story: SeedStory) -> None
 
 
 def test_the_ledger_keeps_each_document_with_its_hash_and_anchors(
-    seeded_app: App, story: SeedStory
+    seeded_app: Wiring, story: SeedStory
 ) -> None:
     for document in story.data.documents:
         view = seeded_app.queries.document(document.id)
@@ -91,7 +91,7 @@ def test_seeding_appends_everything_once_and_a_second_run_nothing(
 
 
 def test_seeded_events_are_recorded_when_their_document_was_read(
-    seeded_app: App, story: SeedStory
+    seeded_app: Wiring, story: SeedStory
 ) -> None:
     read_at = {doc.id: doc.recorded_at for doc in story.data.documents}
     for entry in story.data.statements:
@@ -101,7 +101,7 @@ def test_seeded_events_are_recorded_when_their_document_was_read(
         )
 
 
-def _statement_id(seeded_app: App, key: str):  # type: ignore[no-untyped-def]
+def _statement_id(seeded_app: Wiring, key: str):  # type: ignore[no-untyped-def]
     import uuid
 
     from ledger.seeding import SEED_NAMESPACE
@@ -109,7 +109,7 @@ def _statement_id(seeded_app: App, key: str):  # type: ignore[no-untyped-def]
     return uuid.uuid5(SEED_NAMESPACE, f"statements:{key}")
 
 
-def test_the_story_keeps_its_contradictions(seeded_app: App) -> None:
+def test_the_story_keeps_its_contradictions(seeded_app: Wiring) -> None:
     central = seeded_app.queries.claim(CENTRAL_CLAIM)
     assert central.state == "contested"
     assert "wsj" in central.asserted_by and central.denied_by == ["peskov"]
