@@ -11,6 +11,7 @@ the server's timer, at most once per tree size, and every signed checkpoint is k
 from __future__ import annotations
 
 import base64
+import logging
 import dataclasses
 import threading
 from collections.abc import Callable
@@ -40,6 +41,8 @@ from ledger.store import RecordedEvent, SqlEventStore, utc_now
 from ledger.store.records import format_instant
 from ledger.store.schema import checkpoints, cosignatures
 from ledger.store.tree import TreeCache, TreeReader
+
+logger = logging.getLogger("ledger.audit")
 
 
 class NoSigningKey(LedgerError):
@@ -427,6 +430,25 @@ class TransparencyLog:
             **{k: v for k, v in proof.to_json().items() if k != "position"},
             "checkpoint": signed.published,
         }
+
+    def written(self, event: RecordedEvent) -> dict[str, Any]:
+        """A write's answer: the stored envelope plus ``receipt``, the one place it is made.
+
+        The event is durable before this runs, so a receipt that cannot be made now (no signing
+        key; the database refusing the checkpoint's row) leaves ``receipt`` null rather than
+        turning a committed write into an error: ``GET /v1/audit/proofs/inclusion`` gives the
+        proof later. A writer that asked for a receipt finds its checkpoint in the sealer's
+        memory: its own batch's commit signed it.
+        """
+        answer = event.to_json()
+        answer["receipt"] = None
+        if self.key is None:
+            return answer
+        try:
+            answer["receipt"] = self.receipt(event)
+        except LedgerError as error:
+            logger.warning("no receipt for position %s: %s", event.position, error)
+        return answer
 
     def _size_within(self, connection: Connection, size: int | None, field: str) -> int:
         current = SqlEventStore.head_position_in(connection)
