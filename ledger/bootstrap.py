@@ -10,7 +10,7 @@ from ledger.checkpoints import CheckpointSource, KeptCheckpoints, NoCheckpoints
 from ledger.audit.log import CheckpointSealer, TransparencyLog, load_signing_key
 from ledger.audit.witnessing import PolicyError, WitnessPolicy
 from ledger.errors import InvalidEvent
-from ledger.projections.sql import SqlProjection
+from ledger.projections.sql import SqlProjection, SqlRegistry
 from ledger.replicas import ReadReplicas, parse_urls
 from ledger.service import Ledger, LedgerQueries
 from ledger.settings import Settings
@@ -74,7 +74,7 @@ def open_app(settings: Settings, *, clock: Clock = utc_now) -> Wiring:
     witnesses = [] if policy is None else [w.verifier for w in policy.witnesses.values()]
     return Wiring(
         store=store,
-        ledger=Ledger(store),
+        ledger=Ledger(store, lambda connection: SqlRegistry(connection, backend)),
         queries=queries,
         log=log,
         checkpoints=KeptCheckpoints(None if key is None else key.verifier, witnesses),

@@ -48,7 +48,7 @@ from ledger.paging import Page, PageRequest, paged
 from ledger.projections import queries, search
 from ledger.projections.queries import NOW, ClaimFilter, PointInTime, StatementFilter
 from ledger.projections.rebuild import rebuild
-from ledger.projections.sql import SqlProjection, SqlRegistry
+from ledger.projections.sql import SqlProjection
 from ledger.projections.sql import checkpoint as projection_checkpoint
 from ledger.projections.replay import Axis, parse_instant, timeline
 from ledger.projections.views import (
@@ -68,6 +68,7 @@ from ledger.projections.views import (
 )
 from ledger.store.records import format_instant
 from ledger.store.tree import rebuild_tree
+from ledger.eventstore import EventStore
 from ledger.registry import CachedRegistry, Registrations, Registry, StatementFacts
 from ledger.store import (
     ANY,
@@ -161,13 +162,12 @@ class Ledger:
     write hands the pipeline.
     """
 
-    def __init__(self, store: SqlEventStore) -> None:
+    def __init__(self, store: EventStore, registry_in: Callable[[Connection], Registry]) -> None:
+        """``registry_in``: the registry as a connection of ``store`` sees it (a read
+        connection's before the append lock, the lock holder's inside a plan)."""
         self.store = store
+        self.registry_in = registry_in
         self.registrations = Registrations()
-
-    def registry_in(self, connection: Connection) -> Registry:
-        """The registry as ``connection`` sees it (the append lock holder's, inside a plan)."""
-        return SqlRegistry(connection, self.store.backend)
 
     def _check(self, check: Callable[[Registry], T]) -> T:
         """Run ``check`` against the registry as committed, outside the append lock: from the

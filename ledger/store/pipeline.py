@@ -23,7 +23,7 @@ given to the constructor; nothing is installed from outside.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import rfc8785
 from sqlalchemy import Connection
 
-from ledger.errors import ConcurrencyError, InvalidEvent, LedgerError
+from ledger.errors import ConcurrencyError, EventIdConflict, InvalidEvent, LedgerError
 from ledger.store.backend import dbapi
 from ledger.store.group_commit import GroupCommitter, Write
 from ledger.store.records import (
@@ -153,6 +153,20 @@ def check_expected_version(stream: str, expected: ExpectedVersion, current: int 
         raise InvalidEvent("expected_version", "'any', 'no_stream' or a version number")
     if current != expected:
         raise ConcurrencyError(stream, expected, current)
+
+
+def stored_retry(
+    events: Sequence[NewEvent], stored: Mapping[Any, RecordedEvent], stream: str
+) -> list[RecordedEvent] | None:
+    """The events as ``stored`` (by id) when each is stored with the same content: a retry.
+    None when none of them is stored; EventIdConflict when some are, or differ."""
+    if not any(event.event_id in stored for event in events):
+        return None
+    for event in events:
+        match = stored.get(event.event_id)
+        if match is None or not match.same_content_as(event, stream):
+            raise EventIdConflict(event.event_id)
+    return [stored[event.event_id] for event in events]
 
 
 def chain(

@@ -27,6 +27,7 @@ from ledger.store.pipeline import (
     chain,
     check_expected_version,
     encode,
+    stored_retry,
     validate_stream,
 )
 from ledger.store.records import ANY, ExpectedVersion, NewEvent, RecordedEvent
@@ -237,16 +238,8 @@ class SqlEventStore:
         self, connection: Connection, stream: str, events: Sequence[NewEvent]
     ) -> list[RecordedEvent] | None:
         """The events as stored, when every one of their ids is (a retry); None when none is."""
-        ids = [event.event_id for event in events]
-        found = [self.get_event_in(connection, event_id) for event_id in ids]
-        stored = {event.event_id: event for event in found if event is not None}
-        if not stored:
-            return None
-        for event in events:
-            match = stored.get(event.event_id)
-            if match is None or not match.same_content_as(event, stream):
-                raise EventIdConflict(event.event_id)
-        return [stored[event_id] for event_id in ids]
+        found = [self.get_event_in(connection, event.event_id) for event in events]
+        return stored_retry(events, {e.event_id: e for e in found if e is not None}, stream)
 
     # -- reading -----------------------------------------------------------------------------
 

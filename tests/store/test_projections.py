@@ -16,6 +16,7 @@ from ledger.projections.queries import PointInTime
 from ledger.projections.snapshot import sql_snapshot
 from ledger.projections.replay import parse_instant
 from ledger.seeding import SEED_NAMESPACE, SeedStory
+from ledger.service import WriteOptions
 from tests.support.factories import (
     CENTRAL_CLAIM,
     as_statement,
@@ -149,13 +150,13 @@ def test_a_retried_retraction_returns_the_stored_event(seeded_app: Wiring) -> No
         seeded_id(key),
         reason="r",
         basis=RetractionBasis.SOURCE_CHANGED,
-        idempotency_key="retract-1",
+        options=WriteOptions(idempotency_key="retract-1"),
     )
     again = seeded_app.ledger.retract_statement(
         seeded_id(key),
         reason="r",
         basis=RetractionBasis.SOURCE_CHANGED,
-        idempotency_key="retract-1",
+        options=WriteOptions(idempotency_key="retract-1"),
     )
     assert again == first
 
