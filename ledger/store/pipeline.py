@@ -376,7 +376,9 @@ class AppendPipeline:
             else:
                 planned = item.planned(connection)
                 write.answer(
-                    planned if not isinstance(planned, Planned) else self._alone(connection, planned)
+                    planned
+                    if not isinstance(planned, Planned)
+                    else self._alone(connection, planned)
                 )
             return self._seal(connection, [write])
 
