@@ -86,6 +86,7 @@ from ledger.store import (
 
 T = TypeVar("T")
 V = TypeVar("V")
+W = TypeVar("W")
 
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d2c3e-8a51-4e0b-9a57-1c2b9d0e4f10")
 Metadata = Mapping[str, Any]
@@ -522,6 +523,15 @@ def _asked(payload: DomainEvent) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class _Search:
+    """A full-text query, the search answering it, and the filter field its matches narrow."""
+
+    q: str | None
+    matching: Callable[[Connection, Any, str], Any]
+    narrows: str
+
+
+@dataclass(frozen=True, slots=True)
 class LogProgress:
     """How far the log, its signed checkpoints and its projections have got."""
 
@@ -563,31 +573,42 @@ class LedgerQueries:
         q: str | None = None,
     ) -> Page[ClaimView]:
         """A page of claims by key; ``q`` keeps those whose proposition or quotes match."""
-        with self.store.read_connection() as connection:
-            if q is not None:
-                found = search.matching_claims(connection, self.store.backend, q)
-                where = replace(where, keys=found)
 
-            def fetch(after: Any, limit: int) -> list[ClaimView]:
-                return queries.claim_views(connection, at, replace(where, after=after, limit=limit))
+        def views(connection: Connection, where: ClaimFilter) -> list[ClaimView]:
+            return queries.claim_views(connection, at, where)
 
-            return paged("claims", page, fetch, lambda claim: claim.key)
+        found = _Search(q, search.matching_claims, "keys")
+        return self._filtered("claims", page, where, found, views, lambda claim: claim.key)
 
     def statements(
         self, where: StatementFilter, page: PageRequest = PageRequest(), q: str | None = None
     ) -> Page[StatementEntry]:
         """A page of statements (latest versions) in recording order; ``q`` searches quotes."""
+        found = _Search(q, search.matching_statements, "version_ids")
+        return self._filtered(
+            "statements", page, where, found, queries.statement_list, lambda e: e.position, int
+        )
+
+    def _filtered(
+        self,
+        name: str,
+        page: PageRequest,
+        where: W,
+        found: _Search,
+        views: Callable[[Connection, W], list[V]],
+        cursor: Callable[[V], Any],
+        sorted_by: type[int] | type[str] = str,
+    ) -> Page[V]:
+        """A page of views by ``where``, narrowed to what the full-text search finds, if asked."""
         with self.store.read_connection() as connection:
-            if q is not None:
-                found = search.matching_statements(connection, self.store.backend, q)
-                where = replace(where, version_ids=found)
+            if found.q is not None:
+                matches = found.matching(connection, self.store.backend, found.q)
+                where = replace(where, **{found.narrows: matches})  # type: ignore[type-var]
 
-            def fetch(after: Any, limit: int) -> list[StatementEntry]:
-                return queries.statement_list(connection, replace(where, after=after, limit=limit))
+            def fetch(after: Any, limit: int) -> list[V]:
+                return views(connection, replace(where, after=after, limit=limit))  # type: ignore[type-var]
 
-            return paged(
-                "statements", page, fetch, lambda entry: entry.position, sorted_by=int
-            )
+            return paged(name, page, fetch, cursor, sorted_by=sorted_by)
 
     def _listed(
         self,

@@ -51,21 +51,19 @@ if TYPE_CHECKING:
 log = logging.getLogger("ledger.store")
 CanonicalTexts = tuple[str, str]
 OnDurable = Callable[[], None]
+Recorded = Sequence[RecordedEvent]
+Payloads = Sequence[object]
 SAVEPOINT = "ledger_work"
 
 
 class Projector(Protocol):
-    """Keeps a read model in step with the log, inside the append's own transaction."""
+    """Keeps a read model in step with the log, inside the append's own transaction (declared
+    here, where it is called; ``ledger.projections.sql.SqlProjection`` is the one the ledger runs)."""
 
-    def apply(
-        self,
-        connection: Connection,
-        recorded: Sequence[RecordedEvent],
-        payloads: Sequence[object] = (),
-    ) -> None:
+    def apply(self, connection: Connection, recorded: Recorded, payloads: Payloads) -> None:
         """Fold newly recorded events into the read model; raise to refuse the whole append.
 
-        ``payloads`` are the appended events' typed payloads (None where a writer gave none).
+        ``payloads`` are the events' typed payloads, one each (None where a writer gave none).
         """
         ...
 
