@@ -15,15 +15,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from ledger.domain.events import (
-    ActorRegistered,
-    ClaimRegistered,
-    DocumentRegistered,
-    StatementCorrected,
-    StatementRecorded,
-    StatementRetracted,
-    StoryRegistered,
-)
+from ledger.domain import events as domain
 from ledger.domain.validation import DocumentFacts
 from ledger.errors import ConcurrencyError, EventIdConflict
 from ledger.registry import MemoryRegistry, StatementFacts
@@ -133,26 +125,26 @@ def registry_fold(registry: MemoryRegistry) -> Fold:
 
 def _fold_one(registry: MemoryRegistry, event: RecordedEvent, payload: object) -> None:
     match payload:
-        case ActorRegistered():
+        case domain.ActorRegistered():
             registry.actors.add(payload.key)
-        case ClaimRegistered():
+        case domain.ClaimRegistered():
             registry.claims[payload.key] = payload.story
-        case StoryRegistered():
+        case domain.StoryRegistered():
             registry.stories.add(payload.key)
             registry.claims.update(dict.fromkeys(payload.claims, payload.key))
-        case DocumentRegistered():
+        case domain.DocumentRegistered():
             registry.documents[payload.document_id] = DocumentFacts(
                 payload.document_id, payload.publisher, payload.text, payload.dated
             )
-        case StatementRecorded():
+        case domain.StatementRecorded():
             _new_version(
                 registry, event.event_id, event.event_id, payload.claim, payload.said_at.start()
             )
-        case StatementCorrected():
+        case domain.StatementCorrected():
             statement = payload.statement
             root = payload.statement_id
             _new_version(registry, root, event.event_id, statement.claim, statement.said_at.start())
-        case StatementRetracted():
+        case domain.StatementRetracted():
             standing = registry.versions[payload.statement_id]
             ended = StatementFacts(standing.statement_id, standing.claim, "retracted")
             registry.versions.update(

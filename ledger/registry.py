@@ -47,7 +47,7 @@ class Registry(Protocol):
     def said_start(self, root: uuid.UUID) -> datetime | None: ...
 
 
-DOCUMENTS_KEPT = 256  # their texts can be long: the most recently checked are kept
+DOCUMENTS_KEPT = 256  # their texts can be long: the most recently read are kept
 
 
 class Registrations:
@@ -67,13 +67,10 @@ class Registrations:
             self._keys[kind].add(key)
 
     def document(self, document_id: str) -> DocumentFacts | None:
-        with self._lock:
-            facts = self._documents.get(document_id)
-            if facts is not None:
-                self._documents.move_to_end(document_id)
-            return facts
+        return self._documents.get(document_id)
 
     def add_document(self, facts: DocumentFacts) -> None:
+        """Keep ``facts``; beyond ``documents_kept``, the document kept longest is let go."""
         with self._lock:
             self._documents[facts.document_id] = facts
             self._documents.move_to_end(facts.document_id)
@@ -158,10 +155,13 @@ class MemoryRegistry:
         return key in self.stories
 
     def story_of(self, claim: str) -> str | None:
+        """The story the claim names, or the story that listed it since."""
         return self.claims.get(claim)
 
     def latest_version(self, statement_id: uuid.UUID) -> StatementFacts | None:
+        """By the statement's root id or any of its versions' ids: its newest version."""
         return self.versions.get(statement_id)
 
     def said_start(self, root: uuid.UUID) -> datetime | None:
+        """Only a said time the statement's reading gives itself (not its document's date)."""
         return self.said.get(root)

@@ -52,6 +52,7 @@ from ledger.domain.model import (
 )
 from ledger.domain.validation import DocumentFacts, anchored_statement, validate_statement
 from ledger.errors import InvalidEvent, NotFound, StateConflict
+from ledger.registry import MemoryRegistry
 from ledger.service import Ledger, WriteOptions
 from ledger.sources import TEXT, SourceFields, document_from_original, media_type_of
 
@@ -263,27 +264,20 @@ def _read_text(path: Path) -> bytes:
         raise InvalidEvent(path.name, f"cannot read the document: {error}") from None
 
 
-class StoryRegistry:
+class StoryRegistry(MemoryRegistry):
     """The registrations the seed file itself will make, for checking before writing."""
 
     def __init__(self, story: SeedStory) -> None:
-        self.actors = {actor.key for actor in story.data.actors}
-        self.claims = {claim.key for claim in story.data.claims}
-        self.documents = {
-            doc.id: DocumentFacts(
-                doc.id, doc.publisher, story.documents[doc.id].text, dated=doc.dated
-            )
-            for doc in story.data.documents
-        }
-
-    def document(self, document_id: str) -> DocumentFacts | None:
-        return self.documents.get(document_id)
-
-    def has_actor(self, key: str) -> bool:
-        return key in self.actors
-
-    def has_claim(self, key: str) -> bool:
-        return key in self.claims
+        super().__init__(
+            documents={
+                doc.id: DocumentFacts(
+                    doc.id, doc.publisher, story.documents[doc.id].text, dated=doc.dated
+                )
+                for doc in story.data.documents
+            },
+            actors={actor.key for actor in story.data.actors},
+            claims=dict.fromkeys(claim.key for claim in story.data.claims),
+        )
 
 
 def _check_statements(story: SeedStory) -> None:
