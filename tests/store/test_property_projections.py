@@ -305,7 +305,12 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
                 else datetime.fromisoformat(f"{corrected_day}T12:00:00+00:00")
             )
             old = self.standing[statement_id]
-            if corrected_at is not None and old.dated and corrected_at < old.said:
+            # the source cannot correct before the old reading was said (when it is dated), nor
+            # with a new reading said after the correction (by its own date, else its document's)
+            new_said = said.start() or DOCUMENT_DATE
+            if corrected_at is not None and (
+                (old.dated and corrected_at < old.said) or corrected_at < new_said
+            ):
                 with pytest.raises(InvalidEvent):
                     self.app.ledger.correct_statement(
                         statement_id, corrected, reason="r", basis=basis, corrected_at=corrected_at
