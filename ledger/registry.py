@@ -122,9 +122,11 @@ class CachedRegistry:
         return self._has("story", key, lambda k: self.source.has_story(k))
 
     def story_of(self, claim: str) -> str | None:
+        """Never cached: a story registered later may list the claim."""
         return self.source.story_of(claim)
 
     def latest_version(self, statement_id: uuid.UUID) -> StatementFacts | None:
+        """Never cached: a correction or retraction makes another version the newest."""
         return self.source.latest_version(statement_id)
 
     def said_start(self, root: uuid.UUID) -> datetime | None:
