@@ -41,7 +41,7 @@ from api.routes import (
 )
 from api.settings import ApiSettings
 from ledger.audit.log import TransparencyLog
-from ledger.bootstrap import App, open_app
+from ledger.bootstrap import Wiring, open_app
 from ledger.errors import LedgerError
 from ledger.settings import Settings
 from ledger.store.notify import LogListener
@@ -126,7 +126,7 @@ def create_app(
     return app
 
 
-def _listen_for_appends(ledger_app: App, waker: LogWaker) -> LogListener | None:
+def _listen_for_appends(ledger_app: Wiring, waker: LogWaker) -> LogListener | None:
     """On PostgreSQL, wake the live feed for appends other processes commit (LISTEN)."""
     if ledger_app.store.backend.name != "postgresql":
         return None

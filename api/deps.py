@@ -21,7 +21,7 @@ from api.auth import Forbidden, authorize
 from api.conditional import mark_pinned
 from api.responses import trusted_json
 from api.settings import ApiSettings, Scope, TokenSpec
-from ledger.bootstrap import App
+from ledger.bootstrap import Wiring
 from ledger.domain.model import DOCUMENT_ID_PATTERN, KEY_PATTERN
 from ledger.errors import InvalidInput
 from ledger.paging import DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest
@@ -35,7 +35,7 @@ bearer = HTTPBearer(auto_error=False, description="A token configured in LEDGER_
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-async def get_app(request: Request) -> App:
+async def get_app(request: Request) -> Wiring:
     return request.app.state.ledger  # type: ignore[no-any-return]
 
 
@@ -43,7 +43,7 @@ async def get_api_settings(request: Request) -> ApiSettings:
     return request.app.state.api_settings  # type: ignore[no-any-return]
 
 
-AppDep = Annotated[App, Depends(get_app)]
+AppDep = Annotated[Wiring, Depends(get_app)]
 ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 
 

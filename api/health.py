@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 
 import migrations
-from ledger.bootstrap import App
+from ledger.bootstrap import Wiring
 from ledger.errors import StorageUnavailable
 from ledger.store import SqlEventStore
 
@@ -63,7 +63,7 @@ class WriteFaults:
             return fault
 
 
-def readiness(app: App, faults: WriteFaults | None = None) -> dict[str, CheckResult]:
+def readiness(app: Wiring, faults: WriteFaults | None = None) -> dict[str, CheckResult]:
     """Each check's outcome in order; later checks are skipped once the database is unreachable."""
     results = {"database": _run(lambda: _reachable(app.store))}
     if not results["database"][0]:
@@ -115,7 +115,7 @@ def _writable(store: SqlEventStore, faults: WriteFaults | None) -> CheckResult:
     return True, "takes writes"
 
 
-def ledger_state(app: App | None) -> dict[str, float | None]:
+def ledger_state(app: Wiring | None) -> dict[str, float | None]:
     """The gauges ``/metrics`` reads at each scrape; None where unknown (never raises)."""
     state: dict[str, float | None] = dict.fromkeys(
         ("ledger_log_head_position", "ledger_checkpoint_size", "ledger_projection_lag_events")

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.checkpoints import CheckpointSource, KeptCheckpoints
-from ledger.audit.log import TransparencyLog, load_signing_key
+from ledger.audit.log import CheckpointSealer, TransparencyLog, load_signing_key
 from ledger.audit.witnessing import PolicyError, WitnessPolicy
 from ledger.errors import InvalidEvent
-from ledger.projections.sql import SqlProjection
+from ledger.projections.sql import SqlProjection, SqlRegistry
 from ledger.replicas import ReadReplicas, parse_urls
 from ledger.service import Ledger, LedgerQueries
 from ledger.settings import Settings
@@ -18,8 +18,9 @@ from ledger.store import Clock, SqlEventStore, Verification, backend_for, open_s
 
 
 @dataclass(frozen=True)
-class App:
-    """The store with its projector, the write and read services, and the transparency log."""
+class Wiring:
+    """The ledger wired together: the store (its append pipeline folding into the projections
+    and sealed by the transparency log's key), the write and read services, and the log."""
 
     store: SqlEventStore
     ledger: Ledger
@@ -50,23 +51,30 @@ def read_policy(path: Path) -> WitnessPolicy:
         raise InvalidEvent("witness_policy", str(error)) from None
 
 
-def open_app(settings: Settings, *, clock: Clock = utc_now) -> App:
-    """Open the configured database (already migrated) with projections kept in step."""
+def open_app(settings: Settings, *, clock: Clock = utc_now) -> Wiring:
+    """Open the configured database (already migrated): the append pipeline folds every batch
+    into the projections and, with a signing key, seals the batches whose writers want receipts."""
     backend = backend_for(settings.database_url, settings)
     projection = SqlProjection(backend)
-    store = open_store(settings, clock=clock, projectors=[projection])
     key = None if settings.signing_key_file is None else load_signing_key(settings.signing_key_file)
+    sealer = CheckpointSealer(key, origin=settings.log_origin, clock=clock)
+    store = open_store(
+        settings,
+        clock=clock,
+        projectors=[projection],
+        sealer=None if key is None else sealer,
+    )
     queries = LedgerQueries(store, projection)
     urls = parse_urls(settings.read_database_url)
     replicas = ReadReplicas(queries, urls, settings.read_wait_ms / 1000) if urls else None
-    log = TransparencyLog(store, key, origin=settings.log_origin, clock=clock)
+    log = TransparencyLog(store, key, origin=settings.log_origin, clock=clock, sealer=sealer)
     policy = None if settings.witness_policy is None else read_policy(settings.witness_policy)
     if policy is not None:
         log.witness_with(policy)
     witnesses = [] if policy is None else [w.verifier for w in policy.witnesses.values()]
-    return App(
+    return Wiring(
         store=store,
-        ledger=Ledger(store),
+        ledger=Ledger(store, lambda connection: SqlRegistry(connection, backend)),
         queries=queries,
         log=log,
         checkpoints=KeptCheckpoints(None if key is None else key.verifier, witnesses),

@@ -52,7 +52,8 @@ from ledger.domain.model import (
 )
 from ledger.domain.validation import DocumentFacts, anchored_statement, validate_statement
 from ledger.errors import InvalidEvent, NotFound, StateConflict
-from ledger.service import Ledger
+from ledger.registry import MemoryRegistry
+from ledger.service import Ledger, WriteOptions
 from ledger.sources import TEXT, SourceFields, document_from_original, media_type_of
 
 SEED_NAMESPACE = uuid.UUID("2b0f1c55-3f0a-4c43-8d1e-4a0f7b6d2e91")
@@ -263,27 +264,20 @@ def _read_text(path: Path) -> bytes:
         raise InvalidEvent(path.name, f"cannot read the document: {error}") from None
 
 
-class StoryRegistry:
+class StoryRegistry(MemoryRegistry):
     """The registrations the seed file itself will make, for checking before writing."""
 
     def __init__(self, story: SeedStory) -> None:
-        self.actors = {actor.key for actor in story.data.actors}
-        self.claims = {claim.key for claim in story.data.claims}
-        self.documents = {
-            doc.id: DocumentFacts(
-                doc.id, doc.publisher, story.documents[doc.id].text, dated=doc.dated
-            )
-            for doc in story.data.documents
-        }
-
-    def document(self, document_id: str) -> DocumentFacts | None:
-        return self.documents.get(document_id)
-
-    def has_actor(self, key: str) -> bool:
-        return key in self.actors
-
-    def has_claim(self, key: str) -> bool:
-        return key in self.claims
+        super().__init__(
+            documents={
+                doc.id: DocumentFacts(
+                    doc.id, doc.publisher, story.documents[doc.id].text, dated=doc.dated
+                )
+                for doc in story.data.documents
+            },
+            actors={actor.key for actor in story.data.actors},
+            claims=dict.fromkeys(claim.key for claim in story.data.claims),
+        )
 
 
 def _check_statements(story: SeedStory) -> None:
@@ -571,13 +565,16 @@ class _Seeder:
         return uuid.uuid5(SEED_NAMESPACE, f"{kind}:{key}")
 
     def _write(
-        self, kind: str, key: str, write: Callable[..., Any], payload: Any, **options: Any
+        self, kind: str, key: str, write: Callable[..., Any], payload: Any, **arguments: Any
     ) -> None:
+        """Write one entry of the file under its seed key (its event id), counting what was new;
+        ``arguments`` are the write's own (a claim's ``first_shape``, a retraction's reason)."""
         event_id = self._event_id(kind, key)
         already = self.ledger.store.get_event(event_id) is not None
         counted = kind.rpartition("/")[2]
         try:
-            write(payload, event_id=event_id, metadata={"source": "seed", "seed_key": key}, **options)
+            metadata = {"source": "seed", "seed_key": key}
+            write(payload, options=WriteOptions(event_id=event_id, metadata=metadata), **arguments)
         except StateConflict:
             if not self._registered_alike(counted, payload):
                 raise

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time
 from typing import Any, TypeVar
@@ -43,12 +44,12 @@ from ledger.domain.model import (
     Story,
 )
 from ledger.domain.validation import anchored_statement, validate_statement
-from ledger.errors import ConcurrencyError, EventIdConflict, InvalidEvent, NotFound, StateConflict
+from ledger.errors import EventIdConflict, InvalidEvent, NotFound, StateConflict
 from ledger.paging import Page, PageRequest, paged
 from ledger.projections import queries, search
 from ledger.projections.queries import NOW, ClaimFilter, PointInTime, StatementFilter
 from ledger.projections.rebuild import rebuild
-from ledger.projections.sql import SqlProjection, SqlRegistry, StatementFacts
+from ledger.projections.sql import SqlProjection
 from ledger.projections.sql import projection_position
 from ledger.projections.replay import Axis, parse_instant, timeline
 from ledger.projections.views import (
@@ -68,21 +69,25 @@ from ledger.projections.views import (
 )
 from ledger.store.records import format_instant
 from ledger.store.tree import rebuild_tree
+from ledger.eventstore import EventStore
+from ledger.registry import CachedRegistry, Registrations, Registry, StatementFacts
 from ledger.store import (
     ANY,
     NO_STREAM,
-    CanonicalTexts,
+    Append,
     ExpectedVersion,
     NewEvent,
+    Planned,
     RecordedEvent,
     SqlEventStore,
     Verification,
-    canonical_texts,
+    encode,
     verify,
 )
 
 T = TypeVar("T")
 V = TypeVar("V")
+W = TypeVar("W")
 
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d2c3e-8a51-4e0b-9a57-1c2b9d0e4f10")
 Metadata = Mapping[str, Any]
@@ -144,51 +149,55 @@ class WriteOptions:
         )
 
 
-def _options(
-    expected_version: ExpectedVersion = ANY,
-    event_id: uuid.UUID | None = None,
-    idempotency_key: str | None = None,
-    metadata: Metadata | None = None,
-    options: WriteOptions | None = None,
-) -> WriteOptions:
-    """The options of a write, given whole (``options``) or field by field."""
-    if options is not None:
-        return options
-    return WriteOptions(expected_version, event_id, idempotency_key, metadata or {})
+NO_OPTIONS = WriteOptions()
 
 
 class Ledger:
     """Registers documents, actors and claims; records, retracts and corrects statements.
 
-    Checks against the registry run on a read connection before a write takes the append lock:
-    registrations are never changed or removed, so what a check found still holds inside the
-    lock. Only what depends on the stream's state (its version, a statement's standing version,
-    a claim's story) is read inside it.
+    Every write takes the append pipeline's stages (``ledger.store.pipeline``): it is checked
+    here against the registry as committed, before the append lock (registrations are never
+    changed or removed, so what a check found still holds inside the lock, and
+    ``Registrations`` keeps what checks found); its event is encoded once; the pipeline commits
+    it in a batch with concurrent writes. Only what depends on the stream's state (its version,
+    a statement's standing version, a claim's story) is read inside the lock, by the plan the
+    write hands the pipeline.
     """
 
-    def __init__(self, store: SqlEventStore) -> None:
+    def __init__(self, store: EventStore, registry_in: Callable[[Connection], Registry]) -> None:
+        """``registry_in``: the registry as a connection of ``store`` sees it (a read
+        connection's before the append lock, the lock holder's inside a plan)."""
         self.store = store
+        self.registry_in = registry_in
+        self.registrations = Registrations()
 
-    def _check(self, check: Callable[[SqlRegistry], T]) -> T:
-        """Run ``check`` against the registry as committed, outside the append lock."""
-        with self.store.read_connection() as connection:
-            return check(SqlRegistry(connection, self.store.backend))
+    def _check(self, check: Callable[[Registry], T]) -> T:
+        """Run ``check`` against the registry as committed, outside the append lock: from the
+        registrations already seen, reading the database (once) only for what is not."""
+        with ExitStack() as opened:
 
-    def register_document(self, document: Document, **options: Any) -> RecordedEvent:
+            def source() -> Registry:
+                return self.registry_in(opened.enter_context(self.store.read_connection()))
+
+            return check(CachedRegistry(self.registrations, source))
+
+    def register_document(
+        self, document: Document, *, options: WriteOptions = NO_OPTIONS
+    ) -> RecordedEvent:
         """Register a source text; its publisher, if named, must be a registered actor."""
         event = registered(DocumentRegistered, document)
         publisher = event.publisher
         if publisher and not self._check(lambda registry: registry.has_actor(publisher)):
             raise InvalidEvent("publisher", "no such actor is registered")
-        return self._register(document_stream(event.document_id), event, **options)
+        return self._register(document_stream(event.document_id), event, options)
 
-    def register_actor(self, actor: Actor, **options: Any) -> RecordedEvent:
+    def register_actor(self, actor: Actor, *, options: WriteOptions = NO_OPTIONS) -> RecordedEvent:
         """Register someone who makes or relays statements."""
         event = registered(ActorRegistered, actor)
-        return self._register(actor_stream(event.key), event, **options)
+        return self._register(actor_stream(event.key), event, options)
 
     def register_claim(
-        self, claim: Claim, *, first_shape: bool = False, **options: Any
+        self, claim: Claim, *, first_shape: bool = False, options: WriteOptions = NO_OPTIONS
     ) -> RecordedEvent:
         """Register a proposition that statements can be about, in its story if it names one.
 
@@ -200,9 +209,9 @@ class Ledger:
         if story is not None and not self._check(lambda registry: registry.has_story(story)):
             raise InvalidEvent("story", "no such story is registered (POST /v1/stories)")
         data = event.first_shape() if first_shape else None
-        return self._register(claim_stream(event.key), event, data=data, **options)
+        return self._register(claim_stream(event.key), event, options, data=data)
 
-    def register_story(self, story: Story, **options: Any) -> RecordedEvent:
+    def register_story(self, story: Story, *, options: WriteOptions = NO_OPTIONS) -> RecordedEvent:
         """Register a story; the claims it lists must exist and belong to no other story.
 
         Which story a claim is in can change (a story registered meanwhile), so that is
@@ -212,33 +221,29 @@ class Ledger:
         self._check(lambda registry: _claims_exist(registry, event))
 
         def owners(connection: Connection) -> None:
-            _claims_free(SqlRegistry(connection, self.store.backend), event)
+            _claims_free(self.registry_in(connection), event)
 
-        return self._register(story_stream(event.key), event, inside=owners, **options)
+        return self._register(story_stream(event.key), event, options, inside=owners)
 
     def record_statement(
-        self, statement: Statement | StatementDraft, **options: Any
+        self, statement: Statement | StatementDraft, *, options: WriteOptions = NO_OPTIONS
     ) -> RecordedEvent:
         """Append a statement to its claim's stream once it passes every check.
 
         A draft's quote is anchored in its document first: the event stores the full anchor.
         """
-        write = _options(**options)
 
-        def checked(registry: SqlRegistry) -> Statement:
+        def checked(registry: Registry) -> Statement:
             anchored = anchored_statement(statement, registry)
             validate_statement(anchored, registry, recorded_at=self.store.clock())
             return anchored
 
         anchored = self._check(checked)
-        event = write.new_event(StatementRecorded.of(anchored))
-        stream, texts = claim_stream(anchored.claim), canonical_texts([event])
-        return self.store.write(
-            lambda connection: self._append(
-                connection, stream, event, write.expected_version, texts
-            ),
-            seal=write.receipt,
+        event = options.new_event(StatementRecorded.of(anchored))
+        planned = Planned(
+            claim_stream(anchored.claim), [event], encode([event]), options.expected_version
         )
+        return self._submit(Append(planned), options)
 
     def retract_statement(
         self,
@@ -247,7 +252,7 @@ class Ledger:
         reason: str,
         basis: RetractionBasis,
         withdrawn_at: datetime | None = None,
-        **options: Any,
+        options: WriteOptions = NO_OPTIONS,
     ) -> RecordedEvent:
         """Stop counting a statement from now on; it stays in the log and in the replay.
 
@@ -261,11 +266,11 @@ class Ledger:
         except ValidationError as error:
             raise InvalidEvent("withdrawn_at", error.errors()[0]["msg"]) from None
 
-        def retraction(registry: SqlRegistry, standing: StatementFacts) -> DomainEvent:
+        def retraction(registry: Registry, standing: StatementFacts) -> DomainEvent:
             self._check_withdrawal(registry, standing.statement_id, withdrawn_at)
             return payload.model_copy(update={"statement_id": standing.statement_id})
 
-        return self._amend(statement_id, _asked(payload), retraction, _options(**options))
+        return self._amend(statement_id, _asked(payload), retraction, options)
 
     def check_amendment(
         self, statement_id: uuid.UUID, source_time: datetime | None, field: str
@@ -273,7 +278,7 @@ class Ledger:
         """What correcting or retracting ``statement_id`` would refuse about the statement and
         the source's time (``field``), found before a story file writes anything."""
 
-        def check(registry: SqlRegistry) -> None:
+        def check(registry: Registry) -> None:
             standing = standing_statement(registry, statement_id)
             if source_time is not None:
                 self._check_source_time(registry, standing.statement_id, source_time, field)
@@ -281,13 +286,13 @@ class Ledger:
         self._check(check)
 
     def _check_withdrawal(
-        self, registry: SqlRegistry, root: uuid.UUID, withdrawn_at: datetime | None
+        self, registry: Registry, root: uuid.UUID, withdrawn_at: datetime | None
     ) -> None:
         if withdrawn_at is not None:
             self._check_source_time(registry, root, withdrawn_at, "withdrawn_at")
 
     def _check_source_time(
-        self, registry: SqlRegistry, root: uuid.UUID, instant: datetime, field: str
+        self, registry: Registry, root: uuid.UUID, instant: datetime, field: str
     ) -> None:
         """A source's withdrawal or correction lies between the statement's said time and now."""
         if instant > self.store.clock():
@@ -306,7 +311,7 @@ class Ledger:
         reason: str,
         basis: RetractionBasis,
         corrected_at: datetime | None = None,
-        **options: Any,
+        options: WriteOptions = NO_OPTIONS,
     ) -> RecordedEvent:
         """Replace a statement's reading; the original stays in the log.
 
@@ -320,11 +325,10 @@ class Ledger:
         retry is confirmed against what it asks instead, which need not pass today's checks.
         """
         _correction_time_fits(basis, corrected_at)
-        write = _options(**options)
-        event_id = write.resolved_event_id()
+        event_id = options.resolved_event_id()
+        retry = event_id is not None and self.store.get_event(event_id) is not None
 
-        def checked(registry: SqlRegistry) -> Statement:
-            retry = event_id is not None and self.store.get_event_in(registry.connection, event_id)
+        def checked(registry: Registry) -> Statement:
             if not retry:
                 _stays_on_claim(corrected, standing_statement(registry, statement_id))
             statement = anchored_statement(corrected, registry, field="statement.")
@@ -336,7 +340,7 @@ class Ledger:
 
         statement = self._check(checked)
 
-        def correction(registry: SqlRegistry, standing: StatementFacts) -> DomainEvent:
+        def correction(registry: Registry, standing: StatementFacts) -> DomainEvent:
             _stays_on_claim(corrected, standing)
             when = self._correction_time(registry, standing.statement_id, basis, corrected_at)
             if corrected_at is not None:
@@ -352,11 +356,11 @@ class Ledger:
         asked = {"reason": reason, "basis": basis, "statement": statement.model_dump(mode="json")}
         if corrected_at is not None:
             asked["corrected_at"] = event_data_instant(corrected_at)
-        return self._amend(statement_id, asked, correction, write)
+        return self._amend(statement_id, asked, correction, options)
 
     def _correction_time(
         self,
-        registry: SqlRegistry,
+        registry: Registry,
         root: uuid.UUID,
         basis: RetractionBasis,
         corrected_at: datetime | None,
@@ -373,83 +377,77 @@ class Ledger:
         self,
         statement_id: uuid.UUID,
         asked: Mapping[str, Any],
-        build: Callable[[SqlRegistry, StatementFacts], DomainEvent],
+        build: Callable[[Registry, StatementFacts], DomainEvent],
         write: WriteOptions,
     ) -> RecordedEvent:
         """Append a retraction or correction of a standing statement, or return its retry.
 
         The statement's standing version depends on its claim's stream, so it is read inside
-        the append lock.
+        the append lock (the plan reads the projections: the batch folds what is before it).
         """
         event_id = write.resolved_event_id()
 
-        def work(connection: Connection) -> RecordedEvent:
-            registry = SqlRegistry(connection, self.store.backend)
+        def plan(connection: Connection) -> Planned | list[RecordedEvent]:
+            registry = self.registry_in(connection)
             retry = None if event_id is None else self.store.get_event_in(connection, event_id)
             if retry is not None:
                 if retry.metadata.get("token") != write.metadata.get("token"):
                     raise EventIdConflict(retry.event_id)  # another writer's stored event
-                return _confirmed_retry(registry, retry, statement_id, asked)
+                return [_confirmed_retry(registry, retry, statement_id, asked)]
             standing = standing_statement(registry, statement_id)
             event = write.new_event(build(registry, standing))
             stream = claim_stream(standing.claim)
-            return self._append(connection, stream, event, write.expected_version)
+            return Planned(stream, [event], encode([event]), write.expected_version)
 
-        return self.store.write(work, seal=write.receipt)
+        return self._submit(Append(plan, reads_state=True), write)
 
     def _register(
         self,
         stream: str,
         payload: DomainEvent,
+        write: WriteOptions,
         *,
         data: Mapping[str, Any] | None = None,
         inside: Callable[[Connection], None] | None = None,
-        **options: Any,
     ) -> RecordedEvent:
         """Append a registration, the first event of its stream; ``inside`` checks what only
         holds under the append lock."""
-        write = _options(**options)
         event = write.new_event(payload, data)
-        texts = canonical_texts([event])
+        planned = Planned(
+            stream,
+            [event],
+            encode([event]),
+            NO_STREAM,
+            refusal=lambda _: StateConflict(f"{stream} is already registered"),
+        )
+        if inside is None:
+            return self._submit(Append(planned), write)
 
-        def work(connection: Connection) -> RecordedEvent:
-            if inside is not None:
-                inside(connection)
-            try:
-                return self._append(connection, stream, event, NO_STREAM, texts)
-            except ConcurrencyError:
-                raise StateConflict(f"{stream} is already registered") from None
+        def plan(connection: Connection) -> Planned:
+            inside(connection)
+            return planned
 
-        return self.store.write(work, seal=write.receipt)
+        return self._submit(Append(plan, reads_state=True), write)
 
-    def _append(
-        self,
-        connection: Connection,
-        stream: str,
-        event: NewEvent,
-        expected: ExpectedVersion,
-        texts: Sequence[CanonicalTexts] | None = None,
-    ) -> RecordedEvent:
-        """Append one event; ``texts``, its canonical JSON encoded before the append lock."""
-        return self.store.append_in(
-            connection, stream, [event], expected_version=expected, texts=texts
-        )[0]
+    def _submit(self, append: Append, write: WriteOptions) -> RecordedEvent:
+        """Hand ``append`` to the pipeline; its one event as recorded, once durable."""
+        return self.store.submit(append, seal=write.receipt)[0]
 
 
-def _claims_exist(registry: SqlRegistry, story: StoryRegistered) -> None:
+def _claims_exist(registry: Registry, story: StoryRegistered) -> None:
     for index, key in enumerate(story.claims):
         if not registry.has_claim(key):
             raise InvalidEvent(f"claims[{index}]", "no such claim is registered")
 
 
-def _claims_free(registry: SqlRegistry, story: StoryRegistered) -> None:
+def _claims_free(registry: Registry, story: StoryRegistered) -> None:
     for index, key in enumerate(story.claims):
         owner = registry.story_of(key)
         if owner is not None and owner != story.key:
             raise InvalidEvent(f"claims[{index}]", f"the claim is in story {owner!r}")
 
 
-def _reading_said_by(corrected_at: datetime, reading: Statement, registry: SqlRegistry) -> None:
+def _reading_said_by(corrected_at: datetime, reading: Statement, registry: Registry) -> None:
     """A source corrects with a text it has printed: the new reading is said (by its own date,
     else its document's) no later than ``corrected_at``, or the said axis would hold a gap with
     no step in it, the old reading ended and the new one not yet begun."""
@@ -490,7 +488,7 @@ def _stays_on_claim(corrected: Statement | StatementDraft, standing: StatementFa
         raise InvalidEvent("statement.claim", f"a correction stays on claim {standing.claim!r}")
 
 
-def standing_statement(registry: SqlRegistry, statement_id: uuid.UUID) -> StatementFacts:
+def standing_statement(registry: Registry, statement_id: uuid.UUID) -> StatementFacts:
     """The root id and claim of the statement ``statement_id`` names, if it still stands."""
     latest = registry.latest_version(statement_id)
     if latest is None:
@@ -501,7 +499,7 @@ def standing_statement(registry: SqlRegistry, statement_id: uuid.UUID) -> Statem
 
 
 def _confirmed_retry(
-    registry: SqlRegistry,
+    registry: Registry,
     stored: RecordedEvent,
     statement_id: uuid.UUID,
     expected: Mapping[str, Any],
@@ -523,6 +521,15 @@ def _asked(payload: DomainEvent) -> dict[str, Any]:
     """What a retry must ask again to get the stored event: its data but the statement id."""
     data = event_data(payload)
     return {name: value for name, value in data.items() if name != "statement_id"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Search:
+    """A full-text query, the search answering it, and the filter field its matches narrow."""
+
+    q: str | None
+    matching: Callable[[Connection, Any, str], Any]
+    narrows: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -567,31 +574,42 @@ class LedgerQueries:
         q: str | None = None,
     ) -> Page[ClaimView]:
         """A page of claims by key; ``q`` keeps those whose proposition or quotes match."""
-        with self.store.read_connection() as connection:
-            if q is not None:
-                found = search.matching_claims(connection, self.store.backend, q)
-                where = replace(where, keys=found)
 
-            def fetch(after: Any, limit: int) -> list[ClaimView]:
-                return queries.claim_views(connection, at, replace(where, after=after, limit=limit))
+        def views(connection: Connection, where: ClaimFilter) -> list[ClaimView]:
+            return queries.claim_views(connection, at, where)
 
-            return paged("claims", page, fetch, lambda claim: claim.key)
+        found = _Search(q, search.matching_claims, "keys")
+        return self._filtered("claims", page, where, found, views, lambda claim: claim.key)
 
     def statements(
         self, where: StatementFilter, page: PageRequest = PageRequest(), q: str | None = None
     ) -> Page[StatementEntry]:
         """A page of statements (latest versions) in recording order; ``q`` searches quotes."""
+        found = _Search(q, search.matching_statements, "version_ids")
+        return self._filtered(
+            "statements", page, where, found, queries.statement_list, lambda e: e.position, int
+        )
+
+    def _filtered(
+        self,
+        name: str,
+        page: PageRequest,
+        where: W,
+        found: _Search,
+        views: Callable[[Connection, W], list[V]],
+        cursor: Callable[[V], Any],
+        sorted_by: type[int] | type[str] = str,
+    ) -> Page[V]:
+        """A page of views by ``where``, narrowed to what the full-text search finds, if asked."""
         with self.store.read_connection() as connection:
-            if q is not None:
-                found = search.matching_statements(connection, self.store.backend, q)
-                where = replace(where, version_ids=found)
+            if found.q is not None:
+                matches = found.matching(connection, self.store.backend, found.q)
+                where = replace(where, **{found.narrows: matches})  # type: ignore[type-var]
 
-            def fetch(after: Any, limit: int) -> list[StatementEntry]:
-                return queries.statement_list(connection, replace(where, after=after, limit=limit))
+            def fetch(after: Any, limit: int) -> list[V]:
+                return views(connection, replace(where, after=after, limit=limit))  # type: ignore[type-var]
 
-            return paged(
-                "statements", page, fetch, lambda entry: entry.position, sorted_by=int
-            )
+            return paged(name, page, fetch, cursor, sorted_by=sorted_by)
 
     def _listed(
         self,

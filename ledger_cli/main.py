@@ -17,7 +17,7 @@ import typer
 import migrations
 from ledger import archive, backup, sources
 from ledger.audit.note import NoteError, SigningKey
-from ledger.bootstrap import App, open_app
+from ledger.bootstrap import Wiring, open_app
 from ledger.errors import LedgerError
 from ledger.projections.replay import Axis, parse_instant, to_json_text
 from ledger.projections.views import AnchorAnswer
@@ -59,7 +59,7 @@ def ledger_errors() -> Iterator[None]:
 
 
 @contextmanager
-def opened(settings: Settings, clock: Any = None) -> Iterator[App]:
+def opened(settings: Settings, clock: Any = None) -> Iterator[Wiring]:
     """The ledger on the configured database, refusing a schema that is not at head."""
     with ledger_errors():
         ledger_app = open_app(settings) if clock is None else open_app(settings, clock=clock)
@@ -70,7 +70,7 @@ def opened(settings: Settings, clock: Any = None) -> Iterator[App]:
             ledger_app.close()
 
 
-def _require_migrated(ledger_app: App) -> None:
+def _require_migrated(ledger_app: Wiring) -> None:
     current = migrations.current_revision(ledger_app.store.engine)
     if current != migrations.head_revision():
         typer.secho(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import migrations
-from ledger.bootstrap import App, open_app
+from ledger.bootstrap import Wiring, open_app
 from ledger.seeding import SeedClock, SeedStory, load_story, seed
 from ledger.settings import Settings
 from ledger.store import SqlEventStore, open_store
@@ -61,7 +61,7 @@ def store(settings: Settings) -> Iterator[SqlEventStore]:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Iterator[App]:
+def app(settings: Settings) -> Iterator[Wiring]:
     """The ledger on a fresh database, with projections kept in step."""
     ledger_app = open_app(settings)
     yield ledger_app
@@ -74,7 +74,7 @@ def story() -> SeedStory:
 
 
 @pytest.fixture
-def seeded_app(settings: Settings, story: SeedStory) -> Iterator[App]:
+def seeded_app(settings: Settings, story: SeedStory) -> Iterator[Wiring]:
     """The ledger holding the seed story, recorded at the times the seed file gives."""
     clock = SeedClock()
     ledger_app = open_app(settings, clock=clock)

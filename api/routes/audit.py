@@ -18,7 +18,7 @@ from api.deps import AppDep, LogDep, MayWalk, ReadAccess
 from api.problems import responses
 from api.views import CheckpointView, ConsistencyProofView, InclusionProofView, VerificationView
 from ledger.tlog.layout import parse_tile_path
-from ledger.bootstrap import App
+from ledger.bootstrap import Wiring
 from ledger.store import keep_verification, last_verification
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], dependencies=[ReadAccess])
@@ -137,7 +137,7 @@ NEVER_VERIFIED: dict[str, Any] = {
 }
 
 
-def walk_and_keep(app: App) -> dict[str, Any]:
+def walk_and_keep(app: Wiring) -> dict[str, Any]:
     """The integrity walk, kept with its time for those who may not walk."""
     result, at = app.verify(), app.store.clock()
     keep_verification(app.store, result, at)

@@ -11,6 +11,7 @@ the server's timer, at most once per tree size, and every signed checkpoint is k
 from __future__ import annotations
 
 import base64
+import logging
 import dataclasses
 import threading
 from collections.abc import Callable
@@ -47,6 +48,8 @@ from ledger.store import RecordedEvent, SqlEventStore, utc_now
 from ledger.store.records import format_instant
 from ledger.audit.schema import checkpoints, cosignatures
 from ledger.store.tree import TreeCache, TreeReader
+
+logger = logging.getLogger("ledger.audit")
 
 
 def b64(digest: bytes) -> str:
@@ -116,8 +119,79 @@ def load_signing_key(path: Path) -> SigningKey:
         raise InvalidInput("signing_key_file", f"{path}: {error}") from None
 
 
+class CheckpointSealer:
+    """Signs the tree as a group commit leaves it, inside that commit's transaction (the store's
+    ``Sealer``), and remembers the newest checkpoint this process knows is kept.
+
+    Made before the store (the store is given it), and shared with the ``TransparencyLog``
+    over that store, whose receipts find the checkpoint their own commit sealed with no read.
+    """
+
+    def __init__(
+        self,
+        key: SigningKey | None,
+        *,
+        origin: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.key = key
+        self.origin = origin or (key.name if key is not None else "claims-ledger")
+        self.clock = clock
+        self.newest: SignedCheckpoint | None = None
+        self._newest_lock = threading.Lock()
+        self.witnesses: WitnessPusher | None = None  # the log's, once it has a policy
+
+    def signed(self, size: int, root: bytes) -> SignedCheckpoint:
+        """A new checkpoint of the tree of ``size`` with ``root``, signed now."""
+        note = sign_note(Checkpoint(self.origin, size, root).text, self.signing_key())
+        return SignedCheckpoint(size, root, note, self.clock())
+
+    def seal(self, connection: Connection) -> Callable[[], None] | None:
+        """Sign the tree as this write transaction leaves it; keep the checkpoint in it.
+
+        The store calls this under the append lock, once per group commit holding a write that
+        wants a receipt, so the checkpoint is durable with the events it covers. Returns what
+        makes it this process's newest once the commit is durable (None if nothing grew).
+        """
+        size = SqlEventStore.head_position_in(connection)
+        newest = self.newest
+        if size == 0 or (newest is not None and newest.size >= size):
+            return None
+        signed = self.signed(size, TreeReader(connection).root(size))  # read, never cached
+        if connection.execute(insert_if_new(connection), _checkpoint_row(signed)).rowcount == 0:
+            return None  # signed already (a batch of retries only): that one is kept
+        return lambda: self.remember(signed)
+
+    def remember(self, signed: SignedCheckpoint) -> None:
+        """``signed`` is kept: the newest this process knows, if it is; witnesses are asked."""
+        with self._newest_lock:
+            newer = self.newest is None or signed.size > self.newest.size
+            if newer:
+                self.newest = signed
+        if newer and self.witnesses is not None:
+            self.witnesses.submit(signed.size, signed.note)  # never waits for a witness
+
+    def signing_key(self) -> SigningKey:
+        if self.key is None:
+            raise NoSigningKey(
+                "the ledger has no signing key: set LEDGER_SIGNING_KEY_FILE "
+                "(create one with `ledger keys generate`)"
+            )
+        return self.key
+
+
+def insert_if_new(connection: Connection) -> Any:
+    """An INSERT of a checkpoint row that does nothing when its size is signed already."""
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    return insert(checkpoints).on_conflict_do_nothing(index_elements=["size"])
+
+
 class TransparencyLog:
-    """Checkpoints and proofs over one store; ``key`` None means nothing can be signed."""
+    """Checkpoints and proofs over one store; ``key`` None means nothing can be signed.
+
+    ``sealer``: the one the store seals its commits with (``bootstrap``); without it the log
+    signs on demand only.
+    """
 
     def __init__(
         self,
@@ -126,28 +200,30 @@ class TransparencyLog:
         *,
         origin: str | None = None,
         clock: Callable[[], datetime] = utc_now,
+        sealer: CheckpointSealer | None = None,
     ) -> None:
         self.store = store
+        self.sealer = sealer or CheckpointSealer(key, origin=origin, clock=clock)
         self.key = key
-        self.origin = origin or (key.name if key is not None else "claims-ledger")
+        self.origin = self.sealer.origin
         self.clock = clock
         self._signing = threading.Lock()
-        self._newest: SignedCheckpoint | None = None  # the newest this process knows is kept
-        self._newest_lock = threading.Lock()
         self.tree = TreeCache()  # what this log's readers read of the tree, shared
-        self.witnesses: WitnessPusher | None = None  # set by ``witness_with``
         self.tiles = TileReader(store)  # the tree as C2SP tlog-tiles
-        if key is not None:
-            store.sealer = self
+
+    @property
+    def witnesses(self) -> WitnessPusher | None:
+        return self.sealer.witnesses
 
     def witness_with(self, policy: WitnessPolicy) -> WitnessPusher:
         """Ask the policy's witnesses to cosign every checkpoint signed from now on."""
-        self.witnesses = WitnessPusher(
+        pusher = WitnessPusher(
             policy,
             proof=lambda old, new: self.consistency(old, new).proof,
             keep=self.keep_cosignature,
         )
-        return self.witnesses
+        self.sealer.witnesses = pusher
+        return pusher
 
     def witness_newest(self) -> None:
         """Ask the witnesses to cosign the newest kept checkpoint (a server's start).
@@ -175,7 +251,7 @@ class TransparencyLog:
 
     @property
     def verifier(self) -> VerifierKey:
-        return self._key().verifier
+        return self.sealer.signing_key().verifier
 
     # -- checkpoints -------------------------------------------------------------------------
 
@@ -185,41 +261,14 @@ class TransparencyLog:
             return self._sign_head()
 
     def _sign_head(self) -> SignedCheckpoint:
-        key = self._key()
+        self.sealer.signing_key()
         with self.store.read_connection() as connection:
             size = SqlEventStore.head_position_in(connection)
             kept = _checkpoint_at(connection, size)
             if kept is not None:
                 return kept
             root = TreeReader(connection).root(size)  # what is signed is read, never cached
-        note = sign_note(Checkpoint(self.origin, size, root).text, key)
-        return self._keep(SignedCheckpoint(size, root, note, self.clock()))
-
-    def seal(self, connection: Connection) -> Callable[[], None] | None:
-        """Sign the tree as this write transaction leaves it; keep the checkpoint in it.
-
-        The store calls this under the append lock, once per group commit holding a write that
-        wants a receipt, so the checkpoint is durable with the events it covers. Returns what
-        makes it this process's newest once the commit is durable (None if nothing grew).
-        """
-        size = SqlEventStore.head_position_in(connection)
-        newest = self._newest
-        if size == 0 or (newest is not None and newest.size >= size):
-            return None
-        root = TreeReader(connection).root(size)  # what is signed is read, never cached
-        note = sign_note(Checkpoint(self.origin, size, root).text, self._key())
-        signed = SignedCheckpoint(size, root, note, self.clock())
-        if connection.execute(self._insert_if_new(), _checkpoint_row(signed)).rowcount == 0:
-            return None  # signed already (a batch of retries only): that one is kept
-        return lambda: self._remember(signed)
-
-    def _remember(self, signed: SignedCheckpoint) -> None:
-        with self._newest_lock:
-            newer = self._newest is None or signed.size > self._newest.size
-            if newer:
-                self._newest = signed
-        if newer and self.witnesses is not None:
-            self.witnesses.submit(signed.size, signed.note)  # never waits for a witness
+        return self._keep(self.sealer.signed(size, root))
 
     def _keep(self, signed: SignedCheckpoint) -> SignedCheckpoint:
         """Store a new checkpoint with the next group commit; a size signed already is kept as is.
@@ -228,20 +277,14 @@ class TransparencyLog:
         checkpoint it stored is the one returned, so every size has one checkpoint only.
         """
         row = _checkpoint_row(signed)
-        insert = self._insert_if_new()
 
         def work(connection: Connection) -> SignedCheckpoint | None:
-            connection.execute(insert, row)
+            connection.execute(insert_if_new(connection), row)
             return _checkpoint_at(connection, signed.size)
 
         kept = signed if (stored := self.store.write(work)) is None else stored
-        self._remember(kept)
+        self.sealer.remember(kept)
         return kept
-
-    def _insert_if_new(self) -> Any:
-        dialect = self.store.backend.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        return insert(checkpoints).on_conflict_do_nothing(index_elements=["size"])
 
     def latest(self) -> SignedCheckpoint:
         """The newest checkpoint, signing one first when the log has none or has grown."""
@@ -275,7 +318,7 @@ class TransparencyLog:
         read. Otherwise writers that arrive together share one signature: whoever signs covers
         every event committed by then, and the others find it kept once they have the lock.
         """
-        newest = self._newest
+        newest = self.sealer.newest
         if newest is not None and newest.size >= position:
             return newest
         kept = self.latest_kept()
@@ -391,6 +434,25 @@ class TransparencyLog:
             "checkpoint": signed.published,
         }
 
+    def written(self, event: RecordedEvent) -> dict[str, Any]:
+        """A write's answer: the stored envelope plus ``receipt``, the one place it is made.
+
+        The event is durable before this runs, so a receipt that cannot be made now (no signing
+        key; the database refusing the checkpoint's row) leaves ``receipt`` null rather than
+        turning a committed write into an error: ``GET /v1/audit/proofs/inclusion`` gives the
+        proof later. A writer that asked for a receipt finds its checkpoint in the sealer's
+        memory: its own batch's commit signed it.
+        """
+        answer = event.to_json()
+        answer["receipt"] = None
+        if self.key is None:
+            return answer
+        try:
+            answer["receipt"] = self.receipt(event)
+        except LedgerError as error:
+            logger.warning("no receipt for position %s: %s", event.position, error)
+        return answer
+
     def _size_within(self, connection: Connection, size: int | None, field: str) -> int:
         current = SqlEventStore.head_position_in(connection)
         if size is None:
@@ -399,14 +461,6 @@ class TransparencyLog:
         if not 0 <= size <= current:
             raise InvalidEvent(field, f"a tree size from 0 to the current size {current}")
         return size
-
-    def _key(self) -> SigningKey:
-        if self.key is None:
-            raise NoSigningKey(
-                "the ledger has no signing key: set LEDGER_SIGNING_KEY_FILE "
-                "(create one with `ledger keys generate`)"
-            )
-        return self.key
 
 
 def history_in(connection: Connection, *, after: int, limit: int) -> list[SignedCheckpoint]:

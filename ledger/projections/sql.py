@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -21,19 +20,11 @@ from ledger.projections.derive import (
 )
 from ledger.projections.fold import Ended, Opened, Registered, fold
 from ledger.projections.schema import claims, projection_positions, statement_versions
+from ledger.registry import StatementFacts
 from ledger.store import Backend, RecordedEvent
 
 POSITION_NAME = "main"
 """The name of the projection tables' row in ``projection_positions``."""
-
-
-@dataclass(frozen=True, slots=True)
-class StatementFacts:
-    """What a retraction or correction needs of a statement's newest version."""
-
-    statement_id: uuid.UUID
-    claim: str
-    ended_by: str | None
 
 
 class SqlRegistry:

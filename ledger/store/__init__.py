@@ -10,14 +10,15 @@ from ledger.settings import Settings
 from ledger.store.backend import Backend
 from ledger.store.postgres import PostgresBackend
 from ledger.store.records import ANY, NO_STREAM, ExpectedVersion, NewEvent, RecordedEvent
-from ledger.store.sql import (
+from ledger.store.pipeline import (
+    Append,
     CanonicalTexts,
-    Clock,
+    Planned,
     Projector,
-    SqlEventStore,
-    canonical_texts,
-    utc_now,
+    Sealer,
+    encode,
 )
+from ledger.store.sql import Clock, SqlEventStore, utc_now
 from ledger.store.sqlite import SqliteBackend
 from ledger.store.verify import (
     KeptVerification,
@@ -31,8 +32,11 @@ __all__ = [
     "ANY",
     "NO_STREAM",
     "Backend",
+    "Append",
     "CanonicalTexts",
-    "canonical_texts",
+    "Planned",
+    "Sealer",
+    "encode",
     "Clock",
     "ExpectedVersion",
     "NewEvent",
@@ -66,8 +70,10 @@ def open_store(
     *,
     clock: Clock = utc_now,
     projectors: Sequence[Projector] = (),
+    sealer: Sealer | None = None,
 ) -> SqlEventStore:
-    """A store on the configured database (its schema must be migrated already)."""
+    """A store on the configured database (its schema must be migrated already), its appends
+    folded into ``projectors`` and, for writers asking for receipts, sealed by ``sealer``."""
     backend = backend_for(settings.database_url, settings)
     engine = backend.create_engine(settings.database_url)
-    return SqlEventStore(engine, backend, clock=clock, projectors=projectors)
+    return SqlEventStore(engine, backend, clock=clock, projectors=projectors, sealer=sealer)

@@ -9,6 +9,7 @@ one place (``Codec.events``). The SQL is generated from ``schema.py`` once, at i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, func, literal_column, select
@@ -36,7 +37,10 @@ HEAD_SQL = fixed_sql(
 STREAM_VERSION_SQL = fixed_sql(_STREAM_VERSION)
 # A stored event id makes its row a no-op instead of an error: the caller counts the rows
 # written and treats a shortfall as a retry (or a conflict) without aborting the transaction.
-INSERT_SQL = insert_sql(events, " ON CONFLICT (event_id) DO NOTHING")
+ON_CONFLICT = " ON CONFLICT (event_id) DO NOTHING"
+INSERT_SQL = insert_sql(events, ON_CONFLICT)
+ROWS_PER_INSERT = 1000  # 10,000 parameters: under SQLite's 32,766 and PostgreSQL's 65,535
+ROW_VALUES = "(" + ", ".join(["%s"] * len(events.c)) + ")"
 
 
 class PendingRow(NamedTuple):
@@ -70,19 +74,36 @@ def read_head(connection: Connection, backend: Backend, stream: str) -> Head:
     return Head(version, position, hash_, backend.codec.decode_instant(recorded_at))
 
 
+def read_stream_version(connection: Connection, backend: Backend, stream: str) -> int | None:
+    """The stream's last version (None when it has none), on the append lock holder's
+    connection: a batch reads the tail once and each further stream's version with this."""
+    row = dbapi(connection).execute(backend.sql(STREAM_VERSION_SQL), (stream,)).fetchone()
+    return None if row is None else row[0]
+
+
 def insert_rows(connection: Connection, backend: Backend, pending: Sequence[PendingRow]) -> int:
-    """Insert the events; return how many were new (a stored event id is skipped)."""
-    driver = dbapi(connection)
-    cursor = driver.cursor()
+    """Insert the events in one statement (one per ``ROWS_PER_INSERT``, for the drivers' limits
+    on parameters); return how many were new (a stored event id is skipped)."""
+    cursor = dbapi(connection).cursor()
+    inserted = 0
     try:
-        rows = [encode_event(backend, *row) for row in pending]
-        if len(rows) == 1:
-            cursor.execute(backend.sql(INSERT_SQL), rows[0])
-        else:
-            cursor.executemany(backend.sql(INSERT_SQL), rows)
-        return int(cursor.rowcount)
+        for start in range(0, len(pending), ROWS_PER_INSERT):
+            part = pending[start : start + ROWS_PER_INSERT]
+            parameters = [value for row in part for value in encode_event(backend, *row)]
+            cursor.execute(backend.sql(multi_row_insert(len(part))), parameters)
+            inserted += int(cursor.rowcount)
+        return inserted
     finally:
         cursor.close()
+
+
+@lru_cache(maxsize=ROWS_PER_INSERT)
+def multi_row_insert(count: int) -> str:
+    """``INSERT_SQL`` for ``count`` rows at once: one statement and one round trip a batch."""
+    if count == 1:
+        return INSERT_SQL
+    head, _, _ = INSERT_SQL.partition(" VALUES ")
+    return f"{head} VALUES {', '.join([ROW_VALUES] * count)}{ON_CONFLICT}"
 
 
 def encode_event(

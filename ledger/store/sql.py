@@ -9,28 +9,29 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import TypeVar
 
-import rfc8785
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, RootTransaction, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import ConcurrencyError, EventIdConflict, InvalidEvent
 from ledger.store.backend import Backend
-from ledger.store.group_commit import GroupCommitter
-from ledger.store.records import (
-    ANY,
-    NO_STREAM,
-    ExpectedVersion,
-    NewEvent,
-    RecordedEvent,
-    canonical_text,
-    envelope_hash,
+from ledger.store.pipeline import (
+    Append,
+    AppendPipeline,
+    CanonicalTexts,
+    Planned,
+    Projector,
+    Sealer,
+    chain,
+    check_expected_version,
+    encode,
+    stored_retry,
+    validate_stream,
 )
+from ledger.store.records import ANY, ExpectedVersion, NewEvent, RecordedEvent
 from ledger.store.rows import (
-    Head,
-    PendingRow,
     insert_rows,
     read_event_row,
     read_head,
@@ -48,30 +49,6 @@ T = TypeVar("T")
 READ_PAGE = 500
 
 
-class Projector(Protocol):
-    """Keeps a read model in step with the log, inside the append's own transaction."""
-
-    def apply(
-        self,
-        connection: Connection,
-        recorded: Sequence[RecordedEvent],
-        payloads: Sequence[object] = (),
-    ) -> None:
-        """Fold newly recorded events into the read model; raise to refuse the whole append.
-
-        ``payloads`` are the appended events' typed payloads (None where a writer gave none).
-        """
-        ...
-
-
-class Sealer(Protocol):
-    """Signs the tree as a group commit leaves it, inside that commit's own transaction."""
-
-    def seal(self, connection: Connection) -> Callable[[], None] | None:
-        """Run after a batch's writes, before its commit; return what to run once it is durable."""
-        ...
-
-
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -86,20 +63,21 @@ class SqlEventStore:
         *,
         clock: Clock = utc_now,
         projectors: Sequence[Projector] = (),
+        sealer: Sealer | None = None,
     ) -> None:
         self.engine = engine
         self.backend = backend
         self.clock = clock
-        self.projectors = list(projectors)
         self._append_lock = threading.Lock()
         # Told of every durable group commit (its batch size), from the committing thread:
         # metrics, and the live feed's wake-up. They must be quick and must not raise.
         self.commit_listeners: list[CommitListener] = []
         # Told of every write's duration and outcome (True when it returned a result).
         self.write_timers: list[WriteTimer] = []
-        # Set by the transparency log when it has a key: writes asking for it are sealed.
-        self.sealer: Sealer | None = None
-        self._committer = GroupCommitter(self.write_transaction, self._committed, self._seal)
+        # Every append goes through it: it folds into ``projectors`` and has ``sealer`` sign.
+        self.pipeline = AppendPipeline(
+            self, projectors=projectors, sealer=sealer, after_commit=self._committed
+        )
         self.tree = TreeWriter(backend)
         self._writer: Connection | None = None
         self._driver_errors: tuple[type[Exception], ...] = (DBAPIError, *backend.driver_errors)
@@ -122,34 +100,30 @@ class SqlEventStore:
         validate_stream(stream)
         if not events:
             raise InvalidEvent("events", "at least one event is needed")
-        texts = canonical_texts(events)
-        return self.write(
-            lambda connection: self.append_in(
-                connection, stream, events, expected_version=expected_version, texts=texts
-            ),
-            seal=seal,
-        )
+        planned = Planned(stream, events, encode(events), expected_version)
+        return self.submit(Append(planned), seal=seal)
+
+    def submit(self, append: Append, *, seal: bool = False) -> list[RecordedEvent]:
+        """Have the pipeline write ``append`` (in a batch with concurrent ones); once durable,
+        its recorded events. ``seal``: the batch's commit signs a checkpoint covering it."""
+        return self._timed(lambda: self.pipeline.append(append, seal=seal))
 
     def write(self, work: Callable[[Connection], T], *, seal: bool = False) -> T:
-        """Run ``work`` (checks, then ``append_in``) in a write transaction; return once durable.
+        """Run ``work`` (not an append: a checkpoint's row, a cosignature) in the next batch's
+        write transaction; return once durable. A LedgerError from it undoes its writes only."""
+        return self._timed(lambda: self.pipeline.run(work, seal=seal))
 
-        Concurrent calls share one transaction and one commit (see ``group_commit``); a
-        LedgerError from ``work`` undoes that call's writes only. ``seal``: the ``sealer``, if
-        the store has one, signs the tree that transaction leaves, in the same commit.
-        """
+    def _timed(self, write: Callable[[], T]) -> T:
         started = time.perf_counter()
         ok = False
         try:
-            result = self._committer.run(work, seal=seal)
+            result = write()
             ok = True
             return result
         finally:
             elapsed = time.perf_counter() - started
             for timer in self.write_timers:
                 timer(elapsed, ok)
-
-    def _seal(self, connection: Connection) -> Callable[[], None] | None:
-        return None if self.sealer is None else self.sealer.seal(connection)
 
     def _committed(self, batch_size: int) -> None:
         for listener in self.commit_listeners:
@@ -232,22 +206,19 @@ class SqlEventStore:
         try:
             check_expected_version(stream, expected_version, head.version)
         except ConcurrencyError:
-            retry = self._stored_retry(connection, stream, events)
+            retry = self.stored_retry(connection, stream, events)
             if retry is None:
                 raise
             return retry
-        rows = self._chain(
-            stream, events, head, canonical_texts(events) if texts is None else texts
-        )
+        rows = chain(stream, events, head, encode(events) if texts is None else texts, self.clock())
         inserted = insert_rows(connection, self.backend, rows)
         if inserted < len(rows):
             return self._retry_or_conflict(connection, stream, events, inserted)
         recorded = [row.event for row in rows]
         self.tree.extend(connection, head.position, [event.hash for event in recorded])
-        if self.projectors:
-            payloads = [event.payload for event in events]
-            for projector in self.projectors:
-                projector.apply(connection, recorded, payloads)
+        payloads = [event.payload for event in events]
+        for projector in self.pipeline.projectors:
+            projector.apply(connection, recorded, payloads)
         return recorded
 
     def _retry_or_conflict(
@@ -258,54 +229,17 @@ class SqlEventStore:
         A retry writes nothing; an append that wrote some rows and not others is a conflict,
         and raising rolls back the rows it did write.
         """
-        retry = None if inserted else self._stored_retry(connection, stream, events)
+        retry = None if inserted else self.stored_retry(connection, stream, events)
         if retry is None:
             raise EventIdConflict(events[0].event_id)
         return retry
 
-    def _stored_retry(
+    def stored_retry(
         self, connection: Connection, stream: str, events: Sequence[NewEvent]
     ) -> list[RecordedEvent] | None:
-        ids = [event.event_id for event in events]
-        found = [self.get_event_in(connection, event_id) for event_id in ids]
-        stored = {event.event_id: event for event in found if event is not None}
-        if not stored:
-            return None
-        for event in events:
-            match = stored.get(event.event_id)
-            if match is None or not match.same_content_as(event, stream):
-                raise EventIdConflict(event.event_id)
-        return [stored[event_id] for event_id in ids]
-
-    def _chain(
-        self,
-        stream: str,
-        events: Sequence[NewEvent],
-        head: Head,
-        texts: Sequence[CanonicalTexts],
-    ) -> list[PendingRow]:
-        """The events as rows: numbered, timed, and each hashed onto the one before."""
-        now = self.clock()
-        recorded_at = now if head.recorded_at is None else max(now, head.recorded_at)
-        rows: list[PendingRow] = []
-        position, prev_hash, version = head.position, head.hash, head.version or 0
-        for event, (data_text, metadata_text) in zip(events, texts, strict=True):
-            position, version = position + 1, version + 1
-            fields: dict[str, Any] = dict(
-                position=position,
-                event_id=event.event_id,
-                stream=stream,
-                version=version,
-                type=event.type,
-                recorded_at=recorded_at,
-                prev_hash=prev_hash,
-            )
-            prev_hash = envelope_hash(**fields, data_text=data_text, metadata_text=metadata_text)
-            recorded = RecordedEvent(
-                **fields, data=event.data, metadata=event.metadata, hash=prev_hash
-            )
-            rows.append(PendingRow(recorded, data_text, metadata_text))
-        return rows
+        """The events as stored, when every one of their ids is (a retry); None when none is."""
+        found = [self.get_event_in(connection, event.event_id) for event in events]
+        return stored_retry(events, {e.event_id: e for e in found if e is not None}, stream)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -438,45 +372,6 @@ class SqlEventStore:
 
 class _RollBack(Exception):
     """Ends a probe's write transaction without committing it."""
-
-
-CanonicalTexts = tuple[str, str]
-
-
-def canonical_texts(events: Sequence[NewEvent]) -> list[CanonicalTexts]:
-    """Each event's data and metadata as canonical JSON: what is stored and hashed. Raises
-    InvalidEvent for a value either backend could not store alike."""
-    return [(_canonical(e.data, "data"), _canonical(e.metadata, "metadata")) for e in events]
-
-
-def _canonical(value: Any, field: str) -> str:
-    """The canonical JSON of ``value``, refusing what either backend could not store alike."""
-    try:
-        text = canonical_text(value)
-    except (ValueError, TypeError, rfc8785.CanonicalizationError) as error:
-        raise InvalidEvent(field, f"not representable as canonical JSON: {error}") from None
-    if "\\u0000" in text:  # PostgreSQL's jsonb refuses NUL; SQLite would keep it
-        raise InvalidEvent(field, "a NUL character cannot be stored")
-    return text
-
-
-def validate_stream(stream: str) -> None:
-    if not isinstance(stream, str) or not 1 <= len(stream) <= 200 or not stream.isprintable():
-        raise InvalidEvent("stream", "a stream name is 1 to 200 printable characters")
-
-
-def check_expected_version(stream: str, expected: ExpectedVersion, current: int | None) -> None:
-    """Raise ConcurrencyError unless the stream is where the caller expects it."""
-    if expected == ANY:
-        return
-    if expected == NO_STREAM or expected == 0:
-        if current is not None:
-            raise ConcurrencyError(stream, NO_STREAM, current)
-        return
-    if not isinstance(expected, int) or isinstance(expected, bool) or expected < 0:
-        raise InvalidEvent("expected_version", "'any', 'no_stream' or a version number")
-    if current != expected:
-        raise ConcurrencyError(stream, expected, current)
 
 
 def last_position_recorded(connection: Connection, instant: datetime, *, inclusive: bool) -> int:

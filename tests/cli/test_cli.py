@@ -12,7 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from ledger.audit.note import SigningKey, open_checkpoint
-from ledger.bootstrap import App
+from ledger.bootstrap import Wiring
 from ledger.projections.queries import StatementFilter
 from ledger.settings import Settings, project_root
 from ledger_cli.main import app as cli
@@ -27,7 +27,7 @@ def runner(empty_database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunne
 
 @pytest.fixture
 def seeded_runner(
-    seeded_app: App, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    seeded_app: Wiring, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> CliRunner:
     """The command on the seeded ledger of ``seeded_app``."""
     monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
@@ -44,7 +44,7 @@ def test_upgrade_then_verify_on_a_fresh_database(runner: CliRunner) -> None:
 
 
 def test_verify_names_the_tampered_position_and_exits_non_zero(
-    seeded_app: App, seeded_runner: CliRunner
+    seeded_app: Wiring, seeded_runner: CliRunner
 ) -> None:
     overwrite_event_data(seeded_app.store.engine, 77, {"claim": "rewritten"})
 
@@ -55,7 +55,7 @@ def test_verify_names_the_tampered_position_and_exits_non_zero(
 
 
 def test_rebuild_reports_how_many_events_it_folded(
-    seeded_app: App, seeded_runner: CliRunner
+    seeded_app: Wiring, seeded_runner: CliRunner
 ) -> None:
     before = seeded_app.queries.claims().items
 
@@ -104,7 +104,7 @@ STORY_FILE = Path(__file__).resolve().parents[2] / "docs/examples/harbour-bridge
 
 
 def test_stories_load_records_a_story_now_and_a_rerun_appends_nothing(
-    seeded_app: App, seeded_runner: CliRunner
+    seeded_app: Wiring, seeded_runner: CliRunner
 ) -> None:
     before = seeded_app.store.head_position()
 
@@ -125,7 +125,7 @@ def test_stories_load_records_a_story_now_and_a_rerun_appends_nothing(
 
 
 def test_a_story_file_with_a_quote_not_in_its_document_names_it_and_writes_nothing(
-    seeded_app: App, seeded_runner: CliRunner, tmp_path: Path
+    seeded_app: Wiring, seeded_runner: CliRunner, tmp_path: Path
 ) -> None:
     for text in STORY_FILE.parent.glob("*.txt"):
         shutil.copy(text, tmp_path / text.name)

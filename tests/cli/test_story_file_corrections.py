@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
-from ledger.bootstrap import App
+from ledger.bootstrap import Wiring
 from ledger_cli.main import app as cli
 from tests.api.test_api_corrections import AS_OF_EACH_DAY, SAID_STEPS, said_steps
 from tests.support import water_story
@@ -24,10 +24,10 @@ EIGHTEEN = water_story.EIGHTEEN
 
 @pytest.fixture
 def loaded(
-    seeded_app: App,
+    seeded_app: Wiring,
     settings,
     monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
-) -> App:
+) -> Wiring:
     monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
     result = CliRunner().invoke(cli, ["stories", "load", str(water_story.STORY_FILE)])
     assert result.exit_code == 0, result.output
@@ -35,14 +35,14 @@ def loaded(
     return seeded_app
 
 
-def test_a_second_load_appends_nothing(loaded: App) -> None:
+def test_a_second_load_appends_nothing(loaded: Wiring) -> None:
     head = loaded.store.head_position()
     again = CliRunner().invoke(cli, ["stories", "load", str(water_story.STORY_FILE)])
     assert again.exit_code == 0 and "nothing appended" in again.output
     assert loaded.store.head_position() == head
 
 
-def test_the_file_replays_as_the_sources_told_it(loaded: App, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_file_replays_as_the_sources_told_it(loaded: Wiring, settings) -> None:  # type: ignore[no-untyped-def]
     result = CliRunner().invoke(cli, ["replay", "--story", STORY, "--claim", EIGHTEEN, "--json"])
     assert result.exit_code == 0, result.output
     assert said_steps(json.loads(result.output)) == SAID_STEPS
@@ -58,7 +58,7 @@ def test_the_file_replays_as_the_sources_told_it(loaded: App, settings) -> None:
         assert [s["status"] for s in misread["statements"]] == ["retracted"]
 
 
-def test_the_text_replay_gives_the_old_reading_and_both_dates(loaded: App) -> None:
+def test_the_text_replay_gives_the_old_reading_and_both_dates(loaded: Wiring) -> None:
     result = CliRunner().invoke(cli, ["replay", "--story", STORY, "--claim", EIGHTEEN])
     assert result.exit_code == 0, result.output
     assert "axis, 2026-11-16T00:00:00.000000Z to 2026-11-18T00:00:00.000000Z" in result.output
@@ -103,7 +103,7 @@ def test_the_text_replay_gives_the_old_reading_and_both_dates(loaded: App) -> No
     ],
 )
 def test_a_wrong_correction_or_retraction_names_its_entry_and_writes_nothing(
-    seeded_app: App,
+    seeded_app: Wiring,
     settings,  # type: ignore[no-untyped-def]
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
@@ -138,7 +138,7 @@ def test_a_wrong_correction_or_retraction_names_its_entry_and_writes_nothing(
     ],
 )
 def test_a_correction_naming_a_statement_id_is_checked_before_anything_is_written(
-    loaded: App,
+    loaded: Wiring,
     settings,  # type: ignore[no-untyped-def]
     tmp_path: Path,
     reference: str,

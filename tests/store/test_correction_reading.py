@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ledger.bootstrap import App
+from ledger.bootstrap import Wiring
 from ledger.domain.model import RetractionBasis, Statement
 from ledger.projections.queries import PointInTime
 from ledger.projections.replay import Axis
@@ -18,7 +18,7 @@ CLAIM = "musk-had-direct-contact-with-putin"
 REPORT_DAY = datetime(2024, 10, 24, 23, 59, tzinfo=UTC)
 
 
-def denial_of_the_report(app: App) -> tuple[Statement, dict]:  # type: ignore[type-arg]
+def denial_of_the_report(app: Wiring) -> tuple[Statement, dict]:  # type: ignore[type-arg]
     version = app.queries.statement(seed_statement_id(KEY)).current
     body = version.model_dump(mode="json", include={"claim", "actor", "conduit", "said_at"})
     body["source"] = version.source.model_dump(mode="json")
@@ -27,7 +27,7 @@ def denial_of_the_report(app: App) -> tuple[Statement, dict]:  # type: ignore[ty
 
 
 def test_a_correction_stored_before_corrected_at_existed_still_replaces_from_the_start(
-    seeded_app: App,
+    seeded_app: Wiring,
 ) -> None:
     _, body = denial_of_the_report(seeded_app)
     stored = {  # the shape every correction had before issue 23, basis source_changed included
@@ -54,7 +54,7 @@ def test_a_correction_stored_before_corrected_at_existed_still_replaces_from_the
 
 
 def test_a_source_changed_correction_keeps_the_old_reading_until_corrected_at(
-    seeded_app: App,
+    seeded_app: Wiring,
 ) -> None:
     statement, _ = denial_of_the_report(seeded_app)
     corrected_at = datetime(2024, 10, 25, 9, 30, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Connection, create_engine, text
 
 from ledger.store import group_commit
-from ledger.store.group_commit import GroupCommitter
+from ledger.store.group_commit import GroupCommitter, each_in_one_transaction
 
 LONG_GATHER = 30.0
 
@@ -24,7 +24,7 @@ def committed() -> list[int]:
 def committer(committed: list[int], monkeypatch: pytest.MonkeyPatch) -> GroupCommitter:
     monkeypatch.setattr(group_commit, "GATHER_SECONDS", LONG_GATHER)
     engine = create_engine("sqlite://")
-    return GroupCommitter(engine.begin, committed.append)
+    return GroupCommitter(each_in_one_transaction(engine.begin, committed.append))
 
 
 def _noop(connection: Connection) -> int:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from ledger.bootstrap import App
+from ledger.bootstrap import Wiring
 from ledger.domain.model import RetractionBasis
 from ledger.errors import NotFound, StateConflict
 from ledger.projections.memory import InMemoryProjection
@@ -15,6 +15,7 @@ from ledger.projections.queries import PointInTime
 from ledger.projections.snapshot import sql_snapshot
 from ledger.projections.replay import parse_instant
 from ledger.seeding import SEED_NAMESPACE, SeedStory
+from ledger.service import WriteOptions
 from tests.support.factories import (
     CENTRAL_CLAIM,
     as_statement,
@@ -37,7 +38,7 @@ def at(as_of: str | None = None, known_at: str | None = None) -> PointInTime:
     )
 
 
-def test_each_actor_holds_its_latest_stance_with_its_conduit_and_quote(seeded_app: App) -> None:
+def test_each_actor_holds_its_latest_stance_with_its_conduit_and_quote(seeded_app: Wiring) -> None:
     central = seeded_app.queries.claim(CENTRAL_CLAIM)
     peskov = next(s for s in central.stances if s.actor == "peskov")
 
@@ -56,7 +57,7 @@ def test_each_actor_holds_its_latest_stance_with_its_conduit_and_quote(seeded_ap
 
 
 def test_retracting_the_denials_turns_the_claim_back_to_asserted_and_keeps_the_originals(
-    seeded_app: App, story: SeedStory
+    seeded_app: Wiring, story: SeedStory
 ) -> None:
     denials = seed_entries(story, claim=CENTRAL_CLAIM, stance="denies")
     for entry in denials:
@@ -75,7 +76,7 @@ def test_retracting_the_denials_turns_the_claim_back_to_asserted_and_keeps_the_o
     assert seeded_app.queries.verify().ok
 
 
-def test_a_correction_replaces_the_reading_from_then_on(seeded_app: App, story: SeedStory) -> None:
+def test_a_correction_replaces_the_reading_from_then_on(seeded_app: Wiring, story: SeedStory) -> None:
     key = "000-peskov-denies-regular-contact"
     corrected = as_statement(changed(statement_json(story, key), "stance", "questions"))
 
@@ -99,7 +100,7 @@ def test_a_correction_replaces_the_reading_from_then_on(seeded_app: App, story: 
 
 
 def test_a_retracted_statement_cannot_be_retracted_or_corrected_again(
-    seeded_app: App, story: SeedStory
+    seeded_app: Wiring, story: SeedStory
 ) -> None:
     key = "000-peskov-denies-regular-contact"
     seeded_app.ledger.retract_statement(
@@ -123,19 +124,19 @@ def test_a_retracted_statement_cannot_be_retracted_or_corrected_again(
     assert seeded_app.store.head_position() == head
 
 
-def test_a_retried_retraction_returns_the_stored_event(seeded_app: App) -> None:
+def test_a_retried_retraction_returns_the_stored_event(seeded_app: Wiring) -> None:
     key = "000-peskov-denies-regular-contact"
     first = seeded_app.ledger.retract_statement(
         seeded_id(key),
         reason="r",
         basis=RetractionBasis.SOURCE_CHANGED,
-        idempotency_key="retract-1",
+        options=WriteOptions(idempotency_key="retract-1"),
     )
     again = seeded_app.ledger.retract_statement(
         seeded_id(key),
         reason="r",
         basis=RetractionBasis.SOURCE_CHANGED,
-        idempotency_key="retract-1",
+        options=WriteOptions(idempotency_key="retract-1"),
     )
     assert again == first
 
@@ -152,17 +153,17 @@ def test_a_retried_retraction_returns_the_stored_event(seeded_app: App) -> None:
     ],
 )
 def test_the_central_claim_as_of_a_said_time_and_as_known_at_a_recorded_time(
-    seeded_app: App, point: PointInTime, state: str
+    seeded_app: Wiring, point: PointInTime, state: str
 ) -> None:
     assert seeded_app.queries.claim(CENTRAL_CLAIM, point).state == state
 
 
-def test_before_the_ledger_read_anything_it_knew_no_claims(seeded_app: App) -> None:
+def test_before_the_ledger_read_anything_it_knew_no_claims(seeded_app: Wiring) -> None:
     assert seeded_app.queries.claims(at(known_at="2024-10-24")).items == []
 
 
 def test_a_statement_recorded_on_the_26th_about_the_25th_moves_only_the_said_axis(
-    seeded_app: App,
+    seeded_app: Wiring,
 ) -> None:
     claim = "musk-putin-call-before-february-2022"  # only Peskov via Dan Tri: said 25th, read 26th
 
@@ -173,7 +174,7 @@ def test_a_statement_recorded_on_the_26th_about_the_25th_moves_only_the_said_axi
     assert known_by_25th.state == "unstated"
 
 
-def test_as_of_now_equals_the_stored_current_view(seeded_app: App) -> None:
+def test_as_of_now_equals_the_stored_current_view(seeded_app: Wiring) -> None:
     now = PointInTime(known_at=parse_instant("2999-01-01", field="known_at"))
     current = seeded_app.queries.claims().items
     derived = seeded_app.queries.claims(now).items
@@ -184,7 +185,7 @@ def test_as_of_now_equals_the_stored_current_view(seeded_app: App) -> None:
 
 
 def test_live_projections_equal_a_rebuild_and_the_in_memory_model(
-    seeded_app: App, story: SeedStory
+    seeded_app: Wiring, story: SeedStory
 ) -> None:
     seeded_app.ledger.retract_statement(
         seeded_id("004-peskov-denies-regular-contact"),
@@ -204,7 +205,7 @@ def test_live_projections_equal_a_rebuild_and_the_in_memory_model(
     assert live["position"] == folded
 
 
-def test_sources_and_aliases_project_alike_live_rebuilt_and_in_memory(seeded_app: App) -> None:
+def test_sources_and_aliases_project_alike_live_rebuilt_and_in_memory(seeded_app: Wiring) -> None:
     """An HTML document (its metadata, original and extractor) and an actor's aliases are in
     the live tables, a rebuild and the in-memory model alike."""
     from ledger.domain.model import Actor
@@ -230,7 +231,7 @@ def test_sources_and_aliases_project_alike_live_rebuilt_and_in_memory(seeded_app
     assert seeded_app.queries.actor("anna-berg").aliases == ["Bürgermeisterin"]
 
 
-def test_version_of_maps_columns_by_name_not_by_order(seeded_app: App) -> None:
+def test_version_of_maps_columns_by_name_not_by_order(seeded_app: Wiring) -> None:
     """A select naming the columns in reverse order still reads the same versions."""
     from sqlalchemy import select
 
@@ -246,7 +247,7 @@ def test_version_of_maps_columns_by_name_not_by_order(seeded_app: App) -> None:
 
 
 
-def _search_entries(app: App) -> list[tuple[str, ...]]:
+def _search_entries(app: Wiring) -> list[tuple[str, ...]]:
     from ledger.store.backend import dbapi
 
     with app.store.read_connection() as connection:
@@ -257,7 +258,7 @@ def _search_entries(app: App) -> list[tuple[str, ...]]:
 
 
 def test_a_rebuild_indexes_the_same_search_entries_as_the_live_projection(
-    seeded_app: App,
+    seeded_app: Wiring,
 ) -> None:
     """The rebuild fills the search index in SQL (``INSERT ... SELECT`` with the dialect's
     JSON functions); it must give exactly the entries ``search.version_entry`` derives."""

@@ -35,7 +35,7 @@ from hypothesis.stateful import (
 )
 
 import migrations
-from ledger.bootstrap import App, open_app
+from ledger.bootstrap import Wiring, open_app
 from ledger.domain.events import ActorRegistered, ClaimRegistered, DocumentRegistered
 from ledger.domain.model import (
     RetractionBasis,
@@ -50,6 +50,7 @@ from ledger.projections.memory import InMemoryProjection
 from ledger.projections.queries import PointInTime
 from ledger.projections.snapshot import sql_snapshot
 from ledger.settings import Settings
+from ledger.service import WriteOptions
 from ledger.store import ANY
 from tests.support.databases import fresh_database_url
 
@@ -158,7 +159,7 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
     class LedgerMachine(RuleBasedStateMachine):
         @initialize()
         def open_fresh_ledger(self) -> None:
-            self.app: App = open_app(Settings(database_url=new_database()))
+            self.app: Wiring = open_app(Settings(database_url=new_database()))
             self.model = InMemoryProjection()
             self.standing: dict[uuid.UUID, Standing] = {}
             self.retracted: set[uuid.UUID] = set()
@@ -194,9 +195,13 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
             expected = {"any": ANY, "exact": current, "stale": current + 1}[expectation]
             if expectation == "stale":
                 with pytest.raises(ConcurrencyError):
-                    self.app.ledger.record_statement(statement, expected_version=expected)
+                    self.app.ledger.record_statement(
+                        statement, options=WriteOptions(expected_version=expected)
+                    )
                 return
-            event = self.app.ledger.record_statement(statement, expected_version=expected)
+            event = self.app.ledger.record_statement(
+                statement, options=WriteOptions(expected_version=expected)
+            )
             self._apply(event)
             said = statement.said_at.start()
             self.standing[event.event_id] = Standing(
@@ -229,7 +234,9 @@ def ledger_machine(new_database: Callable[[], str]) -> type[RuleBasedStateMachin
                 return
             event_id, statement = self.recorded[pick % len(self.recorded)]
             head = self.app.store.head_position()
-            again = self.app.ledger.record_statement(statement, event_id=event_id)
+            again = self.app.ledger.record_statement(
+                statement, options=WriteOptions(event_id=event_id)
+            )
             assert again.event_id == event_id
             assert self.app.store.head_position() == head
 

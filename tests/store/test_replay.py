@@ -8,7 +8,7 @@ import uuid
 import pytest
 from typer.testing import CliRunner
 
-from ledger.bootstrap import App
+from ledger.bootstrap import Wiring
 from ledger.domain.model import RetractionBasis
 from ledger.errors import InvalidEvent
 from ledger.projections.replay import Axis, parse_instant, to_json_text
@@ -27,7 +27,7 @@ def steps_of(replay: Replay) -> list[dict]:  # type: ignore[type-arg]
     return json.loads(to_json_text(replay))["steps"]  # type: ignore[no-any-return]
 
 
-def central_steps(app: App, axis: Axis) -> list[dict]:  # type: ignore[type-arg]
+def central_steps(app: Wiring, axis: Axis) -> list[dict]:  # type: ignore[type-arg]
     return steps_of(app.queries.replay(start=START, end=END, axis=axis, claim=CENTRAL_CLAIM))
 
 
@@ -38,7 +38,7 @@ def first_change_to(steps: list[dict], state: str) -> dict:  # type: ignore[type
 
 
 def test_on_the_said_axis_wsj_reports_on_the_24th_and_peskov_denies_on_the_25th(
-    seeded_app: App,
+    seeded_app: Wiring,
 ) -> None:
     steps = central_steps(seeded_app, Axis.SAID)
 
@@ -68,7 +68,7 @@ def test_on_the_said_axis_wsj_reports_on_the_24th_and_peskov_denies_on_the_25th(
 
 
 def test_on_the_recorded_axis_nothing_is_known_until_the_ledger_reads_on_the_25th(
-    seeded_app: App,
+    seeded_app: Wiring,
 ) -> None:
     steps = central_steps(seeded_app, Axis.RECORDED)
 
@@ -83,7 +83,7 @@ def test_on_the_recorded_axis_nothing_is_known_until_the_ledger_reads_on_the_25t
     assert [s["position"] for s in steps] == sorted(s["position"] for s in steps)
 
 
-def test_every_step_names_the_event_the_speaker_the_quote_and_the_source(seeded_app: App) -> None:
+def test_every_step_names_the_event_the_speaker_the_quote_and_the_source(seeded_app: Wiring) -> None:
     for step in central_steps(seeded_app, Axis.RECORDED):
         statement = step["statement"]
         assert step["type"] == "StatementRecorded"
@@ -95,7 +95,7 @@ def test_every_step_names_the_event_the_speaker_the_quote_and_the_source(seeded_
         assert uuid.UUID(step["event_id"])
 
 
-def test_a_retraction_is_a_step_on_the_recorded_axis_only(seeded_app: App) -> None:
+def test_a_retraction_is_a_step_on_the_recorded_axis_only(seeded_app: Wiring) -> None:
     denial = uuid.uuid5(SEED_NAMESPACE, "statements:000-peskov-denies-regular-contact")
     event = seeded_app.ledger.retract_statement(
         denial, reason="test", basis=RetractionBasis.LEDGER_ERROR
@@ -112,7 +112,7 @@ def test_a_retraction_is_a_step_on_the_recorded_axis_only(seeded_app: App) -> No
     assert str(denial) not in {s["statement"]["statement_id"] for s in said}
 
 
-def test_replays_are_byte_identical(seeded_app: App) -> None:
+def test_replays_are_byte_identical(seeded_app: Wiring) -> None:
     for axis in Axis:
         first = to_json_text(seeded_app.queries.replay(start=START, end=END, axis=axis))
         second = to_json_text(seeded_app.queries.replay(start=START, end=END, axis=axis))
@@ -128,7 +128,7 @@ def test_replays_are_byte_identical(seeded_app: App) -> None:
         ("yesterday", "2024-10-26", "from"),
     ],
 )
-def test_a_bad_window_is_refused(seeded_app: App, start: str, end: str, field: str) -> None:
+def test_a_bad_window_is_refused(seeded_app: Wiring, start: str, end: str, field: str) -> None:
     with pytest.raises(InvalidEvent) as refused:
         seeded_app.queries.replay(
             start=parse_instant(start, field="from"),
@@ -139,7 +139,7 @@ def test_a_bad_window_is_refused(seeded_app: App, start: str, end: str, field: s
 
 
 def test_the_replay_command_prints_text_and_identical_json(
-    seeded_app: App, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    seeded_app: Wiring, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
     runner = CliRunner()
@@ -155,7 +155,7 @@ def test_the_replay_command_prints_text_and_identical_json(
 
 
 def test_the_replay_command_refuses_a_bad_date_with_a_message(
-    seeded_app: App, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    seeded_app: Wiring, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
     result = CliRunner().invoke(cli, ["replay", "--from", "2024-10-32", "--to", "2024-10-26"])

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from ledger.bootstrap import App, open_app
+from ledger.bootstrap import Wiring, open_app
 from ledger.errors import InvalidEvent
 from ledger.seeding import SeedClock, SeedStory, load_story, seed
 from ledger.settings import Settings, project_root
@@ -47,7 +47,7 @@ def test_every_seeded_quote_is_verbatim_at_its_offsets(story: SeedStory) -> None
 
 
 def test_the_ledger_keeps_each_document_with_its_hash_and_anchors(
-    seeded_app: App, story: SeedStory
+    seeded_app: Wiring, story: SeedStory
 ) -> None:
     for document in story.data.documents:
         view = seeded_app.queries.document(document.id)
@@ -61,7 +61,7 @@ def test_the_ledger_keeps_each_document_with_its_hash_and_anchors(
 
 
 @pytest.fixture
-def unseeded(settings: Settings) -> Iterator[tuple[App, SeedClock]]:
+def unseeded(settings: Settings) -> Iterator[tuple[Wiring, SeedClock]]:
     """A migrated, empty ledger whose clock is the seed's."""
     clock = SeedClock()
     ledger_app = open_app(settings, clock=clock)
@@ -70,7 +70,7 @@ def unseeded(settings: Settings) -> Iterator[tuple[App, SeedClock]]:
 
 
 def test_seeding_appends_everything_once_and_a_second_run_nothing(
-    unseeded: tuple[App, SeedClock], story: SeedStory
+    unseeded: tuple[Wiring, SeedClock], story: SeedStory
 ) -> None:
     ledger_app, clock = unseeded
     first = seed(ledger_app.ledger, story, clock)
@@ -95,7 +95,7 @@ def test_seeding_appends_everything_once_and_a_second_run_nothing(
 
 
 def test_seeded_events_are_recorded_when_their_document_was_read(
-    seeded_app: App, story: SeedStory
+    seeded_app: Wiring, story: SeedStory
 ) -> None:
     read_at = {doc.id: doc.recorded_at for doc in story.data.documents}
     for entry in story.data.statements:
@@ -105,7 +105,7 @@ def test_seeded_events_are_recorded_when_their_document_was_read(
         )
 
 
-def _statement_id(seeded_app: App, key: str):  # type: ignore[no-untyped-def]
+def _statement_id(seeded_app: Wiring, key: str):  # type: ignore[no-untyped-def]
     import uuid
 
     from ledger.seeding import SEED_NAMESPACE
@@ -113,7 +113,7 @@ def _statement_id(seeded_app: App, key: str):  # type: ignore[no-untyped-def]
     return uuid.uuid5(SEED_NAMESPACE, f"statements:{key}")
 
 
-def test_the_story_keeps_its_contradictions(seeded_app: App) -> None:
+def test_the_story_keeps_its_contradictions(seeded_app: Wiring) -> None:
     central = seeded_app.queries.claim(CENTRAL_CLAIM)
     assert central.state == "contested"
     assert "wsj" in central.asserted_by and central.denied_by == ["peskov"]
@@ -204,7 +204,7 @@ SEED_CHAIN_HEAD_BEFORE_STORIES = "01f79fc3abb65af292f4c550a57c0ed09fc2ee399005e8
 
 
 def test_the_seed_events_keep_their_hashes_and_the_story_comes_last(
-    unseeded: tuple[App, SeedClock], story: SeedStory
+    unseeded: tuple[Wiring, SeedClock], story: SeedStory
 ) -> None:
     ledger_app, clock = unseeded
     seed(ledger_app.ledger, story, clock)

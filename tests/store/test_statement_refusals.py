@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ledger.bootstrap import App
+from ledger.bootstrap import Wiring
 from ledger.errors import InvalidEvent
 from ledger.store import NewEvent
 from ledger.seeding import SeedStory
@@ -16,7 +16,7 @@ PESKOV_DENIAL = "004-peskov-denies-regular-contact"
 
 
 def test_a_valid_statement_is_recorded_on_its_claim_stream(
-    seeded_app: App, story: SeedStory
+    seeded_app: Wiring, story: SeedStory
 ) -> None:
     data = statement_json(story, PESKOV_DENIAL)
     before = seeded_app.store.stream_version(f"claim:{data['claim']}")
@@ -37,7 +37,7 @@ def test_a_valid_statement_is_recorded_on_its_claim_stream(
     ],
 )
 def test_a_refused_statement_names_the_field_and_writes_nothing(
-    seeded_app: App, story: SeedStory, path: str, value: Any, field: str
+    seeded_app: Wiring, story: SeedStory, path: str, value: Any, field: str
 ) -> None:
     bad = as_statement(changed(statement_json(story, PESKOV_DENIAL), path, value))
     head = seeded_app.store.head_position()
@@ -49,13 +49,13 @@ def test_a_refused_statement_names_the_field_and_writes_nothing(
     assert seeded_app.store.head_position() == head
 
 
-def test_a_nul_character_is_refused_on_both_backends(app: App) -> None:
+def test_a_nul_character_is_refused_on_both_backends(app: Wiring) -> None:
     with pytest.raises(InvalidEvent, match="NUL"):
         app.store.append("notes:a", [NewEvent(type="NoteTaken", data={"quote": "a\x00b"})])
     assert app.store.head_position() == 0
 
 
-def test_an_event_of_a_known_type_that_does_not_fit_it_is_refused(app: App) -> None:
+def test_an_event_of_a_known_type_that_does_not_fit_it_is_refused(app: Wiring) -> None:
     with pytest.raises(InvalidEvent, match="not a valid StatementRecorded"):
         app.store.append("claim:a", [NewEvent(type="StatementRecorded", data={"quote": "x"})])
     assert app.store.head_position() == 0

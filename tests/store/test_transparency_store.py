@@ -12,9 +12,9 @@ from sqlalchemy import select, text
 import migrations
 
 from ledger.tlog import merkle
-from ledger.audit.log import TransparencyLog
+from ledger.audit.log import CheckpointSealer, TransparencyLog
 from ledger.audit.note import Checkpoint, SigningKey, open_checkpoint, sign_note
-from ledger.bootstrap import App, open_app
+from ledger.bootstrap import Wiring, open_app
 from ledger.settings import Settings
 from ledger.store import NewEvent, SqlEventStore, open_store, verify
 from ledger.audit.schema import checkpoints
@@ -29,6 +29,14 @@ from tests.support.merkle_oracle import mth
 def append_many(store: SqlEventStore, sizes: list[int], stream: str = "s") -> None:
     for count in sizes:
         store.append(stream, [NewEvent("Noted", {"n": i}) for i in range(count)])
+
+
+def sealed_log(store: SqlEventStore, key: SigningKey) -> tuple[SqlEventStore, TransparencyLog]:
+    """A store over ``store``'s database whose appends asking for receipts are sealed with
+    ``key``, and the transparency log sharing its sealer (as ``bootstrap`` wires them)."""
+    sealer = CheckpointSealer(key)
+    sealed = SqlEventStore(store.engine, store.backend, sealer=sealer)
+    return sealed, TransparencyLog(sealed, key, sealer=sealer)
 
 
 def leaf_inputs(store: SqlEventStore) -> list[bytes]:
@@ -148,7 +156,7 @@ def test_verify_finds_a_stored_tile_that_disagrees_with_the_events(store: SqlEve
     assert result.reason == "merkle tile 1 does not match the events"
 
 
-def test_checkpoints_are_signed_once_per_size_and_kept(app: App) -> None:
+def test_checkpoints_are_signed_once_per_size_and_kept(app: Wiring) -> None:
     key = SigningKey.generate("test.example/log")
     log = TransparencyLog(app.store, key)
     append_many(app.store, [3])
@@ -250,7 +258,7 @@ def test_proofs_read_through_the_shared_cache_match_the_oracle_as_the_log_grows(
 
 def test_a_sealed_write_commits_its_checkpoint_with_its_events(store: SqlEventStore) -> None:
     key = SigningKey.generate("test.example/log")
-    log = TransparencyLog(store, key)
+    store, log = sealed_log(store, key)
     commits: list[int] = []
     store.commit_listeners.append(commits.append)
     store.append("s", [NewEvent("Noted", {"n": 0})])  # no receipt asked: nothing signed
@@ -268,7 +276,7 @@ def test_a_sealed_write_commits_its_checkpoint_with_its_events(store: SqlEventSt
 
 def test_concurrent_sealed_writers_share_a_checkpoint_per_commit(store: SqlEventStore) -> None:
     key = SigningKey.generate("test.example/log")
-    log = TransparencyLog(store, key)
+    store, log = sealed_log(store, key)
     commits: list[int] = []
     store.commit_listeners.append(commits.append)
     covered: list[tuple[int, int]] = []
