@@ -92,7 +92,7 @@ def http_cases(dbs: Databases, requests: int, runs: int) -> tuple[list[Figure], 
         for backend in dbs.backends
         for workers in WORKERS
     }
-    body = _statement_body()
+    body = statement_body()
     for _ in range(runs):
         raw_posts, raw_gets = _bare_loads(dbs, requests, body)
         for (backend, workers), figures in shapes.items():
@@ -116,7 +116,7 @@ def _ledger_loads(
     dbs: Databases, backend: str, workers: int, requests: int, body: dict[str, Any]
 ) -> tuple[Load, Load]:
     """Appends, then reads, against ``ledger serve --workers N`` on a freshly seeded ledger."""
-    ledger_url = _seeded(dbs, backend)
+    ledger_url = seeded_ledger(dbs, backend)
     command = [
         str(Path(sys.executable).with_name("ledger")),
         "serve",
@@ -124,8 +124,8 @@ def _ledger_loads(
         "--workers",
         str(workers),
     ]
-    env = _ledger_env(ledger_url, Path(dbs.folder))
-    with _server(command, env, processes=workers) as port:
+    env = ledger_env(ledger_url, Path(dbs.folder))
+    with ledger_server(command, env, processes=workers) as port:
         write = {"Authorization": f"Bearer {TOKEN}"}
         posts = load(port, requests, "POST", "/v1/statements", body, write)
         gets = load(port, requests, "GET", f"/v1/claims/{CLAIM}")
@@ -134,11 +134,11 @@ def _ledger_loads(
 
 def _bare_loads(dbs: Databases, requests: int, body: dict[str, Any]) -> tuple[Load, Load]:
     """The same appends and reads against the bare endpoints (bench/bare_app.py)."""
-    read_copy = Path(_seeded(dbs, "sqlite").removeprefix("sqlite:///"))
+    read_copy = Path(seeded_ledger(dbs, "sqlite").removeprefix("sqlite:///"))
     bare = Path(dbs.fresh("sqlite").removeprefix("sqlite:///"))
     command = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--no-access-log"]
     env = {"BENCH_BARE_DB": str(bare), "BENCH_BARE_READ_DB": str(read_copy)}
-    with _server(command, env) as port:
+    with ledger_server(command, env) as port:
         raw_posts = load(port, requests, "POST", "/raw/statements", body)
         raw_gets = load(port, requests, "GET", f"/raw/claims/{CLAIM}")
     return raw_posts, raw_gets
@@ -251,7 +251,7 @@ def _load(
     return asyncio.run(run())
 
 
-def _seeded(dbs: Databases, backend: str) -> str:
+def seeded_ledger(dbs: Databases, backend: str) -> str:
     """A fresh ledger holding the seed story."""
     url = dbs.fresh(backend)
     clock = SeedClock()
@@ -263,13 +263,13 @@ def _seeded(dbs: Databases, backend: str) -> str:
     return url
 
 
-def _statement_body() -> dict[str, Any]:
+def statement_body() -> dict[str, Any]:
     story = load_story(Settings().seed_file)
     entry = next(e for e in story.data.statements if e.key == "004-peskov-denies-regular-contact")
     return entry.statement().model_dump(mode="json")
 
 
-def _ledger_env(url: str, folder: Path) -> dict[str, str]:
+def ledger_env(url: str, folder: Path) -> dict[str, str]:
     """The server as production runs it: a token, and a signing key, so writes answer receipts."""
     import hashlib
 
@@ -285,7 +285,7 @@ def _ledger_env(url: str, folder: Path) -> dict[str, str]:
 
 
 @contextmanager
-def _server(args: list[str], env: dict[str, str], processes: int = 1) -> Iterator[int]:
+def ledger_server(args: list[str], env: dict[str, str], processes: int = 1) -> Iterator[int]:
     """A uvicorn server (the ledger's or the bare one) whose ``processes`` have all started."""
     port = _free_port()
     command = [*args, "--host", "127.0.0.1", "--port", str(port)]

@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from bench.harness import Databases, Figure, percentile, timed
-from bench.http_cases import _ledger_env, _prepare, _server, _statement_body, TOKEN
+from bench.http_cases import TOKEN, ledger_env, ledger_server, seeded_ledger, statement_body
 from bench.raw import RawDriver
 from bench.store_cases import build_statement_log
 from bench.workload import store_events
@@ -40,14 +40,14 @@ FEED_CLIENTS = 16
 
 def feed_latency(dbs: Databases, posts: int) -> tuple[list[Figure], dict[str, Any]]:
     """POST -> SSE arrival at 16 clients, p50 and p99 in milliseconds."""
-    ledger_url, _, _ = _prepare(dbs)
-    body = _statement_body()
+    ledger_url = seeded_ledger(dbs, "sqlite")
+    body = statement_body()
     headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
     arrivals: list[dict[int, float]] = [{} for _ in range(FEED_CLIENTS)]
     answered: dict[int, float] = {}
     sent: dict[int, float] = {}
     command = [sys.executable, "-m", "ledger_cli.main", "serve", "--no-access-log"]
-    with _server(command, _ledger_env(ledger_url, Path(dbs.folder))) as port:
+    with ledger_server(command, ledger_env(ledger_url, Path(dbs.folder))) as port:
         base = f"http://127.0.0.1:{port}"
         head = httpx.get(f"{base}/v1/events", params={"after": 0, "limit": 1000}).json()["next"]
         ready = threading.Barrier(FEED_CLIENTS + 1)
