@@ -21,10 +21,10 @@ from ledger.audit.note import (
     PRIVATE_PREFIX,
     SIGNATURE_PREFIX,
     NoteError,
+    PrivateKey,
     decode_b64,
     key_id,
     key_text,
-    new_seed,
     parse_key_text,
     private_key_tail,
     public_of,
@@ -104,25 +104,14 @@ class CosignerVerifier:
         return None
 
 
-@dataclass(frozen=True)
-class CosignerKey:
+class CosignerKey(PrivateKey):
     """A witness's Ed25519 private key with its name: kept in a file by the witness."""
-
-    name: str
-    seed: bytes
-
-    @classmethod
-    def generate(cls, name: str) -> CosignerKey:
-        return cls(name, new_seed(name))
 
     @classmethod
     def parse(cls, text: str) -> CosignerKey:
         tail = private_key_tail(text, "witness key")
         name, written_id, seed = parse_cosigner_key(tail, "witness key")
-        key = cls(name, seed)
-        if key.verifier.key_id != written_id:
-            raise NoteError("the witness key's id does not match its name and key")
-        return key
+        return cls.checked(name, written_id, seed, "witness key")
 
     @property
     def text(self) -> str:

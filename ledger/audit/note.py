@@ -19,7 +19,7 @@ import binascii
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -124,16 +124,40 @@ class VerifierKey:
         return True
 
 
+class KeyIdentified(Protocol):
+    """A verifier key, as far as a private key's file needs it: its id."""
+
+    @property
+    def key_id(self) -> int: ...
+
+
 @dataclass(frozen=True)
-class SigningKey:
-    """An Ed25519 private key with its name; kept in a file, never in the database."""
+class PrivateKey:
+    """An Ed25519 private key with its name, kept in a file: the ledger's signing key or a
+    witness's; the two differ in their verifier keys (and ids), and in what they sign."""
 
     name: str
     seed: bytes
 
     @classmethod
-    def generate(cls, name: str) -> SigningKey:
+    def generate(cls, name: str) -> Self:
         return cls(name, new_seed(name))
+
+    @classmethod
+    def checked(cls, name: str, written_id: int, seed: bytes, noun: str) -> Self:
+        """The key read from a file, once the id written in it is the one its name and key give."""
+        key = cls(name, seed)
+        if key.verifier.key_id != written_id:
+            raise NoteError(f"the {noun}'s id does not match its name and key")
+        return key
+
+    @property
+    def verifier(self) -> KeyIdentified:
+        raise NotImplementedError
+
+
+class SigningKey(PrivateKey):
+    """An Ed25519 private key with its name; kept in a file, never in the database."""
 
     @classmethod
     def parse(cls, text: str) -> SigningKey:
@@ -145,10 +169,7 @@ class SigningKey:
             kind="an Ed25519 key (0x01 and a 32-byte seed)",
             form=PRIVATE_PREFIX + KEY_FORM,
         )
-        signing = cls(name, seed)
-        if signing.verifier.key_id != written_id:
-            raise NoteError("the signing key's id does not match its name and key")
-        return signing
+        return cls.checked(name, written_id, seed, "signing key")
 
     @property
     def text(self) -> str:

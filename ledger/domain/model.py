@@ -7,7 +7,7 @@ import hashlib
 import re
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -200,19 +200,6 @@ class SourceAnchor(Frozen):
     position: TextPositionSelector
 
 
-class Statement(Frozen):
-    """One statement: the speaker's stance on a claim, as read in one document."""
-
-    claim: Key
-    actor: Key
-    stance: Stance
-    conduit: list[Key] = Field(min_length=1, max_length=20)
-    said_at: SaidAt
-    source: SourceAnchor
-    relays: Key | None = None
-    note: ShortText | None = None
-
-
 class QuoteIn(Frozen):
     """The quote as a writer may give it: the exact text, with prefix and suffix if known."""
 
@@ -238,18 +225,31 @@ class SourceAnchorIn(Frozen):
         return self
 
 
-class StatementDraftFields(Frozen):
-    """The fields of a statement as a writer sends it: the draft's, and those of any request
-    body carrying one (which adds its own fields, so it does not subclass the draft)."""
+# Where a statement was read: the full anchor the ledger stores, or what a writer sends.
+SourceT = TypeVar("SourceT", SourceAnchor, SourceAnchorIn)
+
+
+class StatementFields(Frozen, Generic[SourceT]):
+    """The fields of a statement, stored or as a writer sends it: they differ only in the
+    anchor's form, so both are declared here once."""
 
     claim: Key
     actor: Key
     stance: Stance
     conduit: list[Key] = Field(min_length=1, max_length=20)
     said_at: SaidAt
-    source: SourceAnchorIn
+    source: SourceT
     relays: Key | None = None
     note: ShortText | None = None
+
+
+class Statement(StatementFields[SourceAnchor]):
+    """One statement: the speaker's stance on a claim, as read in one document."""
+
+
+class StatementDraftFields(StatementFields[SourceAnchorIn]):
+    """The fields of a statement as a writer sends it: the draft's, and those of any request
+    body carrying one (which adds its own fields, so it does not subclass the draft)."""
 
 
 class StatementDraft(StatementDraftFields):

@@ -17,16 +17,16 @@ from ledger.bootstrap import open_app
 from ledger.domain.events import ActorRegistered
 from ledger.settings import Settings
 from tests.support.api_fixtures import (
+    API_TOKENS,
     READ,
-    READ_TOKEN,
     WRITE,
     WRITE_TOKEN,
     api_settings,
     head,
     peskov_denial,
     sha256,
+    sse_events,
 )
-from tests.support.api_fixtures import sse_events
 
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -86,9 +86,8 @@ def test_metrics_count_connected_feed_clients(client: TestClient) -> None:
 
 def test_metrics_can_require_a_metrics_token(seeded_settings: Settings) -> None:
     scraper = "scraper-token"
-    tokens = f"writer:read+write:{sha256(WRITE_TOKEN)},reader:read:{sha256(READ_TOKEN)}"
     settings = api_settings(
-        metrics_require_token=True, api_tokens=f"{tokens},prom:metrics:{sha256(scraper)}"
+        metrics_require_token=True, api_tokens=f"{API_TOKENS},prom:metrics:{sha256(scraper)}"
     )
     with TestClient(create_app(seeded_settings, settings)) as client:
         assert client.get("/metrics").status_code == 401

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from ledger import service
 
+from tests.support import story_writing
 from tests.support.api_fixtures import WRITE, assert_problem, head
 from tests.support.sources import article_html, make_pdf
 
@@ -77,18 +78,11 @@ def test_an_html_article_registers_with_its_clean_text_metadata_and_original(
 def test_a_quote_anchors_in_the_extracted_text(client: TestClient) -> None:
     register_newsroom(client)
     register_html(client, article_html())
-    statement = {
-        "claim": CLAIM["key"],
-        "actor": "anna-berg",
-        "stance": "asserts",
-        "conduit": ["hafenblatt", "anna-berg"],
-        "said_at": {"precision": "day", "value": "2025-03-03"},
-        "source": {
-            "document": "hafenblatt-2025-03-03.html",
-            "quote": {"exact": "Wir haben die Pläne rechtzeitig vorgelegt"},
-        },
-    }
-    recorded = client.post("/v1/statements", json=statement, headers=WRITE)
+    body = story_writing.statement(
+        CLAIM["key"], "anna-berg", "asserts", ["hafenblatt", "anna-berg"], "2025-03-03",
+        "hafenblatt-2025-03-03.html", "Wir haben die Pläne rechtzeitig vorgelegt",
+    )
+    recorded = client.post("/v1/statements", json=body, headers=WRITE)
     assert recorded.status_code == 201, recorded.text
     anchor = recorded.json()["data"]["source"]
     assert anchor["quote"]["prefix"].endswith("Kosten\n„")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.visits import DESKTOP, PHONE, Visit, open_visit
 from tests.support.server import serve_seeded
 
 CHROMIUM = Path(os.environ.get("LEDGER_TEST_CHROMIUM", "/usr/bin/chromium"))
@@ -34,6 +35,25 @@ CHROMIUM_ARGS = [
 def page_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real server on a fresh, migrated and seeded database, shared by one module's tests."""
     yield from serve_seeded(tmp_path_factory.mktemp("browser-server"))
+
+
+@pytest.fixture(scope="module")
+def visited(page_server: str) -> tuple[str, str]:
+    """The server the ``desktop`` and ``phone`` visits open, and the suffix of their names
+    (their screenshots' names): a module with a server of its own overrides it."""
+    return page_server, ""
+
+
+@pytest.fixture
+def desktop(chromium: object, visited: tuple[str, str]) -> Iterator[Visit]:
+    base, suffix = visited
+    yield from open_visit(chromium, base, "1280" + suffix, DESKTOP)
+
+
+@pytest.fixture
+def phone(chromium: object, visited: tuple[str, str]) -> Iterator[Visit]:
+    base, suffix = visited
+    yield from open_visit(chromium, base, "390" + suffix, PHONE)
 
 
 @pytest.fixture(scope="session")

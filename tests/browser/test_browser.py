@@ -36,16 +36,6 @@ DAY_END = {  # the last moment of each day, as the page marks it on #timeline-vi
 }
 
 
-@pytest.fixture
-def desktop(chromium: Any, page_server: str) -> Iterator[Visit]:
-    yield from open_visit(chromium, page_server, "1280", DESKTOP)
-
-
-@pytest.fixture
-def phone(chromium: Any, page_server: str) -> Iterator[Visit]:
-    yield from open_visit(chromium, page_server, "390", PHONE)
-
-
 def row(visit: Visit, claim: str) -> Any:
     return visit.page.locator(f'#matrix tr[data-claim="{claim}"]')
 

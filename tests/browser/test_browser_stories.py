@@ -33,14 +33,10 @@ def story_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture
-def desktop(chromium: Any, story_server: str) -> Iterator[Visit]:
-    yield from open_visit(chromium, story_server, "1280-harbour", DESKTOP)
-
-
-@pytest.fixture
-def phone(chromium: Any, story_server: str) -> Iterator[Visit]:
-    yield from open_visit(chromium, story_server, "390-harbour", PHONE)
+@pytest.fixture(scope="module")
+def visited(story_server: str) -> tuple[str, str]:
+    """The conftest's ``desktop`` and ``phone`` visits open the story's server."""
+    return story_server, "-harbour"
 
 
 def choose_story(visit: Visit) -> None:

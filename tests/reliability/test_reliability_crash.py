@@ -99,7 +99,7 @@ def retry_in_flight(
 ) -> tuple[int, list[dict[str, Any]]]:
     """Send each interrupted append again with its key: it must be stored, and only once."""
     stored_before = {str(e.event_id) for e in audit_ledger(settings, [], rebuild=False).log}
-    scope = idempotency_scope("writer")  # the server's token (tests.support.server.TOKENS)
+    scope = idempotency_scope("writer")  # the server's token (tests.support.api_fixtures.API_TOKENS)
     committed = sum(str(event_id_for(key, None, scope)) in stored_before for key, _ in in_flight)
     acks = []
     with server, httpx.Client(base_url=server.base, timeout=30) as http:

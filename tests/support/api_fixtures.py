@@ -52,11 +52,14 @@ def signing_key_file(directory: Path) -> Path:
     return path
 
 
+# The tests' tokens as ``api_tokens`` configures them: a writer and a reader.
+API_TOKENS = f"writer:read+write:{sha256(WRITE_TOKEN)},reader:read:{sha256(READ_TOKEN)}"
+
+
 def api_settings(**overrides: Any) -> ApiSettings:
-    tokens = f"writer:read+write:{sha256(WRITE_TOKEN)},reader:read:{sha256(READ_TOKEN)}"
     values: dict[str, Any] = {
         "environment": "test",
-        "api_tokens": tokens,
+        "api_tokens": API_TOKENS,
         "feed_poll_seconds": 0.05,
     }
     return ApiSettings(**(values | overrides))

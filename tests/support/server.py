@@ -26,12 +26,10 @@ from typing import Any, Self
 
 import httpx
 
-from tests.support.api_fixtures import READ_TOKEN, WRITE_TOKEN, sha256
+from tests.support.api_fixtures import API_TOKENS, WRITE
 
 LEDGER = str(Path(sys.executable).with_name("ledger"))
 SOAK = os.environ.get("LEDGER_SOAK") == "1"
-WRITE = {"Authorization": f"Bearer {WRITE_TOKEN}"}
-TOKENS = f"writer:read+write:{sha256(WRITE_TOKEN)},reader:read:{sha256(READ_TOKEN)}"
 START_SECONDS = 30
 
 
@@ -82,7 +80,7 @@ class LedgerServer:
             os.environ
             | {
                 "LEDGER_DATABASE_URL": database_url,
-                "LEDGER_API_TOKENS": TOKENS,
+                "LEDGER_API_TOKENS": API_TOKENS,
                 "LEDGER_ENVIRONMENT": "test",
             }
             | env
