@@ -294,7 +294,7 @@ def ledger_server(args: list[str], env: dict[str, str], processes: int = 1) -> I
             command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=output
         )
         try:
-            _wait_until_up(process, output, processes)
+            _wait_until_up(process, output, port, processes)
             yield port
         finally:
             process.terminate()
@@ -302,22 +302,32 @@ def ledger_server(args: list[str], env: dict[str, str], processes: int = 1) -> I
 
 
 STARTED = b"Application startup complete."
-LISTENING = b"Uvicorn running on"
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], output: IO[bytes], processes: int) -> None:
-    """Until the server listens and each of its processes has said it started (uvicorn's own
-    log lines): a load begun earlier would open all its connections on the first process up."""
+def _wait_until_up(
+    process: subprocess.Popen[bytes], output: IO[bytes], port: int, processes: int
+) -> None:
+    """Until the server accepts connections and each of its ``processes`` has said it started
+    (uvicorn's own log line): a load begun earlier would open all its connections on the first
+    process up. A server that logs nothing (the witness logs warnings only) counts 0."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         output.seek(0)
         said = output.read()
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {said.decode(errors='replace')}")
-        if LISTENING in said and said.count(STARTED) >= processes:
+        if _accepts(port) and said.count(STARTED) >= processes:
             return
         time.sleep(0.05)
     raise RuntimeError("server did not start")
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 def _free_port() -> int:

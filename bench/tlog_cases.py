@@ -68,7 +68,7 @@ def witness_latency(dbs: Databases, requests: int, runs: int) -> tuple[list[Figu
         state = folder / f"witness-state-{len(cosigned)}"
         witness = [str(Path(sys.executable).with_name("ledger")), "witness", "serve",
                    "--key", str(witness_key), "--log-key", log_key, "--state", str(state)]
-        with ledger_server(witness, {}) as witness_port:
+        with ledger_server(witness, {}, processes=0) as witness_port:
             policy = folder / "bench-policy.txt"
             policy.write_text(
                 f"witness w {cosigner.verifier.text} http://127.0.0.1:{witness_port}\nquorum w\n"
