@@ -74,10 +74,13 @@ def version_mapper(codec: Codec) -> RowMapper[StatementVersion]:
 
 
 def insert_versions(
-    connection: Connection, backend: Backend, versions: Sequence[StatementVersion]
+    connection: Connection,
+    backend: Backend,
+    versions: Sequence[tuple[StatementVersion, str | None]],
 ) -> None:
-    """Insert new (standing) versions in one executemany."""
-    rows = [version_row(backend, version) for version in versions]
+    """Insert new (standing) versions in one executemany, each with its body's JSON text
+    where the caller has it (``version_row``)."""
+    rows = [version_row(backend, version, body_text) for version, body_text in versions]
     cursor = dbapi(connection).cursor()
     try:
         cursor.executemany(backend.sql(INSERT_VERSION_SQL), rows)

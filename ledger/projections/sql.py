@@ -88,22 +88,27 @@ class SqlProjection:
         connection: Connection,
         recorded: Sequence[RecordedEvent],
         payloads: Sequence[object] = (),
+        data_texts: Sequence[str] = (),
     ) -> None:
         """Fold newly recorded events in (the live path). ``payloads`` holds the typed event a
         writer built for each, or None; an event without one (appended to the store directly)
-        is decoded first, which refuses data the projections could not fold."""
+        is decoded first, which refuses data the projections could not fold. ``data_texts``:
+        each event's data as the log stores it, kept as a version's body as it is (a rebuild
+        stores the same text), or none."""
+        length = len(recorded)
         typed = [
             payload if payload is not None else decode(event)
-            for event, payload in zip(recorded, _padded(payloads, len(recorded)), strict=True)
+            for event, payload in zip(recorded, _padded(payloads, length), strict=True)
         ]
+        texts = _padded(data_texts, length)
         writer = _LiveWriter(connection, self.backend)
-        for event, payload in zip(recorded, typed, strict=True):
-            fold(writer, event, payload)
+        for event, payload, text in zip(recorded, typed, texts, strict=True):
+            fold(writer, event, payload, text)
         writer.finish(recorded[-1].position)
 
 
-def _padded(payloads: Sequence[object], length: int) -> Sequence[object]:
-    return payloads if len(payloads) == length else [None] * length
+def _padded(values: Sequence[Any], length: int) -> Sequence[Any]:
+    return values if len(values) == length else [None] * length
 
 
 class _LiveWriter:
@@ -114,7 +119,7 @@ class _LiveWriter:
     def __init__(self, connection: Connection, backend: Backend) -> None:
         self.connection = connection
         self.backend = backend
-        self.pending: list[StatementVersion] = []
+        self.pending: list[tuple[StatementVersion, str | None]] = []  # and its body's text
         self.touched: dict[str, int] = {}
         self.dates: dict[str, date | None] = {}
         # Versions this batch opened, per claim. Unless the batch also ended one of the claim's
@@ -134,7 +139,7 @@ class _LiveWriter:
 
     def open(self, change: Opened) -> None:
         version = change.version(self._dated(change.document))
-        self.pending.append(version)
+        self.pending.append((version, change.body_text))
         self.opened.setdefault(version.claim, []).append(version)
         self.touched[version.claim] = version.position
 
@@ -167,7 +172,7 @@ class _LiveWriter:
     def _flush(self) -> None:
         if self.pending:
             rows.insert_versions(self.connection, self.backend, self.pending)
-            search.index_versions(self.connection, self.backend, self.pending)
+            search.index_versions(self.connection, self.backend, [v for v, _ in self.pending])
             self.pending = []
 
 

@@ -219,8 +219,9 @@ class SqlEventStore:
         recorded = [row.event for row in rows]
         self.tree.extend(connection, head.position, [event.hash for event in recorded])
         payloads = [event.payload for event in events]
+        data_texts = [row.data_text for row in rows]
         for projector in self.pipeline.projectors:
-            projector.apply(connection, recorded, payloads)
+            projector.apply(connection, recorded, payloads, data_texts)
         return recorded
 
     def _retry_or_conflict(
