@@ -12,6 +12,7 @@ from ledger.audit.log import CheckpointSealer, TransparencyLog, load_signing_key
 from ledger.audit.witnessing import PolicyError, WitnessPolicy, WitnessPusher
 from ledger.errors import InvalidEvent
 from ledger.projections.sql import SqlProjection, SqlRegistry
+from ledger.registry import Registrations
 from ledger.replicas import ReadReplicas, parse_urls
 from ledger.service import Ledger, LedgerQueries
 from ledger.settings import Settings
@@ -72,7 +73,8 @@ def open_app(
     into the projections and, with a signing key, seals the batches whose writers want receipts.
     ``commit_listeners`` and ``write_timers`` are the store's (``SqlEventStore``)."""
     backend = backend_for(settings.database_url, settings)
-    projection = SqlProjection(backend)
+    registrations = Registrations()  # the checks' and the live fold's, one for both
+    projection = SqlProjection(backend, registrations)
     key = None if settings.signing_key_file is None else load_signing_key(settings.signing_key_file)
     policy = None if settings.witness_policy is None else read_policy(settings.witness_policy)
     # The pusher is made before the sealer that submits to it; what it asks of the log (made
@@ -98,7 +100,7 @@ def open_app(
     witnesses = [] if policy is None else [w.verifier for w in policy.witnesses.values()]
     return Wiring(
         store=store,
-        ledger=Ledger(store, lambda connection: SqlRegistry(connection, backend)),
+        ledger=Ledger(store, lambda connection: SqlRegistry(connection, backend), registrations),
         queries=queries,
         log=log,
         checkpoints=KeptCheckpoints(None if key is None else key.verifier, witnesses),

@@ -319,3 +319,28 @@ def test_a_recorded_version_keeps_the_logs_data_text_live_and_rebuilt(seeded_app
     assert logged and all(live[event_id] == text for event_id, text in logged.items())
     seeded_app.queries.rebuild_projections()
     assert _texts(seeded_app, bodies) == live
+
+
+def test_an_append_reads_its_document_at_most_once_and_not_on_a_warm_cache(
+    seeded_app: Wiring, story: SeedStory
+) -> None:
+    """The check and the live fold take a statement's document (its text, date, language)
+    from the one cache of registrations: a miss reads it once; a hit not at all."""
+    from sqlalchemy import event
+
+    statement = as_statement(statement_json(story, "000-peskov-denies-regular-contact"))
+    reads: list[str] = []
+
+    def count(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        if "documents" in sql:
+            reads.append(sql)
+
+    event.listen(seeded_app.store.engine, "before_cursor_execute", count)
+    try:
+        seeded_app.ledger.record_statement(statement)
+        assert len(reads) <= 1  # a cold cache: the check reads it once, the fold takes it
+        reads.clear()
+        seeded_app.ledger.record_statement(statement)
+        assert reads == []
+    finally:
+        event.remove(seeded_app.store.engine, "before_cursor_execute", count)
