@@ -80,11 +80,14 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ledger_settings = settings or Settings()
         require_signing_key(ledger_settings, api_settings)
-        ledger_app = open_app(ledger_settings)
+        metrics, waker = app.state.metrics, app.state.log_waker
+        ledger_app = open_app(
+            ledger_settings,
+            commit_listeners=[metrics.count_commit, waker.wake],
+            write_timers=[metrics.time_write],
+        )
         app.state.ledger = ledger_app
-        app.state.metrics.watch_store(ledger_app.store)
-        app.state.log_waker.attach(asyncio.get_running_loop())
-        ledger_app.store.commit_listeners.append(app.state.log_waker.wake)
+        waker.attach(asyncio.get_running_loop())
         listener = _listen_for_appends(ledger_app, app.state.log_waker)
         ledger_app.log.witness_newest()  # a checkpoint signed while no server ran, say
         signer = asyncio.create_task(

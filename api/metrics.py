@@ -17,7 +17,6 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import Scope
 
-from ledger.store import SqlEventStore
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Why a write was refused, by its HTTP status (problem types share these statuses one to one).
@@ -80,10 +79,13 @@ class LedgerMetrics:
             registry=self.registry,
         )
 
-    def watch_store(self, store: SqlEventStore) -> None:
-        """Time the store's writes and count its commits' batch sizes."""
-        store.write_timers.append(lambda seconds, _ok: self.append_seconds.observe(seconds))
-        store.commit_listeners.append(self.batch_size.observe)
+    def time_write(self, seconds: float, _ok: bool) -> None:
+        """The store's write timer (``open_app(write_timers=...)``)."""
+        self.append_seconds.observe(seconds)
+
+    def count_commit(self, batch_size: int) -> None:
+        """The store's commit listener (``open_app(commit_listeners=...)``)."""
+        self.batch_size.observe(batch_size)
 
     def add_state(self, read_state: Callable[[], dict[str, float | None]]) -> None:
         """Gauges computed at scrape time (head position, checkpoint size, lags)."""

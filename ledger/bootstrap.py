@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.checkpoints import CheckpointSource, KeptCheckpoints
 from ledger.audit.log import CheckpointSealer, TransparencyLog, load_signing_key
-from ledger.audit.witnessing import PolicyError, WitnessPolicy
+from ledger.audit.witnessing import PolicyError, WitnessPolicy, WitnessPusher
 from ledger.errors import InvalidEvent
 from ledger.projections.sql import SqlProjection, SqlRegistry
+from ledger.registry import Registrations
 from ledger.replicas import ReadReplicas, parse_urls
 from ledger.service import Ledger, LedgerQueries
 from ledger.settings import Settings
-from ledger.store import Clock, SqlEventStore, Verification, backend_for, open_store, utc_now
+from ledger.store import (
+    Clock,
+    CommitListener,
+    SqlEventStore,
+    Verification,
+    WriteTimer,
+    backend_for,
+    open_store,
+    utc_now,
+)
 
 
 @dataclass(frozen=True)
@@ -51,30 +62,45 @@ def read_policy(path: Path) -> WitnessPolicy:
         raise InvalidEvent("witness_policy", str(error)) from None
 
 
-def open_app(settings: Settings, *, clock: Clock = utc_now) -> Wiring:
+def open_app(
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    commit_listeners: Sequence[CommitListener] = (),
+    write_timers: Sequence[WriteTimer] = (),
+) -> Wiring:
     """Open the configured database (already migrated): the append pipeline folds every batch
-    into the projections and, with a signing key, seals the batches whose writers want receipts."""
+    into the projections and, with a signing key, seals the batches whose writers want receipts.
+    ``commit_listeners`` and ``write_timers`` are the store's (``SqlEventStore``)."""
     backend = backend_for(settings.database_url, settings)
-    projection = SqlProjection(backend)
+    registrations = Registrations()  # the checks' and the live fold's, one for both
+    projection = SqlProjection(backend, registrations)
     key = None if settings.signing_key_file is None else load_signing_key(settings.signing_key_file)
-    sealer = CheckpointSealer(key, origin=settings.log_origin, clock=clock)
+    policy = None if settings.witness_policy is None else read_policy(settings.witness_policy)
+    # The pusher is made before the sealer that submits to it; what it asks of the log (made
+    # last, over the store) it asks once a checkpoint was kept, so after this function returned.
+    pusher = None if policy is None else WitnessPusher(
+        policy,
+        proof=lambda old, new: log.consistency(old, new).proof,
+        keep=lambda size, witness, line: log.keep_cosignature(size, witness, line),
+    )
+    sealer = CheckpointSealer(key, origin=settings.log_origin, clock=clock, witnesses=pusher)
     store = open_store(
         settings,
         clock=clock,
         projectors=[projection],
         sealer=None if key is None else sealer,
+        commit_listeners=commit_listeners,
+        write_timers=write_timers,
     )
     queries = LedgerQueries(store, projection)
     urls = parse_urls(settings.read_database_url)
     replicas = ReadReplicas(queries, urls, settings.read_wait_ms / 1000) if urls else None
     log = TransparencyLog(store, key, origin=settings.log_origin, clock=clock, sealer=sealer)
-    policy = None if settings.witness_policy is None else read_policy(settings.witness_policy)
-    if policy is not None:
-        log.witness_with(policy)
     witnesses = [] if policy is None else [w.verifier for w in policy.witnesses.values()]
     return Wiring(
         store=store,
-        ledger=Ledger(store, lambda connection: SqlRegistry(connection, backend)),
+        ledger=Ledger(store, lambda connection: SqlRegistry(connection, backend), registrations),
         queries=queries,
         log=log,
         checkpoints=KeptCheckpoints(None if key is None else key.verifier, witnesses),

@@ -164,12 +164,18 @@ class Ledger:
     write hands the pipeline.
     """
 
-    def __init__(self, store: EventStore, registry_in: Callable[[Connection], Registry]) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        registry_in: Callable[[Connection], Registry],
+        registrations: Registrations | None = None,
+    ) -> None:
         """``registry_in``: the registry as a connection of ``store`` sees it (a read
-        connection's before the append lock, the lock holder's inside a plan)."""
+        connection's before the append lock, the lock holder's inside a plan).
+        ``registrations``: what the checks found, shared with the live fold (``bootstrap``)."""
         self.store = store
         self.registry_in = registry_in
-        self.registrations = Registrations()
+        self.registrations = registrations or Registrations()
 
     def _check(self, check: Callable[[Registry], T]) -> T:
         """Run ``check`` against the registry as committed, outside the append lock: from the

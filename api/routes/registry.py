@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response
 from api.body import ParsedBodyRoute
 from api.deps import LedgerDep, LogDep, WriteOptionsDep
 from api.problems import responses
-from api.receipts import with_receipt
+from api.responses import written_json
 from api.schemas import ActorBody, ClaimBody, DocumentBody, StoryBody
 from api.views import WrittenEvent
 from ledger.domain.model import Actor, Claim, Story
@@ -39,11 +39,11 @@ def registration_route(
         ledger: LedgerDep,
         log: LogDep,
         options: WriteOptionsDep,
-    ) -> dict[str, Any]:
+    ) -> Response:
         event = write(ledger, body, options)
         response.headers["Location"] = location(body)
         response.headers["X-Ledger-Position"] = str(event.position)  # for ?min_position= reads
-        return with_receipt(event, log)
+        return written_json(event, log, response)
 
     register.__annotations__["body"] = body_type
     register.__doc__ = doc

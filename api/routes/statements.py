@@ -21,9 +21,8 @@ from api.deps import (
 )
 from api.exports import JSON, STATEMENT_OFFERS, negotiated, statement_annotation
 from api.problems import responses
-from api.responses import trusted_json
+from api.responses import trusted_json, written_json
 from api.schemas import CorrectionIn, RetractionIn, StatementIn
-from api.receipts import with_receipt
 from api.views import StatementList, StatementView, WrittenEvent
 from ledger.audit.log import TransparencyLog
 from ledger.domain.model import Stance
@@ -48,11 +47,11 @@ class StatementWrite:
         """The options with the body's own ``event_id``, if it gave one."""
         return replace(self.options, event_id=event_id)
 
-    def answer(self, event: RecordedEvent, statement_id: object) -> dict[str, Any]:
+    def answer(self, event: RecordedEvent, statement_id: object) -> Response:
         """The stored envelope and its receipt, with ``Location`` naming the statement."""
         self.response.headers["Location"] = f"/v1/statements/{statement_id}"
         self.response.headers["X-Ledger-Position"] = str(event.position)  # ?min_position=
-        return with_receipt(event, self.log)
+        return written_json(event, self.log, self.response)
 
 
 async def statement_write(
@@ -72,7 +71,7 @@ WRITTEN: dict[str, Any] = {
 @router.post(
     "", **WRITTEN, response_description="The stored event (also for a retry of an Idempotency-Key)"
 )
-def record_statement(body: StatementIn, write: StatementWriteDep) -> dict[str, Any]:
+def record_statement(body: StatementIn, write: StatementWriteDep) -> Response:
     """Record one statement on its claim; If-Match guards the claim's version.
 
     ``source.quote.exact`` alone is enough: the ledger finds it in the document (``occurrence``
@@ -132,7 +131,7 @@ def read_statement(
 @router.post("/{statement_id}/retractions", **WRITTEN)
 def retract_statement(
     statement_id: uuid.UUID, body: RetractionIn, write: StatementWriteDep
-) -> dict[str, Any]:
+) -> Response:
     """Stop counting a statement from now on; it stays in the log. ``source_changed``: the
     source withdrew it, at ``withdrawn_at`` (default now); on the said axis it stood until then."""
     event = write.ledger.retract_statement(
@@ -148,7 +147,7 @@ def retract_statement(
 @router.post("/{statement_id}/corrections", **WRITTEN)
 def correct_statement(
     statement_id: uuid.UUID, body: CorrectionIn, write: StatementWriteDep
-) -> dict[str, Any]:
+) -> Response:
     """Replace a statement's reading; the original stays in the log. ``source_changed``: the
     source published the changed text at ``corrected_at`` (default now); on the said axis the
     old reading stands until then. ``ledger_error``: the new reading replaces it from the start."""

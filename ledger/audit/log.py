@@ -35,7 +35,7 @@ from ledger.audit.note import (
     sign_note,
 )
 from ledger.audit.tiles import TileReader
-from ledger.audit.witnessing import WitnessPolicy, WitnessPusher
+from ledger.audit.witnessing import WitnessPusher
 from ledger.errors import (
     InvalidEvent,
     InvalidInput,
@@ -133,13 +133,14 @@ class CheckpointSealer:
         *,
         origin: str | None = None,
         clock: Callable[[], datetime] = utc_now,
+        witnesses: WitnessPusher | None = None,
     ) -> None:
         self.key = key
         self.origin = origin or (key.name if key is not None else "claims-ledger")
         self.clock = clock
         self.newest: SignedCheckpoint | None = None
         self._newest_lock = threading.Lock()
-        self.witnesses: WitnessPusher | None = None  # the log's, once it has a policy
+        self.witnesses = witnesses  # asked to cosign each checkpoint kept (a witness policy's)
 
     def signed(self, size: int, root: bytes) -> SignedCheckpoint:
         """A new checkpoint of the tree of ``size`` with ``root``, signed now."""
@@ -214,16 +215,6 @@ class TransparencyLog:
     @property
     def witnesses(self) -> WitnessPusher | None:
         return self.sealer.witnesses
-
-    def witness_with(self, policy: WitnessPolicy) -> WitnessPusher:
-        """Ask the policy's witnesses to cosign every checkpoint signed from now on."""
-        pusher = WitnessPusher(
-            policy,
-            proof=lambda old, new: self.consistency(old, new).proof,
-            keep=self.keep_cosignature,
-        )
-        self.sealer.witnesses = pusher
-        return pusher
 
     def witness_newest(self) -> None:
         """Ask the witnesses to cosign the newest kept checkpoint (a server's start).

@@ -19,12 +19,14 @@ from ledger.errors import InvalidEvent
 
 @dataclass(frozen=True, slots=True)
 class DocumentFacts:
-    """What validation needs to know of a registered document."""
+    """What validation needs to know of a registered document (and the live fold: its date
+    and language)."""
 
     document_id: str
     publisher: str | None
     text: str
     dated: date | None = None
+    language: str = "und"  # BCP 47's "undetermined", as the search index says when unknown
 
 
 class Registry(Protocol):

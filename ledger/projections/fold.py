@@ -104,9 +104,11 @@ class FoldWriter(Protocol):
     def end(self, change: Ended) -> None: ...
 
 
-def fold(writer: FoldWriter, event: RecordedEvent, payload: object = None) -> None:
+def fold(
+    writer: FoldWriter, event: RecordedEvent, payload: object = None, data_text: str | None = None
+) -> None:
     """Give ``writer`` the changes one event makes, in the order they apply."""
-    for change in changes(event, payload):
+    for change in changes(event, payload, data_text):
         if isinstance(change, Registered):
             writer.register(change)
         elif isinstance(change, Opened):
@@ -115,11 +117,16 @@ def fold(writer: FoldWriter, event: RecordedEvent, payload: object = None) -> No
             writer.end(change)
 
 
-def changes(event: RecordedEvent, payload: object = None) -> tuple[Change, ...]:
+def changes(
+    event: RecordedEvent, payload: object = None, data_text: str | None = None
+) -> tuple[Change, ...]:
     """What ``event`` changes, from its typed ``payload`` (decoded from the event's data when
-    the caller has none). A statement's version keeps the body the log stores, as JSON."""
+    the caller has none). A statement's version keeps the body the log stores, as JSON: as
+    ``data_text`` (the event's data as the log stores it) when the caller has it."""
     if event.type == "StatementRecorded":
-        return (recorded(event.event_id, event.data, event.position, event.recorded_at),)
+        return (
+            recorded(event.event_id, event.data, event.position, event.recorded_at, data_text),
+        )
     typed = payload if payload is not None else decode(event)
     match typed:
         case StatementRetracted():

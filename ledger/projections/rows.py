@@ -6,11 +6,11 @@ import functools
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, literal_column, select, update
 
+from ledger.domain.validation import DocumentFacts
 from ledger.projections.derive import StatementVersion
 from ledger.projections.fold import Ended
 from ledger.projections.schema import (
@@ -30,12 +30,13 @@ from ledger.store.schema import fixed_sql, insert_sql
 INSERT_VERSION_SQL = insert_sql(statement_versions)
 INSERT_STANCE_SQL = insert_sql(stances)
 DOCUMENT_FACTS_SQL = fixed_sql(
-    select(documents.c.document_id, documents.c.publisher, documents.c.text).where(
-        documents.c.document_id == bindparam("document_id")
-    )
-)
-DOCUMENT_DATE_SQL = fixed_sql(
-    select(documents.c.dated).where(documents.c.document_id == bindparam("document_id"))
+    select(
+        documents.c.document_id,
+        documents.c.publisher,
+        documents.c.text,
+        documents.c.dated,
+        documents.c.language,
+    ).where(documents.c.document_id == bindparam("document_id"))
 )
 HAS_KEY_SQL = {
     table.name: fixed_sql(select(literal_column("1")).where(table.c.key == bindparam("key")))
@@ -74,10 +75,13 @@ def version_mapper(codec: Codec) -> RowMapper[StatementVersion]:
 
 
 def insert_versions(
-    connection: Connection, backend: Backend, versions: Sequence[StatementVersion]
+    connection: Connection,
+    backend: Backend,
+    versions: Sequence[tuple[StatementVersion, str | None]],
 ) -> None:
-    """Insert new (standing) versions in one executemany."""
-    rows = [version_row(backend, version) for version in versions]
+    """Insert new (standing) versions in one executemany, each with its body's JSON text
+    where the caller has it (``version_row``)."""
+    rows = [version_row(backend, version, body_text) for version, body_text in versions]
     cursor = dbapi(connection).cursor()
     try:
         cursor.executemany(backend.sql(INSERT_VERSION_SQL), rows)
@@ -105,14 +109,15 @@ def fetch_one(connection: Connection, backend: Backend, sql: str, *params: Any) 
 
 def document_facts(
     connection: Connection, backend: Backend, document_id: str
-) -> tuple[str, str | None, str] | None:
-    row = fetch_one(connection, backend, DOCUMENT_FACTS_SQL, document_id)
-    return None if row is None else (row[0], row[1], row[2])
-
-
-def document_date(connection: Connection, backend: Backend, document_id: str) -> date | None:
-    row = fetch_one(connection, backend, DOCUMENT_DATE_SQL, document_id)
-    return None if row is None else backend.codec.decode_date(row[0])
+) -> DocumentFacts | None:
+    """The document's facts in one query (a cache's miss only: SQLAlchemy's statement events
+    see it, so a test can count the reads of ``documents``)."""
+    sql = backend.sql(DOCUMENT_FACTS_SQL)
+    row = connection.exec_driver_sql(sql, (document_id,)).fetchone()
+    if row is None:
+        return None
+    found, publisher, text, dated, language = row
+    return DocumentFacts(found, publisher, text, backend.codec.decode_date(dated), language)
 
 
 def has_key(connection: Connection, backend: Backend, table: str, key: str) -> bool:

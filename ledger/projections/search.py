@@ -22,7 +22,7 @@ import re
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -144,14 +144,18 @@ def index_claim(
     insert_entries(connection, backend, claim_entries(key, propositions))
 
 
-def index_versions(connection: Connection, backend: Backend, versions: Iterable[Any]) -> None:
-    """One entry per statement version, in the language of the document it quotes."""
-    versions = list(versions)
-    languages = document_languages(connection, {v.body["source"]["document"] for v in versions})
+def index_versions(
+    connection: Connection,
+    backend: Backend,
+    versions: Iterable[Any],
+    language_of: Callable[[str], str],
+) -> None:
+    """One entry per statement version, in the language of the document it quotes
+    (``language_of`` a document id: the live fold has its documents' facts at hand)."""
     insert_entries(
         connection,
         backend,
-        [version_entry(v, languages.get(v.body["source"]["document"], "und")) for v in versions],
+        [version_entry(v, language_of(v.body["source"]["document"])) for v in versions],
     )
 
 

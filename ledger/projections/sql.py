@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, or_, select, update
@@ -20,7 +20,7 @@ from ledger.projections.derive import (
 )
 from ledger.projections.fold import Ended, Opened, Registered, fold
 from ledger.projections.schema import claims, projection_positions, statement_versions
-from ledger.registry import StatementFacts
+from ledger.registry import Registrations, StatementFacts
 from ledger.store import Backend, RecordedEvent
 
 POSITION_NAME = "main"
@@ -35,11 +35,7 @@ class SqlRegistry:
         self.connection, self.backend = connection, backend
 
     def document(self, document_id: str) -> DocumentFacts | None:
-        facts = rows.document_facts(self.connection, self.backend, document_id)
-        if facts is None:
-            return None
-        dated = rows.document_date(self.connection, self.backend, document_id)
-        return DocumentFacts(*facts, dated=dated)
+        return rows.document_facts(self.connection, self.backend, document_id)
 
     def has_actor(self, key: str) -> bool:
         return rows.has_key(self.connection, self.backend, "actors", key)
@@ -80,30 +76,39 @@ class SqlRegistry:
 class SqlProjection:
     """Folds events into the projection tables; a Projector for the store."""
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, registrations: Registrations | None = None) -> None:
+        """``registrations``: the documents' facts the write path's checks keep (``Ledger``'s,
+        wired in ``bootstrap``); the fold takes a statement's document from it, reading the
+        database on a miss only."""
         self.backend = backend
+        self.registrations = registrations or Registrations()
 
     def apply(
         self,
         connection: Connection,
         recorded: Sequence[RecordedEvent],
         payloads: Sequence[object] = (),
+        data_texts: Sequence[str] = (),
     ) -> None:
         """Fold newly recorded events in (the live path). ``payloads`` holds the typed event a
         writer built for each, or None; an event without one (appended to the store directly)
-        is decoded first, which refuses data the projections could not fold."""
+        is decoded first, which refuses data the projections could not fold. ``data_texts``:
+        each event's data as the log stores it, kept as a version's body as it is (a rebuild
+        stores the same text), or none."""
+        length = len(recorded)
         typed = [
             payload if payload is not None else decode(event)
-            for event, payload in zip(recorded, _padded(payloads, len(recorded)), strict=True)
+            for event, payload in zip(recorded, _padded(payloads, length), strict=True)
         ]
-        writer = _LiveWriter(connection, self.backend)
-        for event, payload in zip(recorded, typed, strict=True):
-            fold(writer, event, payload)
+        texts = _padded(data_texts, length)
+        writer = _LiveWriter(connection, self.backend, self.registrations)
+        for event, payload, text in zip(recorded, typed, texts, strict=True):
+            fold(writer, event, payload, text)
         writer.finish(recorded[-1].position)
 
 
-def _padded(payloads: Sequence[object], length: int) -> Sequence[object]:
-    return payloads if len(payloads) == length else [None] * length
+def _padded(values: Sequence[Any], length: int) -> Sequence[Any]:
+    return values if len(values) == length else [None] * length
 
 
 class _LiveWriter:
@@ -111,12 +116,15 @@ class _LiveWriter:
     inserted together, and each claim they touch is refreshed once at the end, not once per
     event."""
 
-    def __init__(self, connection: Connection, backend: Backend) -> None:
+    def __init__(
+        self, connection: Connection, backend: Backend, registrations: Registrations
+    ) -> None:
         self.connection = connection
         self.backend = backend
-        self.pending: list[StatementVersion] = []
+        self.registrations = registrations
+        self.pending: list[tuple[StatementVersion, str | None]] = []  # and its body's text
         self.touched: dict[str, int] = {}
-        self.dates: dict[str, date | None] = {}
+        self.documents: dict[str, DocumentFacts | None] = {}
         # Versions this batch opened, per claim. Unless the batch also ended one of the claim's
         # versions (then it is re-read), they are folded into the claim's stored derivation.
         self.opened: dict[str, list[StatementVersion]] = {}
@@ -133,8 +141,9 @@ class _LiveWriter:
             )
 
     def open(self, change: Opened) -> None:
-        version = change.version(self._dated(change.document))
-        self.pending.append(version)
+        document = self._document(change.document)
+        version = change.version(None if document is None else document.dated)
+        self.pending.append((version, change.body_text))
         self.opened.setdefault(version.claim, []).append(version)
         self.touched[version.claim] = version.position
 
@@ -159,15 +168,25 @@ class _LiveWriter:
             return derive_claim(list(standing_versions(self.connection, claim)))
         return extend_claim(stored, self.opened[claim])
 
-    def _dated(self, document_id: str) -> date | None:
-        if document_id not in self.dates:
-            self.dates[document_id] = rows.document_date(self.connection, self.backend, document_id)
-        return self.dates[document_id]
+    def _document(self, document_id: str) -> DocumentFacts | None:
+        """The document's facts: the write's check kept them, or one read (kept for the batch
+        only: the transaction may register the document, then roll back)."""
+        if document_id not in self.documents:
+            facts = self.registrations.document(document_id)
+            if facts is None:
+                facts = rows.document_facts(self.connection, self.backend, document_id)
+            self.documents[document_id] = facts
+        return self.documents[document_id]
+
+    def _language(self, document_id: str) -> str:
+        document = self._document(document_id)
+        return "und" if document is None else document.language
 
     def _flush(self) -> None:
         if self.pending:
             rows.insert_versions(self.connection, self.backend, self.pending)
-            search.index_versions(self.connection, self.backend, self.pending)
+            versions = [version for version, _ in self.pending]
+            search.index_versions(self.connection, self.backend, versions, self._language)
             self.pending = []
 
 

@@ -18,7 +18,7 @@ from ledger.store.pipeline import (
     Sealer,
     encode,
 )
-from ledger.store.sql import Clock, SqlEventStore, utc_now
+from ledger.store.sql import Clock, CommitListener, SqlEventStore, WriteTimer, utc_now
 from ledger.store.sqlite import SqliteBackend
 from ledger.store.verify import (
     KeptVerification,
@@ -38,6 +38,8 @@ __all__ = [
     "Sealer",
     "encode",
     "Clock",
+    "CommitListener",
+    "WriteTimer",
     "ExpectedVersion",
     "NewEvent",
     "Projector",
@@ -71,9 +73,20 @@ def open_store(
     clock: Clock = utc_now,
     projectors: Sequence[Projector] = (),
     sealer: Sealer | None = None,
+    commit_listeners: Sequence[CommitListener] = (),
+    write_timers: Sequence[WriteTimer] = (),
 ) -> SqlEventStore:
     """A store on the configured database (its schema must be migrated already), its appends
-    folded into ``projectors`` and, for writers asking for receipts, sealed by ``sealer``."""
+    folded into ``projectors`` and, for writers asking for receipts, sealed by ``sealer``;
+    ``commit_listeners`` and ``write_timers`` are told of its commits and writes."""
     backend = backend_for(settings.database_url, settings)
     engine = backend.create_engine(settings.database_url)
-    return SqlEventStore(engine, backend, clock=clock, projectors=projectors, sealer=sealer)
+    return SqlEventStore(
+        engine,
+        backend,
+        clock=clock,
+        projectors=projectors,
+        sealer=sealer,
+        commit_listeners=commit_listeners,
+        write_timers=write_timers,
+    )

@@ -60,10 +60,18 @@ class Projector(Protocol):
     """Keeps a read model in step with the log, inside the append's own transaction (declared
     here, where it is called; ``ledger.projections.sql.SqlProjection`` is the one the ledger runs)."""
 
-    def apply(self, connection: Connection, recorded: Recorded, payloads: Payloads) -> None:
+    def apply(
+        self,
+        connection: Connection,
+        recorded: Recorded,
+        payloads: Payloads,
+        data_texts: Sequence[str] = (),
+    ) -> None:
         """Fold newly recorded events into the read model; raise to refuse the whole append.
 
-        ``payloads`` are the events' typed payloads, one each (None where a writer gave none).
+        ``payloads`` are the events' typed payloads, one each (None where a writer gave none);
+        ``data_texts`` their data's canonical JSON as the log stores it (``encode``), one each,
+        or none: what the fold keeps as JSON it need not encode again.
         """
         ...
 
@@ -279,10 +287,11 @@ class _Batch:
         if insert_rows(self.connection, store.backend, rows) < len(rows):
             raise _Unplaceable  # an event id stored already: a retry, or a conflict
         recorded = [row.event for row in rows]
+        data_texts = [row.data_text for row in rows]
         assert self.written_from is not None
         store.tree.extend(self.connection, self.written_from, [event.hash for event in recorded])
         for projector in self.pipeline.projectors:
-            projector.apply(self.connection, recorded, self.payloads)
+            projector.apply(self.connection, recorded, self.payloads, data_texts)
         for write, start, end in self.members:
             write.answer(recorded[start:end])
         self.rows, self.payloads, self.members, self.written_from = [], [], [], None

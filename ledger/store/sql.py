@@ -64,6 +64,8 @@ class SqlEventStore:
         clock: Clock = utc_now,
         projectors: Sequence[Projector] = (),
         sealer: Sealer | None = None,
+        commit_listeners: Sequence[CommitListener] = (),
+        write_timers: Sequence[WriteTimer] = (),
     ) -> None:
         self.engine = engine
         self.backend = backend
@@ -71,9 +73,9 @@ class SqlEventStore:
         self._append_lock = threading.Lock()
         # Told of every durable group commit (its batch size), from the committing thread:
         # metrics, and the live feed's wake-up. They must be quick and must not raise.
-        self.commit_listeners: list[CommitListener] = []
+        self._commit_listeners = tuple(commit_listeners)
         # Told of every write's duration and outcome (True when it returned a result).
-        self.write_timers: list[WriteTimer] = []
+        self._write_timers = tuple(write_timers)
         # Every append goes through it: it folds into ``projectors`` and has ``sealer`` sign.
         self.pipeline = AppendPipeline(
             self, projectors=projectors, sealer=sealer, after_commit=self._committed
@@ -122,11 +124,11 @@ class SqlEventStore:
             return result
         finally:
             elapsed = time.perf_counter() - started
-            for timer in self.write_timers:
+            for timer in self._write_timers:
                 timer(elapsed, ok)
 
     def _committed(self, batch_size: int) -> None:
-        for listener in self.commit_listeners:
+        for listener in self._commit_listeners:
             try:
                 listener(batch_size)
             except Exception:  # noqa: BLE001 - a listener never fails a durable write
@@ -217,8 +219,9 @@ class SqlEventStore:
         recorded = [row.event for row in rows]
         self.tree.extend(connection, head.position, [event.hash for event in recorded])
         payloads = [event.payload for event in events]
+        data_texts = [row.data_text for row in rows]
         for projector in self.pipeline.projectors:
-            projector.apply(connection, recorded, payloads)
+            projector.apply(connection, recorded, payloads, data_texts)
         return recorded
 
     def _retry_or_conflict(

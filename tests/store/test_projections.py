@@ -299,3 +299,48 @@ def test_a_rebuild_indexes_the_same_search_entries_as_the_live_projection(
     with seeded_app.store.read_connection() as connection:
         found = search.matching_statements(connection, seeded_app.store.backend, quote)
     assert uuid.UUID(ref) in found
+
+
+def _texts(app: Wiring, sql: str) -> dict[object, str]:
+    from ledger.store.backend import dbapi
+
+    with app.store.read_connection() as connection:
+        return {key: text for key, text in dbapi(connection).execute(sql)}
+
+
+def test_a_recorded_version_keeps_the_logs_data_text_live_and_rebuilt(seeded_app: Wiring) -> None:
+    """The live fold stores a recorded statement's body as the text the pipeline encoded for
+    the log (not encoded again), byte for byte what a rebuild stores."""
+    bodies = "SELECT version_id, CAST(body AS TEXT) FROM statement_versions"
+    live = _texts(seeded_app, bodies)
+    logged = _texts(
+        seeded_app, "SELECT event_id, CAST(data AS TEXT) FROM events WHERE type = 'StatementRecorded'"
+    )
+    assert logged and all(live[event_id] == text for event_id, text in logged.items())
+    seeded_app.queries.rebuild_projections()
+    assert _texts(seeded_app, bodies) == live
+
+
+def test_an_append_reads_its_document_at_most_once_and_not_on_a_warm_cache(
+    seeded_app: Wiring, story: SeedStory
+) -> None:
+    """The check and the live fold take a statement's document (its text, date, language)
+    from the one cache of registrations: a miss reads it once; a hit not at all."""
+    from sqlalchemy import event
+
+    statement = as_statement(statement_json(story, "000-peskov-denies-regular-contact"))
+    reads: list[str] = []
+
+    def count(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        if "documents" in sql:
+            reads.append(sql)
+
+    event.listen(seeded_app.store.engine, "before_cursor_execute", count)
+    try:
+        seeded_app.ledger.record_statement(statement)
+        assert len(reads) <= 1  # a cold cache: the check reads it once, the fold takes it
+        reads.clear()
+        seeded_app.ledger.record_statement(statement)
+        assert reads == []
+    finally:
+        event.remove(seeded_app.store.engine, "before_cursor_execute", count)

@@ -31,11 +31,15 @@ def append_many(store: SqlEventStore, sizes: list[int], stream: str = "s") -> No
         store.append(stream, [NewEvent("Noted", {"n": i}) for i in range(count)])
 
 
-def sealed_log(store: SqlEventStore, key: SigningKey) -> tuple[SqlEventStore, TransparencyLog]:
+def sealed_log(
+    store: SqlEventStore, key: SigningKey, commits: list[int] | None = None
+) -> tuple[SqlEventStore, TransparencyLog]:
     """A store over ``store``'s database whose appends asking for receipts are sealed with
-    ``key``, and the transparency log sharing its sealer (as ``bootstrap`` wires them)."""
+    ``key``, and the transparency log sharing its sealer (as ``bootstrap`` wires them);
+    ``commits`` gets each group commit's batch size."""
     sealer = CheckpointSealer(key)
-    sealed = SqlEventStore(store.engine, store.backend, sealer=sealer)
+    listeners = [] if commits is None else [commits.append]
+    sealed = SqlEventStore(store.engine, store.backend, sealer=sealer, commit_listeners=listeners)
     return sealed, TransparencyLog(sealed, key, sealer=sealer)
 
 
@@ -258,9 +262,8 @@ def test_proofs_read_through_the_shared_cache_match_the_oracle_as_the_log_grows(
 
 def test_a_sealed_write_commits_its_checkpoint_with_its_events(store: SqlEventStore) -> None:
     key = SigningKey.generate("test.example/log")
-    store, log = sealed_log(store, key)
     commits: list[int] = []
-    store.commit_listeners.append(commits.append)
+    store, log = sealed_log(store, key, commits)
     store.append("s", [NewEvent("Noted", {"n": 0})])  # no receipt asked: nothing signed
     assert log.history() == []
     for n in range(1, 4):
@@ -276,9 +279,8 @@ def test_a_sealed_write_commits_its_checkpoint_with_its_events(store: SqlEventSt
 
 def test_concurrent_sealed_writers_share_a_checkpoint_per_commit(store: SqlEventStore) -> None:
     key = SigningKey.generate("test.example/log")
-    store, log = sealed_log(store, key)
     commits: list[int] = []
-    store.commit_listeners.append(commits.append)
+    store, log = sealed_log(store, key, commits)
     covered: list[tuple[int, int]] = []
 
     def writer(name: str) -> None:
