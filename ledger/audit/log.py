@@ -141,6 +141,7 @@ class CheckpointSealer:
         self.newest: SignedCheckpoint | None = None
         self._newest_lock = threading.Lock()
         self.witnesses = witnesses  # asked to cosign each checkpoint kept (a witness policy's)
+        self.tree = TreeCache()  # the right edge each seal read, offered once it is durable
 
     def signed(self, size: int, root: bytes) -> SignedCheckpoint:
         """A new checkpoint of the tree of ``size`` with ``root``, signed now."""
@@ -158,10 +159,18 @@ class CheckpointSealer:
         newest = self.newest
         if size == 0 or (newest is not None and newest.size >= size):
             return None
-        signed = self.signed(size, TreeReader(connection).root(size))  # read, never cached
+        reader = TreeReader(connection)  # signs what the database holds: never the cache
+        signed = self.signed(size, reader.root(size))
         if connection.execute(insert_if_new(connection), _checkpoint_row(signed)).rowcount == 0:
             return None  # signed already (a batch of retries only): that one is kept
-        return lambda: self.remember(signed)
+        edge = reader.edge_leaves(size)
+
+        def durable() -> None:
+            if edge is not None:  # committed now: receipts read the new leaves from memory
+                self.tree.offer_leaves(*edge)
+            self.remember(signed)
+
+        return durable
 
     def remember(self, signed: SignedCheckpoint) -> None:
         """``signed`` is kept: the newest this process knows, if it is; witnesses are asked."""
@@ -209,7 +218,7 @@ class TransparencyLog:
         self.origin = self.sealer.origin
         self.clock = clock
         self._signing = threading.Lock()
-        self.tree = TreeCache()  # what this log's readers read of the tree, shared
+        self.tree = self.sealer.tree  # what this log's readers and its seals read, shared
         self.tiles = TileReader(store)  # the tree as C2SP tlog-tiles
 
     @property

@@ -6,7 +6,7 @@
    the lock (under it, concurrent writers would wait for each other's encoding).
 3. **commit a batch**: concurrent appends are gathered (``group_commit``) and written under the
    append lock in one transaction: the tail and each stream's version read once, expected
-   versions checked in memory, the events chained and hashed, **one** multi-row INSERT, one
+   versions checked in memory, the events chained and hashed, **one** INSERT (executemany), one
    Merkle tree extension, one projection fold over the batch from the typed payloads, one seal
    (a signed checkpoint, when a writer asked for a receipt) and one commit. An append refused
    in the batch (a version conflict, a state its plan found) has written nothing, so it is

@@ -145,9 +145,10 @@ class TreeCache:
     write itself; kept here, a reader reads only the events appended since. Stored nodes are
     kept too (about one per 256 events), and the complete subtrees inside the edge's tile.
     Only readers on a read connection may use it: what they read is committed, so it never
-    changes (a write transaction's reads might still roll back). Signing never reads through
-    it: a checkpoint signs what the database holds, so a proof from the cache that disagrees
-    with a rewritten database fails to verify.
+    changes (a write transaction's reads might still roll back). The sealer offers the edge it
+    read only once its commit is durable, so a receipt needs no read of the new leaves. Signing
+    never reads through it: a checkpoint signs what the database holds, so a proof from the
+    cache that disagrees with a rewritten database fails to verify.
     """
 
     def __init__(self) -> None:
@@ -228,6 +229,13 @@ class TreeReader:
         if self.cache is not None and level > 1:
             self.cache.offer_inner(node, digest)
         return digest
+
+    def edge_leaves(self, size: int) -> tuple[int, tuple[bytes, ...]] | None:
+        """The leaves this reader read of the tile holding leaf ``size - 1``, if it read them:
+        the right edge of the tree of ``size``, for a ``TreeCache`` once they are committed."""
+        tile = (size - 1) // TILE_WIDTH
+        leaves = self._tiles.get(tile)
+        return None if leaves is None else (tile, tuple(leaves[: size - tile * TILE_WIDTH]))
 
     def _tile(self, tile: int, needed_end: int) -> list[bytes]:
         """The leaves of one tile, at least up to leaf ``needed_end`` (the right edge may be short).

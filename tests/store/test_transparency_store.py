@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -300,3 +301,38 @@ def test_concurrent_sealed_writers_share_a_checkpoint_per_commit(store: SqlEvent
     assert kept[-1].size == len(inputs) == 200
     for signed in kept:
         assert open_checkpoint(signed.note, key.verifier).root == mth(inputs[: signed.size])
+
+
+def test_a_sealed_writes_receipt_reads_no_event_hashes_and_still_proves(
+    store: SqlEventStore,
+) -> None:
+    """The seal read the right edge inside its commit; once durable it is the receipts' to use,
+    so a receipt reads no events (the tree's leaves) and its proof checks against the oracle."""
+    from sqlalchemy import event as sql_event
+
+    key = SigningKey.generate("test.example/log")
+    store, log = sealed_log(store, key)
+    append_many(store, [300])  # past a full tile: the edge is the second tile's
+    hash_reads: list[str] = []
+
+    def count(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        if "FROM events" in sql and "hash" in sql:
+            hash_reads.append(sql)
+
+    sql_event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        for n in range(3):
+            written = store.append("s", [NewEvent("Noted", {"n": n})], seal=True)[0]
+            hash_reads.clear()
+            receipt = log.receipt(written)
+            assert hash_reads == []
+            size = receipt["tree_size"]
+            merkle.verify_inclusion(  # raises unless the proof leads to the oracle's root
+                written.position - 1,
+                size,
+                merkle.leaf_hash(bytes.fromhex(written.hash)),
+                [base64.b64decode(h) for h in receipt["proof"]],
+                mth(leaf_inputs(store)[:size]),
+            )
+    finally:
+        sql_event.remove(store.engine, "before_cursor_execute", count)
