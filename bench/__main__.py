@@ -65,8 +65,11 @@ def main() -> int:
     parser.add_argument(
         "--only", action="append", default=None, help="run only cases whose name contains this"
     )
+    parser.add_argument("--runs", type=int, help="runs per case (full: 5)")
+    parser.add_argument("--http", type=int, help="requests per HTTP load (full: 3,000)")
+    parser.add_argument("--rebuild", type=int, help="events in the rebuild case (full: 100,000)")
     args = parser.parse_args()
-    size = SIZES["smoke" if args.smoke else "full"]
+    size = sized(SIZES["smoke" if args.smoke else "full"], args)
     postgres = os.environ.get("LEDGER_BENCH_POSTGRES_URL") or os.environ.get(
         "LEDGER_TEST_POSTGRES_URL"
     )
@@ -130,6 +133,13 @@ def main() -> int:
     print(markdown(report))
     print(f"\nfull figures: {args.output}")
     return 0
+
+
+def sized(size: dict[str, object], args: argparse.Namespace) -> dict[str, object]:
+    """The sizes with the command line's overrides: a shorter run of the chosen cases when the
+    machine cannot be had alone for the full one (the README says which run is which)."""
+    chosen = {"runs": args.runs, "http": args.http, "rebuild": args.rebuild}
+    return {**size, **{name: value for name, value in chosen.items() if value is not None}}
 
 
 def run_store_cases(
