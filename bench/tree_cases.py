@@ -15,7 +15,7 @@ from bench.harness import Databases, Figure, growth_figures, percentile, timed
 from bench.store_cases import _streams
 from bench.workload import EVENTS_PER_STREAM, StoreEvent, store_events
 from ledger.tlog import merkle
-from ledger.audit.log import TransparencyLog
+from ledger.audit.log import CheckpointSealer, TransparencyLog
 from ledger.store import SqlEventStore, open_store
 
 PROOFS = 200
@@ -84,7 +84,7 @@ def measure_proofs(store: SqlEventStore, size: int) -> dict[str, list[float]]:
     Each proof is verified too (outside the timing), so a fast wrong answer cannot pass.
     """
     rng = random.Random(size)
-    log = TransparencyLog(store, None)
+    log = TransparencyLog(store, CheckpointSealer(None))
     root = log.root(size)
     inclusion, consistency = [], []
     for _ in range(PROOFS):

@@ -23,6 +23,7 @@ from ledger.store import (
     Verification,
     WriteTimer,
     backend_for,
+    StoreHooks,
     open_store,
     utc_now,
 )
@@ -85,18 +86,17 @@ def open_app(
         keep=lambda size, witness, line: log.keep_cosignature(size, witness, line),
     )
     sealer = CheckpointSealer(key, origin=settings.log_origin, clock=clock, witnesses=pusher)
-    store = open_store(
-        settings,
-        clock=clock,
+    hooks = StoreHooks(
         projectors=[projection],
         sealer=None if key is None else sealer,
         commit_listeners=commit_listeners,
         write_timers=write_timers,
     )
+    store = open_store(settings, clock=clock, hooks=hooks)
     queries = LedgerQueries(store, projection)
     urls = parse_urls(settings.read_database_url)
     replicas = ReadReplicas(queries, urls, settings.read_wait_ms / 1000) if urls else None
-    log = TransparencyLog(store, key, origin=settings.log_origin, clock=clock, sealer=sealer)
+    log = TransparencyLog(store, sealer)
     witnesses = [] if policy is None else [w.verifier for w in policy.witnesses.values()]
     return Wiring(
         store=store,

@@ -203,20 +203,12 @@ class TransparencyLog:
     signs on demand only.
     """
 
-    def __init__(
-        self,
-        store: SqlEventStore,
-        key: SigningKey | None,
-        *,
-        origin: str | None = None,
-        clock: Callable[[], datetime] = utc_now,
-        sealer: CheckpointSealer | None = None,
-    ) -> None:
+    def __init__(self, store: SqlEventStore, sealer: CheckpointSealer) -> None:
         self.store = store
-        self.sealer = sealer or CheckpointSealer(key, origin=origin, clock=clock)
-        self.key = key
-        self.origin = self.sealer.origin
-        self.clock = clock
+        self.sealer = sealer  # the store's own (bootstrap gives both the same): its key and clock
+        self.key = sealer.key
+        self.origin = sealer.origin
+        self.clock = sealer.clock
         self._signing = threading.Lock()
         self.tree = self.sealer.tree  # what this log's readers and its seals read, shared
         self.tiles = TileReader(store)  # the tree as C2SP tlog-tiles

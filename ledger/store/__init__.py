@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy.engine import make_url
 
 from ledger.settings import Settings
@@ -18,7 +16,14 @@ from ledger.store.pipeline import (
     Sealer,
     encode,
 )
-from ledger.store.sql import Clock, CommitListener, SqlEventStore, WriteTimer, utc_now
+from ledger.store.sql import (
+    Clock,
+    CommitListener,
+    SqlEventStore,
+    StoreHooks,
+    WriteTimer,
+    utc_now,
+)
 from ledger.store.sqlite import SqliteBackend
 from ledger.store.verify import (
     KeptVerification,
@@ -45,6 +50,7 @@ __all__ = [
     "Projector",
     "RecordedEvent",
     "SqlEventStore",
+    "StoreHooks",
     "Verification",
     "backend_for",
     "open_store",
@@ -68,25 +74,10 @@ def backend_for(url: str, settings: Settings | None = None) -> Backend:
 
 
 def open_store(
-    settings: Settings,
-    *,
-    clock: Clock = utc_now,
-    projectors: Sequence[Projector] = (),
-    sealer: Sealer | None = None,
-    commit_listeners: Sequence[CommitListener] = (),
-    write_timers: Sequence[WriteTimer] = (),
+    settings: Settings, *, clock: Clock = utc_now, hooks: StoreHooks = StoreHooks()
 ) -> SqlEventStore:
-    """A store on the configured database (its schema must be migrated already), its appends
-    folded into ``projectors`` and, for writers asking for receipts, sealed by ``sealer``;
-    ``commit_listeners`` and ``write_timers`` are told of its commits and writes."""
+    """A store on the configured database (its schema must be migrated already), calling
+    ``hooks`` as it writes (its projections, its sealer, its listeners)."""
     backend = backend_for(settings.database_url, settings)
     engine = backend.create_engine(settings.database_url)
-    return SqlEventStore(
-        engine,
-        backend,
-        clock=clock,
-        projectors=projectors,
-        sealer=sealer,
-        commit_listeners=commit_listeners,
-        write_timers=write_timers,
-    )
+    return SqlEventStore(engine, backend, clock=clock, hooks=hooks)

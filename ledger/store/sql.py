@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -53,6 +54,23 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class StoreHooks:
+    """What the store calls as it writes, given when it is made (never set from outside).
+
+    ``projectors`` fold each batch inside its transaction; ``sealer`` signs a batch holding a
+    write that asked for a receipt; ``commit_listeners`` are told of every durable group
+    commit (its batch size) and ``write_timers`` of every write's duration and outcome (True
+    when it returned a result), both from the committing thread: metrics and the live feed's
+    wake-up. Listeners and timers must be quick and must not raise.
+    """
+
+    projectors: Sequence[Projector] = ()
+    sealer: Sealer | None = None
+    commit_listeners: Sequence[CommitListener] = ()
+    write_timers: Sequence[WriteTimer] = ()
+
+
 class SqlEventStore:
     """Appends, reads and the integrity walk over one database."""
 
@@ -62,23 +80,17 @@ class SqlEventStore:
         backend: Backend,
         *,
         clock: Clock = utc_now,
-        projectors: Sequence[Projector] = (),
-        sealer: Sealer | None = None,
-        commit_listeners: Sequence[CommitListener] = (),
-        write_timers: Sequence[WriteTimer] = (),
+        hooks: StoreHooks = StoreHooks(),
     ) -> None:
         self.engine = engine
         self.backend = backend
         self.clock = clock
         self._append_lock = threading.Lock()
-        # Told of every durable group commit (its batch size), from the committing thread:
-        # metrics, and the live feed's wake-up. They must be quick and must not raise.
-        self._commit_listeners = tuple(commit_listeners)
-        # Told of every write's duration and outcome (True when it returned a result).
-        self._write_timers = tuple(write_timers)
-        # Every append goes through it: it folds into ``projectors`` and has ``sealer`` sign.
+        self._commit_listeners = tuple(hooks.commit_listeners)
+        self._write_timers = tuple(hooks.write_timers)
+        # Every append goes through it: it folds into the projectors and has the sealer sign.
         self.pipeline = AppendPipeline(
-            self, projectors=projectors, sealer=sealer, after_commit=self._committed
+            self, projectors=hooks.projectors, sealer=hooks.sealer, after_commit=self._committed
         )
         self.tree = TreeWriter(backend)
         self._writer: Connection | None = None

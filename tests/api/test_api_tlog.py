@@ -22,7 +22,7 @@ from sqlalchemy import and_, delete, or_, select, update
 import migrations
 from api.app import create_app
 from ledger.tlog import merkle
-from ledger.audit.log import TransparencyLog
+from ledger.audit.log import CheckpointSealer, TransparencyLog
 from ledger.tlog.layout import TileAddress, encode_index, parse_tile_path
 from ledger.errors import NotFound
 from ledger.settings import Settings
@@ -231,7 +231,7 @@ def test_proofs_read_the_full_upper_tiles(grown: tuple[Settings, list[bytes]]) -
                 for level in range(8, 16)
             ]
             assert connection.execute(delete(merkle_nodes).where(or_(*inside))).rowcount == 510
-        log = TransparencyLog(store, None)
+        log = TransparencyLog(store, CheckpointSealer(None))
         root = mth(inputs)
         for position in (1, 300, 40_000, 65_536, 65_537, 69_000, SIZE):
             proof = log.inclusion(position, SIZE)

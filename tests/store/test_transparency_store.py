@@ -17,7 +17,7 @@ from ledger.audit.log import CheckpointSealer, TransparencyLog
 from ledger.audit.note import Checkpoint, SigningKey, open_checkpoint, sign_note
 from ledger.bootstrap import Wiring, open_app
 from ledger.settings import Settings
-from ledger.store import NewEvent, SqlEventStore, open_store, verify
+from ledger.store import NewEvent, SqlEventStore, StoreHooks, open_store, verify
 from ledger.audit.schema import checkpoints
 from ledger.store.schema import events, merkle_nodes, merkle_tiles
 from ledger.store.tree import TreeReader, rebuild_tree
@@ -40,8 +40,9 @@ def sealed_log(
     ``commits`` gets each group commit's batch size."""
     sealer = CheckpointSealer(key)
     listeners = [] if commits is None else [commits.append]
-    sealed = SqlEventStore(store.engine, store.backend, sealer=sealer, commit_listeners=listeners)
-    return sealed, TransparencyLog(sealed, key, sealer=sealer)
+    hooks = StoreHooks(sealer=sealer, commit_listeners=listeners)
+    sealed = SqlEventStore(store.engine, store.backend, hooks=hooks)
+    return sealed, TransparencyLog(sealed, sealer)
 
 
 def leaf_inputs(store: SqlEventStore) -> list[bytes]:
@@ -95,7 +96,7 @@ def test_every_append_keeps_the_stored_tree_equal_to_the_oracle(store: SqlEventS
 def test_proofs_from_the_store_verify_against_the_oracle_roots(store: SqlEventStore) -> None:
     append_many(store, [600, 1, 433])
     inputs = leaf_inputs(store)
-    log = TransparencyLog(store, None)
+    log = TransparencyLog(store, CheckpointSealer(None))
     for size in (1, 2, 256, 300, 512, 777, 1034):
         root = mth(inputs[:size])
         for position in {1, size, (size + 1) // 2, min(size, 257)}:
@@ -163,7 +164,7 @@ def test_verify_finds_a_stored_tile_that_disagrees_with_the_events(store: SqlEve
 
 def test_checkpoints_are_signed_once_per_size_and_kept(app: Wiring) -> None:
     key = SigningKey.generate("test.example/log")
-    log = TransparencyLog(app.store, key)
+    log = TransparencyLog(app.store, CheckpointSealer(key))
     append_many(app.store, [3])
     first = log.sign()
     assert log.sign() == first  # the same size: the kept one, not a second signature
@@ -243,7 +244,7 @@ def test_proofs_read_through_the_shared_cache_match_the_oracle_as_the_log_grows(
     store: SqlEventStore,
 ) -> None:
     """The cache of the right edge's leaves and subtrees, across tiles and completed tiles."""
-    log = TransparencyLog(store, None)
+    log = TransparencyLog(store, CheckpointSealer(None))
     grown = 0
     for count in [3, 1, 120, 131, 1, 1, 300, 200, 60]:
         append_many(store, [count])
