@@ -14,9 +14,12 @@ httptools' parser arrive here as that same 400; nothing else reaches a client un
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import gc
 import json
 import logging
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import uvicorn
@@ -27,6 +30,8 @@ from api.access_log import configure_json_logging
 from api.app import create_app
 from api.problems import PROBLEM_BASE
 from api.settings import ApiSettings
+
+Lifespan = Callable[[Any], contextlib.AbstractAsyncContextManager[Any]]
 
 
 def problem_bytes(status: int, reason: str, slug: str, detail: str) -> bytes:
@@ -108,7 +113,30 @@ def served_app() -> FastAPI:
     configure_json_logging()
     if not api_settings.access_log:
         logging.getLogger("ledger.access").setLevel(logging.WARNING)
-    return create_app(api_settings=api_settings)
+    app = create_app(api_settings=api_settings)
+    app.router.lifespan_context = frozen_after_start(app.router.lifespan_context)
+    return app
+
+
+def frozen_after_start(lifespan: Lifespan) -> Lifespan:
+    """``lifespan`` followed by freezing what the start left on the heap (``gc.freeze``).
+
+    The start builds what lives as long as the process (modules, routes, the ledger's caches,
+    pools and keys); frozen, the collector never walks it again. Without it every full
+    collection walked all of it while a request waited: measured with wrk on POST and GET at
+    16 connections (bench helpers), p99 fell from about 105 ms to 60-75 ms. Only the server
+    process does this: a test process starts many apps, and what a frozen heap holds is
+    never collected.
+    """
+
+    @contextlib.asynccontextmanager
+    async def started_then_frozen(app: Any) -> AsyncIterator[None]:
+        async with lifespan(app):
+            gc.collect()
+            gc.freeze()
+            yield
+
+    return started_then_frozen
 
 
 def serve(host: str, port: int, workers: int) -> None:
