@@ -47,7 +47,7 @@ from ledger.errors import (
 from ledger.store import RecordedEvent, SqlEventStore, utc_now
 from ledger.store.records import format_instant
 from ledger.audit.schema import checkpoints, cosignatures
-from ledger.store.tree import TreeCache, TreeReader
+from ledger.store.tree import SealedEdge, TreeCache, TreeReader
 
 logger = logging.getLogger("ledger.audit")
 
@@ -142,6 +142,7 @@ class CheckpointSealer:
         self._newest_lock = threading.Lock()
         self.witnesses = witnesses  # asked to cosign each checkpoint kept (a witness policy's)
         self.tree = TreeCache()  # the right edge each seal read, offered once it is durable
+        self.edge: SealedEdge | None = None  # the right edge of the newest durable seal
 
     def signed(self, size: int, root: bytes) -> SignedCheckpoint:
         """A new checkpoint of the tree of ``size`` with ``root``, signed now."""
@@ -159,18 +160,30 @@ class CheckpointSealer:
         newest = self.newest
         if size == 0 or (newest is not None and newest.size >= size):
             return None
-        reader = TreeReader(connection)  # signs what the database holds: never the cache
-        signed = self.signed(size, reader.root(size))
+        edge = self._edge_of(connection, size)  # signs what the database holds: never the cache
+        signed = self.signed(size, edge.root())
         if connection.execute(insert_if_new(connection), _checkpoint_row(signed)).rowcount == 0:
             return None  # signed already (a batch of retries only): that one is kept
-        edge = reader.edge_leaves(size)
 
         def durable() -> None:
-            if edge is not None:  # committed now: receipts read the new leaves from memory
-                self.tree.offer_leaves(*edge)
+            self._keep_edge(edge)  # committed now: receipts read the new leaves from memory
             self.remember(signed)
 
         return durable
+
+    def _edge_of(self, connection: Connection, size: int) -> SealedEdge:
+        """The tree of ``size``'s right edge: the last durable seal's grown by the events after
+        it (a batch's), or, with none to grow (a first seal), read from the database."""
+        edge = self.edge
+        if edge is None or edge.size > size:
+            return SealedEdge.read(connection, size)
+        return edge.grown(connection, size)
+
+    def _keep_edge(self, edge: SealedEdge) -> None:
+        with self._newest_lock:
+            if self.edge is None or edge.size > self.edge.size:
+                self.edge = edge
+        edge.offer(self.tree)
 
     def remember(self, signed: SignedCheckpoint) -> None:
         """``signed`` is kept: the newest this process knows, if it is; witnesses are asked."""

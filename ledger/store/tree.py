@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, bindparam, delete, or_, select
 
@@ -349,6 +350,17 @@ class CompactRange:
         self.size = 0
         self._edge: list[tuple[int, bytes]] = []  # (level, hash), levels strictly falling
 
+    @classmethod
+    def over(cls, size: int, peaks: Sequence[tuple[int, bytes]]) -> CompactRange:
+        """The range of a tree of ``size`` leaves whose complete subtrees hash to ``peaks``."""
+        tree = cls()
+        tree.size, tree._edge = size, list(peaks)
+        return tree
+
+    def peaks(self) -> list[tuple[int, bytes]]:
+        """(level, hash) of the tree's complete subtrees, largest first."""
+        return list(self._edge)
+
     def push(self, leaf: bytes) -> list[StoredNode]:
         """Add one leaf; return the stored-level nodes (level >= TILE_LEVELS) it completes."""
         level, digest, index = 0, leaf, self.size
@@ -369,6 +381,53 @@ class CompactRange:
         for _, left in reversed(self._edge[:-1]):
             digest = node_hash(left, digest)
         return digest
+
+
+@dataclass(frozen=True)
+class SealedEdge:
+    """The right edge of the tree a committed checkpoint signed: its peaks, and the leaves of
+    the tile holding its last leaf.
+
+    The next seal reads only the events appended since (a batch's, not the edge tile's 255)
+    and hashes them onto the peaks. What it signs still comes from the database: the peaks
+    were read from it by an earlier seal whose commit is durable, and the log only grows.
+    """
+
+    size: int
+    peaks: tuple[tuple[int, bytes], ...]  # (level, hash) of the complete subtrees, levels falling
+    tile_leaves: tuple[bytes, ...]  # the leaves from the edge tile's first up to ``size``
+
+    @classmethod
+    def read(cls, connection: Connection, size: int) -> SealedEdge:
+        """The edge of the tree of ``size`` as the database holds it (a first seal's read)."""
+        reader = TreeReader(connection)
+        peaks = complete_nodes(0, size)
+        hashes = reader.hashes([(index << level, (index + 1) << level) for level, index in peaks])
+        read = reader.edge_leaves(size) if size % TILE_WIDTH else None
+        tile_leaves = () if read is None else read[1]
+        return cls(size, tuple((level, h) for (level, _), h in zip(peaks, hashes)), tile_leaves)
+
+    def grown(self, connection: Connection, size: int) -> SealedEdge:
+        """The edge of the tree of ``size``: this one with the events after it read and hashed."""
+        hashes = connection.execute(HASHES_BETWEEN, {"after": self.size, "last": size}).scalars()
+        leaves = tuple(event_leaf(h) for h in hashes.all())
+        if self.size + len(leaves) != size:
+            raise LookupError(f"the log has {self.size + len(leaves)} events, not {size}")
+        tree = CompactRange.over(self.size, self.peaks)
+        for leaf in leaves:
+            tree.push(leaf)
+        start = self.size - len(self.tile_leaves)  # the first leaf of this edge's tile
+        tile_start = (size - 1) // TILE_WIDTH * TILE_WIDTH
+        tile_leaves = (*self.tile_leaves, *leaves)[tile_start - start :]
+        return SealedEdge(size, tuple(tree.peaks()), tile_leaves)
+
+    def root(self) -> bytes:
+        return CompactRange.over(self.size, self.peaks).root()
+
+    def offer(self, cache: TreeCache) -> None:
+        """Give ``cache`` the edge tile's leaves (once this edge's commit is durable)."""
+        if self.tile_leaves:
+            cache.offer_leaves((self.size - 1) // TILE_WIDTH, self.tile_leaves)
 
 
 def event_hashes(connection: Connection, page_size: int = 5000) -> Iterator[str]:

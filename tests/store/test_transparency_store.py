@@ -337,3 +337,53 @@ def test_a_sealed_writes_receipt_reads_no_event_hashes_and_still_proves(
             )
     finally:
         sql_event.remove(store.engine, "before_cursor_execute", count)
+
+
+def test_a_seal_reads_only_the_events_since_the_last_and_signs_the_oracles_root(
+    store: SqlEventStore,
+) -> None:
+    """Each seal hashes the events appended since the last durable one onto its right edge
+    (batches of 1 to 300, across tile boundaries, and another process's appends between
+    seals, which this process never saw): its event-hash read starts after that seal's size,
+    and every checkpoint's root is the oracle's over the whole log."""
+    from sqlalchemy import event as sql_event
+
+    key = SigningKey.generate("test.example/log")
+    sealed, log = sealed_log(store, key)
+    other, _ = sealed_log(store, SigningKey.generate("other.example/log"))
+    append_many(sealed, [10])
+    sealed.append("s", [NewEvent("Noted", {"first": True})], seal=True)  # the first seal reads
+    reads: list[object] = []
+
+    def count(_conn: object, _cursor: object, sql: str, parameters: object, *_: object) -> None:
+        if "FROM events" in sql and "hash" in sql:
+            reads.append(parameters)
+
+    sql_event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        for batch, by_other in [(1, 0), (3, 0), (244, 0), (1, 0), (300, 5), (2, 250), (1, 1)]:
+            append_many(other, [by_other], stream="o") if by_other else None
+            before = _sealed_size(log)
+            reads.clear()
+            sealed.append("s", [NewEvent("Noted", {"n": i}) for i in range(batch)], seal=True)
+            assert _sealed_size(log) == before + by_other + batch
+            assert [_after(p) for p in reads] == [before]  # the events since the last seal
+    finally:
+        sql_event.remove(store.engine, "before_cursor_execute", count)
+    inputs = leaf_inputs(store)
+    assert log.latest().size == len(inputs)
+    for signed in log.history(limit=1000):
+        assert open_checkpoint(signed.note, key.verifier).root == mth(inputs[: signed.size])
+
+
+def _sealed_size(log: TransparencyLog) -> int:
+    newest = log.sealer.newest
+    assert newest is not None
+    return newest.size
+
+
+def _after(parameters: object) -> object:
+    """The first position an event-hash read asks for (its ``after``), by either driver."""
+    if isinstance(parameters, dict):
+        return parameters.get("after")
+    return list(parameters)[0]  # type: ignore[call-overload]
