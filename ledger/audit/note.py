@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -175,14 +176,16 @@ class SigningKey(PrivateKey):
     def text(self) -> str:
         return PRIVATE_PREFIX + key_text(self.name, self.verifier.key_id, ALG_ED25519, self.seed)
 
-    @property
+    @functools.cached_property
     def verifier(self) -> VerifierKey:
+        """Derived once per key: every signature names it (a seal signs once per commit)."""
         public = public_of(self.seed)
         return VerifierKey(self.name, key_id(self.name, public), public)
 
     def sign(self, message: bytes) -> bytes:
-        return self._private().sign(message)
+        return self._private.sign(message)
 
+    @functools.cached_property
     def _private(self) -> Ed25519PrivateKey:
         return Ed25519PrivateKey.from_private_bytes(self.seed)
 
