@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
+import orjson
 import rfc8785
 
 GENESIS_HASH: Final = "0" * 64
@@ -185,32 +186,49 @@ def _read(name: str, form: JsonForm, value: Any) -> Any:
         raise ValueError(f"{name}: {form.expected}") from None
 
 
-# Where Python's sorted, compact json.dumps can differ from RFC 8785: a float (Python and
-# ECMAScript spell some differently), an integer beyond 2**53 (not an IEEE double), and a
-# character at or above U+E000 (RFC 8785 sorts keys by UTF-16 code units, Python by code
-# points). In compact JSON a number inside a value follows ':', ',' or '['; a bare number takes
-# the exact path. The patterns over-match (a ":1.5" inside a string, say): that only costs the
-# slow path, never a wrong byte.
-_FLOAT_OR_BIG_INT = re.compile(r"[:,\[]-?\d(?:\d*[.eE]|\d{15})")
-_NUMBER_START = frozenset("-0123456789")
+# Where a sorted, compact JSON encoder can differ from RFC 8785: a float (encoders and
+# ECMAScript spell some differently; NaN and infinities are refused), an integer beyond 2**53
+# (not exactly an IEEE double), a key with a character at or above U+E000 (RFC 8785 sorts keys by
+# UTF-16 code units, encoders by code points), and what is not JSON at all. A value free of
+# them (``_plain``: a statement's data always is) is written by orjson, whose escaping of
+# strings is RFC 8785's; any other takes the exact path, the RFC 8785 library.
+_MAX_EXACT_INTEGER: Final = 2**53 - 1  # RFC 8785's integers are IEEE doubles: safe ones
 _HIGH_CHARACTER = re.compile("[\ue000-\U0010ffff]")
-
-
-_COMPACT_SORTED = json.JSONEncoder(
-    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-)
 
 
 def canonical_text(value: Any) -> str:
     """RFC 8785 (JSON Canonicalization Scheme) text of ``value``."""
-    text = _COMPACT_SORTED.encode(value)
-    if (
-        text[:1] not in _NUMBER_START
-        and _FLOAT_OR_BIG_INT.search(text) is None
-        and (text.isascii() or _HIGH_CHARACTER.search(text) is None)
-    ):
-        return text
+    if _plain(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+        except orjson.JSONEncodeError:
+            pass  # a lone surrogate, or nesting deeper than orjson goes: the library decides
     return rfc8785.dumps(value).decode("utf-8")
+
+
+def _plain(value: Any) -> bool:
+    """``value`` is JSON without floats, integers beyond 2**53 - 1 or keys sorted differently by
+    UTF-16 code units: every encoder that sorts keys writes it the same way."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is dict:
+            for key in item:
+                if type(key) is not str or not (key.isascii() or _low_characters(key)):
+                    return False
+            pending.extend(item.values())
+        elif kind is list or kind is tuple:
+            pending.extend(item)
+        elif kind is not int or not -_MAX_EXACT_INTEGER <= item <= _MAX_EXACT_INTEGER:
+            return False
+    return True
+
+
+def _low_characters(key: str) -> bool:
+    return _HIGH_CHARACTER.search(key) is None
 
 
 def canonical_json(value: Any) -> bytes:

@@ -79,3 +79,27 @@ def test_the_envelope_hash_is_the_hash_of_the_rfc_8785_envelope(data: dict, stre
 def test_an_integer_beyond_ieee_doubles_is_refused_like_rfc_8785_does() -> None:
     with pytest.raises(rfc8785.IntegerDomainError):
         canonical_json({"n": 2**53 + 1})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [float("nan"), {"a": [float("inf")]}, {"a": {"b": -float("inf")}}, "\ud800", [-(2**53)], 2**53],
+)
+def test_what_rfc_8785_refuses_is_refused_not_written_as_null(value: object) -> None:
+    """A fast encoder writes NaN and the infinities as null; RFC 8785 has no spelling for them."""
+    with pytest.raises(Exception) as expected:
+        rfc8785.dumps(value)
+    with pytest.raises(type(expected.value)):
+        canonical_json(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"b": (1, "x"), "a": [True, None, {"\u007f\u2028": "\x00\x1f\"\\"}]},
+        {"\uffff": 1, "\U00010000": 2, "\ue000": 3, "z": -(2**53) + 1},
+        {"n": [2**53 - 1], "": ""},
+    ],
+)
+def test_plain_values_written_by_the_fast_encoder_are_rfc_8785(value: object) -> None:
+    assert canonical_json(value) == rfc8785.dumps(value)
