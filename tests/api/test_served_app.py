@@ -22,8 +22,9 @@ def unfrozen() -> Iterator[None]:
     gc.unfreeze()
 
 
+@pytest.mark.usefixtures("unfrozen")
 def test_the_served_app_freezes_what_its_start_built(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unfrozen: None
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     env = {
         "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
