@@ -50,8 +50,8 @@ def anchored_statement(
 
     A draft is anchored into an instance of ``into``: a writer recording the statement passes
     the event type, so the anchored statement is the event (``Event.of`` returns it as it is)
-    and the statement is built once on its way to the log. A full statement is returned as
-    given: its writer checked it when making it."""
+    and the statement is built once on its way to the log. A full statement, anchored
+    already, is returned as given (``Event.of`` then builds the event from it, once)."""
     if isinstance(draft, Statement):
         return draft
     source = draft.source
