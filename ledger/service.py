@@ -40,7 +40,7 @@ from ledger.domain.model import (
     Document,
     RetractionBasis,
     Statement,
-    StatementDraft,
+    StatementDraftFields,
     Story,
 )
 from ledger.domain.validation import anchored_statement, validate_statement
@@ -232,15 +232,17 @@ class Ledger:
         return self._register(story_stream(event.key), event, options, inside=owners)
 
     def record_statement(
-        self, statement: Statement | StatementDraft, *, options: WriteOptions = NO_OPTIONS
+        self, statement: Statement | StatementDraftFields, *, options: WriteOptions = NO_OPTIONS
     ) -> RecordedEvent:
         """Append a statement to its claim's stream once it passes every check.
 
         A draft's quote is anchored in its document first: the event stores the full anchor.
+        The draft (a request body as it is) is anchored into the event itself, so the
+        statement is built once on its way to the log; a full statement becomes the event.
         """
 
         def checked(registry: Registry) -> Statement:
-            anchored = anchored_statement(statement, registry)
+            anchored = anchored_statement(statement, registry, into=StatementRecorded)
             validate_statement(anchored, registry, recorded_at=self.store.clock())
             return anchored
 
@@ -312,7 +314,7 @@ class Ledger:
     def correct_statement(
         self,
         statement_id: uuid.UUID,
-        corrected: Statement | StatementDraft,
+        corrected: Statement | StatementDraftFields,
         *,
         reason: str,
         basis: RetractionBasis,
@@ -489,7 +491,9 @@ def event_data_instant(instant: datetime) -> str:
     return str(TypeAdapter(datetime).dump_python(instant, mode="json"))
 
 
-def _stays_on_claim(corrected: Statement | StatementDraft, standing: StatementFacts) -> None:
+def _stays_on_claim(
+    corrected: Statement | StatementDraftFields, standing: StatementFacts
+) -> None:
     if corrected.claim != standing.claim:
         raise InvalidEvent("statement.claim", f"a correction stays on claim {standing.claim!r}")
 

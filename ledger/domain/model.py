@@ -247,19 +247,24 @@ class Statement(StatementFields[SourceAnchor]):
     """One statement: the speaker's stance on a claim, as read in one document."""
 
 
+AnchoredT = TypeVar("AnchoredT", bound=Statement)
+
+
 class StatementDraftFields(StatementFields[SourceAnchorIn]):
     """The fields of a statement as a writer sends it: the draft's, and those of any request
-    body carrying one (which adds its own fields, so it does not subclass the draft)."""
+    body carrying one (which adds its own fields, so it does not subclass the draft). Either is
+    anchored as it is: a request body is not copied into a draft first."""
+
+    def anchored(self, source: SourceAnchor, into: type[AnchoredT]) -> AnchoredT:
+        """The statement with its full anchor, built once as ``into`` (``Statement``, or the
+        event recording it, so that the event is not a second copy); every field is valid
+        already, so none is validated again, and a body's own fields are left behind."""
+        fields = {name: getattr(self, name) for name in Statement.model_fields if name != "source"}
+        return into.model_construct(set(into.model_fields), **fields, source=source)
 
 
 class StatementDraft(StatementDraftFields):
     """A statement as a writer sends it: its anchor may be the quote's exact text alone."""
-
-    def anchored(self, source: SourceAnchor) -> Statement:
-        """The statement with its full anchor; every field is valid already, so none is
-        validated again."""
-        fields = {name: getattr(self, name) for name in Statement.model_fields if name != "source"}
-        return Statement.model_construct(set(Statement.model_fields), **fields, source=source)
 
 
 class Extractor(Frozen):

@@ -11,7 +11,7 @@ from ledger.domain.model import (
     SourceAnchor,
     Stance,
     Statement,
-    StatementDraft,
+    StatementDraftFields,
     TextQuoteSelector,
 )
 from ledger.errors import InvalidEvent
@@ -40,9 +40,18 @@ class Registry(Protocol):
 
 
 def anchored_statement(
-    draft: Statement | StatementDraft, registry: Registry, *, field: str = ""
+    draft: Statement | StatementDraftFields,
+    registry: Registry,
+    *,
+    field: str = "",
+    into: type[Statement] = Statement,
 ) -> Statement:
-    """The statement with its full anchor: a draft's quote is found in its document."""
+    """The statement with its full anchor: a draft's quote is found in its document.
+
+    A draft is anchored into an instance of ``into``: a writer recording the statement passes
+    the event type, so the anchored statement is the event (``Event.of`` returns it as it is)
+    and the statement is built once on its way to the log. A full statement, anchored
+    already, is returned as given (``Event.of`` then builds the event from it, once)."""
     if isinstance(draft, Statement):
         return draft
     source = draft.source
@@ -55,7 +64,7 @@ def anchored_statement(
             exact=quote.exact, prefix=quote.prefix or "", suffix=quote.suffix or ""
         )
         return draft.anchored(
-            SourceAnchor(document=source.document, quote=given, position=source.position)
+            SourceAnchor(document=source.document, quote=given, position=source.position), into
         )
     found = anchoring.resolve(
         document.text,
@@ -66,7 +75,7 @@ def anchored_statement(
         field=f"{field}source.",
     )
     return draft.anchored(
-        SourceAnchor(document=source.document, quote=found.quote, position=found.position)
+        SourceAnchor(document=source.document, quote=found.quote, position=found.position), into
     )
 
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from api.app import create_app
+from api.schemas import PESKOV_DENIES, PESKOV_DENIES_EXACT_ONLY
 from api.settings import DEV_TOKEN_SHA256, ApiSettings
+from ledger.domain.events import StatementRecorded
+from ledger.domain.model import Frozen, StatementFields
 from ledger.settings import Settings
+from ledger.store import Append, Planned
 from tests.support.api_fixtures import (
     CENTRAL,
     READ,
@@ -122,6 +129,44 @@ def test_a_statement_the_ledger_refuses_names_the_field(client: TestClient) -> N
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "source.quote.exact"
     assert head(client) == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [peskov_denial(), copy.deepcopy(PESKOV_DENIES_EXACT_ONLY)],
+    ids=["positioned", "exact-quote-only"],
+)
+def test_a_recorded_statement_is_built_once_the_event_the_ledger_appends(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, body: dict[str, Any]
+) -> None:
+    """The body is anchored straight into the event: no draft copied from the body, no
+    statement copied into the event; the one built is the one appended, and it is stored."""
+    built: list[BaseModel] = []
+    construct = BaseModel.__dict__["model_construct"].__func__
+
+    def counted(cls: type[BaseModel], *args: Any, **kwargs: Any) -> BaseModel:
+        made = construct(cls, *args, **kwargs)
+        if isinstance(made, StatementFields):
+            built.append(made)
+        return made
+
+    monkeypatch.setattr(Frozen, "model_construct", classmethod(counted))
+    store = client.app.state.ledger.ledger.store  # type: ignore[attr-defined]
+    appended: list[object] = []
+    submit = store.submit
+
+    def recording(append: Append, **options: Any) -> Any:
+        assert isinstance(append.plan, Planned)
+        appended.extend(event.payload for event in append.plan.events)
+        return submit(append, **options)
+
+    monkeypatch.setattr(store, "submit", recording)
+    response = client.post("/v1/statements", json=body, headers=WRITE)
+    assert response.status_code == 201
+    assert [type(made) for made in built] == [StatementRecorded]
+    assert len(appended) == 1 and appended[0] is built[0]
+    assert response.json()["data"] == built[0].data()
+    assert response.json()["data"]["source"]["position"] == PESKOV_DENIES["source"]["position"]
 
 
 def test_retracting_peskovs_denials_leaves_the_claim_asserted(client: TestClient) -> None:
