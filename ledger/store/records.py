@@ -48,13 +48,18 @@ class NewEvent:
 
 
 @functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=64)
 def format_instant(instant: datetime) -> str:
     """A UTC instant as ISO 8601 with microseconds and ``Z``: one spelling, so hashes are stable.
 
     Cached: every event of an append shares one recorded_at, and each is formatted for the hash,
-    the row and the answer.
+    the row and the answer. ``isoformat`` writes what ``INSTANT_FORMAT`` does, faster, for
+    four-digit years; ``strftime`` keeps the spelling of any other.
     """
-    return instant.astimezone(UTC).strftime(INSTANT_FORMAT)
+    utc = instant.astimezone(UTC)
+    if utc.year < 1000:
+        return utc.strftime(INSTANT_FORMAT)
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.store.records import canonical_json, envelope_hash, event_hash, format_instant
+from ledger.store.records import (
+    INSTANT_FORMAT,
+    canonical_json,
+    envelope_hash,
+    event_hash,
+    format_instant,
+)
 
 MAX_SAFE = 2**53 - 1
 scalars = (
@@ -103,3 +109,13 @@ def test_what_rfc_8785_refuses_is_refused_not_written_as_null(value: object) -> 
 )
 def test_plain_values_written_by_the_fast_encoder_are_rfc_8785(value: object) -> None:
     assert canonical_json(value) == rfc8785.dumps(value)
+
+
+@settings(max_examples=500)
+@given(st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-11, minutes=-30))])))
+def test_an_instant_is_spelled_as_its_format_says_in_every_year(instant: datetime) -> None:
+    try:
+        utc = instant.astimezone(UTC)
+    except OverflowError:
+        return  # beyond datetime's range once moved to UTC
+    assert format_instant(instant) == utc.strftime(INSTANT_FORMAT)
