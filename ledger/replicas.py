@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ledger.projections.sql import SqlProjection
 from ledger.service import LedgerQueries
 from ledger.store import SqlEventStore, backend_for
-from ledger.store.postgres import normalize_url
+from ledger.store.postgres import POOL_OVERFLOW, POOL_SIZE, normalize_url
 
 POLL_SECONDS = 0.005
 RETRY_SECONDS = 5.0
@@ -128,6 +128,8 @@ def _open(url: str) -> Replica:
     engine = create_engine(
         normalize_url(url),
         pool_pre_ping=True,
+        pool_size=POOL_SIZE,  # a replica takes the reads the primary would: the same pool
+        max_overflow=POOL_OVERFLOW,
         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
     )
     store = SqlEventStore(engine, backend)

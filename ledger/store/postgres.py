@@ -16,6 +16,10 @@ from ledger.store.codec import Codec, PostgresCodec
 APPEND_LOCK_KEY = 7_305_116_101_118_101_114
 # Two statements in one simple-protocol query (no parameters): the lock, then the wake-up.
 LOCK_AND_NOTIFY_SQL = f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY}); NOTIFY ledger_log"
+# Connections kept per process, and opened beyond them at a peak: two server processes stay
+# well inside PostgreSQL's default max_connections (100).
+POOL_SIZE = 20
+POOL_OVERFLOW = 10
 
 # restrict_violation: what the guard that keeps stored rows immutable raises (migration 0001's
 # ledger_refuse_change, on events, signed checkpoints and cosignatures).
@@ -48,7 +52,15 @@ class PostgresBackend:
     codec: Codec = PostgresCodec()
 
     def create_engine(self, url: str) -> Engine:
-        return create_engine(normalize_url(url), pool_pre_ping=True)
+        return create_engine(
+            normalize_url(url),
+            pool_pre_ping=True,
+            # As many kept connections as the server's threads use at once: past the pool's
+            # size, a connection is opened for one request and closed after it (at 16
+            # concurrent reads with SQLAlchemy's default of 5, most of a read's time).
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+        )
 
     def lock_for_append(self, connection: Connection) -> None:
         """Take the append lock and queue ``NOTIFY ledger_log``, in one round trip.
