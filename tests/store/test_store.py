@@ -358,3 +358,39 @@ def test_the_first_append_after_the_database_dropped_the_session_succeeds(
 
     assert [e.version for e in store.read_stream("claim:a")] == [1, 2]
     assert verify(store).ok
+
+
+def test_sixteen_concurrent_readers_reuse_pooled_connections(store: SqlEventStore) -> None:
+    """A server reads on up to 16 threads at once (its connections under load): the pool keeps
+    that many, so rounds of concurrent reads open no connection after the first."""
+    store.append("s", [NewEvent("Noted", {"n": 1})])
+    opened: list[object] = []
+
+    def count(*_: object) -> None:
+        opened.append(1)
+
+    event.listen(store.engine, "connect", count)
+    barrier = threading.Barrier(16)
+    failed: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            with store.read_connection() as connection:
+                barrier.wait(timeout=10)  # all 16 hold a connection at once
+                connection.execute(text("SELECT 1")).all()
+        except BaseException as error:  # noqa: BLE001 - the test's to report
+            failed.append(error)
+
+    try:
+        rounds = []
+        for _ in range(3):
+            readers = [threading.Thread(target=read) for _ in range(16)]
+            for reader in readers:
+                reader.start()
+            for reader in readers:
+                reader.join()
+            rounds.append(len(opened))
+        assert failed == []
+        assert rounds[0] == rounds[1] == rounds[2]  # the later rounds reused them all
+    finally:
+        event.remove(store.engine, "connect", count)
