@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,17 +67,31 @@ class HttpFigures:
             self.latency[f"{kind}_p99_ms"].append(load_.p99_ms)
 
     def noted(self, generator: str) -> list[Figure]:
-        worst_p99 = max(self.latency["post_p99_ms"])
-        self.post.note = (
-            f"(p50 {min(self.latency['post_p50_ms']):.1f} ms, p99 {worst_p99:.1f} ms; "
-            f"target p99 <= 50 ms; load from {generator})"
-        )
-        get_p50, get_p99 = min(self.latency["get_p50_ms"]), max(self.latency["get_p99_ms"])
+        """The figures with their latencies (the median over the runs) noted; where the append
+        has a target, its p99 too, as a figure of its own against the 50 ms it must stay under."""
+        post_p50, post_p99 = (statistics.median(self.latency[f"post_{q}_ms"]) for q in PERCENTILES)
+        self.post.note = f"(p50 {post_p50:.1f} ms, p99 {post_p99:.1f} ms; load from {generator})"
+        get_p50, get_p99 = (statistics.median(self.latency[f"get_{q}_ms"]) for q in PERCENTILES)
         self.get.note = f"(p50 {get_p50:.1f} ms, p99 {get_p99:.1f} ms)"
-        return [self.post, self.get]
+        if self.post.target is None:
+            return [self.post, self.get]
+        p99s = self.latency["post_p99_ms"]
+        tail = Figure(
+            self.post.case.replace("HTTP append", "HTTP append p99", 1),
+            self.post.backend,
+            "ms",
+            1.0,
+            False,
+            p99s,
+            [APPEND_P99_TARGET_MS] * len(p99s),
+            "(16 connections; baseline = the target)",
+        )
+        return [self.post, tail, self.get]
 
 
 LATENCIES = ("post_p50_ms", "post_p99_ms", "get_p50_ms", "get_p99_ms")
+PERCENTILES = ("p50", "p99")
+APPEND_P99_TARGET_MS = 50.0
 
 
 def http_cases(dbs: Databases, requests: int, runs: int) -> tuple[list[Figure], dict[str, Any]]:
