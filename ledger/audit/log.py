@@ -173,11 +173,11 @@ class CheckpointSealer:
 
     def _edge_of(self, connection: Connection, size: int) -> SealedEdge:
         """The tree of ``size``'s right edge: the last durable seal's grown by the events after
-        it (a batch's), or, with none to grow (a first seal), read from the database."""
+        it (a batch's); read from the database with none to grow (a first seal) or when the
+        database no longer holds the last seal's edge (a rewritten history)."""
         edge = self.edge
-        if edge is None or edge.size > size:
-            return SealedEdge.read(connection, size)
-        return edge.grown(connection, size)
+        grown = None if edge is None or edge.size > size else edge.grown(connection, size)
+        return grown or SealedEdge.read(connection, size)
 
     def _keep_edge(self, edge: SealedEdge) -> None:
         with self._newest_lock:

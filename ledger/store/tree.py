@@ -389,13 +389,17 @@ class SealedEdge:
     the tile holding its last leaf.
 
     The next seal reads only the events appended since (a batch's, not the edge tile's 255)
-    and hashes them onto the peaks. What it signs still comes from the database: the peaks
-    were read from it by an earlier seal whose commit is durable, and the log only grows.
+    and hashes them onto the peaks. What it signs is still what the database holds: the peaks
+    were read from it by an earlier seal whose commit is durable, the log only grows, and the
+    seal first checks that the database still holds this edge's last leaf. A rewrite of any
+    event before it recomputes every later hash (or the chain breaks, which ``ledger verify``
+    reports), so a changed last leaf sends the seal back to reading the whole edge from the
+    database, and it signs the rewritten tree, as a monitor comparing checkpoints must see.
     """
 
     size: int
     peaks: tuple[tuple[int, bytes], ...]  # (level, hash) of the complete subtrees, levels falling
-    tile_leaves: tuple[bytes, ...]  # the leaves from the edge tile's first up to ``size``
+    tile_leaves: tuple[bytes, ...]  # the leaves from the last leaf's tile's first up to ``size``
 
     @classmethod
     def read(cls, connection: Connection, size: int) -> SealedEdge:
@@ -403,14 +407,24 @@ class SealedEdge:
         reader = TreeReader(connection)
         peaks = complete_nodes(0, size)
         hashes = reader.hashes([(index << level, (index + 1) << level) for level, index in peaks])
-        read = reader.edge_leaves(size) if size % TILE_WIDTH else None
-        tile_leaves = () if read is None else read[1]
+        tile_leaves: tuple[bytes, ...] = ()
+        if size:
+            reader.leaf(size - 1)  # the last leaf's tile, read if the peaks did not need it
+            edge = reader.edge_leaves(size)
+            assert edge is not None
+            tile_leaves = edge[1]
         return cls(size, tuple((level, h) for (level, _), h in zip(peaks, hashes)), tile_leaves)
 
-    def grown(self, connection: Connection, size: int) -> SealedEdge:
-        """The edge of the tree of ``size``: this one with the events after it read and hashed."""
-        hashes = connection.execute(HASHES_BETWEEN, {"after": self.size, "last": size}).scalars()
-        leaves = tuple(event_leaf(h) for h in hashes.all())
+    def grown(self, connection: Connection, size: int) -> SealedEdge | None:
+        """The edge of the tree of ``size``: this one with the events after it read and hashed;
+        None if the database no longer holds this edge's last leaf (its history was rewritten)."""
+        first = self.size - 1 if self.size else 0  # this edge's last leaf, checked, then the new
+        hashes = connection.execute(HASHES_BETWEEN, {"after": first, "last": size}).scalars()
+        leaves = [event_leaf(h) for h in hashes.all()]
+        if self.size:
+            if not leaves or leaves[0] != self.tile_leaves[-1]:
+                return None
+            leaves = leaves[1:]
         if self.size + len(leaves) != size:
             raise LookupError(f"the log has {self.size + len(leaves)} events, not {size}")
         tree = CompactRange.over(self.size, self.peaks)
