@@ -42,19 +42,6 @@ class Backend(Protocol):
         """A trial write for readiness: fills a scratch table the caller rolls back."""
         ...
 
-    def log_mover(self, engine: Engine) -> LogMover | None:
-        """What moves the database's write-ahead log into its file off the commit path, for
-        ``engine``; None where the database does that itself (PostgreSQL)."""
-        ...
-
-
-class LogMover(Protocol):
-    """Told of every commit; moves the write-ahead log into the database file on its own time."""
-
-    def committed(self) -> None: ...
-
-    def close(self) -> None: ...
-
 
 def dbapi(connection: Connection) -> Any:
     """The DBAPI connection under a SQLAlchemy one: the hot path speaks to it directly."""

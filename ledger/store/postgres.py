@@ -62,10 +62,6 @@ class PostgresBackend:
             max_overflow=POOL_OVERFLOW,
         )
 
-    def log_mover(self, engine: Engine) -> None:
-        """None: PostgreSQL's checkpointer process does it."""
-        return None
-
     def lock_for_append(self, connection: Connection) -> None:
         """Take the append lock and queue ``NOTIFY ledger_log``, in one round trip.
 

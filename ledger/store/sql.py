@@ -93,7 +93,6 @@ class SqlEventStore:
             self, projectors=hooks.projectors, sealer=hooks.sealer, after_commit=self._committed
         )
         self.tree = TreeWriter(backend)
-        self._log_mover = backend.log_mover(engine)  # SQLite's WAL, moved off the commit path
         self._writer: Connection | None = None
         self._driver_errors: tuple[type[Exception], ...] = (DBAPIError, *backend.driver_errors)
 
@@ -155,8 +154,6 @@ class SqlEventStore:
             try:
                 yield connection
                 transaction.commit()
-                if self._log_mover is not None:
-                    self._log_mover.committed()
             except self._driver_errors:
                 self._close_writer()  # it may be broken; closing rolls back what it can
                 raise
@@ -385,8 +382,6 @@ class SqlEventStore:
     def close(self) -> None:
         with self._append_lock:
             self._close_writer()
-        if self._log_mover is not None:
-            self._log_mover.close()
         self.engine.dispose()
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import threading
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -396,24 +394,3 @@ def test_sixteen_concurrent_readers_reuse_pooled_connections(store: SqlEventStor
         assert rounds[0] == rounds[1] == rounds[2]  # the later rounds reused them all
     finally:
         event.remove(store.engine, "connect", count)
-
-
-def test_sqlites_log_is_moved_into_the_file_by_the_stores_own_thread(
-    store: SqlEventStore,
-) -> None:
-    """No commit copies the WAL into the database file (that made a commit's writers wait):
-    the store's mover does, a moment after commits, long before SQLite's default would (1,000
-    pages); the file holds the events while the store is still open."""
-    if store.backend.name != "sqlite":
-        pytest.skip("PostgreSQL's own checkpointer moves its log")
-    database = store.engine.url.database
-    assert database is not None
-    before = os.path.getsize(database)
-    for batch in range(20):
-        events = [NewEvent("Noted", {"text": "x" * 2000, "n": n}) for n in range(10)]
-        store.append(f"s-{batch}", events)  # about 100 pages: far below SQLite's own trigger
-    deadline = time.monotonic() + 10
-    while os.path.getsize(database) <= before and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert os.path.getsize(database) > before + 200 * 2000
-    assert len(list(store.read_all())) == 200
