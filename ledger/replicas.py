@@ -21,7 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ledger.projections.sql import SqlProjection
 from ledger.service import LedgerQueries
 from ledger.store import SqlEventStore, backend_for
-from ledger.store.postgres import POOL_OVERFLOW, POOL_SIZE, normalize_url
+from ledger.store.backend import POOL_SIZE
+from ledger.store.postgres import POOL_OVERFLOW, normalize_url
 
 POLL_SECONDS = 0.005
 RETRY_SECONDS = 5.0

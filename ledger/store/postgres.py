@@ -9,16 +9,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ledger.errors import ImmutableEventError, InvalidEvent, LedgerError, StorageUnavailable
-from ledger.store.backend import dbapi
+from ledger.store.backend import POOL_SIZE, dbapi
 from ledger.store.codec import Codec, PostgresCodec
 
 # Any fixed 64-bit number, the same in every process that appends to this database.
 APPEND_LOCK_KEY = 7_305_116_101_118_101_114
 # Two statements in one simple-protocol query (no parameters): the lock, then the wake-up.
 LOCK_AND_NOTIFY_SQL = f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY}); NOTIFY ledger_log"
-# Connections kept per process, and opened beyond them at a peak: two server processes stay
-# well inside PostgreSQL's default max_connections (100).
-POOL_SIZE = 20
+# Connections opened beyond the pool at a peak: two server processes stay well inside
+# PostgreSQL's default max_connections (100).
 POOL_OVERFLOW = 10
 
 # restrict_violation: what the guard that keeps stored rows immutable raises (migration 0001's
@@ -55,9 +54,6 @@ class PostgresBackend:
         return create_engine(
             normalize_url(url),
             pool_pre_ping=True,
-            # As many kept connections as the server's threads use at once: past the pool's
-            # size, a connection is opened for one request and closed after it (at 16
-            # concurrent reads with SQLAlchemy's default of 5, most of a read's time).
             pool_size=POOL_SIZE,
             max_overflow=POOL_OVERFLOW,
         )

@@ -11,11 +11,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import ImmutableEventError, LedgerError, StorageUnavailable
-from ledger.store.backend import dbapi
+from ledger.store.backend import POOL_SIZE, dbapi
 from ledger.store.codec import Codec, SqliteCodec
 
 WRITE_OPTION = "ledger_write"
-READ_POOL_SIZE = 20
 # SQLite's primary result codes that mean it cannot take writes, and the reason the ledger
 # gives for each (an extended code is its primary code in the low byte).
 STORAGE_FAULTS = {
@@ -51,10 +50,8 @@ class SqliteBackend:
         engine = create_engine(
             url,
             connect_args={"timeout": self.busy_timeout_ms / 1000},
-            # As many kept connections as the server's threads read with at once: a connection
-            # opened past the pool's size is configured (five PRAGMAs) and closed for one read.
-            pool_size=READ_POOL_SIZE,
-            max_overflow=READ_POOL_SIZE,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_SIZE,
         )
         event.listen(engine, "connect", self._configure_connection)
         event.listen(engine, "begin", _begin)
